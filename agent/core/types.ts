@@ -1,0 +1,93 @@
+// Types of the agent core: the pure brain that the agent process (and the simulator) drives.
+import type { AgentId, AgentMessage, Config, NodeId, NodeRole, VoterMessage } from '../../workers/protocol/index.js';
+
+export interface AgentSettings {
+  readonly agentId: AgentId;
+  readonly group: string;
+  /** Nodes on this agent's own box: it executes promotions, repoints and fencing on these only. */
+  readonly localNodes: readonly NodeId[];
+  /** Every node of the group this agent probes (its own and the others it can reach). */
+  readonly nodes: readonly NodeId[];
+  /** Number of voters V; a lease needs a majority of them. */
+  readonly voters: number;
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly infoIntervalMs: number;
+  readonly downAfterMs: number;
+  /** How long the configured master may report `role:slave` before it counts as down. */
+  readonly roleGraceMs: number;
+  readonly fencing: boolean;
+  readonly leaseMs: number;
+  /** Bound on the relative clock-rate difference between this agent and any voter. */
+  readonly clockDriftRatio: number;
+  /** A gap between ticks longer than this is an event-loop stall: old probes stop counting. */
+  readonly stallThresholdMs: number;
+  /** Timeout handed to `FAILOVER TO ... TIMEOUT ms` for a coordinated switchover. */
+  readonly handoffTimeoutMs: number;
+  /** The agent's own Sentinel endpoint, announced to voters. */
+  readonly sentinel: { readonly host: string; readonly port: number } | null;
+}
+
+/** What INFO (replication, server, keyspace) says about a node, already parsed and translated. */
+export interface NodeInfo {
+  readonly role: NodeRole;
+  /** For a replica: its master's address as the replica reports it. */
+  readonly masterNode: NodeId | null;
+  readonly linkUp: boolean;
+  readonly linkDownMs: number;
+  readonly offsetBytes: number;
+  readonly runId: string;
+  readonly priority: number;
+  /** Total keys over all databases (INFO keyspace), to spot a master that came back empty. */
+  readonly keys: number;
+  /** `CLIENT PAUSE WRITE` or the agent's write fence is in force. */
+  readonly fenced: boolean;
+}
+
+/** What reconciliation (or a switchover) asks the agent to do to one of its local nodes. */
+export type NodeAction =
+  | { readonly kind: 'promote' }
+  | { readonly kind: 'repoint'; readonly master: NodeId }
+  | { readonly kind: 'demote'; readonly master: NodeId }
+  | { readonly kind: 'handoff'; readonly to: NodeId; readonly timeoutMs: number };
+
+export type ProbeOutcome = 'pong' | 'loading' | 'masterdown' | 'error' | 'timeout';
+
+export type AgentInput =
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'probe-result'; readonly node: NodeId; readonly sentAtMs: number; readonly outcome: ProbeOutcome }
+  | { readonly kind: 'info-result'; readonly node: NodeId; readonly info: NodeInfo | null }
+  | { readonly kind: 'voter-connected'; readonly voter: number }
+  | { readonly kind: 'voter-disconnected'; readonly voter: number }
+  | { readonly kind: 'voter-message'; readonly voter: number; readonly message: VoterMessage }
+  /** The voter's runtime answered the lease ping this agent sent at `pingSentAtMs`. */
+  | { readonly kind: 'lease-pong'; readonly voter: number; readonly pingSentAtMs: number }
+  | {
+      readonly kind: 'action-result';
+      readonly node: NodeId;
+      readonly epoch: number;
+      readonly action: NodeAction;
+      readonly ok: boolean;
+      readonly detail: string;
+    };
+
+export type AgentEffect =
+  | { readonly kind: 'probe'; readonly node: NodeId }
+  | { readonly kind: 'info'; readonly node: NodeId }
+  | { readonly kind: 'send'; readonly voter: number; readonly message: AgentMessage }
+  | { readonly kind: 'lease-ping'; readonly voter: number }
+  | { readonly kind: 'execute'; readonly node: NodeId; readonly epoch: number; readonly action: NodeAction }
+  /**
+   * Write fence of a local node: refuse writes from `writableUntilMs` on (agent clock; a time
+   * in the past means fenced now); null means no fence (fencing off, or not the master).
+   */
+  | { readonly kind: 'fence'; readonly node: NodeId; readonly writableUntilMs: number | null }
+  /** Persist before acting on it: the agent's state file (atomic write + fsync + rename). */
+  | { readonly kind: 'persist'; readonly highestEpoch: number; readonly config: Config | null }
+  | { readonly kind: 'event'; readonly name: string; readonly payload: string; readonly reason: string };
+
+export interface AgentResult<S> {
+  readonly state: S;
+  readonly effects: readonly AgentEffect[];
+  readonly reason: string;
+}

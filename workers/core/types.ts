@@ -1,0 +1,168 @@
+// Types of the voter core: settings, state (durable and volatile), inputs, effects, results.
+import type {
+  AgentId,
+  AgentMessage,
+  Config,
+  ElectionPurpose,
+  NodeId,
+  NodeView,
+  PeerMessage,
+  VoteReply,
+  VoterMessage,
+} from '../protocol/index.js';
+
+/** What the core needs to know about its group (validated from wrangler.toml by the shell). */
+export interface GroupSettings {
+  readonly name: string;
+  /** Number of voters V (1, 3 or 5); a majority is floor(V/2)+1. */
+  readonly voters: number;
+  /** Distinct live agents that must report the master SDOWN for ODOWN. */
+  readonly quorum: number;
+  readonly initialMaster: NodeId;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly fencing: boolean;
+  readonly leaseMs: number;
+  /** Bound on the relative clock-rate difference between any agent and voter (e.g. 0.01). */
+  readonly clockDriftRatio: number;
+  /** After a voter (re)starts it believes nothing is down for this long, so agents can reconnect. */
+  readonly restartGraceMs: number;
+  /** A disconnected agent is forgotten after this long. */
+  readonly agentTtlMs: number;
+  /** How long a leader waits for fresh observations before ranking replicas. */
+  readonly freshObservationMs: number;
+  /** Upper bound of the jittered back-off between election attempts. */
+  readonly electionBackoffMs: number;
+}
+
+/** What the core asks to persist; a restarted voter gets exactly the last one back. */
+export interface DurableState {
+  /** Highest epoch this voter promised (voted in or accepted at). */
+  readonly promisedEpoch: number;
+  /** The one vote of `promisedEpoch`, if cast. */
+  readonly vote: { readonly epoch: number; readonly candidate: number } | null;
+  /** Highest config this voter accepted. */
+  readonly accepted: Config;
+  /** Highest config this voter knows to be committed. */
+  readonly committed: Config;
+  readonly paused: boolean;
+}
+
+export interface AgentRecord {
+  readonly agentId: AgentId;
+  readonly connected: boolean;
+  readonly localNodes: readonly NodeId[];
+  readonly views: Readonly<Record<NodeId, NodeView>>;
+  readonly seq: number;
+  readonly highestEpoch: number;
+  /** Last time this voter heard from the agent or saw it (dis)connect. */
+  readonly lastSeenMs: number;
+}
+
+export interface Candidacy {
+  readonly kind: 'candidate';
+  readonly epoch: number;
+  readonly purpose: ElectionPurpose;
+  readonly subject: NodeId;
+  readonly target: NodeId | null;
+  readonly replies: Readonly<Record<number, VoteReply>>;
+  readonly deadlineMs: number;
+}
+
+/**
+ * The leader of an epoch:
+ * - `preparing`: waiting for the old master's lease to expire at the majority and for fresh observations;
+ * - `accepting`: accept(E, proposal) sent, counting accept replies;
+ * - `confirming`: the proposal is committed; waiting for its master to report `role:master`
+ *   (or, for a hand-off, for the hand-off to complete);
+ * - `activating`: accept(E, proposal with state active) sent, counting replies.
+ */
+export interface Leadership {
+  readonly kind: 'leader';
+  readonly epoch: number;
+  readonly purpose: ElectionPurpose;
+  readonly phase: 'preparing' | 'accepting' | 'confirming' | 'activating';
+  /** The highest config among the grants: the one this leader fails over from. */
+  readonly from: Config;
+  readonly subject: NodeId;
+  readonly target: NodeId | null;
+  readonly proposal: Config | null;
+  readonly acceptedBy: readonly number[];
+  readonly leaseWaitUntilMs: number;
+  readonly freshUntilMs: number;
+  readonly freshFrom: readonly AgentId[];
+  readonly observeRequestId: string;
+  /** When the current phase gives up (failover timeout). */
+  readonly deadlineMs: number;
+}
+
+export type Role = { readonly kind: 'follower' } | Candidacy | Leadership;
+
+export interface VoterState {
+  readonly settings: GroupSettings;
+  readonly index: number;
+  readonly durable: DurableState;
+  readonly startedAtMs: number;
+  readonly agents: Readonly<Record<AgentId, AgentRecord>>;
+  /** Auto-response time of each agent when this voter promised an epoch above its committed one. */
+  readonly leaseFrozenAtMs: Readonly<Record<AgentId, number>> | null;
+  readonly role: Role;
+  /** Whether this voter currently sees ODOWN of the published master, and since when. */
+  readonly odownSinceMs: number | null;
+  /** No new candidacy before this time (jitter before the first try, back-off after a loss). */
+  readonly nextElectionAtMs: number;
+  /** An operator request waiting for this voter to run its election. */
+  readonly pendingRequest: { readonly purpose: 'manual' | 'switchover'; readonly target: NodeId | null } | null;
+  /** Counter for request ids, so they stay unique across leaderships without randomness. */
+  readonly requestCounter: number;
+}
+
+/** Inputs the shell feeds to the core, one at a time. */
+export type VoterInput =
+  | { readonly kind: 'agent-connected'; readonly agentId: AgentId }
+  | { readonly kind: 'agent-disconnected'; readonly agentId: AgentId }
+  | { readonly kind: 'agent-message'; readonly agentId: AgentId; readonly message: AgentMessage }
+  | { readonly kind: 'peer-message'; readonly from: number; readonly message: PeerMessage }
+  | { readonly kind: 'alarm' }
+  | { readonly kind: 'admin'; readonly action: AdminAction };
+
+export type AdminAction =
+  | { readonly kind: 'failover'; readonly target: NodeId | null }
+  | { readonly kind: 'switchover'; readonly target: NodeId | null }
+  | { readonly kind: 'pause' }
+  | { readonly kind: 'resume' }
+  | { readonly kind: 'reset' };
+
+/** A Sentinel-style event (`+odown`, `+switch-master`, ...) with the sentence that explains it. */
+export interface VoterEvent {
+  readonly name: string;
+  readonly payload: string;
+  readonly epoch: number;
+  readonly reason: string;
+}
+
+/**
+ * What the shell must do, in this order: persist (before anything leaves), then send messages,
+ * then set the alarm, then record events.
+ */
+export type VoterEffect =
+  | { readonly kind: 'persist'; readonly durable: DurableState }
+  | { readonly kind: 'send-peer'; readonly to: number; readonly message: PeerMessage }
+  | { readonly kind: 'send-agent'; readonly to: AgentId; readonly message: VoterMessage }
+  | { readonly kind: 'set-alarm'; readonly atMs: number | null }
+  | { readonly kind: 'emit'; readonly event: VoterEvent };
+
+export interface VoterContext {
+  readonly nowMs: number;
+  /** Uniform in [0, 1); seeded in the simulation, crypto-backed in production. */
+  readonly rng: () => number;
+  /** Last WebSocket auto-response (lease pong) time per connected agent, as the runtime recorded it. */
+  readonly autoResponseAtMs: Readonly<Record<AgentId, number>>;
+}
+
+export interface VoterResult {
+  readonly state: VoterState;
+  readonly effects: readonly VoterEffect[];
+  /** One sentence saying what the core decided and why; logged and asserted in tests. */
+  readonly reason: string;
+}

@@ -1,0 +1,56 @@
+// Messages a voter sends to an agent over the agent's WebSocket.
+import { z } from 'zod';
+import { ConfigSchema, EpochSchema, GroupNameSchema, VersionSchema, VoterIndexSchema } from './common.js';
+
+/**
+ * A committed config. The config is the command: every agent reconciles its local node to the
+ * highest one it has seen (promote, repoint, demote, hand off), and refuses lower epochs.
+ */
+export const ConfigPushSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('config'),
+  group: GroupNameSchema,
+  voter: VoterIndexSchema,
+  config: ConfigSchema,
+});
+
+/**
+ * The voter has promised an epoch above its committed one (an election is under way). Sent on
+ * the same ordered socket as the lease pongs, so the agent stops counting this voter's pongs as
+ * lease renewals from here on, until a config at or above this epoch arrives from the voter.
+ */
+export const EpochNoticeSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('epoch'),
+  group: GroupNameSchema,
+  voter: VoterIndexSchema,
+  epoch: EpochSchema,
+});
+
+/** Ask for a fresh observation (the leader wants current offsets before choosing a replica). */
+export const ObserveRequestSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('observe'),
+  group: GroupNameSchema,
+  voter: VoterIndexSchema,
+  epoch: EpochSchema,
+  requestId: z.string().min(1).max(64),
+});
+
+export const VoterMessageSchema = z.discriminatedUnion('kind', [
+  ConfigPushSchema,
+  EpochNoticeSchema,
+  ObserveRequestSchema,
+]);
+export type ConfigPush = z.infer<typeof ConfigPushSchema>;
+export type EpochNotice = z.infer<typeof EpochNoticeSchema>;
+export type ObserveRequest = z.infer<typeof ObserveRequestSchema>;
+export type VoterMessage = z.infer<typeof VoterMessageSchema>;
+
+/**
+ * Lease renewal never wakes a voter: the agent sends this exact text and the Durable Object
+ * runtime answers with LEASE_PONG by itself (setWebSocketAutoResponse). The agent counts a pong
+ * as a renewal at the time it sent the matching ping; the voter reads the auto-response time.
+ */
+export const LEASE_PING = '{"v":1,"kind":"lease-ping"}';
+export const LEASE_PONG = '{"v":1,"kind":"lease-pong"}';
