@@ -1,5 +1,12 @@
 // Types of the agent core: the pure brain that the agent process (and the simulator) drives.
-import type { AgentId, AgentMessage, Config, NodeId, NodeRole, VoterMessage } from '../../workers/protocol/index.js';
+import type {
+  AgentId,
+  AgentMessage,
+  Config,
+  NodeId,
+  NodeRole,
+  VoterMessage,
+} from '../../workers/protocol/index.js';
 
 export interface AgentSettings {
   readonly agentId: AgentId;
@@ -55,7 +62,12 @@ export type ProbeOutcome = 'pong' | 'loading' | 'masterdown' | 'error' | 'timeou
 
 export type AgentInput =
   | { readonly kind: 'tick' }
-  | { readonly kind: 'probe-result'; readonly node: NodeId; readonly sentAtMs: number; readonly outcome: ProbeOutcome }
+  | {
+      readonly kind: 'probe-result';
+      readonly node: NodeId;
+      readonly sentAtMs: number;
+      readonly outcome: ProbeOutcome;
+    }
   | { readonly kind: 'info-result'; readonly node: NodeId; readonly info: NodeInfo | null }
   | { readonly kind: 'voter-connected'; readonly voter: number }
   | { readonly kind: 'voter-disconnected'; readonly voter: number }

@@ -45,6 +45,8 @@ export interface DurableState {
   readonly accepted: Config;
   /** Highest config this voter knows to be committed. */
   readonly committed: Config;
+  /** Highest committed config in state `active`: the master this voter tells clients about. */
+  readonly published: Config;
   readonly paused: boolean;
 }
 
@@ -57,6 +59,13 @@ export interface AgentRecord {
   readonly highestEpoch: number;
   /** Last time this voter heard from the agent or saw it (dis)connect. */
   readonly lastSeenMs: number;
+  /**
+   * Latest lease renewal (auto-response) this voter counts for the agent. It stops moving while
+   * the voter has promised an epoch above its committed one (the agent was told, on the same
+   * socket, to stop counting this voter's pongs), and is set to the disconnect time on disconnect
+   * because renewals answered after the last step are not visible to the core.
+   */
+  readonly leaseSeenMs: number;
 }
 
 export interface Candidacy {
@@ -88,6 +97,8 @@ export interface Leadership {
   readonly target: NodeId | null;
   readonly proposal: Config | null;
   readonly acceptedBy: readonly number[];
+  /** Voters that refused the current proposal because they promised a higher epoch. */
+  readonly refusedBy: readonly number[];
   readonly leaseWaitUntilMs: number;
   readonly freshUntilMs: number;
   readonly freshFrom: readonly AgentId[];
@@ -104,17 +115,28 @@ export interface VoterState {
   readonly durable: DurableState;
   readonly startedAtMs: number;
   readonly agents: Readonly<Record<AgentId, AgentRecord>>;
-  /** Auto-response time of each agent when this voter promised an epoch above its committed one. */
-  readonly leaseFrozenAtMs: Readonly<Record<AgentId, number>> | null;
   readonly role: Role;
   /** Whether this voter currently sees ODOWN of the published master, and since when. */
   readonly odownSinceMs: number | null;
   /** No new candidacy before this time (jitter before the first try, back-off after a loss). */
   readonly nextElectionAtMs: number;
   /** An operator request waiting for this voter to run its election. */
-  readonly pendingRequest: { readonly purpose: 'manual' | 'switchover'; readonly target: NodeId | null } | null;
+  readonly pendingRequest: {
+    readonly purpose: 'manual' | 'switchover';
+    readonly target: NodeId | null;
+  } | null;
   /** Counter for request ids, so they stay unique across leaderships without randomness. */
   readonly requestCounter: number;
+  /** When this voter learned that the committed config is not `active` yet (null when it is). */
+  readonly unfinishedSinceMs: number | null;
+  /**
+   * After voting for another candidate, this voter refuses other automatic candidacies until
+   * then (the winner needs election, lease wait and fresh observations), so a second candidate
+   * cannot preempt a winner that is still preparing. Operator requests are not held back.
+   */
+  readonly stickyUntilMs: number;
+  /** The alarm the shell currently has set, so the core only asks for changes. */
+  readonly alarmAtMs: number | null;
 }
 
 /** Inputs the shell feeds to the core, one at a time. */

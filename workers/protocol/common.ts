@@ -52,12 +52,21 @@ export const MillisSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 export const ReasonSchema = z.string().max(500);
 
 /**
- * Why a config exists. `failover` is automatic (needs ODOWN at a majority), `manual` is an
+ * Why a config exists. `failover` is automatic (needs ODOWN at a majority), `retry` replaces a
+ * committed promotion that did not complete within the failover timeout, `manual` is an
  * operator's forced failover, `switchover` a coordinated hand-off, `reaffirm` re-commits the
  * adopted master at a newer epoch (finishing an interrupted change or restoring leases),
  * `abort` returns to the previous master after a failed hand-off.
  */
-export const ConfigCauseSchema = z.enum(['initial', 'failover', 'manual', 'switchover', 'reaffirm', 'abort']);
+export const ConfigCauseSchema = z.enum([
+  'initial',
+  'failover',
+  'retry',
+  'manual',
+  'switchover',
+  'reaffirm',
+  'abort',
+]);
 export type ConfigCause = z.infer<typeof ConfigCauseSchema>;
 
 /**

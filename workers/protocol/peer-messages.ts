@@ -13,10 +13,11 @@ import {
 
 /**
  * Why a candidate asks for votes. A voter grants `failover` only if it sees ODOWN of `subject`
- * itself; `manual` and `switchover` are operator requests authorised at the API; `reaffirm`
- * re-commits the adopted master and never changes it.
+ * itself; `retry` only if it sees ODOWN or has itself watched a committed change stay
+ * unfinished past the failover timeout; `manual` and `switchover` are operator requests
+ * authorised at the API; `reaffirm` re-commits the adopted master and never changes it.
  */
-export const ElectionPurposeSchema = z.enum(['failover', 'manual', 'switchover', 'reaffirm']);
+export const ElectionPurposeSchema = z.enum(['failover', 'retry', 'manual', 'switchover', 'reaffirm']);
 export type ElectionPurpose = z.infer<typeof ElectionPurposeSchema>;
 
 export const VoteRequestSchema = z.object({
@@ -39,6 +40,8 @@ export const VoteReplySchema = z.object({
   epoch: EpochSchema,
   voter: VoterIndexSchema,
   granted: z.boolean(),
+  /** Refused because another candidate holds this voter's vote or promise: back off long. */
+  busy: z.boolean(),
   promisedEpoch: EpochSchema,
   /** The highest config this voter accepted (Paxos: the leader adopts the highest). */
   accepted: ConfigSchema,

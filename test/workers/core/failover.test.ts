@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { AGENTS, Cluster, NODES, view } from './harness.js';
+
+const [M, R1, R2] = NODES as [string, string, string];
+
+function masterDownViews() {
+  return [
+    view(M, { sdown: true, role: 'unknown' }),
+    view(R1, { offsetBytes: 900 }),
+    view(R2, { offsetBytes: 1000 }),
+  ];
+}
+
+/** Answer every pending observe request with the given views, as the agents would. */
+function answerObserves(c: Cluster, viewsFor: () => ReturnType<typeof masterDownViews>, highestEpoch = 0) {
+  const pending = c.toAgents.splice(0);
+  for (const d of pending) {
+    if (d.message.kind !== 'observe') continue;
+    c.observe(d.message.voter, d.to, viewsFor(), d.message.requestId, highestEpoch);
+  }
+}
+
+describe('voter core: an automatic failover across three voters', () => {
+  it('elects a leader, waits for the lease, commits the best replica, and publishes it once confirmed', () => {
+    const c = new Cluster();
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    expect(c.committed(0).epoch).toBe(0);
+
+    c.nowMs = 100;
+    for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, masterDownViews(), null);
+    expect(c.eventNames()).toContain('+odown');
+
+    // Jitter, then a candidacy, then the lease wait and fresh observations.
+    for (let t = 0; t < 40 && c.committed(0).epoch === 0; t++) {
+      c.tick(100);
+      answerObserves(c, masterDownViews);
+    }
+    const committed = c.committed(0);
+    expect(committed.epoch).toBe(1);
+    expect(committed.master).toBe(R2); // highest offset wins
+    expect(committed.state).toBe('promoting');
+    expect(c.voters[0]?.durable.published.master).toBe(M);
+
+    // R2's agent promotes and reports role master after seeing epoch 1.
+    const promoted = [
+      view(M, { sdown: true, role: 'unknown' }),
+      view(R1),
+      view(R2, { role: 'master', masterNode: null }),
+    ];
+    for (let i = 0; i < 3; i++) c.observe(i, 'a3', promoted, null, 1);
+    for (let i = 0; i < 3; i++) {
+      expect(c.voters[i]?.durable.published.master).toBe(R2);
+      expect(c.voters[i]?.durable.published.epoch).toBe(1);
+    }
+    expect(c.eventNames()).toContain('+switch-master');
+    expect(c.eventNames()).toContain('+failover-end');
+  });
+
+  it('does not fail over when only one agent reports the master down (quorum 2)', () => {
+    const c = new Cluster();
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    for (let i = 0; i < 3; i++) c.observe(i, 'a2', masterDownViews(), null);
+    for (let t = 0; t < 50; t++) c.tick(100);
+    expect(c.committed(0).epoch).toBe(0);
+    expect(c.eventNames()).not.toContain('+odown');
+  });
+
+  it('makes no progress with two of three voters cut off, and keeps the old master published', () => {
+    const c = new Cluster();
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    c.cut.add(1);
+    c.cut.add(2);
+    for (const a of AGENTS) c.observe(0, a, masterDownViews(), null);
+    for (let t = 0; t < 100; t++) {
+      c.tick(100);
+      answerObserves(c, masterDownViews);
+    }
+    expect(c.committed(0).epoch).toBe(0);
+    expect(c.voters[0]?.durable.published.master).toBe(M);
+  });
+});

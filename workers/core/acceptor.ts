@@ -1,0 +1,156 @@
+// The voter as acceptor: one persisted vote per epoch, accepts at or above the promise, learning commits.
+import {
+  type Accept,
+  type ElectionPurpose,
+  type NodeId,
+  newerConfig,
+  type VoteReply,
+  type VoteRequest,
+} from '../protocol/index.js';
+import { odownOf } from './detection.js';
+import { epochNotice } from './learn.js';
+import { leaseRemainingMs } from './lease-view.js';
+import { broadcastAgents, emit, note, type Out, sendPeer } from './out.js';
+import { stickyMs } from './timing.js';
+import type { VoterContext, VoterState } from './types.js';
+
+export function buildVoteReply(
+  state: VoterState,
+  epoch: number,
+  subject: NodeId,
+  granted: boolean,
+  reason: string,
+  nowMs: number,
+  busy = false,
+): VoteReply {
+  return {
+    v: 1,
+    kind: 'vote-reply',
+    group: state.settings.name,
+    epoch,
+    voter: state.index,
+    granted,
+    busy,
+    promisedEpoch: state.durable.promisedEpoch,
+    accepted: state.durable.accepted,
+    committed: state.durable.committed,
+    odown: odownOf(state, subject, nowMs).odown,
+    leaseRemainingMs: leaseRemainingMs(state, subject, nowMs),
+    reason,
+  };
+}
+
+/** Whether this voter itself has grounds for the election's purpose. */
+function purposeAllowed(
+  state: VoterState,
+  purpose: ElectionPurpose,
+  subject: NodeId,
+  nowMs: number,
+): string | null {
+  const odown = odownOf(state, subject, nowMs).odown;
+  switch (purpose) {
+    case 'failover':
+      if (state.durable.paused) return 'the group is paused';
+      return odown ? null : `this voter does not see ${subject} ODOWN`;
+    case 'retry': {
+      const since = state.unfinishedSinceMs;
+      const stuck = since !== null && nowMs - since >= state.settings.failoverTimeoutMs;
+      return odown || stuck
+        ? null
+        : 'this voter sees neither ODOWN nor an unfinished change past its timeout';
+    }
+    case 'manual':
+    case 'switchover':
+    case 'reaffirm':
+      return null;
+  }
+}
+
+function stickiness(state: VoterState, req: VoteRequest, nowMs: number): string | null {
+  const vote = state.durable.vote;
+  if (req.purpose === 'manual' || req.purpose === 'switchover') return null;
+  if (state.role.kind !== 'follower')
+    return `this voter is itself ${state.role.kind} of epoch ${state.role.epoch}`;
+  if (vote === null || vote.candidate === req.candidate || nowMs >= state.stickyUntilMs) return null;
+  return `voted for voter ${vote.candidate} in epoch ${vote.epoch}; other candidates wait ${state.stickyUntilMs - nowMs} ms more`;
+}
+
+/** Raise the promise to `epoch`; while it is above the committed epoch, agents stop counting our pongs. */
+export function promise(state: VoterState, epoch: number, out: Out): VoterState {
+  if (epoch <= state.durable.promisedEpoch) return state;
+  const next = { ...state, durable: { ...state.durable, promisedEpoch: epoch } };
+  if (epoch > next.durable.committed.epoch) broadcastAgents(out, next, epochNotice(next));
+  const role = next.role;
+  return role.kind !== 'follower' && role.epoch < epoch ? { ...next, role: { kind: 'follower' } } : next;
+}
+
+export function onVoteRequest(state: VoterState, req: VoteRequest, ctx: VoterContext, out: Out): VoterState {
+  const { nowMs } = ctx;
+  const deny = (s: VoterState, why: string, busy: boolean): VoterState => {
+    note(out, `denied vote to voter ${req.candidate} for epoch ${req.epoch}: ${why}`);
+    sendPeer(out, req.candidate, buildVoteReply(s, req.epoch, req.subject, false, why, nowMs, busy));
+    return s;
+  };
+  const { promisedEpoch, vote } = state.durable;
+  if (req.epoch < promisedEpoch)
+    return deny(state, `epoch ${req.epoch} is below promised ${promisedEpoch}`, true);
+  if (req.epoch === promisedEpoch) {
+    // A duplicate request from the candidate we voted for gets the same answer again.
+    if (vote?.epoch === req.epoch && vote.candidate === req.candidate) {
+      sendPeer(
+        out,
+        req.candidate,
+        buildVoteReply(state, req.epoch, req.subject, true, 'vote repeated', nowMs),
+      );
+      return state;
+    }
+    return deny(state, `already promised epoch ${req.epoch}`, true);
+  }
+  const refusal = purposeAllowed(state, req.purpose, req.subject, nowMs);
+  if (refusal !== null) return deny(state, refusal, false);
+  const held = stickiness(state, req, nowMs);
+  if (held !== null) return deny(state, held, true);
+  let next = promise(state, req.epoch, out);
+  next = {
+    ...next,
+    durable: { ...next.durable, vote: { epoch: req.epoch, candidate: req.candidate } },
+    // Give the candidate a full failover timeout before this voter closes the epoch itself.
+    nextElectionAtMs: Math.max(next.nextElectionAtMs, nowMs + state.settings.failoverTimeoutMs),
+    stickyUntilMs: nowMs + stickyMs(state.settings),
+  };
+  emit(
+    out,
+    '+vote-for-leader',
+    `${req.candidate} ${req.epoch}`,
+    req.epoch,
+    `voted for voter ${req.candidate} in epoch ${req.epoch} (${req.purpose} from ${req.subject})`,
+  );
+  sendPeer(out, req.candidate, buildVoteReply(next, req.epoch, req.subject, true, 'vote granted', nowMs));
+  return next;
+}
+
+export function onAccept(state: VoterState, msg: Accept, out: Out): VoterState {
+  const reply = (s: VoterState, ok: boolean, reason: string): VoterState => {
+    sendPeer(out, msg.leader, {
+      v: 1,
+      kind: 'accept-reply',
+      group: s.settings.name,
+      epoch: msg.epoch,
+      voter: s.index,
+      ok,
+      state: msg.config.state,
+      promisedEpoch: s.durable.promisedEpoch,
+      reason,
+    });
+    note(out, `${ok ? 'accepted' : 'refused'} config epoch ${msg.epoch} from voter ${msg.leader}: ${reason}`);
+    return s;
+  };
+  if (msg.epoch < state.durable.promisedEpoch) {
+    return reply(state, false, `epoch ${msg.epoch} is below promised ${state.durable.promisedEpoch}`);
+  }
+  if (msg.config.epoch !== msg.epoch)
+    return reply(state, false, 'config epoch differs from the accept epoch');
+  let next = promise(state, msg.epoch, out);
+  next = { ...next, durable: { ...next.durable, accepted: newerConfig(next.durable.accepted, msg.config) } };
+  return reply(next, true, `master ${msg.config.master} (${msg.config.state})`);
+}

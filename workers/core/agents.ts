@@ -1,0 +1,115 @@
+// What agents tell a voter: connections, hellos, observations, command results; forgetting dead agents.
+import type { AgentId, AgentMessage } from '../protocol/index.js';
+import { noteFreshObservation } from './leadership.js';
+import { configPush, epochNotice } from './learn.js';
+import { leaseFrozen } from './lease-view.js';
+import { emit, note, type Out, sendAgent } from './out.js';
+import type { AgentRecord, VoterState } from './types.js';
+
+function blankRecord(agentId: AgentId, nowMs: number): AgentRecord {
+  return {
+    agentId,
+    connected: false,
+    localNodes: [],
+    views: {},
+    seq: -1,
+    highestEpoch: 0,
+    lastSeenMs: nowMs,
+    leaseSeenMs: 0,
+  };
+}
+
+function withAgent(state: VoterState, record: AgentRecord): VoterState {
+  return { ...state, agents: { ...state.agents, [record.agentId]: record } };
+}
+
+export function onAgentConnected(state: VoterState, agentId: AgentId, nowMs: number, out: Out): VoterState {
+  const record = state.agents[agentId] ?? blankRecord(agentId, nowMs);
+  const next = withAgent(state, { ...record, connected: true, lastSeenMs: nowMs, seq: -1 });
+  // The committed config first, then the open epoch if any: the agent must not count our pongs
+  // as lease renewals while an election is open here.
+  sendAgent(out, agentId, configPush(next));
+  if (leaseFrozen(next)) sendAgent(out, agentId, epochNotice(next));
+  emit(out, '+agent-up', agentId, state.durable.committed.epoch, `agent ${agentId} connected`);
+  return next;
+}
+
+export function onAgentDisconnected(
+  state: VoterState,
+  agentId: AgentId,
+  nowMs: number,
+  out: Out,
+): VoterState {
+  const record = state.agents[agentId];
+  if (record === undefined || !record.connected) return state;
+  // Pongs answered since the last step are invisible to the core: assume one just now.
+  const leaseSeenMs = leaseFrozen(state) ? record.leaseSeenMs : Math.max(record.leaseSeenMs, nowMs);
+  emit(out, '-agent-down', agentId, state.durable.committed.epoch, `agent ${agentId} disconnected`);
+  return withAgent(state, { ...record, connected: false, lastSeenMs: nowMs, leaseSeenMs });
+}
+
+export function onAgentMessage(
+  state: VoterState,
+  agentId: AgentId,
+  message: AgentMessage,
+  nowMs: number,
+  out: Out,
+): VoterState {
+  const record = state.agents[agentId];
+  if (record === undefined || !record.connected) {
+    note(out, `ignored ${message.kind} from agent ${agentId}, which is not connected`);
+    return state;
+  }
+  if (message.agentId !== agentId || message.group !== state.settings.name) {
+    note(out, `ignored ${message.kind}: it names agent ${message.agentId} of group ${message.group}`);
+    return state;
+  }
+  switch (message.kind) {
+    case 'hello':
+      return withAgent(state, {
+        ...record,
+        localNodes: message.localNodes,
+        highestEpoch: message.highestEpoch,
+        lastSeenMs: nowMs,
+      });
+    case 'observation': {
+      if (message.seq <= record.seq) {
+        note(out, `ignored observation ${message.seq} from ${agentId}: already have ${record.seq}`);
+        return state;
+      }
+      const views = Object.fromEntries(message.views.map((v) => [v.node, v]));
+      const next = withAgent(state, {
+        ...record,
+        views,
+        seq: message.seq,
+        highestEpoch: Math.max(record.highestEpoch, message.highestEpoch),
+        lastSeenMs: nowMs,
+      });
+      return noteFreshObservation(next, agentId, message.inReplyTo);
+    }
+    case 'command-result':
+      emit(
+        out,
+        message.ok ? `+${message.action}-done` : `-${message.action}-failed`,
+        `${message.node} ${message.epoch}`,
+        message.epoch,
+        `agent ${agentId} ${message.ok ? 'did' : 'failed to'} ${message.action} ${message.node} at epoch ${message.epoch}: ${message.detail}`,
+      );
+      return withAgent(state, { ...record, lastSeenMs: nowMs });
+  }
+}
+
+/** Agents gone longer than agentTtlMs are forgotten (Sentinel needs a manual RESET for this). */
+export function forgetExpiredAgents(state: VoterState, nowMs: number, out: Out): VoterState {
+  const expired = Object.values(state.agents).filter(
+    (a) => !a.connected && nowMs - a.lastSeenMs >= state.settings.agentTtlMs,
+  );
+  if (expired.length === 0) return state;
+  const agents = { ...state.agents };
+  for (const a of expired) delete agents[a.agentId];
+  note(
+    out,
+    `forgot agents ${expired.map((a) => a.agentId).join(', ')} after ${state.settings.agentTtlMs} ms away`,
+  );
+  return { ...state, agents };
+}

@@ -1,0 +1,33 @@
+// The single alarm: the earliest time at which the core has something to decide; none when idle.
+import { odownOf } from './detection.js';
+import type { VoterState } from './types.js';
+
+export function nextAlarmMs(state: VoterState, nowMs: number): number | null {
+  const times: number[] = [];
+  const role = state.role;
+  const { durable, settings } = state;
+  if (role.kind === 'candidate') times.push(role.deadlineMs);
+  if (role.kind === 'leader') {
+    times.push(role.deadlineMs);
+    if (role.phase === 'preparing')
+      times.push(Math.max(role.leaseWaitUntilMs, Math.min(role.freshUntilMs, role.deadlineMs)));
+  }
+  if (role.kind === 'follower') {
+    const wantsElection =
+      state.pendingRequest !== null ||
+      (state.odownSinceMs !== null && !durable.paused) ||
+      (durable.promisedEpoch > durable.committed.epoch && state.odownSinceMs === null);
+    if (wantsElection) times.push(state.nextElectionAtMs);
+    if (state.unfinishedSinceMs !== null)
+      times.push(Math.max(state.nextElectionAtMs, state.unfinishedSinceMs + settings.failoverTimeoutMs));
+  }
+  // Reports of a down master that arrived during the restart grace are judged when it ends.
+  const graceEndMs = state.startedAtMs + settings.restartGraceMs;
+  if (nowMs < graceEndMs && odownOf(state, durable.published.master, nowMs).reporters.length > 0)
+    times.push(graceEndMs);
+  for (const agent of Object.values(state.agents)) {
+    if (!agent.connected) times.push(agent.lastSeenMs + settings.agentTtlMs);
+  }
+  if (times.length === 0) return null;
+  return Math.max(nowMs + 1, Math.min(...times));
+}

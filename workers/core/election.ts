@@ -1,0 +1,101 @@
+// The voter as candidate: promise and vote for itself, ask the others, win or lose by majority.
+import type { ElectionPurpose, NodeId, VoteReply } from '../protocol/index.js';
+import { buildVoteReply, promise } from './acceptor.js';
+import { masterPayload } from './events.js';
+import { becomeLeader } from './leadership.js';
+import { learn } from './learn.js';
+import { broadcastPeers, emit, type Out } from './out.js';
+import { tally } from './quorum.js';
+import { jitter } from './state.js';
+import { electionTimeoutMs, stickyMs } from './timing.js';
+import type { Candidacy, VoterContext, VoterState } from './types.js';
+
+export function startCandidacy(
+  state: VoterState,
+  purpose: ElectionPurpose,
+  subject: NodeId,
+  target: NodeId | null,
+  ctx: VoterContext,
+  out: Out,
+): VoterState {
+  const epoch = state.durable.promisedEpoch + 1;
+  let next = promise(state, epoch, out);
+  next = { ...next, durable: { ...next.durable, vote: { epoch, candidate: state.index } } };
+  const candidacy: Candidacy = {
+    kind: 'candidate',
+    epoch,
+    purpose,
+    subject,
+    target,
+    replies: {},
+    deadlineMs: ctx.nowMs + electionTimeoutMs(state.settings),
+  };
+  next = { ...next, role: candidacy };
+  emit(out, '+new-epoch', `${epoch}`, epoch, `epoch ${epoch} begins`);
+  emit(
+    out,
+    '+try-failover',
+    masterPayload(state.settings.name, subject),
+    epoch,
+    `voter ${state.index} runs for epoch ${epoch} (${purpose} from ${subject}${target === null ? '' : ` to ${target}`})`,
+  );
+  broadcastPeers(out, next, {
+    v: 1,
+    kind: 'vote-request',
+    group: state.settings.name,
+    epoch,
+    candidate: state.index,
+    purpose,
+    subject,
+    target,
+  });
+  const own = buildVoteReply(next, epoch, subject, true, 'own vote', ctx.nowMs);
+  return onVoteReply(next, own, ctx, out);
+}
+
+/**
+ * After losing, wait for a possible winner to finish if someone else holds the votes; retry soon
+ * if the others merely did not see ODOWN yet (their agents' reports arrive a little later).
+ */
+export function loseElection(
+  state: VoterState,
+  why: string,
+  ctx: VoterContext,
+  out: Out,
+  busy = true,
+): VoterState {
+  const epoch = state.role.kind === 'follower' ? state.durable.promisedEpoch : state.role.epoch;
+  emit(
+    out,
+    '-failover-abort-not-elected',
+    masterPayload(state.settings.name, state.durable.published.master),
+    epoch,
+    `voter ${state.index} gives up epoch ${epoch}: ${why}`,
+  );
+  return {
+    ...state,
+    role: { kind: 'follower' },
+    nextElectionAtMs:
+      ctx.nowMs + (busy ? stickyMs(state.settings) : 0) + jitter(state.settings.electionBackoffMs, ctx.rng),
+  };
+}
+
+export function onVoteReply(state: VoterState, reply: VoteReply, ctx: VoterContext, out: Out): VoterState {
+  let next = learn(state, reply.committed, ctx.nowMs, out);
+  const role = next.role;
+  if (role.kind !== 'candidate' || reply.epoch !== role.epoch || reply.voter in role.replies) return next;
+  if (!reply.granted && reply.promisedEpoch > role.epoch) {
+    return loseElection(next, `voter ${reply.voter} promised epoch ${reply.promisedEpoch}`, ctx, out);
+  }
+  const replies = { ...role.replies, [reply.voter]: reply };
+  next = { ...next, role: { ...role, replies } };
+  const all = Object.values(replies);
+  const yes = all.filter((r) => r.granted).length;
+  const verdict = tally(next.settings.voters, yes, all.length - yes);
+  if (verdict === 'won') return becomeLeader(next, { ...role, replies }, ctx, out);
+  if (verdict === 'lost') {
+    const busy = all.some((r) => r.busy);
+    return loseElection(next, `only ${yes} of ${next.settings.voters} votes`, ctx, out, busy);
+  }
+  return next;
+}

@@ -1,0 +1,287 @@
+// The voter as leader of an epoch: adopt, wait out the old lease, choose, accept, confirm, activate.
+import { type AcceptReply, type Config, type NodeId, newerConfig } from '../protocol/index.js';
+import { liveAgents, odownOf, ownAgentOf } from './detection.js';
+import { masterPayload, replicaPayload } from './events.js';
+import { learn } from './learn.js';
+import { leaderWaitMs } from './lease-view.js';
+import { broadcastPeers, emit, note, type Out, sendAgent } from './out.js';
+import { majority, tally } from './quorum.js';
+import { rankReplicas } from './ranking.js';
+import { jitter } from './state.js';
+import type { Candidacy, Leadership, VoterContext, VoterState } from './types.js';
+
+type Plan = 'continue' | 'replace';
+
+/**
+ * Paxos: the leader adopts the highest accepted config among its grants. It replaces that
+ * config's master only if that master is the one the election was about; otherwise someone else's
+ * change is newer than what this voter saw, and the safe move is to finish (re-commit) it.
+ */
+function planFor(c: Candidacy, from: Config): Plan {
+  if (c.purpose === 'reaffirm' || from.master !== c.subject) return 'continue';
+  if (c.purpose === 'retry') return from.state === 'active' ? 'continue' : 'replace';
+  if (from.state !== 'active') return 'continue';
+  return 'replace';
+}
+
+export function becomeLeader(state: VoterState, c: Candidacy, ctx: VoterContext, out: Out): VoterState {
+  const grants = Object.values(c.replies).filter((r) => r.granted);
+  const from = grants.map((r) => r.accepted).reduce(newerConfig, state.durable.accepted);
+  emit(
+    out,
+    '+elected-leader',
+    masterPayload(state.settings.name, from.master),
+    c.epoch,
+    `voter ${state.index} leads epoch ${c.epoch} with ${grants.length} votes; adopted config epoch ${from.epoch} (master ${from.master}, ${from.state})`,
+  );
+  const waitMs = state.settings.fencing
+    ? Math.max(0, ...grants.map((r) => leaderWaitMs(r.leaseRemainingMs, state.settings.clockDriftRatio)))
+    : 0;
+  const requestId = `${state.index}.${c.epoch}.${state.requestCounter}`;
+  const leader: Leadership = {
+    kind: 'leader',
+    epoch: c.epoch,
+    purpose: c.purpose,
+    phase: 'preparing',
+    from,
+    subject: c.subject,
+    target: c.target,
+    proposal: null,
+    acceptedBy: [],
+    refusedBy: [],
+    // A switchover needs no wait: the old master pauses its own writes before handing over.
+    leaseWaitUntilMs: c.purpose === 'switchover' ? ctx.nowMs : ctx.nowMs + waitMs,
+    freshUntilMs: ctx.nowMs + state.settings.freshObservationMs,
+    freshFrom: [],
+    observeRequestId: requestId,
+    deadlineMs: ctx.nowMs + state.settings.failoverTimeoutMs,
+  };
+  let next: VoterState = { ...state, role: leader, requestCounter: state.requestCounter + 1 };
+  if (planFor(c, from) === 'continue') {
+    const proposal: Config = { ...from, epoch: c.epoch, cause: 'reaffirm', leader: state.index };
+    note(out, `re-commits master ${from.master} (${from.state}) at epoch ${c.epoch}`);
+    return sendAccepts(next, { ...leader, proposal }, ctx, out);
+  }
+  for (const agent of liveAgents(next))
+    sendAgent(out, agent.agentId, observeRequest(next, c.epoch, requestId));
+  note(out, `waits ${waitMs} ms for the lease of ${from.master} and for fresh observations`);
+  next = advanceLeader(next, ctx, out);
+  return next;
+}
+
+function observeRequest(state: VoterState, epoch: number, requestId: string) {
+  return { v: 1, kind: 'observe', group: state.settings.name, voter: state.index, epoch, requestId } as const;
+}
+
+/** The leader accepts its own proposal first, then asks the others. */
+function sendAccepts(state: VoterState, leader: Leadership, ctx: VoterContext, out: Out): VoterState {
+  const proposal = leader.proposal;
+  if (proposal === null) return state;
+  const durable = { ...state.durable, accepted: newerConfig(state.durable.accepted, proposal) };
+  const phase = proposal.state === 'active' ? 'activating' : 'accepting';
+  const next: VoterState = {
+    ...state,
+    durable,
+    role: { ...leader, phase, acceptedBy: [state.index], refusedBy: [] },
+  };
+  broadcastPeers(out, next, {
+    v: 1,
+    kind: 'accept',
+    group: state.settings.name,
+    epoch: leader.epoch,
+    leader: state.index,
+    config: proposal,
+  });
+  return checkCommitted(next, ctx, out);
+}
+
+function checkCommitted(state: VoterState, ctx: VoterContext, out: Out): VoterState {
+  const role = state.role;
+  if (role.kind !== 'leader' || role.proposal === null) return state;
+  if (role.acceptedBy.length < majority(state.settings.voters)) return state;
+  const proposal = role.proposal;
+  let next = learn(state, proposal, ctx.nowMs, out);
+  broadcastPeers(out, next, { v: 1, kind: 'commit', group: state.settings.name, config: proposal });
+  if (proposal.state === 'active') {
+    emit(
+      out,
+      '+failover-end',
+      masterPayload(state.settings.name, proposal.master),
+      proposal.epoch,
+      `epoch ${proposal.epoch} is done: ${proposal.master} is the active master`,
+    );
+    return { ...next, role: { kind: 'follower' } };
+  }
+  // The promotion gets a full failover timeout of its own.
+  next = {
+    ...next,
+    role: { ...role, phase: 'confirming', deadlineMs: ctx.nowMs + state.settings.failoverTimeoutMs },
+  };
+  emit(
+    out,
+    proposal.state === 'handoff' ? '+failover-state-handoff' : '+failover-state-wait-promotion',
+    replicaPayload(state.settings.name, proposal.master, proposal.previousMaster ?? proposal.master),
+    proposal.epoch,
+    `epoch ${proposal.epoch} committed by ${role.acceptedBy.length} voters; waiting for ${proposal.master} to become master`,
+  );
+  return next;
+}
+
+export function onAcceptReply(
+  state: VoterState,
+  reply: AcceptReply,
+  ctx: VoterContext,
+  out: Out,
+): VoterState {
+  const role = state.role;
+  if (role.kind !== 'leader' || role.proposal === null || reply.epoch !== role.epoch) return state;
+  if (role.phase !== 'accepting' && role.phase !== 'activating') return state;
+  if (reply.state !== role.proposal.state) return state;
+  if (role.acceptedBy.includes(reply.voter) || role.refusedBy.includes(reply.voter)) return state;
+  if (!reply.ok) {
+    if (reply.promisedEpoch <= role.epoch) return state;
+    const refusedBy = [...role.refusedBy, reply.voter];
+    if (tally(state.settings.voters, role.acceptedBy.length, refusedBy.length) === 'lost') {
+      const why = `voters ${refusedBy.join(', ')} promised higher epochs`;
+      return abort(state, '-failover-abort-not-elected', why, ctx, out);
+    }
+    return { ...state, role: { ...role, refusedBy } };
+  }
+  return checkCommitted(
+    { ...state, role: { ...role, acceptedBy: [...role.acceptedBy, reply.voter] } },
+    ctx,
+    out,
+  );
+}
+
+export function abort(
+  state: VoterState,
+  event: string,
+  why: string,
+  ctx: VoterContext,
+  out: Out,
+): VoterState {
+  const epoch = state.role.kind === 'follower' ? state.durable.promisedEpoch : state.role.epoch;
+  emit(
+    out,
+    event,
+    masterPayload(state.settings.name, state.durable.published.master),
+    epoch,
+    `epoch ${epoch} aborted: ${why}`,
+  );
+  return {
+    ...state,
+    role: { kind: 'follower' },
+    nextElectionAtMs: ctx.nowMs + jitter(state.settings.electionBackoffMs, ctx.rng),
+  };
+}
+
+export function noteFreshObservation(
+  state: VoterState,
+  agentId: string,
+  inReplyTo: string | null,
+): VoterState {
+  const role = state.role;
+  if (role.kind !== 'leader' || inReplyTo !== role.observeRequestId || role.freshFrom.includes(agentId))
+    return state;
+  return { ...state, role: { ...role, freshFrom: [...role.freshFrom, agentId] } };
+}
+
+/** Is `node` confirmed master by its own agent, after that agent has seen epoch `epoch`? */
+function confirmedMaster(state: VoterState, node: NodeId, epoch: number): boolean {
+  const agent = ownAgentOf(state, node);
+  const view = agent?.views[node];
+  return (
+    agent !== undefined &&
+    view !== undefined &&
+    view.role === 'master' &&
+    !view.sdown &&
+    agent.highestEpoch >= epoch
+  );
+}
+
+/** Move the leader forward on whatever this step changed; called after every input. */
+export function advanceLeader(state: VoterState, ctx: VoterContext, out: Out): VoterState {
+  const role = state.role;
+  if (role.kind !== 'leader') return state;
+  const { nowMs } = ctx;
+  if (nowMs >= role.deadlineMs) {
+    const event = role.phase === 'confirming' ? '-failover-abort-slave-timeout' : '-failover-abort-timeout';
+    return abort(state, event, `phase ${role.phase} did not finish within the failover timeout`, ctx, out);
+  }
+  if (role.phase === 'preparing') {
+    const waiting = liveAgents(state).some((a) => !role.freshFrom.includes(a.agentId));
+    if (nowMs < role.leaseWaitUntilMs || (waiting && nowMs < role.freshUntilMs)) return state;
+    return choose(state, role, ctx, out);
+  }
+  if (
+    role.phase === 'confirming' &&
+    role.proposal !== null &&
+    confirmedMaster(state, role.proposal.master, role.epoch)
+  ) {
+    const active: Config = { ...role.proposal, state: 'active' };
+    emit(
+      out,
+      '+promoted-slave',
+      replicaPayload(state.settings.name, active.master, active.previousMaster ?? active.master),
+      active.epoch,
+      `${active.master} reports role master at epoch ${active.epoch}`,
+    );
+    return sendAccepts(state, { ...role, proposal: active }, ctx, out);
+  }
+  return state;
+}
+
+/** Pick the new master (or, for a stuck hand-off, go back to the old one) and propose it. */
+function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out): VoterState {
+  const { from } = role;
+  if (role.purpose === 'retry' && confirmedMaster(state, from.master, from.epoch)) {
+    const proposal: Config = { ...from, epoch: role.epoch, cause: 'reaffirm', leader: state.index };
+    note(out, `${from.master} turns out to be promoted; finishing epoch ${from.epoch}'s change`);
+    return sendAccepts(state, { ...role, proposal }, ctx, out);
+  }
+  const abortHandoff = role.purpose === 'retry' && from.state === 'handoff' && from.previousMaster !== null;
+  const odownSince = state.odownSinceMs;
+  const ranking = rankReplicas(state, ctx.nowMs, {
+    exclude: new Set(role.purpose === 'retry' ? [] : [from.master]),
+    deprioritize: role.purpose === 'retry' ? from.master : null,
+    freshAgents: new Set(role.freshFrom),
+    masterDownMs: odownSince === null ? 0 : ctx.nowMs - odownSince,
+  });
+  let chosen: NodeId | undefined =
+    abortHandoff && from.previousMaster !== null ? from.previousMaster : ranking.ranked[0];
+  if (role.target !== null) {
+    const why = ranking.rejected.find((r) => r.node === role.target)?.why ?? 'it is not a known node';
+    if (!ranking.ranked.includes(role.target)) {
+      return abort(
+        state,
+        '-failover-abort-no-good-slave',
+        `requested replica ${role.target} is not eligible: ${why}`,
+        ctx,
+        out,
+      );
+    }
+    chosen = role.target;
+  }
+  if (chosen === undefined) {
+    const why = ranking.rejected.map((r) => `${r.node}: ${r.why}`).join('; ') || 'no replicas known';
+    return abort(state, '-failover-abort-no-good-slave', `no replica can be promoted (${why})`, ctx, out);
+  }
+  const cause = abortHandoff ? 'abort' : role.purpose === 'reaffirm' ? 'reaffirm' : role.purpose;
+  const proposal: Config = {
+    epoch: role.epoch,
+    master: chosen,
+    state: role.purpose === 'switchover' ? 'handoff' : 'promoting',
+    previousMaster: role.purpose === 'retry' ? (from.previousMaster ?? from.master) : from.master,
+    cause,
+    leader: state.index,
+  };
+  emit(
+    out,
+    '+selected-slave',
+    replicaPayload(state.settings.name, chosen, from.master),
+    role.epoch,
+    `selected ${chosen} (ranked ${ranking.ranked.join(', ') || 'none'}; ${odownOf(state, from.master, ctx.nowMs).reason})`,
+  );
+  return sendAccepts(state, { ...role, proposal }, ctx, out);
+}

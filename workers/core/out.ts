@@ -1,0 +1,41 @@
+// The effect collector one step fills: messages, events and the sentences explaining decisions.
+import type { AgentId, PeerMessage, VoterMessage } from '../protocol/index.js';
+import type { VoterEffect, VoterState } from './types.js';
+
+export interface Out {
+  readonly sends: VoterEffect[];
+  readonly emits: VoterEffect[];
+  readonly reasons: string[];
+}
+
+export function newOut(): Out {
+  return { sends: [], emits: [], reasons: [] };
+}
+
+export function sendPeer(out: Out, to: number, message: PeerMessage): void {
+  out.sends.push({ kind: 'send-peer', to, message });
+}
+
+export function sendAgent(out: Out, to: AgentId, message: VoterMessage): void {
+  out.sends.push({ kind: 'send-agent', to, message });
+}
+
+/** Send to every other voter of the group. */
+export function broadcastPeers(out: Out, state: VoterState, message: PeerMessage): void {
+  for (let i = 0; i < state.settings.voters; i++) if (i !== state.index) sendPeer(out, i, message);
+}
+
+/** Send to every agent currently connected to this voter. */
+export function broadcastAgents(out: Out, state: VoterState, message: VoterMessage): void {
+  for (const agent of Object.values(state.agents))
+    if (agent.connected) sendAgent(out, agent.agentId, message);
+}
+
+export function emit(out: Out, name: string, payload: string, epoch: number, reason: string): void {
+  out.emits.push({ kind: 'emit', event: { name, payload, epoch, reason } });
+  out.reasons.push(reason);
+}
+
+export function note(out: Out, reason: string): void {
+  out.reasons.push(reason);
+}
