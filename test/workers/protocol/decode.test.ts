@@ -101,6 +101,7 @@ const peerMessages = {
     epoch: 5,
     voter: 2,
     granted: true,
+    busy: false,
     promisedEpoch: 5,
     accepted: config(4, 'active'),
     committed: config(4, 'active'),

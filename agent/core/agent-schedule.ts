@@ -1,0 +1,89 @@
+// Time-driven work of a tick: stall detection, probe timeouts, and scheduling probes, INFO and lease pings.
+import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
+import { onPingSent, pingDue } from './lease.js';
+import type { Step } from './outbox.js';
+import { onProbeResult, onProbeSent, onStall } from './sdown.js';
+import type { AgentEffect } from './types.js';
+
+/**
+ * A gap between ticks longer than `stallThresholdMs` means this process did not run: every
+ * probe result gathered across the gap may be an artefact of the stall, so each node needs a
+ * fresh failed probe before it can turn SDOWN.
+ */
+export function detectStall(state: AgentState, nowMs: number): Step {
+  const gapMs = nowMs - state.lastTickMs;
+  let next: AgentState = { ...state, lastTickMs: Math.max(state.lastTickMs, nowMs) };
+  if (gapMs <= state.settings.stallThresholdMs) return { state: next, effects: [], notes: [] };
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    if (ns !== undefined) next = withNode(next, node, { ...ns, detector: onStall(ns.detector, nowMs) });
+  }
+  return { state: next, effects: [], notes: [`event-loop stall of ${gapMs} ms: every node is re-probed`] };
+}
+
+/** The core bounds every probe: one unanswered for `probeTimeoutMs` counts as a timeout. */
+export function expireProbes(state: AgentState, nowMs: number): Step {
+  let next = state;
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    const sentAtMs = ns?.detector.outstandingSentAtMs ?? null;
+    if (ns === undefined || sentAtMs === null || nowMs - sentAtMs < state.settings.probeTimeoutMs) continue;
+    const { detector } = onProbeResult(ns.detector, sentAtMs, 'timeout', nowMs);
+    next = withNode(next, node, { ...ns, detector });
+  }
+  return { state: next, effects: [], notes: [] };
+}
+
+export function scheduleProbes(state: AgentState, nowMs: number): Step {
+  let next = state;
+  const effects: AgentEffect[] = [];
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    if (ns === undefined || ns.detector.outstandingSentAtMs !== null) continue;
+    const last = ns.detector.lastProbeSentMs;
+    if (last !== null && nowMs - last < state.settings.probeIntervalMs) continue;
+    effects.push({ kind: 'probe', node });
+    next = withNode(next, node, { ...ns, detector: onProbeSent(ns.detector, nowMs) });
+  }
+  return { state: next, effects, notes: [] };
+}
+
+export function scheduleInfo(state: AgentState, nowMs: number): Step {
+  let next = state;
+  const effects: AgentEffect[] = [];
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    if (ns === undefined) continue;
+    const last = ns.lastInfoRequestMs;
+    if (last !== null && nowMs - last < state.settings.infoIntervalMs) continue;
+    effects.push({ kind: 'info', node });
+    next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
+  }
+  return { state: next, effects, notes: [] };
+}
+
+/** Ask INFO of the given nodes now, whatever the schedule says (observe, action results). */
+export function requestInfo(state: AgentState, nodes: readonly string[], nowMs: number): Step {
+  let next = state;
+  const effects: AgentEffect[] = [];
+  for (const node of nodes) {
+    const ns = next.nodes[node];
+    if (ns === undefined) continue;
+    effects.push({ kind: 'info', node });
+    next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
+  }
+  return { state: next, effects, notes: [] };
+}
+
+/** Every agent pings every connected voter: the pongs are its lease and the voters' liveness signal. */
+export function scheduleLeasePings(state: AgentState, nowMs: number): Step {
+  let next = state;
+  const effects: AgentEffect[] = [];
+  const { probeIntervalMs, leaseMs } = state.settings;
+  state.voters.forEach((link, voter) => {
+    if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs)) return;
+    effects.push({ kind: 'lease-ping', voter });
+    next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
+  });
+  return { state: next, effects, notes: [] };
+}

@@ -1,0 +1,121 @@
+// The agent core's state, its creation from settings and the state file, and recommended timings.
+import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
+import { createVoterLease, type VoterLease } from './lease.js';
+import { createDetector, type NodeDetector } from './sdown.js';
+import type { AgentSettings, NodeAction, NodeInfo } from './types.js';
+
+/** An action handed to the shell and not yet confirmed by INFO. */
+export interface InFlightAction {
+  readonly epoch: number;
+  readonly action: NodeAction;
+  /** The same action at the same epoch is not sent again before this time. */
+  readonly retryAtMs: number;
+}
+
+export interface NodeState {
+  readonly detector: NodeDetector;
+  /** Last successful INFO; a failed INFO keeps the previous one. */
+  readonly info: NodeInfo | null;
+  readonly lastInfoRequestMs: number | null;
+  /** Highest epoch known when a reboot with data loss was seen; cleared by a higher config. */
+  readonly rebootedAtEpoch: number | null;
+  /** Local nodes only. */
+  readonly inFlight: InFlightAction | null;
+  /** The last fence effect sent for a local node; `undefined` until the first one. */
+  readonly fenceSent: { readonly writableUntilMs: number | null } | undefined;
+}
+
+/** An `observe` request waiting for fresh INFO before it is answered. */
+export interface PendingObserve {
+  readonly requestId: string;
+  readonly askedAtMs: number;
+  readonly waitingFor: readonly NodeId[];
+}
+
+export interface VoterLink {
+  readonly connected: boolean;
+  readonly lease: VoterLease;
+  readonly observe: PendingObserve | null;
+}
+
+export interface AgentState {
+  readonly settings: AgentSettings;
+  /** Highest config epoch ever seen (persisted); no command below it is executed. */
+  readonly highestEpoch: number;
+  /** Highest committed config seen (persisted). */
+  readonly config: Config | null;
+  readonly nodes: Readonly<Record<NodeId, NodeState>>;
+  /** Indexed by voter index 0..V-1. */
+  readonly voters: readonly VoterLink[];
+  readonly lastTickMs: number;
+  /** Sequence number of the last observation sent. */
+  readonly seq: number;
+  /** The views as last reported (observation broadcast and events); null before the first. */
+  readonly reported: Readonly<Record<NodeId, NodeView>> | null;
+}
+
+export interface PersistedAgentState {
+  readonly highestEpoch: number;
+  readonly config: Config | null;
+}
+
+/**
+ * Timings recommended for a LAN deployment: SDOWN in about a second, a lease that a majority
+ * renews five times per period, and a stall threshold well above the tick period (50 ms).
+ */
+export const RECOMMENDED_TIMINGS = {
+  probeIntervalMs: 100,
+  probeTimeoutMs: 500,
+  infoIntervalMs: 1000,
+  downAfterMs: 1000,
+  roleGraceMs: 3000,
+  leaseMs: 2000,
+  clockDriftRatio: 0.01,
+  stallThresholdMs: 500,
+  handoffTimeoutMs: 5000,
+} as const;
+
+export function createNodeState(nowMs: number): NodeState {
+  return {
+    detector: createDetector(nowMs),
+    info: null,
+    lastInfoRequestMs: null,
+    rebootedAtEpoch: null,
+    inFlight: null,
+    fenceSent: undefined,
+  };
+}
+
+/** Fresh state after a (re)start: only the persisted epoch and config survive a restart. */
+export function createAgentState(
+  settings: AgentSettings,
+  persisted: PersistedAgentState | null,
+  nowMs: number,
+): AgentState {
+  const config = persisted?.config ?? null;
+  const highestEpoch = Math.max(persisted?.highestEpoch ?? 0, config?.epoch ?? 0);
+  const nodes: Record<NodeId, NodeState> = {};
+  for (const node of allNodes(settings)) nodes[node] = createNodeState(nowMs);
+  const voters: VoterLink[] = [];
+  for (let i = 0; i < settings.voters; i++) {
+    voters.push({ connected: false, lease: createVoterLease(), observe: null });
+  }
+  return { settings, highestEpoch, config, nodes, voters, lastTickMs: nowMs, seq: 0, reported: null };
+}
+
+/** Every probed node, local nodes included even if the settings forgot to list them, sorted. */
+export function allNodes(settings: AgentSettings): readonly NodeId[] {
+  return [...new Set([...settings.nodes, ...settings.localNodes])].sort();
+}
+
+export function isLocal(settings: AgentSettings, node: NodeId): boolean {
+  return settings.localNodes.includes(node);
+}
+
+export function withNode(state: AgentState, node: NodeId, next: NodeState): AgentState {
+  return { ...state, nodes: { ...state.nodes, [node]: next } };
+}
+
+export function withVoter(state: AgentState, voter: number, next: VoterLink): AgentState {
+  return { ...state, voters: state.voters.map((link, i) => (i === voter ? next : link)) };
+}

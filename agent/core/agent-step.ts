@@ -1,0 +1,280 @@
+// The agent core's step function: one input in, the new state and the effects to carry out out.
+import { type ConfigPush, compareConfigs, type VoterMessage } from '../../workers/protocol/index.js';
+import {
+  detectStall,
+  expireProbes,
+  requestInfo,
+  scheduleInfo,
+  scheduleLeasePings,
+  scheduleProbes,
+} from './agent-schedule.js';
+import { settle } from './agent-settle.js';
+import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
+import { computeViews, viewList } from './agent-views.js';
+import {
+  onEpochNotice,
+  onLeasePong,
+  onPingSent,
+  onVoterConfig,
+  onVoterDisconnected,
+  renewalVerdict,
+} from './lease.js';
+import {
+  andThen,
+  broadcast,
+  commandResultMessage,
+  helloMessage,
+  noop,
+  observationMessage,
+  type Step,
+} from './outbox.js';
+import { detectReboot } from './reboot.js';
+import { onProbeResult } from './sdown.js';
+import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js';
+
+/**
+ * Apply one input. The shell must carry out the effects in order: `persist` comes before any
+ * `execute` or `send` that depends on it, exactly as it appears in the list.
+ */
+export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
+  const handled = handle(state, input, nowMs);
+  const settled = andThen(handled.step, (s) => settle(s, nowMs));
+  assertNoStaleExecute(settled);
+  const reason = [handled.reason, ...settled.notes].join('; ');
+  return { state: settled.state, effects: settled.effects, reason };
+}
+
+/** Invariant 4: an agent never executes a command whose epoch is below the highest it has seen. */
+function assertNoStaleExecute(step: Step): void {
+  for (const effect of step.effects) {
+    if (effect.kind === 'execute' && effect.epoch < step.state.highestEpoch) {
+      throw new Error(`invariant broken: execute at epoch ${effect.epoch} below ${step.state.highestEpoch}`);
+    }
+  }
+}
+
+interface Handled {
+  readonly step: Step;
+  readonly reason: string;
+}
+
+const handled = (state: AgentState, reason: string, effects: readonly AgentEffect[] = []): Handled => ({
+  step: { state, effects, notes: [] },
+  reason,
+});
+
+function validVoter(state: AgentState, voter: number): boolean {
+  return Number.isInteger(voter) && voter >= 0 && voter < state.voters.length;
+}
+
+function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
+  switch (input.kind) {
+    case 'tick':
+      return onTick(state, nowMs);
+    case 'probe-result': {
+      const ns = state.nodes[input.node];
+      if (ns === undefined) return handled(state, `probe result for unknown node ${input.node} ignored`);
+      const result = onProbeResult(ns.detector, input.sentAtMs, input.outcome, nowMs);
+      if (result.stale) return handled(state, `stale probe result for ${input.node} ignored`);
+      return handled(
+        withNode(state, input.node, { ...ns, detector: result.detector }),
+        `probe of ${input.node}: ${input.outcome}`,
+      );
+    }
+    case 'info-result':
+      return onInfoResult(state, input.node, input.info, nowMs);
+    case 'voter-connected':
+      return onVoterConnected(state, input.voter, nowMs);
+    case 'voter-disconnected': {
+      const link = state.voters[input.voter];
+      if (link === undefined) return handled(state, `unknown voter ${input.voter} ignored`);
+      const next = withVoter(state, input.voter, {
+        connected: false,
+        lease: onVoterDisconnected(link.lease),
+        observe: null,
+      });
+      return handled(next, `voter ${input.voter} disconnected`);
+    }
+    case 'voter-message':
+      if (!validVoter(state, input.voter))
+        return handled(state, `message from unknown voter ${input.voter} ignored`);
+      return onVoterMessage(state, input.voter, input.message, nowMs);
+    case 'lease-pong': {
+      const link = state.voters[input.voter];
+      if (link === undefined) return handled(state, `lease pong from unknown voter ${input.voter} ignored`);
+      const pong = onLeasePong(
+        link.lease,
+        input.pingSentAtMs,
+        nowMs,
+        state.config,
+        state.settings.localNodes,
+      );
+      const next = withVoter(state, input.voter, { ...link, lease: pong.lease });
+      return handled(
+        next,
+        `lease pong from voter ${input.voter} ${pong.renewed ? 'renews' : 'does not renew'}: ${pong.reason}`,
+      );
+    }
+    case 'action-result':
+      return onActionResult(state, input, nowMs);
+  }
+}
+
+function onTick(state: AgentState, nowMs: number): Handled {
+  let step = detectStall(state, nowMs);
+  step = andThen(step, (s) => expireProbes(s, nowMs));
+  step = andThen(step, (s) => scheduleProbes(s, nowMs));
+  step = andThen(step, (s) => scheduleInfo(s, nowMs));
+  step = andThen(step, (s) => scheduleLeasePings(s, nowMs));
+  return { step: { ...step, notes: [] }, reason: ['tick', ...step.notes].join('; ') };
+}
+
+function onInfoResult(state: AgentState, node: string, info: NodeInfo | null, nowMs: number): Handled {
+  const ns = state.nodes[node];
+  if (ns === undefined) return handled(state, `INFO for unknown node ${node} ignored`);
+  // Any answer, even a failure, counts as "in" for a pending observe: the reply uses what is known.
+  const voters = state.voters.map((link) =>
+    link.observe === null
+      ? link
+      : {
+          ...link,
+          observe: { ...link.observe, waitingFor: link.observe.waitingFor.filter((n) => n !== node) },
+        },
+  );
+  const base: AgentState = { ...state, voters };
+  if (info === null) return handled(base, `INFO of ${node} failed; keeping the previous one`);
+  const reboot = detectReboot(ns.info, info);
+  const rebootedAtEpoch = reboot.rebooted ? state.highestEpoch : ns.rebootedAtEpoch;
+  const next = withNode(base, node, {
+    ...ns,
+    info,
+    rebootedAtEpoch,
+    lastInfoRequestMs: ns.lastInfoRequestMs ?? nowMs,
+  });
+  return handled(next, `INFO of ${node}: role ${info.role}${reboot.rebooted ? `; ${reboot.reason}` : ''}`);
+}
+
+function onVoterConnected(state: AgentState, voter: number, nowMs: number): Handled {
+  const link = state.voters[voter];
+  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+  // Report pending changes to the voters already connected first, so the new one's first message is hello.
+  const before = settle(state, nowMs);
+  const lease = link.connected ? onVoterDisconnected(link.lease) : link.lease;
+  const connected = withVoter(before.state, voter, { connected: true, lease, observe: null });
+  const seq = connected.seq + 1;
+  const views = viewList(computeViews(connected, nowMs), allNodes(state.settings));
+  const effects: AgentEffect[] = [
+    ...before.effects,
+    { kind: 'send', voter, message: helloMessage(connected) },
+    { kind: 'send', voter, message: observationMessage(connected, seq, views, null) },
+  ];
+  return {
+    step: { state: { ...connected, seq }, effects, notes: before.notes },
+    reason: `voter ${voter} connected: hello and a full observation`,
+  };
+}
+
+function onVoterMessage(state: AgentState, voter: number, message: VoterMessage, nowMs: number): Handled {
+  if (message.group !== state.settings.group) {
+    return handled(
+      state,
+      `message for group ${message.group} ignored: this agent serves ${state.settings.group}`,
+    );
+  }
+  switch (message.kind) {
+    case 'config':
+      return onConfigPush(state, voter, message, nowMs);
+    case 'epoch': {
+      const link = state.voters[voter];
+      if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+      const next = withVoter(state, voter, { ...link, lease: onEpochNotice(link.lease, message.epoch) });
+      return handled(next, `voter ${voter} promised epoch ${message.epoch}`);
+    }
+    case 'observe': {
+      const link = state.voters[voter];
+      if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+      const nodes = allNodes(state.settings);
+      const observe = { requestId: message.requestId, askedAtMs: nowMs, waitingFor: nodes };
+      const step = requestInfo(withVoter(state, voter, { ...link, observe }), nodes, nowMs);
+      return { step, reason: `voter ${voter} asked for a fresh observation (${message.requestId})` };
+    }
+  }
+}
+
+/**
+ * A config push. A newer config is persisted first (the shell writes the state file before the
+ * execute that follows from it), then reconciled in `settle`; an older one only updates what
+ * this voter is known to hold, which matters for the lease, never for reconciliation.
+ */
+function onConfigPush(state: AgentState, voter: number, message: ConfigPush, nowMs: number): Handled {
+  const link = state.voters[voter];
+  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+  const { config } = message;
+  let next = withVoter(state, voter, { ...link, lease: onVoterConfig(link.lease, config) });
+  const effects: AgentEffect[] = [];
+  const newer =
+    config.epoch >= state.highestEpoch && (state.config === null || compareConfigs(config, state.config) > 0);
+  let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
+  if (newer) {
+    const highestEpoch = Math.max(state.highestEpoch, config.epoch);
+    effects.push({ kind: 'persist', highestEpoch, config });
+    next = { ...next, config, highestEpoch };
+    next = clearReboots(next, config.epoch);
+    reason += '; it is the newest config seen: persisted, then reconciled';
+  } else if (config.epoch < state.highestEpoch) {
+    reason += `; below epoch ${state.highestEpoch}, ignored for reconciliation`;
+  }
+  const step = andThen({ state: next, effects, notes: [] }, (s) => pingIfRenewing(s, voter, nowMs));
+  return { step, reason };
+}
+
+/** A voter that now names our node master can renew the lease: ask it at once rather than at the next tick. */
+function pingIfRenewing(state: AgentState, voter: number, nowMs: number): Step {
+  const link = state.voters[voter];
+  if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return noop(state);
+  if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return noop(state);
+  const next = withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
+  return { state: next, effects: [{ kind: 'lease-ping', voter }], notes: [] };
+}
+
+function clearReboots(state: AgentState, epoch: number): AgentState {
+  let next = state;
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    if (ns?.rebootedAtEpoch !== null && ns?.rebootedAtEpoch !== undefined && epoch > ns.rebootedAtEpoch) {
+      next = withNode(next, node, { ...ns, rebootedAtEpoch: null });
+    }
+  }
+  return next;
+}
+
+function onActionResult(
+  state: AgentState,
+  input: AgentInput & { kind: 'action-result' },
+  nowMs: number,
+): Handled {
+  const ns = state.nodes[input.node];
+  if (ns === undefined) return handled(state, `action result for unknown node ${input.node} ignored`);
+  const flying = ns.inFlight;
+  let next = state;
+  if (flying !== null && flying.epoch === input.epoch && flying.action.kind === input.action.kind) {
+    // Success waits for INFO to confirm (or the usual retry time); a failure retries after one probe interval.
+    const retryAtMs = input.ok ? flying.retryAtMs : nowMs + state.settings.probeIntervalMs;
+    next = withNode(next, input.node, { ...ns, inFlight: { ...flying, retryAtMs } });
+  }
+  const message = commandResultMessage(
+    next,
+    input.node,
+    input.epoch,
+    input.action.kind,
+    input.ok,
+    input.detail,
+  );
+  const sends = broadcast(next, message);
+  const info = requestInfo(next, [input.node], nowMs);
+  const step: Step = { state: info.state, effects: [...sends, ...info.effects], notes: [] };
+  return {
+    step,
+    reason: `${input.action.kind} of ${input.node} at epoch ${input.epoch} ${input.ok ? 'succeeded' : `failed: ${input.detail}`}`,
+  };
+}

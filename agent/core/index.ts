@@ -1,0 +1,17 @@
+// The agent core's public surface: the step function, its pure parts and their types.
+export * from './agent-state.js';
+export { stepAgent } from './agent-step.js';
+export {
+  computeView,
+  computeViews,
+  currentFence,
+  currentLeaseValidUntil,
+  expectsMaster,
+  viewChanged,
+} from './agent-views.js';
+export * from './info-parser.js';
+export * from './lease.js';
+export * from './reboot.js';
+export * from './reconcile.js';
+export * from './sdown.js';
+export type * from './types.js';

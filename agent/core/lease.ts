@@ -1,0 +1,174 @@
+// Lease arithmetic of the master's agent: renewals by voter pongs, expiry with drift margin, fencing.
+import type { Config, NodeId, NodeRole } from '../../workers/protocol/index.js';
+
+/**
+ * What the agent knows about one voter for the lease. Renewal times are the send times of the
+ * pinged lease pings (agent clock): the voter's auto-response to a ping is never earlier.
+ */
+export interface VoterLease {
+  /** The latest config this voter pushed on the current connection. */
+  readonly latestConfig: Config | null;
+  /** Highest `epoch` notice from this voter: it promised this epoch to an election. */
+  readonly promisedEpoch: number;
+  /** Latest ping send time whose pong counted as a renewal. */
+  readonly renewedAtMs: number | null;
+  /** Send time of the ping awaiting its pong (at most one per voter). */
+  readonly pingSentAtMs: number | null;
+  /** Send time of the last ping, answered or not; null makes a ping due at once. */
+  readonly lastPingAtMs: number | null;
+}
+
+export interface FenceDecision {
+  /** Refuse writes from this agent time on (past = fenced now); null = no fence. */
+  readonly writableUntilMs: number | null;
+  readonly reason: string;
+}
+
+export function createVoterLease(): VoterLease {
+  return { latestConfig: null, promisedEpoch: 0, renewedAtMs: null, pingSentAtMs: null, lastPingAtMs: null };
+}
+
+export function majorityOf(voters: number): number {
+  return Math.floor(voters / 2) + 1;
+}
+
+/**
+ * Voter j's pong renews the lease only while j, as last heard on this ordered socket, has
+ * committed the agent's highest config naming one of this agent's local nodes master, and has
+ * promised no higher epoch. The voter sends its `epoch` notice before answering any later ping,
+ * so a pong arriving after the notice was answered after the promise and must not count; a
+ * config at or above the promised epoch from j ends the revocation.
+ */
+export function renewalVerdict(
+  lease: VoterLease,
+  highestConfig: Config | null,
+  localNodes: readonly NodeId[],
+): { readonly counts: boolean; readonly reason: string } {
+  if (highestConfig === null) return { counts: false, reason: 'the agent knows no config yet' };
+  if (!localNodes.includes(highestConfig.master)) {
+    return { counts: false, reason: `the configured master ${highestConfig.master} is not a local node` };
+  }
+  const voterConfig = lease.latestConfig;
+  if (voterConfig === null)
+    return { counts: false, reason: 'the voter has pushed no config on this connection' };
+  if (voterConfig.epoch !== highestConfig.epoch || voterConfig.master !== highestConfig.master) {
+    return {
+      counts: false,
+      reason: `the voter's config (epoch ${voterConfig.epoch}, master ${voterConfig.master}) is not the agent's highest (epoch ${highestConfig.epoch})`,
+    };
+  }
+  if (lease.promisedEpoch > highestConfig.epoch) {
+    return {
+      counts: false,
+      reason: `the voter promised epoch ${lease.promisedEpoch} above the config's ${highestConfig.epoch}: lease revoked`,
+    };
+  }
+  return {
+    counts: true,
+    reason: `the voter holds epoch ${highestConfig.epoch} naming ${highestConfig.master}`,
+  };
+}
+
+/** Record a pong for the ping sent at `pingSentAtMs`; it renews only if `renewalVerdict` allows. */
+export function onLeasePong(
+  lease: VoterLease,
+  pingSentAtMs: number,
+  nowMs: number,
+  highestConfig: Config | null,
+  localNodes: readonly NodeId[],
+): { readonly lease: VoterLease; readonly renewed: boolean; readonly reason: string } {
+  // A shell reporting a send time after now would extend the lease into the future: clamp it.
+  const sentAtMs = Math.min(pingSentAtMs, nowMs);
+  const pingSent = lease.pingSentAtMs !== null && sentAtMs >= lease.pingSentAtMs ? null : lease.pingSentAtMs;
+  const verdict = renewalVerdict(lease, highestConfig, localNodes);
+  if (!verdict.counts) {
+    return { lease: { ...lease, pingSentAtMs: pingSent }, renewed: false, reason: verdict.reason };
+  }
+  const renewedAtMs = lease.renewedAtMs === null ? sentAtMs : Math.max(lease.renewedAtMs, sentAtMs);
+  return { lease: { ...lease, pingSentAtMs: pingSent, renewedAtMs }, renewed: true, reason: verdict.reason };
+}
+
+export function onVoterConfig(lease: VoterLease, config: Config): VoterLease {
+  return { ...lease, latestConfig: config };
+}
+
+export function onEpochNotice(lease: VoterLease, epoch: number): VoterLease {
+  return epoch > lease.promisedEpoch ? { ...lease, promisedEpoch: epoch } : lease;
+}
+
+/**
+ * The socket closed: its outstanding ping will never be answered, and the config heard on it
+ * says nothing about what the voter will say on the next socket (it pushes its config again on
+ * connect). Renewals already counted stay; they expire by time.
+ */
+export function onVoterDisconnected(lease: VoterLease): VoterLease {
+  return { ...lease, pingSentAtMs: null, lastPingAtMs: null, latestConfig: null };
+}
+
+export function pingIntervalMs(probeIntervalMs: number, leaseMs: number): number {
+  return Math.max(probeIntervalMs, leaseMs / 5);
+}
+
+/**
+ * A ping is due every max(probeIntervalMs, leaseMs/5), one outstanding at a time; an
+ * unanswered ping is given up after leaseMs/2 so a lost pong cannot starve the lease.
+ */
+export function pingDue(lease: VoterLease, nowMs: number, probeIntervalMs: number, leaseMs: number): boolean {
+  if (lease.pingSentAtMs !== null && nowMs - lease.pingSentAtMs < leaseMs / 2) return false;
+  if (lease.lastPingAtMs === null) return true;
+  return nowMs - lease.lastPingAtMs >= pingIntervalMs(probeIntervalMs, leaseMs);
+}
+
+export function onPingSent(lease: VoterLease, nowMs: number): VoterLease {
+  return { ...lease, pingSentAtMs: nowMs, lastPingAtMs: nowMs };
+}
+
+/**
+ * The lease holds until the majority-th most recent renewal plus leaseMs*(1-ρ); null if fewer
+ * than a majority of voters ever renewed.
+ *
+ * Why the agent stops first: voter j answered the ping sent at agent time t at some real time
+ * A_j >= t, and treats the lease as live until A_j + leaseMs*(1+ρ) on its own clock. The agent
+ * stops at t + leaseMs*(1-ρ) on its clock. While the voter's clock advances leaseMs*(1+ρ), the
+ * agent's, whose rate differs by at most ρ, advances at least leaseMs*(1+ρ)*(1-ρ) =
+ * leaseMs*(1-ρ²) >= leaseMs*(1-ρ). So the agent's deadline comes no later than every voter's in
+ * the majority, and any majority a new leader gathers intersects it.
+ */
+export function leaseValidUntil(
+  renewals: readonly (number | null)[],
+  voters: number,
+  leaseMs: number,
+  clockDriftRatio: number,
+): number | null {
+  const times = renewals.filter((t): t is number => t !== null).sort((a, b) => b - a);
+  const kth = times[majorityOf(voters) - 1];
+  return kth === undefined ? null : kth + leaseMs * (1 - clockDriftRatio);
+}
+
+/**
+ * The fence of one local node. The configured master may write until its lease ends (at start,
+ * with no renewals, that is now). A node that reports master without being the configured one
+ * must not write at all: it is an old master awaiting demotion or a hand-off's source.
+ */
+export function fenceDecision(
+  fencing: boolean,
+  node: NodeId,
+  config: Config | null,
+  role: NodeRole,
+  validUntilMs: number | null,
+): FenceDecision {
+  if (!fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
+  if (config !== null && config.master === node) {
+    if (config.state === 'handoff' && role !== 'master') {
+      return { writableUntilMs: null, reason: 'the hand-off target is still a replica' };
+    }
+    if (validUntilMs === null) {
+      return { writableUntilMs: 0, reason: 'the configured master holds no lease from a majority of voters' };
+    }
+    return { writableUntilMs: validUntilMs, reason: `the configured master may write until its lease ends` };
+  }
+  if (role === 'master') {
+    return { writableUntilMs: 0, reason: 'the node reports master but is not the configured master' };
+  }
+  return { writableUntilMs: null, reason: 'the node is not a master' };
+}

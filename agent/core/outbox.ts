@@ -1,0 +1,92 @@
+// Builders of the messages the agent core sends to voters, and the partial-step type they feed.
+import { type AgentMessage, type NodeView, PROTOCOL_VERSION } from '../../workers/protocol/index.js';
+import type { AgentState } from './agent-state.js';
+import type { AgentEffect, NodeAction } from './types.js';
+
+/** A step under construction: the state so far, the effects in order, and notes for the reason. */
+export interface Step {
+  readonly state: AgentState;
+  readonly effects: readonly AgentEffect[];
+  readonly notes: readonly string[];
+}
+
+/** Named `andThen`, not `then`: a module exporting `then` is a thenable and breaks `await import()`. */
+export function andThen(step: Step, next: (state: AgentState) => Step): Step {
+  const after = next(step.state);
+  return {
+    state: after.state,
+    effects: [...step.effects, ...after.effects],
+    notes: [...step.notes, ...after.notes],
+  };
+}
+
+export const noop = (state: AgentState): Step => ({ state, effects: [], notes: [] });
+
+/** The protocol's bound on a reason or detail string. */
+const MAX_DETAIL = 500;
+
+export function helloMessage(state: AgentState): AgentMessage {
+  const { settings } = state;
+  return {
+    v: PROTOCOL_VERSION,
+    kind: 'hello',
+    agentId: settings.agentId,
+    group: settings.group,
+    localNodes: [...settings.localNodes],
+    highestEpoch: state.highestEpoch,
+    sentinel:
+      settings.sentinel === null ? null : { host: settings.sentinel.host, port: settings.sentinel.port },
+  };
+}
+
+export function observationMessage(
+  state: AgentState,
+  seq: number,
+  views: readonly NodeView[],
+  inReplyTo: string | null,
+): AgentMessage {
+  return {
+    v: PROTOCOL_VERSION,
+    kind: 'observation',
+    agentId: state.settings.agentId,
+    group: state.settings.group,
+    seq,
+    highestEpoch: state.highestEpoch,
+    inReplyTo,
+    views: [...views],
+  };
+}
+
+export function commandResultMessage(
+  state: AgentState,
+  node: string,
+  epoch: number,
+  action: NodeAction['kind'] | 'refuse',
+  ok: boolean,
+  detail: string,
+): AgentMessage {
+  return {
+    v: PROTOCOL_VERSION,
+    kind: 'command-result',
+    agentId: state.settings.agentId,
+    group: state.settings.group,
+    epoch,
+    node,
+    action,
+    ok,
+    detail: detail.slice(0, MAX_DETAIL),
+  };
+}
+
+/** One `send` effect per connected voter, in voter order. */
+export function broadcast(state: AgentState, message: AgentMessage): AgentEffect[] {
+  const effects: AgentEffect[] = [];
+  state.voters.forEach((link, voter) => {
+    if (link.connected) effects.push({ kind: 'send', voter, message });
+  });
+  return effects;
+}
+
+export function connectedCount(state: AgentState): number {
+  return state.voters.filter((link) => link.connected).length;
+}

@@ -1,0 +1,76 @@
+// Reconciliation: what a local node must be told so that it matches the highest committed config.
+import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
+import type { NodeAction } from './types.js';
+
+export interface ReconcileDecision {
+  readonly action: NodeAction | null;
+  /** True when the config is below the highest epoch seen: acting on it could undo a newer decision. */
+  readonly refused: boolean;
+  readonly reason: string;
+}
+
+const idle = (reason: string): ReconcileDecision => ({ action: null, refused: false, reason });
+const act = (action: NodeAction, reason: string): ReconcileDecision => ({ action, refused: false, reason });
+
+/**
+ * Decide the one action (or none) for `localNode`. The epoch check comes first; a node the
+ * agent cannot reach, or whose role it does not know yet, is left alone until it can.
+ */
+export function reconcile(
+  config: Config | null,
+  localNode: NodeId,
+  view: NodeView,
+  highestEpoch: number,
+  handoffTimeoutMs: number,
+): ReconcileDecision {
+  if (config === null) return idle('no committed config is known yet');
+  if (config.epoch < highestEpoch) {
+    return {
+      action: null,
+      refused: true,
+      reason: `config epoch ${config.epoch} is stale: epoch ${highestEpoch} was already seen`,
+    };
+  }
+  if (view.sdown) return idle(`${localNode} is down from here, so nothing can be done to it`);
+  if (view.role === 'unknown') return idle(`the role of ${localNode} is not known yet`);
+  if (config.master === localNode) return reconcileMaster(config, localNode, view);
+  return reconcileOther(config, localNode, view, handoffTimeoutMs);
+}
+
+function reconcileMaster(config: Config, localNode: NodeId, view: NodeView): ReconcileDecision {
+  if (view.role === 'master') return idle(`${localNode} is master as epoch ${config.epoch} says`);
+  switch (config.state) {
+    case 'handoff':
+      return idle(`${localNode} waits for the old master's FAILOVER TO at epoch ${config.epoch}`);
+    case 'promoting':
+    case 'active':
+      return act({ kind: 'promote' }, `epoch ${config.epoch} names ${localNode} master but it is a replica`);
+  }
+}
+
+function reconcileOther(
+  config: Config,
+  localNode: NodeId,
+  view: NodeView,
+  handoffTimeoutMs: number,
+): ReconcileDecision {
+  if (view.role === 'master') {
+    if (config.state === 'handoff' && config.previousMaster === localNode) {
+      return act(
+        { kind: 'handoff', to: config.master, timeoutMs: handoffTimeoutMs },
+        `epoch ${config.epoch} hands ${localNode}'s mastership over to ${config.master}`,
+      );
+    }
+    return act(
+      { kind: 'demote', master: config.master },
+      `${localNode} is master but epoch ${config.epoch} names ${config.master}`,
+    );
+  }
+  if (view.masterNode !== config.master) {
+    return act(
+      { kind: 'repoint', master: config.master },
+      `${localNode} replicates ${view.masterNode ?? 'nothing'} but epoch ${config.epoch} names ${config.master}`,
+    );
+  }
+  return idle(`${localNode} already replicates ${config.master}`);
+}

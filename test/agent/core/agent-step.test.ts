@@ -1,0 +1,394 @@
+// Scenario tests of the agent step function: messages, persistence order, fencing, reboots, replays.
+import { describe, expect, it } from 'vitest';
+import { stepAgent } from '../../../agent/core/agent-step.js';
+import type { AgentEffect, AgentInput } from '../../../agent/core/types.js';
+import type { Config, Observation } from '../../../workers/protocol/index.js';
+import {
+  A,
+  B,
+  C,
+  config,
+  Driver,
+  epochNotice,
+  info,
+  ofKind,
+  push,
+  replicaOf,
+  sends,
+  settings,
+  type World,
+} from './helpers.js';
+
+const observations = (effects: readonly AgentEffect[], voter?: number): Observation[] =>
+  sends(effects, voter).filter((m): m is Observation => m.kind === 'observation');
+
+function healthyWorld(master: string): World {
+  const infos: Record<string, ReturnType<typeof info>> = {};
+  for (const node of [A, B, C]) infos[node] = node === master ? info() : replicaOf(master);
+  return { infos };
+}
+
+describe('connecting to voters', () => {
+  it('sends hello first, then a full observation', () => {
+    const d = new Driver(settings(), { highestEpoch: 4, config: config(4, B) });
+    const effects = d.step({ kind: 'voter-connected', voter: 1 });
+    const messages = sends(effects, 1);
+    expect(messages.map((m) => m.kind)).toEqual(['hello', 'observation']);
+    expect(messages[0]).toMatchObject({
+      kind: 'hello',
+      agentId: 'agent-a',
+      localNodes: [A],
+      highestEpoch: 4,
+    });
+    expect(messages[1]).toMatchObject({ inReplyTo: null, highestEpoch: 4 });
+    expect(observations(effects, 1)[0]?.views.map((v) => v.node)).toEqual([A, B, C]);
+  });
+
+  it('reports pending changes to already connected voters before greeting the new one', () => {
+    const d = new Driver();
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'info-result', node: B, info: info() }, 1000);
+    const effects = d.step({ kind: 'voter-connected', voter: 2 });
+    expect(sends(effects, 2)[0]?.kind).toBe('hello');
+  });
+});
+
+describe('observations carry changes, not heartbeats', () => {
+  const rows: { name: string; next: ReturnType<typeof info>; sent: boolean }[] = [
+    { name: 'offset moved only', next: replicaOf(B, { offsetBytes: 99_999 }), sent: false },
+    { name: 'link-down duration moved only', next: replicaOf(B, { linkDownMs: 1234 }), sent: false },
+    { name: 'link went down', next: replicaOf(B, { linkUp: false }), sent: true },
+    { name: 'role changed', next: info(), sent: true },
+    { name: 'master changed', next: replicaOf(C), sent: true },
+    { name: 'run id changed', next: replicaOf(B, { runId: 'run-2' }), sent: true },
+    { name: 'priority changed', next: replicaOf(B, { priority: 0 }), sent: true },
+  ];
+  it.each(rows)('$name -> sent: $sent', ({ next, sent }) => {
+    const d = new Driver();
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'info-result', node: A, info: replicaOf(B) });
+    const effects = d.step({ kind: 'info-result', node: A, info: next });
+    const obs = observations(effects, 0);
+    expect(obs.length).toBe(sent ? 1 : 0);
+    if (sent) expect(obs[0]?.seq).toBeGreaterThan(1);
+  });
+
+  it('observation sequence numbers only increase', () => {
+    const d = new Driver();
+    d.step({ kind: 'voter-connected', voter: 0 });
+    const all = [
+      ...d.step({ kind: 'info-result', node: A, info: replicaOf(B) }),
+      ...d.step({ kind: 'info-result', node: A, info: info() }),
+      ...d.step({ kind: 'info-result', node: A, info: replicaOf(C) }),
+    ];
+    const seqs = observations(all).map((o) => o.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+});
+
+describe('config pushes', () => {
+  it('persists a newer config before executing what follows from it', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, B) });
+    d.step({ kind: 'info-result', node: A, info: replicaOf(B) });
+    const effects = d.step(push(0, config(2, A, { state: 'promoting', previousMaster: B })));
+    const kinds = effects.map((e) => e.kind);
+    expect(kinds.indexOf('persist')).toBe(0);
+    expect(ofKind(effects, 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 2, action: { kind: 'promote' } },
+    ]);
+    expect(ofKind(effects, 'persist')[0]).toMatchObject({ highestEpoch: 2, config: { epoch: 2, master: A } });
+    expect(d.lastReason()).toMatch(/newest config/);
+  });
+
+  it('ignores a config below the highest epoch for reconciliation', () => {
+    const d = new Driver(settings(), { highestEpoch: 3, config: config(3, B) });
+    d.step({ kind: 'info-result', node: A, info: replicaOf(B) });
+    const effects = d.step(push(0, config(2, A)));
+    expect(ofKind(effects, 'persist')).toEqual([]);
+    expect(ofKind(effects, 'execute')).toEqual([]);
+    expect(d.state.config?.epoch).toBe(3);
+    expect(d.lastReason()).toMatch(/ignored for reconciliation/);
+  });
+
+  it('a repeated config is neither persisted nor executed again while in flight', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, B) });
+    d.step({ kind: 'info-result', node: A, info: info() });
+    const first = d.step(push(0, config(2, B)), 1000);
+    expect(ofKind(first, 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 2, action: { kind: 'demote', master: B } },
+    ]);
+    const again = d.step(push(1, config(2, B)), 1100);
+    expect(ofKind(again, 'persist')).toEqual([]);
+    expect(ofKind(again, 'execute')).toEqual([]);
+    // Not confirmed by INFO after probeTimeoutMs*4: the same action is sent again.
+    expect(ofKind(d.step({ kind: 'tick' }, 3000), 'execute')).toHaveLength(1);
+  });
+
+  it('a newer epoch re-issues an in-flight action at the new epoch, never the old', () => {
+    const d = new Driver(settings(), { highestEpoch: 2, config: config(2, B) });
+    const first = d.step({ kind: 'info-result', node: A, info: info() });
+    expect(ofKind(first, 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 2, action: { kind: 'demote', master: B } },
+    ]);
+    const second = d.step(push(0, config(3, C)));
+    expect(ofKind(second, 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 3, action: { kind: 'demote', master: C } },
+    ]);
+    expect(ofKind(second, 'event').map((e) => e.name)).toContain('+convert-to-slave');
+  });
+});
+
+describe('action results and retries', () => {
+  it('reports the result to every connected voter, asks INFO, and retries a failure after one probe interval', () => {
+    const d = new Driver(settings(), { highestEpoch: 2, config: config(2, B) });
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'voter-connected', voter: 2 });
+    d.step({ kind: 'info-result', node: A, info: info() }, 1000);
+    const action = { kind: 'demote', master: B } as const;
+    const failed = d.step(
+      { kind: 'action-result', node: A, epoch: 2, action, ok: false, detail: 'READONLY' },
+      1010,
+    );
+    expect(sends(failed).filter((m) => m.kind === 'command-result')).toHaveLength(2);
+    expect(sends(failed, 2)).toContainEqual(
+      expect.objectContaining({ kind: 'command-result', epoch: 2, action: 'demote', ok: false }),
+    );
+    expect(ofKind(failed, 'info').map((e) => e.node)).toEqual([A]);
+    expect(ofKind(d.step({ kind: 'tick' }, 1109), 'execute')).toEqual([]);
+    expect(ofKind(d.step({ kind: 'tick' }, 1110), 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 2, action },
+    ]);
+  });
+
+  it('a hand-off is not repeated while its FAILOVER timeout runs', () => {
+    const d = new Driver(settings(), {
+      highestEpoch: 3,
+      config: config(3, B, { state: 'handoff', previousMaster: A }),
+    });
+    const first = d.step({ kind: 'info-result', node: A, info: info() }, 1000);
+    expect(ofKind(first, 'execute')).toEqual([
+      { kind: 'execute', node: A, epoch: 3, action: { kind: 'handoff', to: B, timeoutMs: 5000 } },
+    ]);
+    expect(ofKind(d.step({ kind: 'tick' }, 3500), 'execute')).toEqual([]);
+    expect(ofKind(d.step({ kind: 'tick' }, 8000), 'execute')).toHaveLength(1);
+  });
+});
+
+describe('observe requests', () => {
+  it('answers with a fresh observation once every INFO is back', () => {
+    const d = new Driver();
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'voter-connected', voter: 1 });
+    const ask = d.step({
+      kind: 'voter-message',
+      voter: 1,
+      message: { v: 1, kind: 'observe', group: 'g1', voter: 1, epoch: 2, requestId: 'r-7' },
+    });
+    expect(ofKind(ask, 'info').map((e) => e.node)).toEqual([A, B, C]);
+    expect(
+      observations(d.step({ kind: 'info-result', node: A, info: info({ offsetBytes: 5 }) })).filter(
+        (o) => o.inReplyTo !== null,
+      ),
+    ).toEqual([]);
+    d.step({ kind: 'info-result', node: B, info: null });
+    const last = d.step({ kind: 'info-result', node: C, info: replicaOf(A, { offsetBytes: 4 }) });
+    const replies = observations(last).filter((o) => o.inReplyTo === 'r-7');
+    expect(replies).toHaveLength(1);
+    expect(sends(last, 0).some((m) => m.kind === 'observation' && m.inReplyTo !== null)).toBe(false);
+    expect(replies[0]?.views.find((v) => v.node === C)?.offsetBytes).toBe(4);
+  });
+
+  it('answers with what it knows after probeTimeoutMs', () => {
+    const d = new Driver();
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step(
+      {
+        kind: 'voter-message',
+        voter: 0,
+        message: { v: 1, kind: 'observe', group: 'g1', voter: 0, epoch: 2, requestId: 'r-1' },
+      },
+      1000,
+    );
+    expect(observations(d.step({ kind: 'tick' }, 1499)).filter((o) => o.inReplyTo === 'r-1')).toEqual([]);
+    expect(observations(d.step({ kind: 'tick' }, 1500)).filter((o) => o.inReplyTo === 'r-1')).toHaveLength(1);
+  });
+});
+
+describe('reboot detection', () => {
+  const rows: { name: string; after: ReturnType<typeof info>; rebooted: boolean }[] = [
+    { name: 'new run id and no keys', after: info({ runId: 'run-2', keys: 0 }), rebooted: true },
+    { name: 'new run id and under half the keys', after: info({ runId: 'run-2', keys: 49 }), rebooted: true },
+    { name: 'new run id, data reloaded', after: info({ runId: 'run-2', keys: 90 }), rebooted: false },
+    { name: 'same run id, keys deleted by clients', after: info({ keys: 0 }), rebooted: false },
+  ];
+  it.each(rows)('$name -> rebooted: $rebooted', ({ after, rebooted }) => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) });
+    const effects = d.step({ kind: 'info-result', node: A, info: after });
+    expect(ofKind(effects, 'event').some((e) => e.name === '+reboot')).toBe(rebooted);
+    expect(
+      observations(effects, 0)
+        .at(-1)
+        ?.views.find((v) => v.node === A)?.rebooted ?? false,
+    ).toBe(rebooted);
+  });
+
+  it('the flag stays until a config with a higher epoch arrives', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) });
+    d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 0 }) });
+    d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 5 }) });
+    d.step(push(0, config(1, A)));
+    expect(d.state.nodes[A]?.rebootedAtEpoch).toBe(1);
+    d.step(push(0, config(2, B)));
+    expect(d.state.nodes[A]?.rebootedAtEpoch).toBeNull();
+  });
+});
+
+describe('fencing', () => {
+  it('the configured master is fenced at start and unfenced once a majority renews', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    const start = d.step({ kind: 'info-result', node: A, info: info() }, 1000);
+    expect(ofKind(start, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0 }]);
+    expect(ofKind(start, 'event').map((e) => e.name)).toContain('+fenced');
+    for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, 1010);
+    const pushed = [0, 1, 2].flatMap((voter) => [...d.step(push(voter, config(1, A)), 1020)]);
+    // A voter that names us master at our epoch is pinged at once, not at the next tick.
+    expect(ofKind(pushed, 'lease-ping').map((e) => e.voter)).toEqual([0, 1, 2]);
+    const one = d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 1020 }, 1030);
+    expect(ofKind(one, 'fence')).toEqual([]);
+    const two = d.step({ kind: 'lease-pong', voter: 2, pingSentAtMs: 1020 }, 1031);
+    expect(ofKind(two, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 1020 + 1980 }]);
+    expect(ofKind(two, 'event').map((e) => e.name)).toContain('-fenced');
+    // Without further renewals the lease runs out on its own, seen at the next tick.
+    const later = d.step({ kind: 'tick' }, 3000);
+    expect(ofKind(later, 'event').map((e) => e.name)).toContain('+fenced');
+  });
+
+  it('a revoking voter stops renewing: the lease cannot outlive the old majority', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    d.step({ kind: 'info-result', node: A, info: info() });
+    for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter });
+    for (const voter of [0, 1, 2]) d.step(push(voter, config(1, A)));
+    d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 1000 }, 1005);
+    d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 1000 }, 1005);
+    d.step(epochNotice(1, 2), 1100);
+    d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 1400 }, 1410);
+    expect(d.lastReason()).toMatch(/revoked/);
+    const renewedByOne = d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 1400 }, 1410);
+    // Voter 0 alone moves nothing: the majority-th renewal is still voter 1's from before its promise.
+    expect(ofKind(renewedByOne, 'fence')).toEqual([]);
+    expect(ofKind(d.step({ kind: 'tick' }, 2980), 'event').map((e) => e.name)).toContain('+fenced');
+    // A config at the promised epoch from voter 1 (a reaffirm) lets its pongs count again.
+    d.step(push(1, config(2, A, { cause: 'reaffirm' })), 3000);
+    d.step(push(0, config(2, A, { cause: 'reaffirm' })), 3000);
+    d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 3000 }, 3010);
+    const back = d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 3000 }, 3010);
+    expect(ofKind(back, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 3000 + 1980 }]);
+  });
+
+  it('a master that is not the configured one is fenced; fencing off sends null', () => {
+    const on = new Driver(settings(), { highestEpoch: 2, config: config(2, B) });
+    expect(ofKind(on.step({ kind: 'info-result', node: A, info: info() }), 'fence')).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: 0 },
+    ]);
+    const off = new Driver(settings({ fencing: false }), { highestEpoch: 2, config: config(2, A) });
+    expect(ofKind(off.step({ kind: 'info-result', node: A, info: info() }), 'fence')).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: null },
+    ]);
+  });
+});
+
+describe('detection through the step function', () => {
+  it('a stall never turns into SDOWN without a fresh failed probe', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, B) }, 1000);
+    const world = healthyWorld(B);
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.run(2000, world);
+    // Ten seconds without a tick: every old probe is suspect, nothing may be declared down.
+    const stalled = d.step({ kind: 'tick' }, 12_000);
+    expect(d.lastReason()).toMatch(/stall/);
+    expect(ofKind(stalled, 'event').filter((e) => e.name === '+sdown')).toEqual([]);
+    expect(ofKind(stalled, 'probe').map((e) => e.node)).toEqual([A, B, C]);
+  });
+
+  it('+sdown after downAfterMs of failed probes, -sdown on the first valid reply', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, B) }, 1000);
+    const world = healthyWorld(B);
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.run(2000, world);
+    const down = d.run(3500, { ...world, down: new Set([C]) });
+    const sdown = ofKind(down, 'event').filter((e) => e.name === '+sdown');
+    expect(sdown).toMatchObject([{ payload: `slave ${C}` }]);
+    expect(
+      observations(down, 0)
+        .at(-1)
+        ?.views.find((v) => v.node === C)?.sdown,
+    ).toBe(true);
+    const up = d.run(3600, world);
+    expect(ofKind(up, 'event').map((e) => e.name)).toContain('-sdown');
+  });
+});
+
+describe('interrupted-prefix replay', () => {
+  // Failover away from local A: epoch 2 names B. Whatever prefix the agent saw before crashing
+  // (restarting from its state file), feeding the rest converges on the same final action.
+  const cfg2: Config = config(2, B, { state: 'promoting', previousMaster: A });
+  const transition: AgentInput[] = [
+    { kind: 'voter-connected', voter: 0 },
+    { kind: 'voter-connected', voter: 1 },
+    push(0, config(1, A)),
+    epochNotice(0, 2),
+    push(0, cfg2),
+    push(1, cfg2),
+    push(1, { ...cfg2, state: 'active' }),
+    { kind: 'tick' },
+  ];
+
+  function finish(d: Driver, inputs: readonly AgentInput[], world: World): AgentEffect[] {
+    const effects = d.feed(inputs, world, 1100);
+    return [...effects, ...d.run(4000, world)];
+  }
+
+  it.each(transition.map((_, k) => ({ k })))('crash after $k inputs', ({ k }) => {
+    const world = healthyWorld(A);
+    const before = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    const prefixEffects = before.feed(transition.slice(0, k), world, 1050);
+    const persisted = ofKind(prefixEffects, 'persist').at(-1) ?? { highestEpoch: 1, config: config(1, A) };
+    const after = new Driver(
+      settings(),
+      { highestEpoch: persisted.highestEpoch, config: persisted.config },
+      1100,
+    );
+    const effects = [...prefixEffects, ...finish(after, transition.slice(k), world)];
+    const executes = ofKind(effects, 'execute');
+    expect(executes.at(-1)).toEqual({
+      kind: 'execute',
+      node: A,
+      epoch: 2,
+      action: { kind: 'demote', master: B },
+    });
+    expect(executes.every((e) => e.epoch === 2)).toBe(true);
+    expect(world.infos[A]).toMatchObject({ role: 'replica', masterNode: B });
+    expect(after.state.config).toMatchObject({ epoch: 2, master: B, state: 'active' });
+  });
+
+  it('the uninterrupted run demotes exactly once', () => {
+    const world = healthyWorld(A);
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    const effects = finish(d, transition, world);
+    expect(ofKind(effects, 'execute')).toHaveLength(1);
+  });
+});
+
+describe('stepAgent contract', () => {
+  it('every step returns a reason and never mutates its input state', () => {
+    const d = new Driver();
+    const frozen = JSON.stringify(d.state);
+    const result = stepAgent(d.state, { kind: 'tick' }, 2000);
+    expect(JSON.stringify(d.state)).toBe(frozen);
+    expect(result.reason).toMatch(/tick/);
+  });
+});
