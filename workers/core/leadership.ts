@@ -124,6 +124,11 @@ function checkCommitted(state: VoterState, ctx: VoterContext, out: Out): VoterSt
     proposal.epoch,
     `epoch ${proposal.epoch} committed by ${role.acceptedBy.length} voters; waiting for ${proposal.master} to become master`,
   );
+  // If the node is master already its views will not change, so ask its agent for a fresh
+  // observation; the config push went first on the same socket, so the answer shows the epoch.
+  const agent = ownAgentOf(next, proposal.master);
+  if (agent !== undefined)
+    sendAgent(out, agent.agentId, observeRequest(next, role.epoch, role.observeRequestId));
   return next;
 }
 

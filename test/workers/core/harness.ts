@@ -63,6 +63,9 @@ export class Cluster {
   toAgents: Delivery[] = [];
   events: VoterEvent[] = [];
   persists = 0;
+  steps = 0;
+  /** Crash this voter (restart from its disk) right after the given step number. */
+  crashAt: { step: number; voter: number } | null = null;
   private seed = 1;
 
   constructor(readonly settings: GroupSettings = SETTINGS) {
@@ -85,10 +88,20 @@ export class Cluster {
     if (voter === undefined) throw new Error(`no voter ${i}`);
     const result = stepVoter(voter, input, { nowMs: this.nowMs, rng: this.rng, autoResponseAtMs: {} });
     this.voters[i] = result.state;
+    this.steps++;
     const queue: [number, VoterInput][] = [];
     for (const effect of result.effects) this.apply(i, effect, queue);
+    if (this.crashAt !== null && this.steps === this.crashAt.step) this.restart(this.crashAt.voter);
     for (const [to, next] of queue) this.step(to, next);
   }
+
+  /** A crash loses everything but the disk; the restarted voter's agents reconnect at once. */
+  restart(i: number): void {
+    this.voters[i] = createVoterState(this.settings, i, this.disk[i] ?? null, this.nowMs);
+    this.restarted.push(i);
+  }
+
+  restarted: number[] = [];
 
   private apply(from: number, effect: VoterEffect, queue: [number, VoterInput][]): void {
     switch (effect.kind) {
