@@ -1,11 +1,9 @@
 // Patroni-style: crash a voter after every prefix of a failover and show the group still converges.
 import { describe, expect, it } from 'vitest';
-import type { NodeView } from '../../../workers/protocol/index.js';
+import type { Hello, NodeView } from '../../../workers/protocol/index.js';
 import { AGENTS, Cluster, NODES, view } from './harness.js';
 
 const [M, R1, R2] = NODES as [string, string, string];
-const settings = { restartGraceMs: 0 };
-
 /** The world as agents report it: the master is dead; `promoted` (if any) has become master. */
 function views(promoted: string | null): NodeView[] {
   return [
@@ -31,7 +29,7 @@ function failover(crashAt: { step: number; voter: number } | null) {
     for (const i of c.restarted.splice(0)) {
       AGENTS.forEach((agentId, k) => {
         c.step(i, { kind: 'agent-connected', agentId });
-        const hello = {
+        const hello: Hello = {
           v: 1,
           kind: 'hello',
           agentId,
@@ -39,7 +37,7 @@ function failover(crashAt: { step: number; voter: number } | null) {
           localNodes: [NODES[k] ?? ''],
           highestEpoch: highest,
           sentinel: null,
-        } as const;
+        };
         c.step(i, { kind: 'agent-message', agentId, message: hello });
         c.observe(i, agentId, views(promoted), null, highest);
       });
