@@ -99,3 +99,13 @@ export function onVoteReply(state: VoterState, reply: VoteReply, ctx: VoterConte
   }
   return next;
 }
+
+/** A candidate that has no majority by its deadline gives the epoch up. */
+export function expireCandidacy(state: VoterState, ctx: VoterContext, out: Out): VoterState {
+  const role = state.role;
+  if (role.kind !== 'candidate' || ctx.nowMs < role.deadlineMs) return state;
+  const replies = Object.values(role.replies);
+  const yes = replies.filter((r) => r.granted).length;
+  const why = `no majority within the election timeout (${yes} of ${state.settings.voters} votes)`;
+  return loseElection(state, why, ctx, out, replies.some((r) => r.busy));
+}

@@ -3,7 +3,7 @@ import { onAccept, onVoteRequest } from './acceptor.js';
 import { onAdmin } from './admin.js';
 import { forgetExpiredAgents, onAgentConnected, onAgentDisconnected, onAgentMessage } from './agents.js';
 import { nextAlarmMs } from './alarm.js';
-import { onVoteReply } from './election.js';
+import { expireCandidacy, onVoteReply } from './election.js';
 import { checkVoterInvariants } from './invariants.js';
 import { advanceLeader, onAcceptReply } from './leadership.js';
 import { learn } from './learn.js';
@@ -54,6 +54,7 @@ export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterConte
   let state = observeRenewals(before, ctx.autoResponseAtMs);
   state = handle(state, input, ctx, out);
   state = forgetExpiredAgents(state, ctx.nowMs, out);
+  state = expireCandidacy(state, ctx, out);
   state = advanceLeader(state, ctx, out);
   state = trackOdown(state, ctx, out);
   state = considerElection(state, ctx, out);
