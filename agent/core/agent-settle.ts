@@ -2,6 +2,7 @@
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
 import { type AgentState, allNodes, isLocal, withNode, withVoter } from './agent-state.js';
 import {
+  bestReplicaFor,
   computeView,
   computeViews,
   currentFence,
@@ -149,6 +150,7 @@ function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
       computeView(next, node, nowMs),
       highestEpoch,
       settings.handoffTimeoutMs,
+      bestReplicaFor(next, node, nowMs),
     );
     if (decision.action === null || config === null) {
       if (decision.refused) notes.push(decision.reason);

@@ -29,7 +29,7 @@ import {
   type Step,
 } from './outbox.js';
 import { detectReboot } from './reboot.js';
-import { onProbeResult } from './sdown.js';
+import { isValidReply, onProbeResult } from './sdown.js';
 import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js';
 
 /**
@@ -76,10 +76,15 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
       if (ns === undefined) return handled(state, `probe result for unknown node ${input.node} ignored`);
       const result = onProbeResult(ns.detector, input.sentAtMs, input.outcome, nowMs);
       if (result.stale) return handled(state, `stale probe result for ${input.node} ignored`);
-      return handled(
-        withNode(state, input.node, { ...ns, detector: result.detector }),
-        `probe of ${input.node}: ${input.outcome}`,
-      );
+      const next = withNode(state, input.node, { ...ns, detector: result.detector });
+      // A node answering again after failures may have restarted empty: read INFO at once, since
+      // its replicas resync within about a second and a wiped dataset cannot be taken back.
+      const failed = ns.detector.lastFailedSentMs;
+      if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
+        const info = requestInfo(next, [input.node], nowMs);
+        return handled(info.state, `${input.node} answers again: INFO requested`, info.effects);
+      }
+      return handled(next, `probe of ${input.node}: ${input.outcome}`);
     }
     case 'info-result':
       return onInfoResult(state, input.node, input.info, nowMs);

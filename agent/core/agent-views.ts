@@ -93,3 +93,22 @@ export function viewList(views: Readonly<Record<NodeId, NodeView>>, nodes: reado
   }
   return list;
 }
+
+/**
+ * The replica a rebooted-empty local master should copy from: the most up-to-date healthy
+ * other node, ranked like the voters rank (priority, then offset, then run id, then node id).
+ */
+export function bestReplicaFor(state: AgentState, localNode: NodeId, nowMs: number): NodeId | null {
+  const candidates = allNodes(state.settings)
+    .filter((node) => node !== localNode)
+    .map((node) => computeView(state, node, nowMs))
+    .filter((v) => !v.sdown && !v.rebooted && v.role === 'replica' && v.priority > 0);
+  candidates.sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      b.offsetBytes - a.offsetBytes ||
+      (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) ||
+      (a.node < b.node ? -1 : 1),
+  );
+  return candidates[0]?.node ?? null;
+}

@@ -22,6 +22,7 @@ export function reconcile(
   view: NodeView,
   highestEpoch: number,
   handoffTimeoutMs: number,
+  quarantineTo: NodeId | null = null,
 ): ReconcileDecision {
   if (config === null) return idle('no committed config is known yet');
   if (config.epoch < highestEpoch) {
@@ -33,8 +34,26 @@ export function reconcile(
   }
   if (view.sdown) return idle(`${localNode} is down from here, so nothing can be done to it`);
   if (view.role === 'unknown') return idle(`the role of ${localNode} is not known yet`);
+  if (config.master === localNode && view.rebooted) return quarantine(config, localNode, view, quarantineTo);
   if (config.master === localNode) return reconcileMaster(config, localNode, view);
   return reconcileOther(config, localNode, view, handoffTimeoutMs);
+}
+
+/**
+ * The configured master came back with its dataset lost. Its replicas would resync from it
+ * within a second and lose everything, so until the voters choose a new master it replicates
+ * the best replica instead: a replica whose own master link is down refuses PSYNC
+ * (NOMASTERLINK), so nothing syncs from the empty node, and it gets the data back. This never
+ * creates a writer, so it needs no consensus. Reconciliation must not promote it meanwhile.
+ */
+function quarantine(config: Config, localNode: NodeId, view: NodeView, to: NodeId | null): ReconcileDecision {
+  if (view.role === 'replica')
+    return idle(`${localNode} lost its data on restart and stays a replica until a failover`);
+  if (to === null) return idle(`${localNode} lost its data on restart but no replica is known to protect`);
+  return act(
+    { kind: 'demote', master: to },
+    `${localNode} restarted empty while epoch ${config.epoch} names it master: replicate ${to} so no replica syncs from it`,
+  );
 }
 
 function reconcileMaster(config: Config, localNode: NodeId, view: NodeView): ReconcileDecision {

@@ -107,5 +107,11 @@ export function expireCandidacy(state: VoterState, ctx: VoterContext, out: Out):
   const replies = Object.values(role.replies);
   const yes = replies.filter((r) => r.granted).length;
   const why = `no majority within the election timeout (${yes} of ${state.settings.voters} votes)`;
-  return loseElection(state, why, ctx, out, replies.some((r) => r.busy));
+  return loseElection(
+    state,
+    why,
+    ctx,
+    out,
+    replies.some((r) => r.busy),
+  );
 }

@@ -37,7 +37,6 @@ export function becomeLeader(state: VoterState, c: Candidacy, ctx: VoterContext,
   const waitMs = state.settings.fencing
     ? Math.max(0, ...grants.map((r) => leaderWaitMs(r.leaseRemainingMs, state.settings.clockDriftRatio)))
     : 0;
-  const requestId = `${state.index}.${c.epoch}.${state.requestCounter}`;
   const leader: Leadership = {
     kind: 'leader',
     epoch: c.epoch,
@@ -51,22 +50,35 @@ export function becomeLeader(state: VoterState, c: Candidacy, ctx: VoterContext,
     refusedBy: [],
     // A switchover needs no wait: the old master pauses its own writes before handing over.
     leaseWaitUntilMs: c.purpose === 'switchover' ? ctx.nowMs : ctx.nowMs + waitMs,
-    freshUntilMs: ctx.nowMs + state.settings.freshObservationMs,
+    freshUntilMs: ctx.nowMs,
     freshFrom: [],
-    observeRequestId: requestId,
+    observeRequestId: '',
+    observedAtMs: ctx.nowMs,
     deadlineMs: ctx.nowMs + state.settings.failoverTimeoutMs,
   };
-  let next: VoterState = { ...state, role: leader, requestCounter: state.requestCounter + 1 };
+  let next: VoterState = { ...state, role: leader };
   if (planFor(c, from) === 'continue') {
     const proposal: Config = { ...from, epoch: c.epoch, cause: 'reaffirm', leader: state.index };
     note(out, `re-commits master ${from.master} (${from.state}) at epoch ${c.epoch}`);
     return sendAccepts(next, { ...leader, proposal }, ctx, out);
   }
-  for (const agent of liveAgents(next))
-    sendAgent(out, agent.agentId, observeRequest(next, c.epoch, requestId));
+  next = requestObservations(next, leader, ctx.nowMs, out);
   note(out, `waits ${waitMs} ms for the lease of ${from.master} and for fresh observations`);
-  next = advanceLeader(next, ctx, out);
-  return next;
+  return advanceLeader(next, ctx, out);
+}
+
+/** Ask every connected agent for a fresh observation; replies are counted against this request only. */
+function requestObservations(state: VoterState, role: Leadership, nowMs: number, out: Out): VoterState {
+  const requestId = `${state.index}.${role.epoch}.${state.requestCounter}`;
+  for (const agent of liveAgents(state))
+    sendAgent(out, agent.agentId, observeRequest(state, role.epoch, requestId));
+  const fresh = {
+    observeRequestId: requestId,
+    freshFrom: [],
+    freshUntilMs: nowMs + state.settings.freshObservationMs,
+    observedAtMs: nowMs,
+  };
+  return { ...state, role: { ...role, ...fresh }, requestCounter: state.requestCounter + 1 };
 }
 
 function observeRequest(state: VoterState, epoch: number, requestId: string) {
@@ -215,8 +227,10 @@ export function advanceLeader(state: VoterState, ctx: VoterContext, out: Out): V
     return abort(state, event, `phase ${role.phase} did not finish within the failover timeout`, ctx, out);
   }
   if (role.phase === 'preparing') {
+    if (nowMs < role.leaseWaitUntilMs) return state;
+    if (role.observedAtMs < role.leaseWaitUntilMs) return requestObservations(state, role, nowMs, out);
     const waiting = liveAgents(state).some((a) => !role.freshFrom.includes(a.agentId));
-    if (nowMs < role.leaseWaitUntilMs || (waiting && nowMs < role.freshUntilMs)) return state;
+    if (waiting && nowMs < role.freshUntilMs) return state;
     return choose(state, role, ctx, out);
   }
   if (

@@ -103,6 +103,12 @@ export interface Leadership {
   readonly freshUntilMs: number;
   readonly freshFrom: readonly AgentId[];
   readonly observeRequestId: string;
+  /**
+   * When fresh observations were last requested. Offsets are asked for again once the old
+   * master's lease has expired: until then it may legitimately accept writes, and a replica
+   * still reaching it keeps receiving them, so earlier offsets could rank the wrong replica.
+   */
+  readonly observedAtMs: number;
   /** When the current phase gives up (failover timeout). */
   readonly deadlineMs: number;
 }

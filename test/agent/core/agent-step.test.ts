@@ -235,6 +235,33 @@ describe('reboot detection', () => {
     ).toBe(rebooted);
   });
 
+  it('a node answering again after failed probes gets INFO at once, not at the next INFO period', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'tick' });
+    d.step({ kind: 'probe-result', node: A, sentAtMs: d.nowMs, outcome: 'error' }, d.nowMs + 10);
+    d.step({ kind: 'tick' }, d.nowMs + 100);
+    const effects = d.step(
+      { kind: 'probe-result', node: A, sentAtMs: d.nowMs, outcome: 'pong' },
+      d.nowMs + 5,
+    );
+    expect(ofKind(effects, 'info').map((e) => e.node)).toContain(A);
+    expect(d.lastReason()).toContain('answers again');
+    // An ordinary answer after an answer asks nothing extra.
+    d.step({ kind: 'tick' }, d.nowMs + 100);
+    const steady = d.step({ kind: 'probe-result', node: A, sentAtMs: d.nowMs, outcome: 'pong' }, d.nowMs + 5);
+    expect(ofKind(steady, 'info')).toEqual([]);
+  });
+
+  it('a configured master that came back empty is made a replica of the best replica, not left master', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'voter-connected', voter: 0 });
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A, { offsetBytes: 500 }) });
+    d.step({ kind: 'info-result', node: C, info: replicaOf(A, { offsetBytes: 900 }) });
+    d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) });
+    const effects = d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 0 }) });
+    expect(ofKind(effects, 'execute')).toMatchObject([{ node: A, action: { kind: 'demote', master: C } }]);
+  });
+
   it('the flag stays until a config with a higher epoch arrives', () => {
     const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
     d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) });

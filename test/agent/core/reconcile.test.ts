@@ -149,3 +149,38 @@ describe('reconcile (local node A)', () => {
     expect(decision.reason).toMatch(reason);
   });
 });
+
+describe('reconcile: a configured master that restarted empty is quarantined, never promoted', () => {
+  it.each([
+    {
+      name: 'still master: replicate the best replica so no replica syncs from it',
+      view: master({ rebooted: true }),
+      to: B,
+      action: { kind: 'demote', master: B } as NodeAction,
+      reason: /restarted empty/,
+    },
+    {
+      name: 'already a replica: stay one (do not promote it back)',
+      view: view({ role: 'replica', masterNode: B, rebooted: true }),
+      to: B,
+      action: null,
+      reason: /stays a replica/,
+    },
+    {
+      name: 'no healthy replica known: nothing to protect',
+      view: master({ rebooted: true }),
+      to: null,
+      action: null,
+      reason: /no replica is known/,
+    },
+  ])('$name', ({ view: v, to, action, reason }) => {
+    const decision = reconcile(config(2, A), A, v, 2, 5000, to);
+    expect(decision.action).toEqual(action);
+    expect(decision.reason).toMatch(reason);
+  });
+
+  it('a node that is not the configured master is reconciled normally even if rebooted', () => {
+    const decision = reconcile(config(2, C), A, master({ rebooted: true }), 2, 5000, B);
+    expect(decision.action).toEqual({ kind: 'demote', master: C });
+  });
+});
