@@ -1,0 +1,80 @@
+// The groups a deployment monitors, as declared in wrangler.toml ([vars.GROUPS]), validated with zod.
+import { z } from 'zod';
+import type { GroupSettings } from '../core/types.js';
+import { GroupNameSchema, NodeIdSchema } from '../protocol/index.js';
+
+/** Cloudflare's Durable Object location hints. */
+export const LocationHintSchema = z.enum(['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me']);
+
+export const WebhookSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  /** Name of the Worker secret holding the HMAC key (`wrangler secret put <name>`). */
+  secretName: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE'),
+});
+
+export const UpstashSinkSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  /** Name of the Worker secret holding the Upstash REST token. */
+  tokenSecretName: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE'),
+  /** Key mirroring the published master (JSON); default `edge-sentinel:<group>:master`. */
+  masterKey: z.string().min(1).max(256).optional(),
+  /** Capped stream receiving events; default `edge-sentinel:<group>:events`. */
+  eventsStream: z.string().min(1).max(256).optional(),
+  streamMaxLen: z.number().int().min(10).max(1_000_000).default(10_000),
+});
+
+export const GroupConfigSchema = z
+  .object({
+    /** The initial master, as clients must reach it ("host:port"). */
+    master: NodeIdSchema,
+    quorum: z.number().int().min(1).max(64),
+    voters: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(3),
+    /** One hint per voter, so voters are placed apart. */
+    locationHints: z.array(LocationHintSchema).max(5).default([]),
+    downAfterMs: z.number().int().min(100).max(600_000).default(1000),
+    failoverTimeoutMs: z.number().int().min(1000).max(3_600_000).default(6000),
+    parallelSyncs: z.number().int().min(1).max(64).default(1),
+    fencing: z.boolean().default(true),
+    /** How long the master's agent may keep writes going without renewal by a majority. */
+    leaseMs: z.number().int().min(200).max(600_000).optional(),
+    clockDriftRatio: z.number().min(0).max(0.1).default(0.01),
+    restartGraceMs: z.number().int().min(0).max(600_000).optional(),
+    agentTtlMs: z.number().int().min(10_000).max(30 * 24 * 3_600_000).default(3_600_000),
+    freshObservationMs: z.number().int().min(50).max(10_000).default(300),
+    electionBackoffMs: z.number().int().min(50).max(60_000).default(500),
+    webhooks: z.array(WebhookSchema).max(8).default([]),
+    upstash: UpstashSinkSchema.optional(),
+  })
+  .refine((g) => g.locationHints.length === 0 || g.locationHints.length === g.voters, {
+    message: 'give one location hint per voter, or none',
+    path: ['locationHints'],
+  });
+export type GroupConfig = z.infer<typeof GroupConfigSchema>;
+
+export const GroupsSchema = z
+  .record(GroupNameSchema, GroupConfigSchema)
+  .refine((groups) => Object.keys(groups).length > 0, 'declare at least one group under [vars.GROUPS]');
+export type Groups = z.infer<typeof GroupsSchema>;
+
+/**
+ * Defaults derived from down-after: the lease equals it (a dead master's lease has run out by
+ * the time ODOWN is reached, so fencing adds no failover time), and a restarted voter waits two
+ * down-after periods for agents to reconnect before it believes anything is down.
+ */
+export function toGroupSettings(name: string, g: GroupConfig): GroupSettings {
+  return {
+    name,
+    voters: g.voters,
+    quorum: g.quorum,
+    initialMaster: g.master,
+    downAfterMs: g.downAfterMs,
+    failoverTimeoutMs: g.failoverTimeoutMs,
+    fencing: g.fencing,
+    leaseMs: g.leaseMs ?? g.downAfterMs,
+    clockDriftRatio: g.clockDriftRatio,
+    restartGraceMs: g.restartGraceMs ?? 2 * g.downAfterMs,
+    agentTtlMs: g.agentTtlMs,
+    freshObservationMs: g.freshObservationMs,
+    electionBackoffMs: g.electionBackoffMs,
+  };
+}

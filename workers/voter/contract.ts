@@ -1,0 +1,87 @@
+// The voter Durable Object's RPC surface: what the Worker (and other voters) may call on it.
+import type { AdminAction, DurableState } from '../core/types.js';
+import type { AgentId, Config, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
+
+/** Which voter an RPC is meant for; the object checks it matches the one it was created as. */
+export interface VoterAddress {
+  readonly group: string;
+  readonly index: number;
+}
+
+/** Durable Object names are `<group>#<index>` (DESIGN.md §2). */
+export function voterName(address: VoterAddress): string {
+  return `${address.group}#${address.index}`;
+}
+
+/** What a voter counts so a benchmark can project the monthly bill (DESIGN.md §6). */
+export interface VoterCounters {
+  readonly requests: number;
+  readonly rpcCalls: number;
+  readonly wsMessagesIn: number;
+  readonly wsMessagesOut: number;
+  readonly rowsWritten: number;
+  readonly alarms: number;
+  readonly webhookAttempts: number;
+}
+
+export interface AgentStatus {
+  readonly agentId: AgentId;
+  readonly connected: boolean;
+  readonly localNodes: readonly NodeId[];
+  readonly highestEpoch: number;
+  readonly lastSeenMs: number;
+  readonly views: readonly NodeView[];
+}
+
+export interface VoterStatus {
+  readonly group: string;
+  readonly index: number;
+  readonly durable: DurableState;
+  readonly role: 'follower' | 'candidate' | 'leader';
+  readonly roleEpoch: number | null;
+  readonly odown: boolean;
+  readonly agents: readonly AgentStatus[];
+  readonly counters: VoterCounters;
+  /** Highest event id stored so far (0 when none). */
+  readonly lastEventId: number;
+}
+
+/** An event as stored and served: `id` increases by one per voter and never repeats. */
+export interface StoredEvent {
+  readonly id: number;
+  /** Wall-clock time the voter recorded it, ISO 8601 (for people; ordering is by id). */
+  readonly at: string;
+  readonly name: string;
+  readonly payload: string;
+  readonly epoch: number;
+  readonly reason: string;
+}
+
+export interface EventsPage {
+  readonly events: readonly StoredEvent[];
+  /** Pass as `after` to get the next page. */
+  readonly cursor: number;
+}
+
+export type AdminResult =
+  | { readonly ok: true; readonly reason: string }
+  | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'REFUSED'; readonly reason: string };
+
+/**
+ * RPC methods of the `Voter` Durable Object class (workers/voter/voter.ts). Agents reach it by
+ * `fetch` with a WebSocket upgrade that the Worker has already authenticated; it carries the
+ * headers `x-edge-sentinel-group`, `x-edge-sentinel-voter` and `x-edge-sentinel-agent`.
+ */
+export interface VoterRpc {
+  status(address: VoterAddress): Promise<VoterStatus>;
+  /** The published (highest committed active) config, for majority reads of the master. */
+  readPublished(address: VoterAddress): Promise<Config>;
+  /** Read repair: a reader that saw this voter behind writes a committed config back. */
+  learn(address: VoterAddress, config: Config): Promise<Config>;
+  /** Resolves with the published config once its epoch exceeds `afterEpoch`, or at the timeout. */
+  waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Config>;
+  events(address: VoterAddress, after: number, limit: number): Promise<EventsPage>;
+  admin(address: VoterAddress, action: AdminAction): Promise<AdminResult>;
+  /** Voter-to-voter message (vote, accept, commit...); answers travel back the same way. */
+  peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void>;
+}
