@@ -203,6 +203,8 @@ function onVoterMessage(state: AgentState, voter: number, message: VoterMessage,
       const step = requestInfo(withVoter(state, voter, { ...link, observe }), nodes, nowMs);
       return { step, reason: `voter ${voter} asked for a fresh observation (${message.requestId})` };
     }
+    case 'error':
+      return handled(state, `voter ${voter} refused a message: ${message.error}`);
   }
 }
 

@@ -39,7 +39,12 @@ export const GroupConfigSchema = z
     leaseMs: z.number().int().min(200).max(600_000).optional(),
     clockDriftRatio: z.number().min(0).max(0.1).default(0.01),
     restartGraceMs: z.number().int().min(0).max(600_000).optional(),
-    agentTtlMs: z.number().int().min(10_000).max(30 * 24 * 3_600_000).default(3_600_000),
+    agentTtlMs: z
+      .number()
+      .int()
+      .min(10_000)
+      .max(30 * 24 * 3_600_000)
+      .default(3_600_000),
     freshObservationMs: z.number().int().min(50).max(10_000).default(300),
     electionBackoffMs: z.number().int().min(50).max(60_000).default(500),
     webhooks: z.array(WebhookSchema).max(8).default([]),

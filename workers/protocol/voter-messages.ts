@@ -37,14 +37,25 @@ export const ObserveRequestSchema = z.object({
   requestId: z.string().min(1).max(64),
 });
 
+/** A message from the agent was refused (malformed, wrong group, stale); the socket stays open. */
+export const ErrorNoticeSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('error'),
+  group: GroupNameSchema,
+  voter: VoterIndexSchema,
+  error: z.string().max(500),
+});
+
 export const VoterMessageSchema = z.discriminatedUnion('kind', [
   ConfigPushSchema,
   EpochNoticeSchema,
   ObserveRequestSchema,
+  ErrorNoticeSchema,
 ]);
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
 export type EpochNotice = z.infer<typeof EpochNoticeSchema>;
 export type ObserveRequest = z.infer<typeof ObserveRequestSchema>;
+export type ErrorNotice = z.infer<typeof ErrorNoticeSchema>;
 export type VoterMessage = z.infer<typeof VoterMessageSchema>;
 
 /**
