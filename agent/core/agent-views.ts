@@ -20,8 +20,17 @@ export function currentLeaseValidUntil(state: AgentState): number | null {
 }
 
 export function currentFence(state: AgentState, node: NodeId): FenceDecision {
-  const role = state.nodes[node]?.info?.role ?? 'unknown';
-  return fenceDecision(state.settings.fencing, node, state.config, role, currentLeaseValidUntil(state));
+  const ns = state.nodes[node];
+  const role = ns?.info?.role ?? 'unknown';
+  const rebooted = ns !== undefined && ns.rebootedAtEpoch !== null;
+  return fenceDecision(
+    state.settings.fencing,
+    node,
+    state.config,
+    role,
+    currentLeaseValidUntil(state),
+    rebooted,
+  );
 }
 
 export function fencedAt(decision: FenceDecision, nowMs: number): boolean {

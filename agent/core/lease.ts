@@ -156,8 +156,16 @@ export function fenceDecision(
   config: Config | null,
   role: NodeRole,
   validUntilMs: number | null,
+  rebooted = false,
 ): FenceDecision {
   if (!fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
+  // Writes to a master that lost its data on restart would be lost again when it is replaced.
+  if (rebooted && role === 'master') {
+    return {
+      writableUntilMs: 0,
+      reason: 'the node restarted with its data lost: no writes until a failover',
+    };
+  }
   if (config !== null && config.master === node) {
     if (config.state === 'handoff' && role !== 'master') {
       return { writableUntilMs: null, reason: 'the hand-off target is still a replica' };

@@ -54,7 +54,9 @@ export function becomeLeader(state: VoterState, c: Candidacy, ctx: VoterContext,
     freshFrom: [],
     observeRequestId: '',
     observedAtMs: ctx.nowMs,
-    deadlineMs: ctx.nowMs + state.settings.failoverTimeoutMs,
+    // The failover timeout runs from the end of the lease wait, or a lease longer than the
+    // timeout would make every attempt abort.
+    deadlineMs: ctx.nowMs + waitMs + state.settings.failoverTimeoutMs,
   };
   let next: VoterState = { ...state, role: leader };
   if (planFor(c, from) === 'continue') {

@@ -238,4 +238,11 @@ describe('fenceDecision', () => {
     expect(decision.writableUntilMs).toBe(writableUntil);
     expect(decision.reason.length).toBeGreaterThan(0);
   });
+
+  it('a configured master that restarted with its data lost is fenced even with a live lease', () => {
+    const decision = fenceDecision(true, A, config(1, A), 'master', 99_000, true);
+    expect(decision.writableUntilMs).toBe(0);
+    expect(decision.reason).toContain('data lost');
+    expect(fenceDecision(false, A, config(1, A), 'master', 99_000, true).writableUntilMs).toBeNull();
+  });
 });

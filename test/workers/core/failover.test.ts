@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENTS, Cluster, NODES, view } from './harness.js';
+import { AGENTS, Cluster, NODES, SETTINGS, view } from './harness.js';
 
 const [M, R1, R2] = NODES as [string, string, string];
 
@@ -77,5 +77,19 @@ describe('voter core: an automatic failover across three voters', () => {
     }
     expect(c.committed(0).epoch).toBe(0);
     expect(c.voters[0]?.durable.published.master).toBe(M);
+  });
+});
+
+describe('voter core: a lease longer than the failover timeout', () => {
+  it('still fails over: the timeout runs from the end of the lease wait', () => {
+    const c = new Cluster({ ...SETTINGS, leaseMs: 6000, failoverTimeoutMs: 3000 });
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, masterDownViews(), null);
+    for (let t = 0; t < 200 && c.committed(0).epoch === 0; t++) {
+      c.tick(100);
+      answerObserves(c, masterDownViews);
+    }
+    expect(c.committed(0).master).toBe(R2);
+    expect(c.eventNames()).not.toContain('-failover-abort-timeout');
   });
 });
