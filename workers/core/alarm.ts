@@ -1,5 +1,6 @@
 // The single alarm: the earliest time at which the core has something to decide; none when idle.
 import { odownOf } from './detection.js';
+import { wantedElection } from './triggers.js';
 import type { VoterState } from './types.js';
 
 export function nextAlarmMs(state: VoterState, nowMs: number): number | null {
@@ -13,13 +14,9 @@ export function nextAlarmMs(state: VoterState, nowMs: number): number | null {
       times.push(Math.max(role.leaseWaitUntilMs, Math.min(role.freshUntilMs, role.deadlineMs)));
   }
   if (role.kind === 'follower') {
-    const wantsElection =
-      state.pendingRequest !== null ||
-      (state.odownSinceMs !== null && !durable.paused) ||
-      (durable.promisedEpoch > durable.committed.epoch && state.odownSinceMs === null);
-    if (wantsElection) times.push(state.nextElectionAtMs);
-    if (state.unfinishedSinceMs !== null)
-      times.push(Math.max(state.nextElectionAtMs, state.unfinishedSinceMs + settings.failoverTimeoutMs));
+    if (wantedElection(state, nowMs) !== null) times.push(state.nextElectionAtMs);
+    else if (state.unfinishedSinceMs !== null)
+      times.push(state.unfinishedSinceMs + settings.failoverTimeoutMs);
   }
   // Reports of a down master that arrived during the restart grace are judged when it ends.
   const graceEndMs = state.startedAtMs + settings.restartGraceMs;

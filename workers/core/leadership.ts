@@ -141,9 +141,10 @@ function checkCommitted(state: VoterState, ctx: VoterContext, out: Out): VoterSt
   // If the node is master already its views will not change, so ask its agent for a fresh
   // observation; the config push went first on the same socket, so the answer shows the epoch.
   const agent = ownAgentOf(next, proposal.master);
-  if (agent !== undefined)
-    sendAgent(out, agent.agentId, observeRequest(next, role.epoch, role.observeRequestId));
-  return next;
+  if (agent === undefined) return next;
+  const requestId = `${state.index}.${role.epoch}.${next.requestCounter}`;
+  sendAgent(out, agent.agentId, observeRequest(next, role.epoch, requestId));
+  return { ...next, requestCounter: next.requestCounter + 1 };
 }
 
 export function onAcceptReply(
@@ -256,6 +257,13 @@ export function advanceLeader(state: VoterState, ctx: VoterContext, out: Out): V
 /** Pick the new master (or, for a stuck hand-off, go back to the old one) and propose it. */
 function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out): VoterState {
   const { from } = role;
+  // Nothing is committed yet: if the master came back while the lease ran out, stop here rather
+  // than replace a healthy master (and discard what it wrote meanwhile). The open epoch is closed
+  // later by a reaffirm.
+  const verdict = odownOf(state, from.master, ctx.nowMs);
+  if (role.purpose === 'failover' && !verdict.odown) {
+    return abort(state, '-failover-abort-not-needed', verdict.reason, ctx, out);
+  }
   if (role.purpose === 'retry' && confirmedMaster(state, from.master, from.epoch)) {
     const proposal: Config = { ...from, epoch: role.epoch, cause: 'reaffirm', leader: state.index };
     note(out, `${from.master} turns out to be promoted; finishing epoch ${from.epoch}'s change`);

@@ -1,4 +1,6 @@
 // When a follower runs for an epoch: ODOWN, a stuck change, an open epoch, or an operator request.
+
+import type { ElectionPurpose, NodeId } from '../protocol/index.js';
 import { odownOf } from './detection.js';
 import { startCandidacy } from './election.js';
 import { masterPayload } from './events.js';
@@ -39,23 +41,37 @@ export function unfinishedTooLong(state: VoterState, nowMs: number): boolean {
   return since !== null && nowMs - since >= state.settings.failoverTimeoutMs;
 }
 
-export function considerElection(state: VoterState, ctx: VoterContext, out: Out): VoterState {
-  if (state.role.kind !== 'follower' || ctx.nowMs < state.nextElectionAtMs) return state;
+/** The election a follower wants to run now (timing aside), if any: one predicate for trigger and alarm. */
+export function wantedElection(state: VoterState, nowMs: number): WantedElection | null {
   const { durable } = state;
   const request = state.pendingRequest;
-  if (request !== null) {
-    const next = { ...state, pendingRequest: null };
-    return startCandidacy(next, request.purpose, durable.published.master, request.target, ctx, out);
-  }
-  if (unfinishedTooLong(state, ctx.nowMs)) {
-    return startCandidacy(state, 'retry', durable.committed.master, null, ctx, out);
-  }
+  if (request !== null)
+    return { purpose: request.purpose, subject: durable.published.master, target: request.target };
+  if (unfinishedTooLong(state, nowMs))
+    return { purpose: 'retry', subject: durable.committed.master, target: null };
   if (state.odownSinceMs !== null && !durable.paused && durable.committed.state === 'active') {
-    return startCandidacy(state, 'failover', durable.published.master, null, ctx, out);
+    return { purpose: 'failover', subject: durable.published.master, target: null };
   }
   // An epoch was promised here but never closed (a candidate failed): close it, so leases resume.
   if (durable.promisedEpoch > durable.committed.epoch && state.odownSinceMs === null) {
-    return startCandidacy(state, 'reaffirm', durable.committed.master, null, ctx, out);
+    return { purpose: 'reaffirm', subject: durable.committed.master, target: null };
   }
-  return state;
+  return null;
+}
+
+export interface WantedElection {
+  readonly purpose: ElectionPurpose;
+  readonly subject: NodeId;
+  readonly target: NodeId | null;
+}
+
+export function considerElection(state: VoterState, ctx: VoterContext, out: Out): VoterState {
+  if (state.role.kind !== 'follower' || ctx.nowMs < state.nextElectionAtMs) return state;
+  const wanted = wantedElection(state, ctx.nowMs);
+  if (wanted === null) return state;
+  const next =
+    wanted.purpose === 'manual' || wanted.purpose === 'switchover'
+      ? { ...state, pendingRequest: null }
+      : state;
+  return startCandidacy(next, wanted.purpose, wanted.subject, wanted.target, ctx, out);
 }

@@ -93,3 +93,23 @@ describe('voter core: a lease longer than the failover timeout', () => {
     expect(c.eventNames()).not.toContain('-failover-abort-timeout');
   });
 });
+
+describe('voter core: the master comes back while the leader waits out its lease', () => {
+  it('aborts the automatic failover before anything is committed and keeps the master', () => {
+    const c = new Cluster({ ...SETTINGS, leaseMs: 3000 });
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, masterDownViews(), null);
+    for (let t = 0; t < 30 && !c.eventNames().includes('+elected-leader'); t++) c.tick(100);
+    expect(c.eventNames()).toContain('+elected-leader');
+    // The master answers again before the lease wait ends.
+    const healthy = () => NODES.map((n) => view(n));
+    for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, healthy(), null);
+    for (let t = 0; t < 80; t++) {
+      c.tick(100);
+      answerObserves(c, healthy);
+    }
+    expect(c.eventNames()).toContain('-failover-abort-not-needed');
+    for (let i = 0; i < 3; i++) expect(c.committed(i).master).toBe(M);
+    expect(c.voters[0]?.durable.published.master).toBe(M);
+  });
+});
