@@ -147,8 +147,9 @@ export function leaseValidUntil(
 
 /**
  * The fence of one local node. The configured master may write until its lease ends (at start,
- * with no renewals, that is now). A node that reports master without being the configured one
- * must not write at all: it is an old master awaiting demotion or a hand-off's source.
+ * with no renewals, that is now). With fencing on, every other node is fenced: an old master
+ * awaiting demotion, a hand-off's source, and replicas too, since a replica can become master
+ * (a stale FAILOVER, a restart without replicaof) before the agent's next INFO notices.
  */
 export function fenceDecision(
   fencing: boolean,
@@ -167,16 +168,20 @@ export function fenceDecision(
     };
   }
   if (config !== null && config.master === node) {
-    if (config.state === 'handoff' && role !== 'master') {
-      return { writableUntilMs: null, reason: 'the hand-off target is still a replica' };
-    }
+    // A hand-off target too: Redis's FAILOVER may make it master at any moment, and then it may
+    // write only under its own lease.
     if (validUntilMs === null) {
       return { writableUntilMs: 0, reason: 'the configured master holds no lease from a majority of voters' };
     }
     return { writableUntilMs: validUntilMs, reason: `the configured master may write until its lease ends` };
   }
-  if (role === 'master') {
-    return { writableUntilMs: 0, reason: 'the node reports master but is not the configured master' };
-  }
-  return { writableUntilMs: null, reason: 'the node is not a master' };
+  // Every other node stays fenced, whatever its role looks like right now: a stale FAILOVER or a
+  // restart can make it master before the next INFO shows it.
+  return {
+    writableUntilMs: 0,
+    reason:
+      role === 'master'
+        ? 'the node reports master but is not the configured master'
+        : 'the node is not the configured master',
+  };
 }

@@ -264,6 +264,12 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
   if (role.purpose === 'failover' && !verdict.odown) {
     return abort(state, '-failover-abort-not-needed', verdict.reason, ctx, out);
   }
+  // A hand-off needs a live master to run FAILOVER TO; a dead one would hand over whenever it
+  // returns, perhaps long after newer decisions. An operator wants a forced failover then.
+  if (role.purpose === 'switchover' && !confirmedMaster(state, from.master, from.epoch)) {
+    const why = `${from.master} is not a healthy master to hand over from (${verdict.reason}); use a failover`;
+    return abort(state, '-failover-abort-master-down', why, ctx, out);
+  }
   if (role.purpose === 'retry' && confirmedMaster(state, from.master, from.epoch)) {
     const proposal: Config = { ...from, epoch: role.epoch, cause: 'reaffirm', leader: state.index };
     note(out, `${from.master} turns out to be promoted; finishing epoch ${from.epoch}'s change`);

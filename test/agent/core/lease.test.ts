@@ -193,12 +193,20 @@ describe('fenceDecision', () => {
       writableUntil: 3000,
     },
     {
-      name: 'hand-off target still a replica: no fence',
+      name: 'hand-off target without a lease: fenced (FAILOVER may promote it any moment)',
       fencing: true,
       cfg: config(1, A, { state: 'handoff', previousMaster: B }),
       role: 'replica',
       validUntil: null,
-      writableUntil: null,
+      writableUntil: 0,
+    },
+    {
+      name: 'hand-off target with a lease: writes under it once promoted',
+      fencing: true,
+      cfg: config(1, A, { state: 'handoff', previousMaster: B }),
+      role: 'replica',
+      validUntil: 7000,
+      writableUntil: 7000,
     },
     {
       name: 'master but not the configured one: fenced',
@@ -217,20 +225,20 @@ describe('fenceDecision', () => {
       writableUntil: 0,
     },
     {
-      name: 'a replica that is not the master: no fence',
+      name: 'a replica that is not the master: fenced (it may become master behind our back)',
       fencing: true,
       cfg: config(1, B),
       role: 'replica',
       validUntil: 9000,
-      writableUntil: null,
+      writableUntil: 0,
     },
     {
-      name: 'role unknown, not the master: no fence',
+      name: 'role unknown, not the master: fenced',
       fencing: true,
       cfg: config(1, B),
       role: 'unknown',
       validUntil: null,
-      writableUntil: null,
+      writableUntil: 0,
     },
   ];
   it.each(rows)('$name', ({ fencing, cfg, role, validUntil, writableUntil }) => {

@@ -79,4 +79,16 @@ describe('operator actions', () => {
     expect(c.eventNames()).toContain('+paused');
     expect(c.eventNames()).toContain('-paused');
   });
+
+  it('a switchover from a master that is down is aborted: it needs a live master to hand over', () => {
+    const c = new Cluster();
+    const views = () => NODES.map((n) => view(n, n === M ? { sdown: true, role: 'unknown' } : {}));
+    c.connectAgents(views);
+    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R1 } });
+    run(c, 1000, views);
+    for (let i = 0; i < 3; i++) expect(c.committed(i).master).toBe(M);
+    expect(c.events.find((e) => e.name === '-failover-abort-master-down')?.reason).toContain(
+      'use a failover',
+    );
+  });
 });
