@@ -1,5 +1,25 @@
-// Test configuration: one Node project for now; `npm test` runs `vitest run`.
+// Test configuration: `unit` runs in Node; `workers` and `workers-voter` run *.workers.test.ts in the
+// real Workers runtime (@cloudflare/vitest-pool-workers 0.15, the `cloudflareTest` plugin; shared
+// TOOLCHAIN.md). `workers` sees wrangler.toml as deployed; `workers-voter` adds test-only groups
+// (webhooks to a local receiver, an Upstash sink on a real redis-server) to its GROUPS.
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { voterTestGroups, voterTestSecrets } from './test/workers/voter/test-groups.js';
+
+/** Test-only secrets: at least 16 characters, like the Worker demands of real ones. */
+const TEST_SECRETS = {
+  AGENT_SECRET: 'agent-secret-for-tests-0123456789',
+  ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
+};
+
+/** wrangler.toml's groups (the default `mymaster`); wrangler is imported only when a runtime project starts. */
+async function deployedGroups(): Promise<Record<string, unknown>> {
+  const { unstable_readConfig } = await import('wrangler');
+  return (unstable_readConfig({ config: './wrangler.toml' }).vars.GROUPS ?? {}) as Record<string, unknown>;
+}
+
+const runtime = { main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } };
+const VOTER_TESTS = 'test/workers/voter/**/*.workers.test.ts';
 
 export default defineConfig({
   test: {
@@ -9,16 +29,48 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', '**/*.workers.test.ts'],
           // Simulation runs over many seeds; a stuck test still fails, just not too early.
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },
-      // A `workers` project arrives with the coordinator issue: the Durable Object shell tested in
-      // the real Workers runtime with @cloudflare/vitest-pool-workers 0.15 (the `cloudflareTest`
-      // plugin, see shared TOOLCHAIN.md), including test/workers/**/*.workers.test.ts, which this
-      // project will then exclude.
+      {
+        plugins: [cloudflareTest({ ...runtime, miniflare: { bindings: TEST_SECRETS } })],
+        test: {
+          name: 'workers',
+          include: ['test/**/*.workers.test.ts'],
+          exclude: ['**/node_modules/**', VOTER_TESTS],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async ({ inject }) => {
+            const receiver = inject('webhookReceiverUrl');
+            const upstash = inject('upstashUrl');
+            return {
+              ...runtime,
+              miniflare: {
+                bindings: {
+                  ...TEST_SECRETS,
+                  ...voterTestSecrets,
+                  GROUPS: { ...(await deployedGroups()), ...voterTestGroups(receiver, upstash) },
+                  TEST_WEBHOOK_RECEIVER_URL: receiver,
+                  TEST_UPSTASH_URL: upstash,
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: 'workers-voter',
+          include: [VOTER_TESTS],
+          globalSetup: ['test/workers/voter/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -6,13 +6,15 @@ import { GroupNameSchema, NodeIdSchema } from '../protocol/index.js';
 /** Cloudflare's Durable Object location hints. */
 export const LocationHintSchema = z.enum(['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me']);
 
-export const WebhookSchema = z.object({
+// Objects are strict: a misspelt key in wrangler.toml (say `downAfter`) must fail validation
+// instead of silently leaving the default in place.
+export const WebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   /** Name of the Worker secret holding the HMAC key (`wrangler secret put <name>`). */
   secretName: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE'),
 });
 
-export const UpstashSinkSchema = z.object({
+export const UpstashSinkSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   /** Name of the Worker secret holding the Upstash REST token. */
   tokenSecretName: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE'),
@@ -24,7 +26,7 @@ export const UpstashSinkSchema = z.object({
 });
 
 export const GroupConfigSchema = z
-  .object({
+  .strictObject({
     /** The initial master, as clients must reach it ("host:port"). */
     master: NodeIdSchema,
     quorum: z.number().int().min(1).max(64),

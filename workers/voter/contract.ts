@@ -22,6 +22,11 @@ export interface VoterCounters {
   readonly rowsWritten: number;
   readonly alarms: number;
   readonly webhookAttempts: number;
+  /** Webhook attempts that did not get a 2xx answer (each is retried, up to a bound). */
+  readonly webhookFailures?: number;
+  /** Requests to the optional Upstash sink, and those that failed (logged, never fatal). */
+  readonly sinkCalls?: number;
+  readonly sinkFailures?: number;
 }
 
 export interface AgentStatus {

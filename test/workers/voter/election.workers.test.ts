@@ -1,0 +1,88 @@
+// Three voter objects elect over real RPC, driven by fake agents through the Worker's agent route.
+import { runInDurableObject, SELF } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConfigPush } from '../../../workers/protocol/index.js';
+import { FakeAgent, NODES, waitUntil } from './fake-agent.workers.js';
+
+const GROUP = 'vt-elect';
+const [N1, N2, N3] = NODES as [string, string, string];
+const voter = (index: number) => env.VOTER.get(env.VOTER.idFromName(`${GROUP}#${index}`));
+const address = (index: number) => ({ group: GROUP, index });
+
+describe('three voters and three agents', () => {
+  const agents = [
+    new FakeAgent(GROUP, 'a1', N1),
+    new FakeAgent(GROUP, 'a2', N2),
+    new FakeAgent(GROUP, 'a3', N3),
+  ];
+  afterAll(async () => {
+    for (const agent of agents) agent.close();
+    for (const i of [0, 1, 2]) await runInDurableObject(voter(i), (_, state) => state.storage.deleteAlarm());
+  });
+
+  it('detect ODOWN, elect, commit epoch 1, promote the best replica and publish it', async () => {
+    const started = Date.now();
+    for (const agent of agents) {
+      for (const i of [0, 1, 2]) await agent.connect(i);
+      // N2 has the highest offset: the deterministic ranking must choose it.
+      agent.setView(N2, { offsetBytes: 2000 });
+      agent.observe();
+    }
+    for (const i of [0, 1, 2]) {
+      await waitUntil(`voter ${i} to see 3 agents`, async () => {
+        const status = await voter(i).status(address(i));
+        return status.agents.filter((a) => a.connected && a.views.length === 3).length === 3 || undefined;
+      });
+      // Every agent got the committed config first, on connect.
+      for (const agent of agents) expect(agent.messages(i)[0]).toMatchObject({ kind: 'config', voter: i });
+    }
+    // An idle, healthy voter sets no alarm (DESIGN.md §6).
+    for (const i of [0, 1, 2]) {
+      expect(await runInDurableObject(voter(i), (_, state) => state.storage.getAlarm())).toBeNull();
+    }
+
+    // The master dies: every agent reports it down.
+    for (const agent of agents) {
+      agent.setView(N1, { sdown: true });
+      agent.observe();
+    }
+
+    const committed = await waitUntil('a committed promotion pushed to a2', () =>
+      [0, 1, 2]
+        .flatMap((i) => agents[1]?.messages(i) ?? [])
+        .find((m): m is ConfigPush => m.kind === 'config' && m.config.epoch === 1),
+    );
+    expect(committed.config).toMatchObject({ epoch: 1, master: N2, previousMaster: N1, cause: 'failover' });
+
+    // a2 promotes N2 and reports it; the leader activates epoch 1 and a majority publishes it.
+    const published = await waitUntil('a majority to publish epoch 1', async () => {
+      const configs = await Promise.all([0, 1, 2].map((i) => voter(i).readPublished(address(i))));
+      const active = configs.filter((c) => c.epoch === 1 && c.master === N2);
+      return active.length >= 2 ? active[0] : undefined;
+    });
+    expect(published).toMatchObject({ epoch: 1, master: N2, state: 'active' });
+
+    // The Worker's master endpoint (majority read) switches too.
+    const response = await SELF.fetch(`http://edge.test/v1/groups/${GROUP}/master`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ group: GROUP, host: '10.0.0.2', port: 6379, epoch: 1 });
+
+    // Every voter's ODOWN and the election left their marks in the event log.
+    const names = new Set<string>();
+    for (const i of [0, 1, 2]) {
+      const page = await voter(i).events(address(i), 0, 1000);
+      for (const event of page.events) names.add(event.name);
+      expect(page.events.map((e) => e.id)).toEqual(page.events.map((_, k) => k + 1));
+    }
+    for (const name of ['+odown', '+try-failover', '+vote-for-leader', '+elected-leader', '+selected-slave'])
+      expect(names).toContain(name);
+    expect(names).toContain('+switch-master');
+    const status = await voter(0).status(address(0));
+    expect(status.counters.rowsWritten).toBeGreaterThan(0);
+    expect(status.counters.wsMessagesIn).toBeGreaterThan(0);
+    console.log(
+      `failover took ${Date.now() - started} ms; voter 0 counters ${JSON.stringify(status.counters)}`,
+    );
+  });
+});

@@ -1,0 +1,101 @@
+// The voter shell's pure helpers in Node: hibernation restore, webhook signing and back-off, waiters, refusals.
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createVoterState } from '../../../workers/core/index.js';
+import type { AgentRecord } from '../../../workers/core/types.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
+import { refuseAgentMessage } from '../../../workers/voter/agent-gate.js';
+import { agentChangeKey, restoreAfterHibernation } from '../../../workers/voter/restore.js';
+import { EpochWaiters } from '../../../workers/voter/waiters.js';
+import { MAX_ATTEMPTS, retryDelayMs, signWebhook, webhookId } from '../../../workers/voter/webhooks.js';
+import { SETTINGS } from '../core/harness.js';
+
+const record = (agentId: string, connected: boolean): AgentRecord => ({
+  agentId,
+  connected,
+  localNodes: ['10.0.0.1:6379'],
+  views: {},
+  seq: 3,
+  highestEpoch: 0,
+  lastSeenMs: 500,
+  leaseSeenMs: 900,
+});
+
+describe('restoreAfterHibernation', () => {
+  it('keeps the stored start and agents, and lists agents whose sockets closed or are unknown', () => {
+    const restored = restoreAfterHibernation(
+      { ...SETTINGS, restartGraceMs: 60_000 },
+      0,
+      null,
+      { startedAtMs: 1_000, unfinishedSinceMs: null, stickyUntilMs: 7 },
+      [record('a', true), record('b', true), record('c', false)],
+      new Set(['a', 'd']),
+      100_000,
+    );
+    expect(restored.state.startedAtMs).toBe(1_000);
+    expect(restored.state.stickyUntilMs).toBe(7);
+    expect(restored.state.role).toEqual({ kind: 'follower' });
+    expect(Object.keys(restored.state.agents)).toEqual(['a', 'b', 'c']);
+    expect(restored.gone).toEqual(['b']);
+    expect(restored.unknown).toEqual(['d']);
+  });
+
+  it('a lease renewal alone does not change what is stored', () => {
+    expect(agentChangeKey({ ...record('a', true), leaseSeenMs: 5 })).toBe(agentChangeKey(record('a', true)));
+    expect(agentChangeKey({ ...record('a', true), seq: 4 })).not.toBe(agentChangeKey(record('a', true)));
+  });
+});
+
+describe('webhooks', () => {
+  it('sign HMAC-SHA256 over "<timestamp>.<body>" in hex', async () => {
+    const expected = createHmac('sha256', 'k3y').update('1700000000.{"a":1}').digest('hex');
+    expect(await signWebhook('k3y', 1_700_000_000, '{"a":1}')).toBe(expected);
+  });
+
+  it('back off from 1 s doubling to 5 min, and ids are stable per voter and event', () => {
+    expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(retryDelayMs(MAX_ATTEMPTS)).toBe(300_000);
+    expect(webhookId('mymaster', 2, 41)).toBe('mymaster#2:41');
+  });
+});
+
+describe('EpochWaiters', () => {
+  it('answers at once when the epoch is already past, else on publish or at the timeout', async () => {
+    const waiters = new EpochWaiters();
+    const current = initialConfig('10.0.0.1:6379');
+    expect(await waiters.wait(-1, 1000, () => current)).toBe(current);
+    const next = { ...current, epoch: 1, master: '10.0.0.2:6379' };
+    const parked = waiters.wait(0, 10_000, () => current);
+    const timedOut = waiters.wait(5, 20, () => current);
+    expect(waiters.size).toBe(2);
+    waiters.publish(next);
+    expect(await parked).toBe(next);
+    expect(await timedOut).toBe(current);
+    expect(waiters.size).toBe(0);
+  });
+});
+
+describe('refuseAgentMessage', () => {
+  const state = createVoterState(SETTINGS, 0, null, 0);
+  it('refuses other agents, other groups and stale command results', () => {
+    const result = {
+      v: 1,
+      kind: 'command-result',
+      agentId: 'a1',
+      group: 'mymaster',
+      epoch: 0,
+      node: '10.0.0.1:6379',
+      action: 'promote',
+      ok: true,
+      detail: '',
+    } as const;
+    expect(refuseAgentMessage(state, 'a1', result)).toBeNull();
+    expect(refuseAgentMessage(state, 'a2', result)).toMatch(/names agent a1/);
+    expect(refuseAgentMessage(state, 'a1', { ...result, group: 'other' })).toMatch(/names group other/);
+    const later = {
+      ...state,
+      durable: { ...state.durable, committed: { ...state.durable.committed, epoch: 3 } },
+    };
+    expect(refuseAgentMessage(later, 'a1', result)).toBe('stale epoch 0: the committed epoch is 3');
+  });
+});

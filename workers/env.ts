@@ -1,0 +1,16 @@
+// The Worker's bindings, vars and secrets (wrangler.toml and `wrangler secret put`).
+import type { Voter } from './voter/voter.js';
+
+export interface Env {
+  /** The voter Durable Object namespace; objects are named `<group>#<index>`. */
+  readonly VOTER: DurableObjectNamespace<Voter>;
+  /** [vars.GROUPS] from wrangler.toml, validated by workers/config/groups.ts before use. */
+  readonly GROUPS: unknown;
+  /** Agent tokens are HMAC-SHA256(AGENT_SECRET, agentId + "\n" + group); nothing per agent is stored. */
+  readonly AGENT_SECRET?: string;
+  readonly ADMIN_TOKEN?: string;
+  /** Optional: when set, reads (master, status, events) need it or the admin token. */
+  readonly READ_TOKEN?: string;
+  /** Webhook and Upstash secrets, looked up by the names the group config gives. */
+  readonly [secret: string]: unknown;
+}

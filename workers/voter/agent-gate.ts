@@ -1,0 +1,30 @@
+// Boundary checks on a decoded agent message before the core sees it; a refusal becomes an error notice.
+import type { VoterState } from '../core/types.js';
+import type { AgentId, AgentMessage, ErrorNotice } from '../protocol/index.js';
+
+/**
+ * The connection's agent id was authenticated by the Worker, so a message naming another agent or
+ * group is refused. A command result for an epoch below the committed one is stale: the epoch
+ * check comes first wherever an epoch arrives (STYLE.md rule 4).
+ */
+export function refuseAgentMessage(
+  state: VoterState,
+  agentId: AgentId,
+  message: AgentMessage,
+): string | null {
+  if (message.group !== state.settings.name) {
+    return `message names group ${message.group}; this connection is for ${state.settings.name}`;
+  }
+  if (message.agentId !== agentId) {
+    return `message names agent ${message.agentId}; this connection is agent ${agentId}`;
+  }
+  const committed = state.durable.committed.epoch;
+  if (message.kind === 'command-result' && message.epoch < committed) {
+    return `stale epoch ${message.epoch}: the committed epoch is ${committed}`;
+  }
+  return null;
+}
+
+export function errorNotice(group: string, voter: number, error: string): ErrorNotice {
+  return { v: 1, kind: 'error', group, voter, error: error.slice(0, 500) };
+}
