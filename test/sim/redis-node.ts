@@ -1,0 +1,303 @@
+// A simulated Redis node: role, append-only log of write ids, replication link, fence and hand-off.
+import type { NodeAction, NodeInfo, ProbeOutcome } from '../../agent/core/types.js';
+import type { NodeId } from '../../workers/protocol/index.js';
+
+/** What a node needs from the world around it. */
+export interface NodeEnv {
+  now(): number;
+  schedule(delayMs: number, label: string, run: () => void): void;
+  randInt(lo: number, hi: number): number;
+  reachable(a: string, b: string): boolean;
+  nodeById(id: NodeId): RedisNode | undefined;
+  trace(text: string): void;
+  /** Called whenever a node's log changes, so its replicas can be scheduled to catch up. */
+  logChanged(node: RedisNode): void;
+  /** A write id reached a second node (for classifying lost writes). */
+  replicated(id: number): void;
+}
+
+export type Restart = 'empty' | 'data';
+
+/**
+ * A log is a sequence of unique write ids. A write id is created once, at one position, and
+ * only ever copied to the same position, so `a` is a prefix of `b` iff their entries at `a`'s
+ * last position agree.
+ */
+export function isPrefix(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length > b.length) return false;
+  return a.length === 0 || a[a.length - 1] === b[a.length - 1];
+}
+
+export class RedisNode {
+  alive = true;
+  /** Bumped on every crash, so events scheduled for an earlier life are ignored. */
+  life = 0;
+  loadingUntilMs = 0;
+  role: 'master' | 'replica' = 'replica';
+  masterOf: NodeId | null = null;
+  log: number[] = [];
+  runId: string;
+  linkUp = false;
+  linkDownSinceMs = 0;
+  private linkAttemptPending = false;
+  private syncPending = false;
+  /** Sim time from which writes are refused; null = no fence. */
+  fenceAtMs: number | null;
+  pausedForHandoff = false;
+  readonly crashTimesMs: number[] = [];
+
+  constructor(
+    readonly id: NodeId,
+    readonly index: number,
+    readonly endpoint: string,
+    readonly priority: number,
+    private readonly fencing: boolean,
+    private readonly env: NodeEnv,
+  ) {
+    this.runId = runIdFor(index, 0);
+    // With fencing on, the dead-man switch starts closed: no writes until an agent grants a deadline.
+    this.fenceAtMs = fencing ? 0 : null;
+  }
+
+  writable(nowMs: number): boolean {
+    if (!this.alive || this.role !== 'master' || this.pausedForHandoff) return false;
+    if (nowMs < this.loadingUntilMs) return false;
+    return this.fenceAtMs === null || nowMs < this.fenceAtMs;
+  }
+
+  /** A client write arriving now; true when accepted (appended). */
+  write(id: number): boolean {
+    if (!this.writable(this.env.now())) return false;
+    this.log.push(id);
+    this.env.logChanged(this);
+    return true;
+  }
+
+  probe(): ProbeOutcome {
+    if (!this.alive) return 'error';
+    if (this.env.now() < this.loadingUntilMs) return 'loading';
+    return 'pong';
+  }
+
+  info(): NodeInfo | null {
+    if (!this.alive) return null;
+    const now = this.env.now();
+    return {
+      role: this.role,
+      masterNode: this.role === 'replica' ? this.masterOf : null,
+      linkUp: this.role === 'replica' && this.linkUp,
+      linkDownMs: this.role === 'replica' && !this.linkUp ? now - this.linkDownSinceMs : 0,
+      offsetBytes: this.log.length,
+      runId: this.runId,
+      priority: this.priority,
+      keys: this.log.length,
+      fenced: this.pausedForHandoff || (this.fenceAtMs !== null && now >= this.fenceAtMs),
+    };
+  }
+
+  crash(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.life++;
+    this.crashTimesMs.push(this.env.now());
+    this.linkUp = false;
+    this.pausedForHandoff = false;
+    this.linkAttemptPending = false;
+    this.syncPending = false;
+  }
+
+  /** Real redis without a `replicaof` line comes back as a master, with or without its data. */
+  restart(mode: Restart): void {
+    if (this.alive) return;
+    this.alive = true;
+    this.life++;
+    this.runId = runIdFor(this.index, this.life);
+    if (mode === 'empty') this.log = [];
+    this.role = 'master';
+    this.masterOf = null;
+    this.linkUp = false;
+    this.linkDownSinceMs = this.env.now();
+    this.fenceAtMs = this.fencing ? 0 : null;
+    this.loadingUntilMs = this.env.now() + (mode === 'empty' ? 5 : this.env.randInt(50, 300));
+    this.env.trace(`${this.id} restarted ${mode} as master, runId ${this.runId}, ${this.log.length} writes`);
+    this.env.logChanged(this);
+  }
+
+  /** Applies an agent's command; calls `done` when redis would have answered. */
+  execute(action: NodeAction, done: (ok: boolean, detail: string) => void): void {
+    if (!this.alive) {
+      done(false, 'connection refused');
+      return;
+    }
+    switch (action.kind) {
+      case 'promote':
+        this.role = 'master';
+        this.masterOf = null;
+        this.linkUp = false;
+        this.env.logChanged(this);
+        done(true, 'REPLICAOF NO ONE');
+        return;
+      case 'repoint':
+      case 'demote':
+        this.replicaOf(action.master);
+        done(true, `REPLICAOF ${action.master}`);
+        return;
+      case 'handoff':
+        this.handoff(action.to, action.timeoutMs, done);
+        return;
+    }
+  }
+
+  replicaOf(master: NodeId): void {
+    if (master === this.id) return;
+    const wasLinked = this.role === 'replica' && this.masterOf === master && this.linkUp;
+    this.role = 'replica';
+    this.masterOf = master;
+    if (!wasLinked) {
+      this.linkUp = false;
+      this.linkDownSinceMs = this.env.now();
+      this.pausedForHandoff = false;
+      this.scheduleLinkAttempt(this.env.randInt(5, 30));
+    }
+  }
+
+  /** FAILOVER TO: pause writes, wait for the target to catch up, then swap roles. */
+  private handoff(to: NodeId, timeoutMs: number, done: (ok: boolean, detail: string) => void): void {
+    const target = this.env.nodeById(to);
+    if (this.role !== 'master') {
+      done(false, 'ERR FAILOVER requires a master');
+      return;
+    }
+    if (target === undefined || !target.alive || target.masterOf !== this.id || target.role !== 'replica') {
+      done(false, 'ERR FAILOVER target is not a replica');
+      return;
+    }
+    this.pausedForHandoff = true;
+    const life = this.life;
+    const deadline = this.env.now() + timeoutMs;
+    const poll = (): void => {
+      if (this.life !== life) {
+        done(false, 'connection lost');
+        return;
+      }
+      const caughtUp = target.alive && target.linkUp && target.log.length === this.log.length;
+      if (caughtUp && isPrefix(target.log, this.log)) {
+        this.pausedForHandoff = false;
+        target.role = 'master';
+        target.masterOf = null;
+        target.linkUp = false;
+        this.role = 'replica';
+        this.masterOf = target.id;
+        this.linkUp = true;
+        this.env.logChanged(target);
+        done(true, `FAILOVER TO ${to} done at offset ${this.log.length}`);
+        return;
+      }
+      if (this.env.now() >= deadline) {
+        this.pausedForHandoff = false;
+        done(false, 'FAILOVER timed out; writes resumed');
+        return;
+      }
+      this.env.schedule(5, `${this.id} handoff poll`, poll);
+    };
+    poll();
+  }
+
+  /** Re-checks whether the replication link can exist; called after every topology change. */
+  reevaluateLink(): void {
+    if (!this.alive || this.role !== 'replica') return;
+    const master = this.masterOf === null ? undefined : this.env.nodeById(this.masterOf);
+    const usable = master !== undefined && this.linkUsable(master);
+    if (this.linkUp && !usable) {
+      this.linkUp = false;
+      this.linkDownSinceMs = this.env.now();
+      this.env.trace(`${this.id} replication link to ${this.masterOf} down`);
+    }
+    // Like redis's replication cron: a replica without a link keeps retrying about once a second.
+    if (!this.linkUp) this.scheduleLinkAttempt(usable ? this.env.randInt(200, 1000) : 1000);
+  }
+
+  private linkUsable(master: RedisNode): boolean {
+    return (
+      master.alive &&
+      master.id !== this.id &&
+      this.env.now() >= master.loadingUntilMs &&
+      this.env.reachable(this.endpoint, master.endpoint)
+    );
+  }
+
+  private scheduleLinkAttempt(delayMs: number): void {
+    if (this.linkAttemptPending) return;
+    this.linkAttemptPending = true;
+    const life = this.life;
+    this.env.schedule(delayMs, `${this.id} replication connect`, () => {
+      if (this.life !== life) return;
+      this.linkAttemptPending = false;
+      this.connectLink();
+    });
+  }
+
+  private connectLink(): void {
+    if (!this.alive || this.role !== 'replica' || this.linkUp) return;
+    const master = this.masterOf === null ? undefined : this.env.nodeById(this.masterOf);
+    if (master === undefined || !this.linkUsable(master)) {
+      if (master?.alive) this.scheduleLinkAttempt(this.env.randInt(500, 1000));
+      else this.scheduleLinkAttempt(1000);
+      return;
+    }
+    if (isPrefix(this.log, master.log)) {
+      this.linkUp = true;
+      this.env.trace(`${this.id} partial resync from ${master.id} at ${this.log.length}`);
+      this.catchUp(master);
+      return;
+    }
+    // Full resync: the replica's data is replaced by the master's once the transfer completes.
+    const life = this.life;
+    this.env.schedule(this.env.randInt(20, 100), `${this.id} full resync from ${master.id}`, () => {
+      if (this.life !== life || this.role !== 'replica' || this.masterOf !== master.id) return;
+      if (!this.linkUsable(master)) return this.scheduleLinkAttempt(1000);
+      this.env.trace(`${this.id} full resync from ${master.id}: ${this.log.length} -> ${master.log.length}`);
+      this.log = master.log.slice();
+      for (const id of this.log) this.env.replicated(id);
+      this.linkUp = true;
+      this.env.logChanged(this);
+    });
+  }
+
+  /** A change of the master's log reaches this replica after a replication lag. */
+  scheduleSync(): void {
+    if (this.syncPending || !this.linkUp) return;
+    this.syncPending = true;
+    const life = this.life;
+    this.env.schedule(this.env.randInt(5, 40), `${this.id} replicate`, () => {
+      if (this.life !== life) return;
+      this.syncPending = false;
+      const master = this.masterOf === null ? undefined : this.env.nodeById(this.masterOf);
+      if (!this.linkUp || this.role !== 'replica' || master === undefined) return;
+      if (!this.linkUsable(master)) return this.reevaluateLink();
+      this.catchUp(master);
+    });
+  }
+
+  private catchUp(master: RedisNode): void {
+    if (!isPrefix(this.log, master.log)) {
+      // The master's history was replaced under us (it resynced from elsewhere): reconnect.
+      this.linkUp = false;
+      this.linkDownSinceMs = this.env.now();
+      this.scheduleLinkAttempt(this.env.randInt(5, 30));
+      return;
+    }
+    if (master.log.length > this.log.length) {
+      for (let i = this.log.length; i < master.log.length; i++) {
+        const id = master.log[i] as number;
+        this.log.push(id);
+        this.env.replicated(id);
+      }
+      this.env.logChanged(this);
+    }
+  }
+}
+
+function runIdFor(index: number, life: number): string {
+  return `run${index}x${life}`.padEnd(40, '0');
+}
