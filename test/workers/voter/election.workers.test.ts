@@ -86,3 +86,46 @@ describe('three voters and three agents', () => {
     );
   });
 });
+
+describe('one voter of three unreachable by agents', () => {
+  const group = 'vt-elect-two';
+  const voterOf = (index: number) => env.VOTER.get(env.VOTER.idFromName(`${group}#${index}`));
+  const agents = [
+    new FakeAgent(group, 'a1', N1),
+    new FakeAgent(group, 'a2', N2),
+    new FakeAgent(group, 'a3', N3),
+  ];
+  afterAll(async () => {
+    for (const agent of agents) agent.close();
+    for (const i of [0, 1, 2])
+      await runInDurableObject(voterOf(i), (_, state) => state.storage.deleteAlarm());
+  });
+
+  it('the other two still elect and commit; the third refuses its vote and learns the result', async () => {
+    for (const agent of agents) {
+      for (const i of [0, 1]) await agent.connect(i);
+      agent.observe();
+    }
+    for (const agent of agents) {
+      agent.setView(N1, { sdown: true });
+      agent.setView(N3, { offsetBytes: 5000 });
+      agent.observe();
+    }
+    const committed = await waitUntil('voters 0 and 1 to commit epoch 1 or higher', async () => {
+      const configs = await Promise.all([0, 1].map((i) => voterOf(i).status({ group, index: i })));
+      const done = configs.every((s) => s.durable.committed.epoch >= 1 && s.durable.committed.master === N3);
+      return done ? configs[0]?.durable.committed : undefined;
+    });
+    expect(committed).toMatchObject({ master: N3, cause: 'failover' });
+    // Voter 2 sees no agent, so it never saw ODOWN: it cannot have granted an automatic failover.
+    const third = await voterOf(2).status({ group, index: 2 });
+    expect(third.odown).toBe(false);
+    const events = await voterOf(2).events({ group, index: 2 }, 0, 1000);
+    expect(events.events.map((e) => e.name)).not.toContain('+vote-for-leader');
+    // It still learns the decision from the leader's commit.
+    await waitUntil('voter 2 to learn the committed config', async () => {
+      const status = await voterOf(2).status({ group, index: 2 });
+      return status.durable.committed.master === N3 || undefined;
+    });
+  });
+});

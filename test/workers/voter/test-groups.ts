@@ -19,6 +19,8 @@ export function voterTestGroups(receiverUrl: string, upstashUrl: string): Record
   return {
     // Three voters electing over real RPC, driven by fake agents.
     'vt-elect': base,
+    // The same with one voter that no agent reaches: the other two must still decide.
+    'vt-elect-two': base,
     // Votes and configs that must survive eviction.
     'vt-persist': base,
     // Hibernation wake-up vs restart: a long restart grace makes the difference visible.
