@@ -8,8 +8,8 @@ export function agentTokenMessage(agentId: string, group: string): string {
   return `${agentId}\n${group}`;
 }
 
-/** The bearer token of `agentId` for `group`: nothing per agent is stored, the Worker recomputes it. */
-export async function agentToken(secret: string, agentId: string, group: string): Promise<string> {
+/** Hex HMAC-SHA256 of `message` under `secret` (WebCrypto): agent tokens and webhook signatures. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey(
     'raw',
     encoder.encode(secret),
@@ -17,8 +17,12 @@ export async function agentToken(secret: string, agentId: string, group: string)
     false,
     ['sign'],
   );
-  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(agentTokenMessage(agentId, group)));
-  return toHex(new Uint8Array(mac));
+  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message))));
+}
+
+/** The bearer token of `agentId` for `group`: nothing per agent is stored, the Worker recomputes it. */
+export function agentToken(secret: string, agentId: string, group: string): Promise<string> {
+  return hmacSha256Hex(secret, agentTokenMessage(agentId, group));
 }
 
 /**

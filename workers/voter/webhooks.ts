@@ -6,6 +6,7 @@
 // `+vote-for-leader`); this mirrors Sentinel, where every sentinel publishes its own events.
 // Consumers dedupe retries by `id` and, for group-wide facts such as `+switch-master`, by
 // (`name`, `epoch`): every voter reports the same switch at the same epoch.
+import { hmacSha256Hex } from '../auth/hmac.js';
 import type { GroupConfig } from '../config/groups.js';
 import type { StoredEvent } from './contract.js';
 import type { MutableCounters } from './counters.js';
@@ -47,19 +48,9 @@ export function webhookId(group: string, index: number, eventId: number): string
   return `${group}#${index}:${eventId}`;
 }
 
-const encoder = new TextEncoder();
-
 /** Hex HMAC-SHA256 over `<timestamp>.<body>`: what `x-edge-sentinel-signature` carries after `sha256=`. */
-export async function signWebhook(secret: string, timestampS: number, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestampS}.${body}`));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export function signWebhook(secret: string, timestampS: number, body: string): Promise<string> {
+  return hmacSha256Hex(secret, `${timestampS}.${body}`);
 }
 
 export interface WebhookTarget {

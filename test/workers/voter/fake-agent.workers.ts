@@ -1,7 +1,9 @@
 // A fake agent for runtime tests: speaks the real protocol over WebSocket upgrades to each voter,
 // answers observe requests and promotes its node when a committed config says so.
+
 import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { agentToken as hmacAgentToken } from '../../../workers/auth/hmac.js';
 import {
   type AgentMessage,
   type NodeId,
@@ -30,20 +32,9 @@ export function view(node: NodeId, over: Partial<NodeView> = {}): NodeView {
   };
 }
 
-const encoder = new TextEncoder();
-
 /** The agent token the Worker expects: hex HMAC-SHA256(AGENT_SECRET, agentId + "\n" + group). */
-export async function agentToken(agentId: string, group: string): Promise<string> {
-  const secret = String(env.AGENT_SECRET);
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${agentId}\n${group}`));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export function agentToken(agentId: string, group: string): Promise<string> {
+  return hmacAgentToken(String(env.AGENT_SECRET), agentId, group);
 }
 
 export async function waitUntil<T>(
