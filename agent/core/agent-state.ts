@@ -1,5 +1,5 @@
 // The agent core's state, its creation from settings and the state file, and recommended timings.
-import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
+import type { AnnouncedSettings, Config, NodeId, NodeView } from '../../workers/protocol/index.js';
 import { createVoterLease, type VoterLease } from './lease.js';
 import { createDetector, type NodeDetector } from './sdown.js';
 import type { AgentSettings, NodeAction, NodeInfo } from './types.js';
@@ -52,6 +52,8 @@ export interface AgentState {
   readonly seq: number;
   /** The views as last reported (observation broadcast and events); null before the first. */
   readonly reported: Readonly<Record<NodeId, NodeView>> | null;
+  /** The group's settings as the voters announced them (quorum, timeouts for the Sentinel surface). */
+  readonly announced: AnnouncedSettings | null;
 }
 
 export interface PersistedAgentState {
@@ -100,7 +102,17 @@ export function createAgentState(
   for (let i = 0; i < settings.voters; i++) {
     voters.push({ connected: false, lease: createVoterLease(), observe: null });
   }
-  return { settings, highestEpoch, config, nodes, voters, lastTickMs: nowMs, seq: 0, reported: null };
+  return {
+    settings,
+    highestEpoch,
+    config,
+    nodes,
+    voters,
+    lastTickMs: nowMs,
+    seq: 0,
+    reported: null,
+    announced: null,
+  };
 }
 
 /** Every probed node, local nodes included even if the settings forgot to list them, sorted. */

@@ -11,6 +11,7 @@ import {
 import { settle } from './agent-settle.js';
 import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
 import { computeViews, viewList } from './agent-views.js';
+import { adoptAnnounced } from './announced.js';
 import {
   onEpochNotice,
   onLeasePong,
@@ -205,6 +206,10 @@ function onVoterMessage(state: AgentState, voter: number, message: VoterMessage,
     }
     case 'error':
       return handled(state, `voter ${voter} refused a message: ${message.error}`);
+    case 'settings': {
+      const adopted = adoptAnnounced(state, message.settings);
+      return handled(adopted.state, `voter ${voter}: ${adopted.reason}`);
+    }
   }
 }
 

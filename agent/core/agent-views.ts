@@ -11,6 +11,9 @@ export function expectsMaster(config: Config | null, node: NodeId): boolean {
 
 export function currentLeaseValidUntil(state: AgentState): number | null {
   const { voters, leaseMs, clockDriftRatio } = state.settings;
+  // With a voter count other than the voters' own, "a majority" would mean something else here
+  // than there: hold no lease at all until the configuration is fixed.
+  if (state.announced !== null && state.announced.voters !== voters) return null;
   return leaseValidUntil(
     state.voters.map((link) => link.lease.renewedAtMs),
     voters,

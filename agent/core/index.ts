@@ -9,6 +9,7 @@ export {
   expectsMaster,
   viewChanged,
 } from './agent-views.js';
+export * from './announced.js';
 export * from './info-parser.js';
 export * from './lease.js';
 export * from './reboot.js';

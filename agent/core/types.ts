@@ -21,6 +21,8 @@ export interface AgentSettings {
   readonly probeTimeoutMs: number;
   readonly infoIntervalMs: number;
   readonly downAfterMs: number;
+  /** Keep `downAfterMs` even when the voters announce another (the agent file sets it). */
+  readonly downAfterOverride?: boolean;
   /** How long the configured master may report `role:slave` before it counts as down. */
   readonly roleGraceMs: number;
   readonly fencing: boolean;

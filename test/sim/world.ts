@@ -105,6 +105,7 @@ export class World {
       agentTtlMs: 30_000,
       freshObservationMs: 300,
       electionBackoffMs: 1000,
+      parallelSyncs: 1,
     };
     this.published = {
       epoch: 0,

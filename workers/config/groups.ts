@@ -83,5 +83,6 @@ export function toGroupSettings(name: string, g: GroupConfig): GroupSettings {
     agentTtlMs: g.agentTtlMs,
     freshObservationMs: g.freshObservationMs,
     electionBackoffMs: g.electionBackoffMs,
+    parallelSyncs: g.parallelSyncs,
   };
 }

@@ -1,7 +1,7 @@
 // What agents tell a voter: connections, hellos, observations, command results; forgetting dead agents.
 import type { AgentId, AgentMessage } from '../protocol/index.js';
 import { noteFreshObservation } from './leadership.js';
-import { configPush, epochNotice } from './learn.js';
+import { configPush, epochNotice, settingsPush } from './learn.js';
 import { leaseFrozen } from './lease-view.js';
 import { emit, note, type Out, sendAgent } from './out.js';
 import type { AgentRecord, VoterState } from './types.js';
@@ -26,8 +26,9 @@ function withAgent(state: VoterState, record: AgentRecord): VoterState {
 export function onAgentConnected(state: VoterState, agentId: AgentId, nowMs: number, out: Out): VoterState {
   const record = state.agents[agentId] ?? blankRecord(agentId, nowMs);
   const next = withAgent(state, { ...record, connected: true, lastSeenMs: nowMs, seq: -1 });
-  // The committed config first, then the open epoch if any: the agent must not count our pongs
-  // as lease renewals while an election is open here.
+  // Settings first (the agent's lease must match ours), then the committed config, then the open
+  // epoch if any: the agent must not count our pongs as lease renewals while an election is open.
+  sendAgent(out, agentId, settingsPush(next));
   sendAgent(out, agentId, configPush(next));
   if (leaseFrozen(next)) sendAgent(out, agentId, epochNotice(next));
   emit(out, '+agent-up', agentId, state.durable.committed.epoch, `agent ${agentId} connected`);

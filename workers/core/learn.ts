@@ -15,6 +15,27 @@ export function configPush(state: VoterState) {
   } as const;
 }
 
+export function settingsPush(state: VoterState) {
+  const { voters, quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, fencing, leaseMs, clockDriftRatio } =
+    state.settings;
+  return {
+    v: 1,
+    kind: 'settings',
+    group: state.settings.name,
+    voter: state.index,
+    settings: {
+      voters,
+      quorum,
+      downAfterMs,
+      failoverTimeoutMs,
+      parallelSyncs,
+      fencing,
+      leaseMs,
+      clockDriftRatio,
+    },
+  } as const;
+}
+
 export function epochNotice(state: VoterState) {
   return {
     v: 1,

@@ -33,6 +33,8 @@ export interface GroupSettings {
   readonly freshObservationMs: number;
   /** Upper bound of the jittered back-off between election attempts. */
   readonly electionBackoffMs: number;
+  /** Sentinel's parallel-syncs, reported to clients; repointing is not throttled by it yet. */
+  readonly parallelSyncs: number;
 }
 
 /** What the core asks to persist; a restarted voter gets exactly the last one back. */

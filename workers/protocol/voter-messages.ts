@@ -3,6 +3,28 @@ import { z } from 'zod';
 import { ConfigSchema, EpochSchema, GroupNameSchema, VersionSchema, VoterIndexSchema } from './common.js';
 
 /**
+ * The group's settings as the coordinator has them (wrangler.toml), sent first on every
+ * connection. The lease and fencing must match the voters' for the lease argument to hold, so
+ * agents take them from here rather than from their own files.
+ */
+export const SettingsPushSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('settings'),
+  group: GroupNameSchema,
+  voter: VoterIndexSchema,
+  settings: z.object({
+    voters: z.number().int().min(1).max(5),
+    quorum: z.number().int().min(1).max(64),
+    downAfterMs: z.number().int().min(1).max(3_600_000),
+    failoverTimeoutMs: z.number().int().min(1).max(3_600_000),
+    parallelSyncs: z.number().int().min(1).max(64),
+    fencing: z.boolean(),
+    leaseMs: z.number().int().min(1).max(3_600_000),
+    clockDriftRatio: z.number().min(0).max(0.5),
+  }),
+});
+
+/**
  * A committed config. The config is the command: every agent reconciles its local node to the
  * highest one it has seen (promote, repoint, demote, hand off), and refuses lower epochs.
  */
@@ -47,11 +69,14 @@ export const ErrorNoticeSchema = z.object({
 });
 
 export const VoterMessageSchema = z.discriminatedUnion('kind', [
+  SettingsPushSchema,
   ConfigPushSchema,
   EpochNoticeSchema,
   ObserveRequestSchema,
   ErrorNoticeSchema,
 ]);
+export type SettingsPush = z.infer<typeof SettingsPushSchema>;
+export type AnnouncedSettings = SettingsPush['settings'];
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
 export type EpochNotice = z.infer<typeof EpochNoticeSchema>;
 export type ObserveRequest = z.infer<typeof ObserveRequestSchema>;

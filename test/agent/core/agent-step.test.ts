@@ -1,8 +1,9 @@
 // Scenario tests of the agent step function: messages, persistence order, fencing, reboots, replays.
 import { describe, expect, it } from 'vitest';
 import { stepAgent } from '../../../agent/core/agent-step.js';
+import { currentLeaseValidUntil } from '../../../agent/core/agent-views.js';
 import type { AgentEffect, AgentInput } from '../../../agent/core/types.js';
-import type { Config, Observation } from '../../../workers/protocol/index.js';
+import type { AnnouncedSettings, Config, Observation } from '../../../workers/protocol/index.js';
 import {
   A,
   B,
@@ -417,5 +418,66 @@ describe('stepAgent contract', () => {
     const result = stepAgent(d.state, { kind: 'tick' }, 2000);
     expect(JSON.stringify(d.state)).toBe(frozen);
     expect(result.reason).toMatch(/tick/);
+  });
+});
+
+describe('group settings announced by the voters', () => {
+  const announced = (over: Partial<AnnouncedSettings> = {}): AgentInput => ({
+    kind: 'voter-message',
+    voter: 0,
+    message: {
+      v: 1,
+      kind: 'settings',
+      group: settings().group,
+      voter: 0,
+      settings: {
+        voters: 3,
+        quorum: 2,
+        downAfterMs: 3000,
+        failoverTimeoutMs: 9000,
+        parallelSyncs: 1,
+        fencing: true,
+        leaseMs: 1500,
+        clockDriftRatio: 0.02,
+        ...over,
+      },
+    },
+  });
+
+  it('adopts fencing, lease, drift and down-after from the coordinator', () => {
+    const d = new Driver(settings({ leaseMs: 2000, downAfterMs: 1000, clockDriftRatio: 0.01 }));
+    d.step(announced());
+    expect(d.state.settings).toMatchObject({
+      leaseMs: 1500,
+      downAfterMs: 3000,
+      clockDriftRatio: 0.02,
+      fencing: true,
+    });
+    expect(d.state.announced?.quorum).toBe(2);
+  });
+
+  it('keeps the smallest lease announced, so a raised lease cannot outlive a voter still on the old one', () => {
+    const d = new Driver(settings());
+    d.step(announced({ leaseMs: 1500 }));
+    d.step(announced({ leaseMs: 4000 }));
+    expect(d.state.settings.leaseMs).toBe(1500);
+  });
+
+  it('keeps its own down-after when its file overrides it', () => {
+    const d = new Driver(settings({ downAfterMs: 700, downAfterOverride: true }));
+    d.step(announced({ downAfterMs: 3000 }));
+    expect(d.state.settings.downAfterMs).toBe(700);
+  });
+
+  it('holds no lease when the voters announce another number of voters', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step(announced({ voters: 5 }));
+    expect(d.lastReason()).toContain('fix the agent');
+    for (const voter of [0, 1, 2]) {
+      d.step({ kind: 'voter-connected', voter });
+      d.step(push(voter, config(1, A)));
+      d.step({ kind: 'lease-pong', voter, pingSentAtMs: d.nowMs });
+    }
+    expect(currentLeaseValidUntil(d.state)).toBeNull();
   });
 });

@@ -65,8 +65,8 @@ describe('real voters', () => {
       socket.addEventListener('message', (event) => resolve(String(event.data)));
     });
     socket.accept();
-    // The voter pushes its committed config to every agent that connects.
-    expect(JSON.parse(await first)).toMatchObject({ kind: 'config', group: 'mymaster', voter: 2 });
+    // The voter pushes the group's settings, then its committed config, to every agent that connects.
+    expect(JSON.parse(await first)).toMatchObject({ kind: 'settings', group: 'mymaster', voter: 2 });
     socket.close(1000, 'done');
   });
 

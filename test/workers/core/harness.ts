@@ -26,6 +26,7 @@ export const SETTINGS: GroupSettings = {
   agentTtlMs: 60_000,
   freshObservationMs: 300,
   electionBackoffMs: 1000,
+  parallelSyncs: 1,
 };
 
 export const NODES: readonly NodeId[] = ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379'];

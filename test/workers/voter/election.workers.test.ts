@@ -34,8 +34,15 @@ describe('three voters and three agents', () => {
         const status = await voter(i).status(address(i));
         return status.agents.filter((a) => a.connected && a.views.length === 3).length === 3 || undefined;
       });
-      // Every agent got the committed config first, on connect.
-      for (const agent of agents) expect(agent.messages(i)[0]).toMatchObject({ kind: 'config', voter: i });
+      // Every agent got the group's settings, then the committed config, first on connect.
+      for (const agent of agents) {
+        expect(agent.messages(i)[0]).toMatchObject({
+          kind: 'settings',
+          voter: i,
+          settings: { voters: 3, quorum: 2 },
+        });
+        expect(agent.messages(i)[1]).toMatchObject({ kind: 'config', voter: i });
+      }
     }
     // An idle, healthy voter sets no alarm (DESIGN.md §6).
     for (const i of [0, 1, 2]) {

@@ -1,0 +1,36 @@
+// Adopting the group settings the voters announce: the lease and fencing must match theirs.
+import type { AnnouncedSettings } from '../../workers/protocol/index.js';
+import type { AgentState } from './agent-state.js';
+
+export interface Adoption {
+  readonly state: AgentState;
+  readonly reason: string;
+}
+
+/**
+ * The lease argument needs the agent's lease to be no longer than any voter's, so the agent keeps
+ * the smallest lease it has been told (a lowered lease takes effect at once; a raised one when
+ * the agent restarts) and the largest drift bound. Fencing and down-after follow the coordinator,
+ * down-after unless the agent's own file overrides it. A different number of voters is a
+ * configuration error: the agent keeps its own count (it decides how many sockets to open).
+ */
+export function adoptAnnounced(state: AgentState, announced: AnnouncedSettings): Adoption {
+  const { settings } = state;
+  if (announced.voters !== settings.voters) {
+    const reason = `voters announce ${announced.voters} voters but this agent is configured for ${settings.voters}: fix the agent's config`;
+    return { state: { ...state, announced }, reason };
+  }
+  const leaseMs =
+    state.announced === null ? announced.leaseMs : Math.min(settings.leaseMs, announced.leaseMs);
+  const next = {
+    ...settings,
+    fencing: announced.fencing,
+    leaseMs,
+    clockDriftRatio: Math.max(settings.clockDriftRatio, announced.clockDriftRatio),
+    downAfterMs: settings.downAfterOverride === true ? settings.downAfterMs : announced.downAfterMs,
+  };
+  return {
+    state: { ...state, settings: next, announced },
+    reason: `group settings adopted: fencing ${next.fencing ? 'on' : 'off'}, lease ${leaseMs} ms, down-after ${next.downAfterMs} ms`,
+  };
+}
