@@ -1,0 +1,63 @@
+// What the Sentinel wire protocol serves, as the agent runtime provides it: a snapshot and events.
+import type { NodeId, NodeView } from '../../workers/protocol/index.js';
+
+export interface SentinelEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One node as this agent sees it, for `SENTINEL master` / `replicas` instance maps. */
+export interface SentinelNode {
+  readonly node: NodeId;
+  /** This agent's latest view; null if it has never heard from the node. */
+  readonly view: NodeView | null;
+  /** Milliseconds since the last probe sent and the last valid reply (Sentinel's last-ping fields). */
+  readonly lastPingSentMsAgo: number;
+  readonly lastOkPingReplyMsAgo: number;
+}
+
+export interface SentinelGroup {
+  readonly name: string;
+  /** The master clients must use: the last *active* committed config's master. */
+  readonly master: SentinelNode;
+  readonly epoch: number;
+  /** A committed change is not active yet (Sentinel's `failover_in_progress` flag). */
+  readonly failoverInProgress: boolean;
+  /** Every other node of the group this agent probes. */
+  readonly replicas: readonly SentinelNode[];
+  /** The other agents' Sentinel endpoints, with a 40-hex id each (`SENTINEL sentinels`). */
+  readonly sentinels: readonly (SentinelEndpoint & { readonly id: string })[];
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly parallelSyncs: number;
+  /** How many voters this agent currently holds a link to, and how many there are. */
+  readonly votersConnected: number;
+  readonly voters: number;
+}
+
+export interface SentinelSnapshot {
+  /** 40 hex characters, stable for this agent (Sentinel's `myid`). */
+  readonly myId: string;
+  readonly groups: readonly SentinelGroup[];
+}
+
+/** A Sentinel event as published on its channel: channel = name, message = payload. */
+export interface SentinelEvent {
+  readonly name: string;
+  readonly payload: string;
+}
+
+export type FailoverOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'ERR'; readonly message: string };
+
+export interface SentinelSource {
+  snapshot(): SentinelSnapshot;
+  /** Subscribe to events (`+switch-master`, `+sdown`, ...); returns the unsubscribe function. */
+  onEvent(listener: (event: SentinelEvent) => void): () => void;
+  /** `SENTINEL FAILOVER`: forwarded to the coordinator. */
+  failover(group: string): Promise<FailoverOutcome>;
+  /** `SENTINEL RESET pattern`: forwarded to the coordinator; resolves with the number of groups reset. */
+  reset(pattern: string): Promise<number>;
+}
