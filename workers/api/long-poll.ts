@@ -25,7 +25,7 @@ export async function waitForNewerMaster(
       (stub, address) => stub.waitForEpoch(address, afterEpoch, timeoutMs),
       timeoutMs + WAIT_SLACK_MS,
     ),
-    (config) => config.epoch > afterEpoch,
+    (published) => published.config.epoch > afterEpoch,
   );
   return readMajority(voters, newer?.value);
 }

@@ -1,11 +1,18 @@
 // Majority reads of the published master with read repair (ABD), so no read path goes back in epoch.
 import { type Config, compareConfigs } from '../protocol/index.js';
+import type { Published } from '../voter/contract.js';
 import { noMajority } from './errors.js';
-import { gather } from './gather.js';
+import { type Answer, gather } from './gather.js';
 import type { VoterSet } from './voters.js';
 
 export interface MajorityRead {
   readonly config: Config;
+  /**
+   * When it was published: the earliest `since` among the voters seen holding this config (a
+   * voter that only learned it by read repair reports the later time it learned it). Null when
+   * none of them knows.
+   */
+  readonly since: string | null;
   /** Voters whose answer formed the majority, in arrival order. */
   readonly answered: readonly number[];
   /** Voters that were behind and were told the newer config before the answer was given. */
@@ -18,7 +25,7 @@ export interface MajorityRead {
  * so any later majority read intersects a voter that has it (invariant 3). `known` is a config
  * already known to be committed (for example from a long-poll), treated as one more answer.
  */
-export async function readMajority(voters: VoterSet, known?: Config): Promise<MajorityRead> {
+export async function readMajority(voters: VoterSet, known?: Published): Promise<MajorityRead> {
   const read = await gather(
     voters.callAll((stub, address) => stub.readPublished(address)),
     voters.majority,
@@ -29,26 +36,50 @@ export async function readMajority(voters: VoterSet, known?: Config): Promise<Ma
         `(a majority is ${voters.majority}): ${read.failures.map((f) => `voter ${f.index}: ${f.error}`).join('; ')}`,
     );
   }
-  let best = read.answers[0]?.value ?? known;
-  for (const answer of read.answers) if (best && compareConfigs(answer.value, best) > 0) best = answer.value;
-  if (known && best && compareConfigs(known, best) > 0) best = known;
+  const seen = read.answers.map((a) => a.value);
+  if (known !== undefined) seen.push(known);
+  let best = seen[0]?.config;
+  for (const published of seen)
+    if (best && compareConfigs(published.config, best) > 0) best = published.config;
   if (best === undefined) throw noMajority('no voter answered');
+  const config = best;
   const answered = read.answers.map((a) => a.index);
-  const holding = read.answers.filter((a) => compareConfigs(a.value, best) >= 0).map((a) => a.index);
-  if (holding.length >= voters.majority) return { config: best, answered, repaired: [] };
-  const repaired = await repair(voters, best, holding);
-  return { config: best, answered, repaired };
+  const holding = read.answers.filter((a) => compareConfigs(a.value.config, config) >= 0).map((a) => a.index);
+  if (holding.length >= voters.majority) {
+    return { config, since: earliestSince(config, seen), answered, repaired: [] };
+  }
+  const repaired = await repair(voters, config, holding);
+  const since = earliestSince(config, [...seen, ...repaired.map((a) => a.value)]);
+  return { config, since, answered, repaired: repaired.map((a) => a.index) };
+}
+
+/** The earliest publication time reported with `config` itself (older configs' times do not count). */
+export function earliestSince(config: Config, seen: readonly Published[]): string | null {
+  let earliest: { text: string; ms: number } | null = null;
+  for (const published of seen) {
+    if (published.since === null || compareConfigs(published.config, config) !== 0) continue;
+    const ms = Date.parse(published.since);
+    if (Number.isNaN(ms)) continue;
+    if (earliest === null || ms < earliest.ms) earliest = { text: published.since, ms };
+  }
+  return earliest?.text ?? null;
 }
 
 /** Tells every voter not known to hold `config` about it, and waits until a majority holds it. */
-async function repair(voters: VoterSet, config: Config, holding: readonly number[]): Promise<number[]> {
+async function repair(
+  voters: VoterSet,
+  config: Config,
+  holding: readonly number[],
+): Promise<readonly Answer<Published>[]> {
   const others = voters.indices().filter((i) => !holding.includes(i));
   const needed = voters.majority - holding.length;
   const learned = await gather(
     voters.callAll(
       async (stub, address) => {
         const after = await stub.learn(address, config);
-        if (compareConfigs(after, config) < 0) throw new Error(`still at epoch ${after.epoch} after learn`);
+        if (compareConfigs(after.config, config) < 0) {
+          throw new Error(`still at epoch ${after.config.epoch} after learn`);
+        }
         return after;
       },
       undefined,
@@ -63,5 +94,5 @@ async function repair(voters: VoterSet, config: Config, holding: readonly number
         learned.failures.map((f) => `voter ${f.index}: ${f.error}`).join('; '),
     );
   }
-  return learned.answers.map((a) => a.index);
+  return learned.answers;
 }

@@ -2,10 +2,10 @@
 import { type Config, parseNodeId } from '../protocol/index.js';
 import type { Master } from './schemas.js';
 
-export function toMaster(group: string, config: Config): Master {
+/** `since`: when the voters holding this config published it (see master-read.ts), null if unknown. */
+export function toMaster(group: string, config: Config, since: string | null): Master {
   const { host, port } = parseNodeId(config.master);
-  // The voter contract has no publication time yet; `since` stays null until it does.
-  return { group, host, port, epoch: config.epoch, since: null };
+  return { group, host, port, epoch: config.epoch, since };
 }
 
 /** The master's ETag is its epoch: one config per epoch, so equal epochs mean the same master. */

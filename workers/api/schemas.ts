@@ -19,7 +19,10 @@ export const MasterSchema = z.object({
   host: z.string(),
   port: z.number().int(),
   epoch: z.number().int(),
-  /** When the answering voters published this master (ISO 8601), if they report it. */
+  /**
+   * When this master was published (ISO 8601): the earliest time reported by the voters seen
+   * holding its epoch; null when none of them knows (storage older than the record).
+   */
   since: z.string().nullable(),
 });
 export type Master = z.infer<typeof MasterSchema>;

@@ -13,6 +13,13 @@ export function voterName(address: VoterAddress): string {
   return `${address.group}#${address.index}`;
 }
 
+/** RPC errors are `Error`s whose message starts with one of these codes; the API maps them to a status. */
+export type VoterErrorCode = 'bad_config' | 'bad_request' | 'wrong_voter' | 'unknown_voter';
+
+export function voterError(code: VoterErrorCode, message: string): Error {
+  return new Error(`${code}: ${message}`);
+}
+
 /** What a voter counts so a benchmark can project the monthly bill (DESIGN.md §6). */
 export interface VoterCounters {
   readonly requests: number;
@@ -68,6 +75,17 @@ export interface EventsPage {
   readonly cursor: number;
 }
 
+/**
+ * The published config and when this voter published it: wall-clock ISO 8601, stored with the
+ * config, so a restarted voter still knows it. A voter that learned the config by read repair
+ * reports when it learned it. Null only when storage written before this was recorded holds the
+ * config (such a voter cannot know); the next published config has a time again.
+ */
+export interface Published {
+  readonly config: Config;
+  readonly since: string | null;
+}
+
 export type AdminResult =
   | { readonly ok: true; readonly reason: string }
   | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'REFUSED'; readonly reason: string };
@@ -80,12 +98,17 @@ export type AdminResult =
 export interface VoterRpc {
   status(address: VoterAddress): Promise<VoterStatus>;
   /** The published (highest committed active) config, for majority reads of the master. */
-  readPublished(address: VoterAddress): Promise<Config>;
+  readPublished(address: VoterAddress): Promise<Published>;
   /** Read repair: a reader that saw this voter behind writes a committed config back. */
-  learn(address: VoterAddress, config: Config): Promise<Config>;
+  learn(address: VoterAddress, config: Config): Promise<Published>;
   /** Resolves with the published config once its epoch exceeds `afterEpoch`, or at the timeout. */
-  waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Config>;
+  waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Published>;
   events(address: VoterAddress, after: number, limit: number): Promise<EventsPage>;
+  /**
+   * Resolves with the id of the newest stored event once it exceeds `after`, or at the timeout
+   * with the newest id then (possibly still `after` or below). Then read them with `events`.
+   */
+  waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number>;
   admin(address: VoterAddress, action: AdminAction): Promise<AdminResult>;
   /** Voter-to-voter message (vote, accept, commit...); answers travel back the same way. */
   peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void>;

@@ -1,31 +1,29 @@
-// Long-poll waiters: callers parked until the published epoch passes theirs, or their timeout.
-import type { Config } from '../protocol/index.js';
+// Long-poll waiters: callers parked until the value they wait for (a newer epoch, newer events) or their timeout.
 
 export const MAX_WAIT_MS = 60_000;
-/** Parked callers per voter; one more is answered at once with the current config. */
+/** Parked callers per waiter set; one more is answered at once with the current value. */
 export const MAX_WAITERS = 1_000;
 
-interface Waiter {
-  readonly afterEpoch: number;
-  readonly resolve: (config: Config) => void;
+interface Waiter<T> {
+  readonly ready: (value: T) => boolean;
+  readonly resolve: (value: T) => void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-export class EpochWaiters {
-  private readonly waiters = new Set<Waiter>();
+/**
+ * One set of parked callers. Note that a parked call keeps the voter awake (it cannot hibernate
+ * with a request open), so callers should keep `timeoutMs` modest; it is clamped to MAX_WAIT_MS.
+ */
+export class Waiters<T> {
+  private readonly waiters = new Set<Waiter<T>>();
 
-  /**
-   * Note that a parked call keeps the voter awake (it cannot hibernate with a request open), so
-   * the API should keep `timeoutMs` modest; it is clamped to MAX_WAIT_MS here.
-   */
-  wait(afterEpoch: number, timeoutMs: number, current: () => Config): Promise<Config> {
+  /** Resolves with the first value `ready` accepts, or with `current()` at the timeout. */
+  wait(ready: (value: T) => boolean, timeoutMs: number, current: () => T): Promise<T> {
     const now = current();
-    if (now.epoch > afterEpoch || this.waiters.size >= MAX_WAITERS || timeoutMs <= 0) {
-      return Promise.resolve(now);
-    }
-    return new Promise<Config>((resolve) => {
-      const waiter: Waiter = {
-        afterEpoch,
+    if (ready(now) || this.waiters.size >= MAX_WAITERS || timeoutMs <= 0) return Promise.resolve(now);
+    return new Promise<T>((resolve) => {
+      const waiter: Waiter<T> = {
+        ready,
         resolve,
         timer: setTimeout(
           () => {
@@ -39,13 +37,13 @@ export class EpochWaiters {
     });
   }
 
-  /** Called after every step that changed the published config. */
-  publish(config: Config): void {
+  /** Called with every new value (a newly published config, the newest stored event id). */
+  notify(value: T): void {
     for (const waiter of this.waiters) {
-      if (config.epoch <= waiter.afterEpoch) continue;
+      if (!waiter.ready(value)) continue;
       clearTimeout(waiter.timer);
       this.waiters.delete(waiter);
-      waiter.resolve(config);
+      waiter.resolve(value);
     }
   }
 

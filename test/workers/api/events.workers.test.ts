@@ -119,8 +119,39 @@ describe('GET /v1/groups/:group/events (SSE)', () => {
       { headers: { Accept: 'text/event-stream', 'Last-Event-ID': '2' } },
       fakeEnv(voters),
     );
-    setTimeout(() => voters.voter('mymaster', 0).log.push(event(4, '+switch-master')), 100);
+    setTimeout(() => voters.voter('mymaster', 0).append(event(4, '+switch-master')), 100);
     const messages = await readSse(res, 2);
     expect(messages.map((m) => m.id)).toEqual(['3', '4']);
+  });
+
+  it('delivers events stored later promptly, in order with ids, without polling the voter', async () => {
+    const voters = withEvents(2);
+    const voter = voters.voter('mymaster', 0);
+    const res = await call(
+      '/v1/groups/mymaster/events',
+      { headers: { Accept: 'text/event-stream' } },
+      fakeEnv(voters),
+    );
+    const reading = readSse(res, 5);
+    // Idle for a while: the stream is parked on the voter, not asking it for pages.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(voter.calls.get('events')).toBe(1);
+    expect(voter.calls.get('waitForEvents')).toBe(1);
+    const appendedAt = Date.now();
+    voter.append(event(3, '+sdown'));
+    voter.append(event(4, '+odown'));
+    setTimeout(() => voter.append(event(5, '+switch-master')), 50);
+    const messages = await reading;
+    const elapsedMs = Date.now() - appendedAt;
+    expect(messages.map((m) => [m.id, m.event])).toEqual([
+      ['1', '+sdown'],
+      ['2', '+odown'],
+      ['3', '+sdown'],
+      ['4', '+odown'],
+      ['5', '+switch-master'],
+    ]);
+    expect(JSON.parse(messages[2]?.data ?? '{}')).toMatchObject({ id: 3, name: '+sdown' });
+    // The old loop polled once a second; a woken wait delivers in milliseconds (event 5 comes 50 ms late).
+    expect(elapsedMs).toBeLessThan(300);
   });
 });

@@ -5,6 +5,7 @@ import { type Config, compareConfigs, initialConfig } from '../../../workers/pro
 import type {
   AdminResult,
   EventsPage,
+  Published,
   StoredEvent,
   VoterAddress,
   VoterStatus,
@@ -14,8 +15,13 @@ export function activeConfig(epoch: number, master: string): Config {
   return { epoch, master, state: 'active', previousMaster: null, cause: 'manual', leader: 0 };
 }
 
+/** When every fake voter published its initial config. */
+export const INITIAL_SINCE = '2026-04-01T00:00:00.000Z';
+
 export class FakeVoter implements VoterStub {
   published: Config;
+  /** When this voter published `published` (a config learned by read repair: when it learned it). */
+  since: string | null = INITIAL_SINCE;
   unreachable = false;
   /** The voter's event log, oldest first. */
   log: StoredEvent[] = [];
@@ -25,7 +31,10 @@ export class FakeVoter implements VoterStub {
   readonly actions: AdminAction[] = [];
   readonly forwarded: Request[] = [];
   readonly addresses: VoterAddress[] = [];
-  private waiters: Array<{ after: number; resolve: (config: Config) => void }> = [];
+  /** How often each RPC was called, to check what an idle stream costs. */
+  readonly calls = new Map<string, number>();
+  private waiters: Array<{ after: number; resolve: (published: Published) => void }> = [];
+  private eventWaiters: Array<{ after: number; resolve: (lastEventId: number) => void }> = [];
 
   constructor(
     readonly index: number,
@@ -34,48 +43,75 @@ export class FakeVoter implements VoterStub {
     this.published = initialConfig(master);
   }
 
-  /** Publishes a newer config, waking long-polls waiting below its epoch. */
-  publish(config: Config): void {
+  /** Publishes a newer config (now, unless told when), waking long-polls waiting below its epoch. */
+  publish(config: Config, since: string | null = new Date().toISOString()): void {
     this.published = config;
+    this.since = since;
     const ready = this.waiters.filter((w) => config.epoch > w.after);
     this.waiters = this.waiters.filter((w) => config.epoch <= w.after);
-    for (const waiter of ready) waiter.resolve(config);
+    for (const waiter of ready) waiter.resolve(this.current());
   }
 
-  private async reach(address: VoterAddress): Promise<void> {
+  /** Stores an event, waking streams waiting for one. */
+  append(event: StoredEvent): void {
+    this.log.push(event);
+    const ready = this.eventWaiters.filter((w) => event.id > w.after);
+    this.eventWaiters = this.eventWaiters.filter((w) => event.id <= w.after);
+    for (const waiter of ready) waiter.resolve(event.id);
+  }
+
+  private current(): Published {
+    return { config: this.published, since: this.since };
+  }
+
+  private lastEventId(): number {
+    return this.log.at(-1)?.id ?? 0;
+  }
+
+  private async reach(address: VoterAddress, method: string): Promise<void> {
     this.addresses.push(address);
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     if (this.unreachable) throw new Error(`voter ${this.index} is unreachable (test)`);
   }
 
-  async readPublished(address: VoterAddress): Promise<Config> {
-    await this.reach(address);
-    return this.published;
+  async readPublished(address: VoterAddress): Promise<Published> {
+    await this.reach(address, 'readPublished');
+    return this.current();
   }
 
-  async learn(address: VoterAddress, config: Config): Promise<Config> {
-    await this.reach(address);
+  async learn(address: VoterAddress, config: Config): Promise<Published> {
+    await this.reach(address, 'learn');
     this.learned.push(config);
     if (compareConfigs(config, this.published) > 0) this.publish(config);
-    return this.published;
+    return this.current();
   }
 
-  async waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Config> {
-    await this.reach(address);
-    if (this.published.epoch > afterEpoch) return this.published;
+  async waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Published> {
+    await this.reach(address, 'waitForEpoch');
+    if (this.published.epoch > afterEpoch) return this.current();
     return new Promise((resolve) => {
       this.waiters.push({ after: afterEpoch, resolve });
-      setTimeout(() => resolve(this.published), timeoutMs);
+      setTimeout(() => resolve(this.current()), timeoutMs);
+    });
+  }
+
+  async waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number> {
+    await this.reach(address, 'waitForEvents');
+    if (this.lastEventId() > after) return this.lastEventId();
+    return new Promise((resolve) => {
+      this.eventWaiters.push({ after, resolve });
+      setTimeout(() => resolve(this.lastEventId()), timeoutMs);
     });
   }
 
   async events(address: VoterAddress, after: number, limit: number): Promise<EventsPage> {
-    await this.reach(address);
+    await this.reach(address, 'events');
     const events = this.log.filter((e) => e.id > after).slice(0, limit);
     return { events, cursor: events.at(-1)?.id ?? after };
   }
 
   async admin(address: VoterAddress, action: AdminAction): Promise<AdminResult> {
-    await this.reach(address);
+    await this.reach(address, 'admin');
     this.actions.push(action);
     if (action.kind === 'pause') this.paused = true;
     if (action.kind === 'resume') this.paused = false;
@@ -87,7 +123,7 @@ export class FakeVoter implements VoterStub {
   }
 
   async status(address: VoterAddress): Promise<VoterStatus> {
-    await this.reach(address);
+    await this.reach(address, 'status');
     return {
       group: address.group,
       index: this.index,
@@ -112,7 +148,7 @@ export class FakeVoter implements VoterStub {
         alarms: 0,
         webhookAttempts: 0,
       },
-      lastEventId: this.log.at(-1)?.id ?? 0,
+      lastEventId: this.lastEventId(),
     };
   }
 

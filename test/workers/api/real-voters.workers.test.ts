@@ -18,25 +18,40 @@ const next: Config = {
 };
 
 describe('real voters', () => {
-  it('reads the initial master from a majority', async () => {
+  it('reads the initial master from a majority, published when the voters first started', async () => {
+    const before = Date.now();
     const res = await call('/v1/groups/mymaster/master', {}, realEnv());
     expect(res.status).toBe(200);
     expect(res.headers.get('ETag')).toBe('"0"');
-    expect(await res.json()).toMatchObject({ host: '127.0.0.1', port: 7001, epoch: 0 });
+    const body = (await res.json()) as { since: string };
+    expect(body).toMatchObject({ host: '127.0.0.1', port: 7001, epoch: 0 });
+    expect(Date.parse(body.since)).toBeGreaterThanOrEqual(before);
+    // Read again: the voters keep the time they recorded, they do not report "now".
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = (await (await call('/v1/groups/mymaster/master', {}, realEnv())).json()) as {
+      since: string;
+    };
+    expect(again.since).toBe(body.since);
   });
 
   it('long-poll returns when a committed config is published, and read repair spreads it', async () => {
     const pending = call('/v1/groups/mymaster/master?waitEpoch=0&timeoutMs=10000', {}, realEnv());
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Only voter 0 learns the new config; the majority read must still return it and repair the others.
-    await voter(0).learn({ group: 'mymaster', index: 0 }, next);
+    const learned = await voter(0).learn({ group: 'mymaster', index: 0 }, next);
+    expect(learned.config.epoch).toBe(1);
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ port: 7002, epoch: 1 });
+    // The answer carries voter 0's time, not the later time the repaired voters learned it.
+    expect(await res.json()).toMatchObject({ port: 7002, epoch: 1, since: learned.since });
     const published = await Promise.all(
       [0, 1, 2].map((i) => voter(i).readPublished({ group: 'mymaster', index: i })),
     );
-    expect(published.filter((c) => c.epoch === 1).length).toBeGreaterThanOrEqual(2);
+    const holders = published.filter((p) => p.config.epoch === 1);
+    expect(holders.length).toBeGreaterThanOrEqual(2);
+    for (const holder of holders) {
+      expect(Date.parse(holder.since ?? '')).toBeGreaterThanOrEqual(Date.parse(learned.since ?? ''));
+    }
     const again = await call(
       '/v1/groups/mymaster/master',
       { headers: { 'If-None-Match': '"1"' } },

@@ -64,16 +64,26 @@ describe('three voters and three agents', () => {
 
     // a2 promotes N2 and reports it; the leader activates epoch 1 and a majority publishes it.
     const published = await waitUntil('a majority to publish epoch 1', async () => {
-      const configs = await Promise.all([0, 1, 2].map((i) => voter(i).readPublished(address(i))));
-      const active = configs.filter((c) => c.epoch === 1 && c.master === N2);
-      return active.length >= 2 ? active[0] : undefined;
+      const reads = await Promise.all([0, 1, 2].map((i) => voter(i).readPublished(address(i))));
+      const active = reads.filter((r) => r.config.epoch === 1 && r.config.master === N2);
+      return active.length >= 2 ? active : undefined;
     });
-    expect(published).toMatchObject({ epoch: 1, master: N2, state: 'active' });
+    expect(published[0]?.config).toMatchObject({ epoch: 1, master: N2, state: 'active' });
+    // Each voter recorded when it published epoch 1: during this test, on its own clock.
+    for (const read of published) {
+      expect(Date.parse(read.since ?? '')).toBeGreaterThanOrEqual(started);
+      expect(Date.parse(read.since ?? '')).toBeLessThanOrEqual(Date.now());
+    }
 
-    // The Worker's master endpoint (majority read) switches too.
+    // The Worker's master endpoint (majority read) switches too, with the time a voter published it.
     const response = await SELF.fetch(`http://edge.test/v1/groups/${GROUP}/master`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ group: GROUP, host: '10.0.0.2', port: 6379, epoch: 1 });
+    const master = (await response.json()) as { since: string };
+    expect(master).toMatchObject({ group: GROUP, host: '10.0.0.2', port: 6379, epoch: 1 });
+    const sinces = await Promise.all(
+      [0, 1, 2].map(async (i) => (await voter(i).readPublished(address(i))).since),
+    );
+    expect(sinces).toContain(master.since);
 
     // Every voter's ODOWN and the election left their marks in the event log.
     const names = new Set<string>();

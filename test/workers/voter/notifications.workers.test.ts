@@ -137,7 +137,7 @@ describe('the Upstash sink', () => {
   it('an unreachable sink is logged and counted, and never breaks the voter', async () => {
     const group = 'vt-upstash-down';
     const me = { group, index: 0 };
-    const config = await stubOf(group).learn(me, {
+    const learned = await stubOf(group).learn(me, {
       epoch: 1,
       master: N2,
       state: 'active',
@@ -145,7 +145,7 @@ describe('the Upstash sink', () => {
       cause: 'manual',
       leader: 0,
     });
-    expect(config.epoch).toBe(1);
+    expect(learned.config.epoch).toBe(1);
     const status = await waitUntil('a counted failure', async () => {
       const s = await stubOf(group).status(me);
       return (s.counters.sinkFailures ?? 0) > 0 ? s : undefined;

@@ -87,6 +87,68 @@ describe('eviction', () => {
   });
 });
 
+describe('publication time (since) and waiting for events', () => {
+  const group = 'vt-persist';
+  const me = { group, index: 2 };
+  const epoch3: Config = {
+    epoch: 3,
+    master: N3,
+    state: 'active',
+    previousMaster: N1,
+    cause: 'failover',
+    leader: 0,
+  };
+
+  afterEach(async () => {
+    for (const i of [0, 1, 2]) await clearAlarm(group, i);
+  });
+
+  it('records since with each published config and keeps it across a restart', async () => {
+    // (This voter may have started earlier in this file: peers of voter 0 are woken by its election.)
+    const initial = await stubOf(group, 2).readPublished(me);
+    expect(initial.config.epoch).toBe(0);
+    expect(Date.parse(initial.since ?? '')).toBeLessThanOrEqual(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const learned = await stubOf(group, 2).learn(me, epoch3);
+    expect(learned.config).toEqual(epoch3);
+    expect(Date.parse(learned.since ?? '')).toBeGreaterThan(Date.parse(initial.since ?? ''));
+    expect(await stubOf(group, 2).waitForEpoch(me, 2, 1_000)).toEqual(learned);
+
+    await abortAllDurableObjects();
+    expect(await stubOf(group, 2).readPublished(me)).toEqual(learned);
+    // Storage from before since was recorded: the voter cannot know, and says so.
+    const legacy = await runInDurableObject(stubOf(group, 2), async (_, state) => {
+      state.storage.sql.exec("DELETE FROM meta WHERE key = 'published_since'");
+      const instance = new Voter(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      return instance.readPublished(me);
+    });
+    expect(legacy).toEqual({ config: epoch3, since: null });
+  });
+
+  it('waitForEvents answers when a newer event is stored, at once if one is, else at the timeout', async () => {
+    const stub = stubOf(group, 2);
+    const last = (await stub.status(me)).lastEventId;
+    const timedOutAt = Date.now();
+    expect(await stub.waitForEvents(me, last, 100)).toBe(last);
+    expect(Date.now() - timedOutAt).toBeGreaterThanOrEqual(90);
+
+    const parked = stub.waitForEvents(me, last, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const storedAt = Date.now();
+    await stub.admin(me, { kind: 'pause' });
+    const newest = await parked;
+    expect(newest).toBeGreaterThan(last);
+    expect(Date.now() - storedAt).toBeLessThan(500);
+    const page = await stub.events(me, last, 100);
+    expect(page.events.map((e) => e.name)).toContain('+paused');
+    expect(page.cursor).toBe(newest);
+    expect(await stub.waitForEvents(me, 0, 10_000)).toBe(newest);
+    expect(await failure(stub.waitForEvents(me, -1, 10))).toMatch(/bad_request/);
+    await stub.admin(me, { kind: 'resume' });
+  });
+});
+
 describe('hibernation wake-up vs real restart', () => {
   const group = 'vt-wake';
   const me = { group, index: 0 };

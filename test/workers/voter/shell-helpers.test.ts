@@ -3,10 +3,11 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createVoterState } from '../../../workers/core/index.js';
 import type { AgentRecord } from '../../../workers/core/types.js';
-import { initialConfig } from '../../../workers/protocol/index.js';
+import { type Config, initialConfig } from '../../../workers/protocol/index.js';
 import { refuseAgentMessage } from '../../../workers/voter/agent-gate.js';
+import { publishedAt, restoreSince } from '../../../workers/voter/published-since.js';
 import { agentChangeKey, restoreAfterHibernation } from '../../../workers/voter/restore.js';
-import { EpochWaiters } from '../../../workers/voter/waiters.js';
+import { MAX_WAITERS, Waiters } from '../../../workers/voter/waiters.js';
 import { MAX_ATTEMPTS, retryDelayMs, signWebhook, webhookId } from '../../../workers/voter/webhooks.js';
 import { SETTINGS } from '../core/harness.js';
 
@@ -46,6 +47,44 @@ describe('restoreAfterHibernation', () => {
   });
 });
 
+describe('restoreSince', () => {
+  const initial = initialConfig('10.0.0.1:6379');
+  const next = { ...initial, epoch: 2, master: '10.0.0.2:6379' };
+  const at = 1_775_000_000_000;
+  it.each([
+    [
+      'the stored record names the config',
+      publishedAt(next, 5),
+      next,
+      true,
+      publishedAt(next, 5).since,
+      false,
+    ],
+    [
+      'first start: the initial config is published now',
+      null,
+      initial,
+      false,
+      publishedAt(initial, at).since,
+      true,
+    ],
+    [
+      'GROUPS moved the epoch-0 master: published again now',
+      publishedAt(initial, 5),
+      { ...initial, master: 'h:1' },
+      false,
+      publishedAt(initial, at).since,
+      true,
+    ],
+    ['storage predates the record: unknown', null, next, true, null, false],
+    ['a record of an older config: unknown', publishedAt(initial, 5), next, true, null, false],
+  ] as const)('%s', (_, stored, published, hasDurable, since, writes) => {
+    const restored = restoreSince(stored, published, hasDurable, at);
+    expect(restored.since).toBe(since);
+    expect(restored.write !== null).toBe(writes);
+  });
+});
+
 describe('webhooks', () => {
   it('sign HMAC-SHA256 over "<timestamp>.<body>" in hex', async () => {
     const expected = createHmac('sha256', 'k3y').update('1700000000.{"a":1}').digest('hex');
@@ -59,18 +98,43 @@ describe('webhooks', () => {
   });
 });
 
-describe('EpochWaiters', () => {
+describe('Waiters', () => {
   it('answers at once when the epoch is already past, else on publish or at the timeout', async () => {
-    const waiters = new EpochWaiters();
+    const waiters = new Waiters<Config>();
     const current = initialConfig('10.0.0.1:6379');
-    expect(await waiters.wait(-1, 1000, () => current)).toBe(current);
+    const past = (epoch: number) => (config: Config) => config.epoch > epoch;
+    expect(await waiters.wait(past(-1), 1000, () => current)).toBe(current);
     const next = { ...current, epoch: 1, master: '10.0.0.2:6379' };
-    const parked = waiters.wait(0, 10_000, () => current);
-    const timedOut = waiters.wait(5, 20, () => current);
+    const parked = waiters.wait(past(0), 10_000, () => current);
+    const timedOut = waiters.wait(past(5), 20, () => current);
     expect(waiters.size).toBe(2);
-    waiters.publish(next);
+    waiters.notify(next);
     expect(await parked).toBe(next);
     expect(await timedOut).toBe(current);
+    expect(waiters.size).toBe(0);
+  });
+
+  it('parks at most MAX_WAITERS callers; one more is answered at once with the current value', async () => {
+    const waiters = new Waiters<number>();
+    const parked = Array.from({ length: MAX_WAITERS }, () =>
+      waiters.wait(
+        (id) => id > 3,
+        10_000,
+        () => 3,
+      ),
+    );
+    expect(waiters.size).toBe(MAX_WAITERS);
+    expect(
+      await waiters.wait(
+        (id) => id > 3,
+        10_000,
+        () => 3,
+      ),
+    ).toBe(3);
+    waiters.notify(3);
+    expect(waiters.size).toBe(MAX_WAITERS);
+    waiters.notify(4);
+    expect(await Promise.all(parked)).toEqual(Array.from({ length: MAX_WAITERS }, () => 4));
     expect(waiters.size).toBe(0);
   });
 });

@@ -1,0 +1,169 @@
+// Who this voter object is and its running state: addressing on first use, boot on (re)start or wake-up.
+import type { GroupEntry, LoadedGroups } from '../config/load.js';
+import { createVoterState } from '../core/index.js';
+import type { VoterState } from '../core/types.js';
+import type { Env } from '../env.js';
+import { type VoterAddress, voterError, voterName } from './contract.js';
+import type { MutableCounters } from './counters.js';
+import { restoreSince } from './published-since.js';
+import { restoreAfterHibernation } from './restore.js';
+import { liveAgents } from './sockets.js';
+import type { StepRunner } from './step-runner.js';
+import type { Identity, VoterStore } from './store.js';
+import { UpstashSink } from './upstash-sink.js';
+import type { WebhookHost } from './webhooks.js';
+
+/** A voter that knows who it is: its group, its core state and its notification outlets. */
+export interface Booted {
+  readonly entry: GroupEntry;
+  readonly index: number;
+  readonly name: string;
+  state: VoterState;
+  /** When the published config was published by this voter (ISO 8601); null if unknown. */
+  since: string | null;
+  readonly hooks: WebhookHost;
+  readonly sink: UpstashSink | null;
+}
+
+export class VoterIdentity {
+  private me: Booted | null = null;
+  private bootError: string | null = null;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly groups: LoadedGroups,
+    private readonly store: VoterStore,
+    private readonly counters: MutableCounters,
+    private readonly runner: StepRunner,
+  ) {}
+
+  /** Called under blockConcurrencyWhile: an object addressed in an earlier life boots at once. */
+  restore(): void {
+    const identity = this.store.identity();
+    if (identity === null || !this.groups.ok) return;
+    try {
+      this.boot(identity);
+    } catch (error) {
+      this.bootError = error instanceof Error ? error.message : String(error);
+      console.error(`voter ${identity.group}#${identity.index} cannot start: ${this.bootError}`);
+    }
+  }
+
+  /** The booted voter, if it has been addressed (an alarm or a socket event carries no address). */
+  get current(): Booted | null {
+    return this.me;
+  }
+
+  /**
+   * The booted voter, checked against `address`; the first call with an address fixes this
+   * object's identity. Throws `code: message` errors (contract.ts).
+   */
+  ready(address: VoterAddress | null): Booted {
+    if (!this.groups.ok) throw voterError('bad_config', this.groups.error);
+    if (this.bootError !== null) throw new Error(this.bootError);
+    if (this.me === null) {
+      if (address === null) throw voterError('unknown_voter', 'this voter has not been addressed yet');
+      const entry = this.groups.groups.get(address.group);
+      if (entry === undefined) throw voterError('unknown_voter', `group ${address.group} is not configured`);
+      if (!Number.isInteger(address.index) || address.index < 0 || address.index >= entry.settings.voters) {
+        throw voterError('unknown_voter', `group ${address.group} has no voter ${address.index}`);
+      }
+      const identity = { group: address.group, index: address.index };
+      this.runner.transaction(() => this.store.saveIdentity(identity));
+      this.boot(identity);
+    }
+    const me = this.me;
+    if (me === null) throw voterError('unknown_voter', 'voter failed to start');
+    if (address !== null && (address.group !== me.entry.name || address.index !== me.index)) {
+      throw voterError('wrong_voter', `this object is voter ${me.name}, not ${voterName(address)}`);
+    }
+    return me;
+  }
+
+  /** See restore.ts for why a wake-up from hibernation is not treated as a restart. */
+  private boot(identity: Identity): void {
+    if (!this.groups.ok) return;
+    const entry = this.groups.groups.get(identity.group);
+    if (entry === undefined) {
+      throw voterError('bad_config', `GROUPS.${identity.group}: this voter's group is gone`);
+    }
+    if (identity.index >= entry.settings.voters) {
+      throw voterError(
+        'bad_config',
+        `GROUPS.${identity.group}.voters: voter ${identity.index} no longer exists`,
+      );
+    }
+    const durable = this.store.loadDurable();
+    const live = liveAgents(this.ctx);
+    const nowMs = Date.now();
+    const state = createVoterState(entry.settings, identity.index, durable, nowMs);
+    const since = restoreSince(
+      this.store.loadPublishedSince(),
+      state.durable.published,
+      durable !== null,
+      nowMs,
+    );
+    const { write } = since;
+    if (write !== null) this.runner.transaction(() => this.store.savePublishedSince(write));
+    const me: Booted = {
+      entry,
+      index: identity.index,
+      name: voterName(identity),
+      state,
+      since: since.since,
+      hooks: this.webhookHost(entry, identity.index),
+      sink: this.upstashSink(entry, identity.index),
+    };
+    this.me = me;
+    if (live.size === 0) {
+      // A real (re)start: agent rows of the previous life describe connections that are gone.
+      this.runner.rememberStored([]);
+      if (this.store.agentCount() > 0) this.runner.transaction(() => this.store.deleteAllAgents());
+      return;
+    }
+    const stored = this.store.loadAgents();
+    this.runner.rememberStored(stored);
+    const restored = restoreAfterHibernation(
+      entry.settings,
+      identity.index,
+      durable,
+      this.store.loadVolatile(),
+      stored,
+      live,
+      nowMs,
+    );
+    me.state = restored.state;
+    for (const agentId of restored.gone) this.runner.run(me, { kind: 'agent-disconnected', agentId });
+    for (const agentId of restored.unknown) this.runner.run(me, { kind: 'agent-connected', agentId });
+  }
+
+  private webhookHost(entry: GroupEntry, index: number): WebhookHost {
+    return {
+      store: this.store,
+      counters: this.counters,
+      group: entry.name,
+      index,
+      hooks: entry.config.webhooks,
+      secret: (name) => {
+        const value: unknown = this.env[name];
+        return typeof value === 'string' ? value : undefined;
+      },
+      transaction: (fn) => this.runner.transaction(fn),
+      outboxChanged: () => this.runner.syncAlarm(),
+    };
+  }
+
+  private upstashSink(entry: GroupEntry, index: number): UpstashSink | null {
+    const config = entry.config.upstash;
+    if (config === undefined) return null;
+    const token: unknown = this.env[config.tokenSecretName];
+    if (typeof token !== 'string' || token === '') {
+      console.error(
+        `upstash sink of ${entry.name}: secret ${config.tokenSecretName} is not set; sink disabled`,
+      );
+      return null;
+    }
+    return new UpstashSink(entry.name, index, config, token, this.counters);
+  }
+}
