@@ -275,7 +275,8 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
     note(out, `${from.master} turns out to be promoted; finishing epoch ${from.epoch}'s change`);
     return sendAccepts(state, { ...role, proposal }, ctx, out);
   }
-  const abortHandoff = role.purpose === 'retry' && from.state === 'handoff' && from.previousMaster !== null;
+  // A hand-off that never completed goes back to its source; otherwise rank the replicas.
+  const abortTo = role.purpose === 'retry' && from.state === 'handoff' ? from.previousMaster : null;
   const odownSince = state.odownSinceMs;
   const ranking = rankReplicas(state, ctx.nowMs, {
     exclude: new Set(role.purpose === 'retry' ? [] : [from.master]),
@@ -283,32 +284,22 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
     freshAgents: new Set(role.freshFrom),
     masterDownMs: odownSince === null ? 0 : ctx.nowMs - odownSince,
   });
-  let chosen: NodeId | undefined =
-    abortHandoff && from.previousMaster !== null ? from.previousMaster : ranking.ranked[0];
-  if (role.target !== null) {
+  if (role.target !== null && !ranking.ranked.includes(role.target)) {
     const why = ranking.rejected.find((r) => r.node === role.target)?.why ?? 'it is not a known node';
-    if (!ranking.ranked.includes(role.target)) {
-      return abort(
-        state,
-        '-failover-abort-no-good-slave',
-        `requested replica ${role.target} is not eligible: ${why}`,
-        ctx,
-        out,
-      );
-    }
-    chosen = role.target;
+    const reason = `requested replica ${role.target} is not eligible: ${why}`;
+    return abort(state, '-failover-abort-no-good-slave', reason, ctx, out);
   }
+  const chosen = role.target ?? abortTo ?? ranking.ranked[0];
   if (chosen === undefined) {
     const why = ranking.rejected.map((r) => `${r.node}: ${r.why}`).join('; ') || 'no replicas known';
     return abort(state, '-failover-abort-no-good-slave', `no replica can be promoted (${why})`, ctx, out);
   }
-  const cause = abortHandoff ? 'abort' : role.purpose === 'reaffirm' ? 'reaffirm' : role.purpose;
   const proposal: Config = {
     epoch: role.epoch,
     master: chosen,
     state: role.purpose === 'switchover' ? 'handoff' : 'promoting',
     previousMaster: role.purpose === 'retry' ? (from.previousMaster ?? from.master) : from.master,
-    cause,
+    cause: abortTo !== null ? 'abort' : role.purpose,
     leader: state.index,
   };
   emit(
@@ -316,7 +307,7 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
     '+selected-slave',
     replicaPayload(state.settings.name, chosen, from.master),
     role.epoch,
-    `selected ${chosen} (ranked ${ranking.ranked.join(', ') || 'none'}; ${odownOf(state, from.master, ctx.nowMs).reason})`,
+    `selected ${chosen} (ranked ${ranking.ranked.join(', ') || 'none'}; ${verdict.reason})`,
   );
   return sendAccepts(state, { ...role, proposal }, ctx, out);
 }
