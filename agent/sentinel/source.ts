@@ -14,6 +14,8 @@ export interface SentinelNode {
   /** Milliseconds since the last probe sent and the last valid reply (Sentinel's last-ping fields). */
   readonly lastPingSentMsAgo: number;
   readonly lastOkPingReplyMsAgo: number;
+  /** Milliseconds since the last INFO reply (Sentinel's `info-refresh`); the last valid reply if absent. */
+  readonly infoRefreshMsAgo?: number;
 }
 
 export interface SentinelGroup {

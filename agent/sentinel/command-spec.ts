@@ -1,0 +1,65 @@
+// The shape of a command: its name, Redis arity, flags, handler and subcommands, and what a handler sees.
+
+import type { Reply } from './resp.js';
+import type { Session } from './session.js';
+import type { SentinelSource } from './source.js';
+
+/** The pino subset the server logs through; a pino logger fits it. */
+export interface SentinelLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** `CLIENT KILL` filters; every given filter must match. */
+export interface KillFilter {
+  readonly id?: number;
+  readonly address?: string;
+  readonly type?: 'normal' | 'pubsub';
+  readonly skipMe: boolean;
+}
+
+/** What the server offers every command: the source of truth, settings and the other clients. */
+export interface ServerContext {
+  readonly source: SentinelSource;
+  readonly password: string | null;
+  readonly runId: string;
+  readonly startedAtMs: number;
+  readonly maxClients: number;
+  readonly maxSubscriptionsPerClient: number;
+  readonly commands: readonly CommandSpec[];
+  readonly logger: SentinelLogger;
+  nowMs(): number;
+  /** The port actually bound (the configured one may be 0). */
+  port(): number;
+  clients(): readonly Session[];
+  /** Closes the matching clients (the caller itself after its reply); returns how many. */
+  kill(filter: KillFilter, self: Session): number;
+}
+
+export interface CommandContext {
+  /** The whole command as sent, name first. */
+  readonly args: readonly string[];
+  readonly session: Session;
+  readonly server: ServerContext;
+}
+
+export type Handler = (context: CommandContext) => Reply | Promise<Reply>;
+
+export interface CommandSpec {
+  /** Lower case; a subcommand's full name is `container|sub`, as Redis writes it in errors. */
+  readonly name: string;
+  /** Redis convention: N means exactly N arguments including the name, -N means at least N. */
+  readonly arity: number;
+  /** Redis command flags, reported by COMMAND; `no_auth` also lets it run before AUTH. */
+  readonly flags: readonly string[];
+  /** Runs in the RESP2 subscribed context (subscribe family, PING, QUIT, RESET). */
+  readonly allowedWhileSubscribed?: boolean;
+  readonly run?: Handler;
+  readonly subcommands?: readonly CommandSpec[];
+}
+
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}

@@ -1,0 +1,96 @@
+// INFO [section ...]: the Server, Clients and Sentinel sections, in the line format tools parse.
+import { arch, release, type } from 'node:os';
+import { parseNodeId } from '../../../workers/protocol/index.js';
+import type { CommandSpec, ServerContext } from '../command-spec.js';
+import { EDGE_SENTINEL_VERSION, REDIS_VERSION } from '../identity.js';
+import { bulk } from '../resp.js';
+import type { SentinelSnapshot } from '../source.js';
+
+type Section = 'server' | 'clients' | 'sentinel';
+const SECTIONS: readonly Section[] = ['server', 'clients', 'sentinel'];
+
+function serverSection(server: ServerContext): string[] {
+  const uptimeSeconds = Math.floor((server.nowMs() - server.startedAtMs) / 1000);
+  return [
+    '# Server',
+    `redis_version:${REDIS_VERSION}`,
+    'redis_git_sha1:00000000',
+    'redis_git_dirty:0',
+    'redis_build_id:0',
+    'redis_mode:sentinel',
+    `os:${type()} ${release()} ${arch()}`,
+    'arch_bits:64',
+    'multiplexing_api:node',
+    `process_id:${process.pid}`,
+    'process_supervised:no',
+    `run_id:${server.runId}`,
+    `tcp_port:${server.port()}`,
+    `server_time_usec:${server.nowMs() * 1000}`,
+    `uptime_in_seconds:${uptimeSeconds}`,
+    `uptime_in_days:${Math.floor(uptimeSeconds / 86400)}`,
+    `edge_sentinel_version:${EDGE_SENTINEL_VERSION}`,
+  ];
+}
+
+function clientsSection(server: ServerContext): string[] {
+  const clients = server.clients();
+  const pubsub = clients.filter((c) => c.channels.size + c.patterns.size > 0).length;
+  return [
+    '# Clients',
+    `connected_clients:${clients.length}`,
+    `maxclients:${server.maxClients}`,
+    'blocked_clients:0',
+    `pubsub_clients:${pubsub}`,
+  ];
+}
+
+/** `status` is this agent's own view: `sdown` when it sees the master down (it cannot know ODOWN). */
+export function sentinelSection(snapshot: SentinelSnapshot): string[] {
+  return [
+    '# Sentinel',
+    `sentinel_masters:${snapshot.groups.length}`,
+    'sentinel_tilt:0',
+    'sentinel_tilt_since_seconds:-1',
+    'sentinel_running_scripts:0',
+    'sentinel_scripts_queue_length:0',
+    'sentinel_simulate_failure_flags:0',
+    ...snapshot.groups.map((g, i) => {
+      const { host, port } = parseNodeId(g.master.node);
+      const status = g.master.view?.sdown === true ? 'sdown' : 'ok';
+      return `master${i}:name=${g.name},status=${status},address=${host}:${port},slaves=${g.replicas.length},sentinels=${g.sentinels.length + 1}`;
+    }),
+  ];
+}
+
+/** The sections asked for, in Redis order; `default`, `all` and `everything` mean all of them. */
+export function selectSections(args: readonly string[]): Section[] {
+  const asked = args.slice(1).map((a) => a.toLowerCase());
+  if (asked.length === 0 || asked.some((a) => a === 'default' || a === 'all' || a === 'everything')) {
+    return [...SECTIONS];
+  }
+  return SECTIONS.filter((s) => asked.includes(s));
+}
+
+export const info: CommandSpec = {
+  name: 'info',
+  arity: -1,
+  flags: ['loading', 'stale', 'sentinel'],
+  run({ args, server }) {
+    const sections = selectSections(args).map((section) => {
+      switch (section) {
+        case 'server':
+          return serverSection(server);
+        case 'clients':
+          return clientsSection(server);
+        case 'sentinel':
+          return sentinelSection(server.source.snapshot());
+        default: {
+          const unreachable: never = section;
+          throw new Error(`unknown INFO section ${String(unreachable)}`);
+        }
+      }
+    });
+    // Each section ends with CRLF and sections are separated by an empty line, as in Redis.
+    return bulk(sections.map((lines) => `${lines.join('\r\n')}\r\n`).join('\r\n'));
+  },
+};

@@ -1,0 +1,30 @@
+// QUIT (reply, then close) and RESET (back to a fresh connection's state).
+import type { CommandSpec } from '../command-spec.js';
+import { OK, simple } from '../resp.js';
+
+export const quit: CommandSpec = {
+  name: 'quit',
+  arity: -1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy', 'sentinel'],
+  allowedWhileSubscribed: true,
+  run({ session }) {
+    session.closeAfterReply = true;
+    return OK;
+  },
+};
+
+/** Redis 6.2's RESET: RESP2, no name, no subscriptions, and unauthenticated when a password is set. */
+export const reset: CommandSpec = {
+  name: 'reset',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy', 'sentinel'],
+  allowedWhileSubscribed: true,
+  run({ session, server }) {
+    session.protocol = 2;
+    session.name = null;
+    session.channels.clear();
+    session.patterns.clear();
+    session.authenticated = server.password === null;
+    return simple('RESET');
+  },
+};

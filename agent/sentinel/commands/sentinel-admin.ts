@@ -1,0 +1,48 @@
+// SENTINEL FAILOVER and SENTINEL RESET: forwarded to the coordinator through the source.
+import type { CommandSpec } from '../command-spec.js';
+import { error, integer, OK, type Reply } from '../resp.js';
+import { groupOrError, isGroup } from './instance-maps.js';
+
+const INPROG = error('INPROG Failover already in progress');
+const NOGOODSLAVE = error('NOGOODSLAVE No suitable replica to promote');
+
+export const sentinelFailover: CommandSpec = {
+  name: 'sentinel|failover',
+  arity: 3,
+  flags: ['admin', 'sentinel', 'only_sentinel'],
+  async run(context): Promise<Reply> {
+    const group = groupOrError(context);
+    if (!isGroup(group)) return group;
+    if (group.failoverInProgress) return INPROG;
+    const outcome = await context.server.source.failover(group.name);
+    context.server.logger.info(
+      { group: group.name, client: context.session.address, outcome },
+      'SENTINEL FAILOVER requested by a client',
+    );
+    if (outcome.ok) return OK;
+    switch (outcome.code) {
+      case 'INPROG':
+        return INPROG;
+      case 'NOGOODSLAVE':
+        return NOGOODSLAVE;
+      case 'ERR':
+        return error(`ERR ${outcome.message}`);
+      default: {
+        const unreachable: never = outcome.code;
+        throw new Error(`unknown failover outcome ${String(unreachable)}`);
+      }
+    }
+  },
+};
+
+export const sentinelReset: CommandSpec = {
+  name: 'sentinel|reset',
+  arity: 3,
+  flags: ['admin', 'sentinel', 'only_sentinel'],
+  async run({ args, server, session }) {
+    const pattern = args[2] ?? '';
+    const count = await server.source.reset(pattern);
+    server.logger.info({ pattern, count, client: session.address }, 'SENTINEL RESET requested by a client');
+    return integer(count);
+  },
+};

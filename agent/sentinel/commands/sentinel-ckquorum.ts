@@ -1,0 +1,36 @@
+// SENTINEL CKQUORUM: can this group reach ODOWN (enough agents) and commit a failover (a majority of voters)?
+import type { CommandSpec } from '../command-spec.js';
+import { error, type Reply, simple } from '../resp.js';
+import type { SentinelGroup } from '../source.js';
+import { groupOrError, isGroup } from './instance-maps.js';
+
+/**
+ * Sentinel's two conditions, mapped onto edge-sentinel: the usable Sentinels are the agents
+ * (this one and the others it knows), which must reach the ODOWN quorum; failover
+ * authorization needs this agent's links to a majority of the voters.
+ */
+export function ckquorum(group: SentinelGroup): Reply {
+  const usable = group.sentinels.length + 1;
+  const noQuorum = usable < group.quorum;
+  const noAuthorization = group.votersConnected < Math.floor(group.voters / 2) + 1;
+  if (!noQuorum && !noAuthorization) {
+    return simple(`OK ${usable} usable Sentinels. Quorum and failover authorization can be reached`);
+  }
+  let text = `NOQUORUM ${usable} usable Sentinels. `;
+  if (noQuorum) text += 'Not enough available Sentinels to reach the specified quorum for this master';
+  if (noAuthorization) {
+    if (noQuorum) text += '. ';
+    text += 'Not enough available Sentinels to reach the majority and authorize a failover';
+  }
+  return error(text);
+}
+
+export const sentinelCkquorum: CommandSpec = {
+  name: 'sentinel|ckquorum',
+  arity: 3,
+  flags: ['admin', 'sentinel', 'only_sentinel'],
+  run(context) {
+    const group = groupOrError(context);
+    return isGroup(group) ? ckquorum(group) : group;
+  },
+};

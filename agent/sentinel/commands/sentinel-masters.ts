@@ -1,0 +1,32 @@
+// SENTINEL MASTERS / MASTER / GET-MASTER-ADDR-BY-NAME and their Valkey names (PRIMARIES / PRIMARY / GET-PRIMARY-ADDR-BY-NAME).
+import { parseNodeId } from '../../../workers/protocol/index.js';
+import type { CommandSpec, Handler } from '../command-spec.js';
+import { array, bulk, nullArray } from '../resp.js';
+import { asMap, groupOrError, isGroup, masterFields } from './instance-maps.js';
+
+const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
+
+const listMasters: Handler = ({ server }) =>
+  array(server.source.snapshot().groups.map((g) => asMap(masterFields(g))));
+
+const oneMaster: Handler = (context) => {
+  const group = groupOrError(context);
+  return isGroup(group) ? asMap(masterFields(group)) : group;
+};
+
+/** Unknown names answer the null array (`*-1`), which clients read as "no such master". */
+const addressByName: Handler = ({ args, server }) => {
+  const group = server.source.snapshot().groups.find((g) => g.name === args[2]);
+  if (group === undefined) return nullArray();
+  const { host, port } = parseNodeId(group.master.node);
+  return array([bulk(host), bulk(String(port))]);
+};
+
+export const sentinelMasterCommands: CommandSpec[] = [
+  { name: 'sentinel|masters', arity: 2, flags: FLAGS, run: listMasters },
+  { name: 'sentinel|primaries', arity: 2, flags: FLAGS, run: listMasters },
+  { name: 'sentinel|master', arity: 3, flags: FLAGS, run: oneMaster },
+  { name: 'sentinel|primary', arity: 3, flags: FLAGS, run: oneMaster },
+  { name: 'sentinel|get-master-addr-by-name', arity: 3, flags: FLAGS, run: addressByName },
+  { name: 'sentinel|get-primary-addr-by-name', arity: 3, flags: FLAGS, run: addressByName },
+];

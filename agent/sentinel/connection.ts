@@ -1,0 +1,165 @@
+// One client connection: redis-parser in, commands run in order, replies and pub/sub frames out, within bounds.
+import type { Socket } from 'node:net';
+import RedisParser from 'redis-parser';
+import type { ServerContext } from './command-spec.js';
+import { framesFor } from './delivery.js';
+import { dispatch } from './dispatch.js';
+import { encode, error, type Reply } from './resp.js';
+import type { Session } from './session.js';
+import type { SentinelEvent } from './source.js';
+
+/** How long a closing client may take to read its last reply and close its side. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface ConnectionLimits {
+  /** Replies and frames the peer has not read yet; beyond this the client is disconnected. */
+  readonly maxOutputBytes: number;
+  /** Bytes of one unfinished request; beyond this the client is disconnected. */
+  readonly maxInputBytes: number;
+  /** Parsed commands waiting behind a slow (asynchronous) one. */
+  readonly maxQueuedCommands: number;
+}
+
+export class Connection {
+  private readonly parser: RedisParser;
+  private readonly queue: string[][] = [];
+  private busy = false;
+  private closed = false;
+  /** Bytes received since the last complete request. */
+  private unparsedBytes = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly session: Session,
+    private readonly server: ServerContext,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.parser = new RedisParser({
+      returnReply: (request: unknown) => this.onRequest(request),
+      returnError: () => this.protocolError('expected an array of bulk strings, got an error reply'),
+      returnFatalError: (cause: Error) => this.protocolError(cause.message),
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Delivers a published event if this client subscribed to its channel or a matching pattern. */
+  deliver(event: SentinelEvent): void {
+    if (this.closed) return;
+    for (const frame of framesFor(this.session, event)) this.write(frame);
+  }
+
+  /** Closes at once, dropping unwritten output (slow clients, CLIENT KILL, shutdown). */
+  destroy(reason: string): void {
+    // Also for a client already closing (QUIT, protocol error) whose peer has not closed its side.
+    if (this.socket.destroyed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.server.logger.debug(
+      { client: this.session.address, id: this.session.id, reason },
+      'sentinel client closed',
+    );
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.unparsedBytes += chunk.length;
+    if (this.unparsedBytes > this.limits.maxInputBytes) {
+      this.protocolError(`request larger than ${this.limits.maxInputBytes} bytes`);
+      return;
+    }
+    this.socket.cork();
+    try {
+      this.parser.execute(chunk);
+    } catch (cause) {
+      // redis-parser throws on absurd lengths (a RangeError from `new Array`) instead of reporting them.
+      this.protocolError(cause instanceof Error ? cause.message : String(cause));
+    }
+    this.pump();
+    process.nextTick(() => this.socket.uncork());
+  }
+
+  private onRequest(request: unknown): void {
+    if (this.closed) return;
+    this.unparsedBytes = 0;
+    // Redis ignores empty and null multibulk requests.
+    if (request === null || (Array.isArray(request) && request.length === 0)) return;
+    if (!Array.isArray(request) || !request.every((arg): arg is string => typeof arg === 'string')) {
+      this.protocolError('expected an array of bulk strings');
+      return;
+    }
+    if (this.queue.length >= this.limits.maxQueuedCommands) {
+      this.protocolError(`more than ${this.limits.maxQueuedCommands} pipelined commands`);
+      return;
+    }
+    this.queue.push(request);
+    // Run at once, so replies to the requests before a later protocol error in the same chunk are sent first.
+    this.pump();
+  }
+
+  /** Runs queued commands in order; an asynchronous one holds the rest (and reading) until it answers. */
+  private pump(): void {
+    while (!this.busy && !this.closed) {
+      const args = this.queue.shift();
+      if (args === undefined) return;
+      const result = dispatch(this.server, this.session, args);
+      if (result instanceof Promise) {
+        this.busy = true;
+        this.socket.pause();
+        void result.then((reply) => {
+          this.busy = false;
+          this.reply(reply);
+          if (!this.closed) this.socket.resume();
+          this.pump();
+        });
+        return;
+      }
+      this.reply(result);
+    }
+  }
+
+  private reply(reply: Reply): void {
+    if (this.closed) return;
+    this.write(reply);
+    if (this.session.closeAfterReply) this.closeAfterFlush();
+  }
+
+  /** Encodes in the session's current protocol, so HELLO 3's own reply is already RESP3. */
+  private write(reply: Reply): void {
+    if (this.closed) return;
+    this.socket.write(encode(reply, this.session.protocol));
+    if (this.socket.writableLength > this.limits.maxOutputBytes) {
+      this.server.logger.warn(
+        { client: this.session.address, id: this.session.id, bufferedBytes: this.socket.writableLength },
+        'sentinel client does not read its replies: disconnected',
+      );
+      this.destroy('output buffer limit');
+    }
+  }
+
+  /** Garbage on the wire: tell the client why, then close only this connection. */
+  private protocolError(message: string): void {
+    if (this.closed) return;
+    this.server.logger.warn(
+      { client: this.session.address, id: this.session.id, message },
+      'sentinel protocol error',
+    );
+    this.write(error(`ERR Protocol error: ${message}`));
+    this.closeAfterFlush();
+  }
+
+  /** Sends what is written, then closes; a peer that never closes its side is cut off after a grace period. */
+  private closeAfterFlush(): void {
+    if (this.closed && this.socket.destroyed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,45 @@
+// One client's connection state: protocol, name, authentication and subscriptions.
+import type { Protocol } from './resp.js';
+
+export interface Session {
+  /** Redis-style client id: increasing, unique for the server's lifetime. */
+  readonly id: number;
+  /** The peer's `ip:port`, as `CLIENT KILL ADDR` and logs name it. */
+  readonly address: string;
+  readonly connectedAtMs: number;
+  name: string | null;
+  libName: string | null;
+  libVersion: string | null;
+  protocol: Protocol;
+  authenticated: boolean;
+  /** Insertion-ordered, so `UNSUBSCRIBE` without arguments answers in subscription order. */
+  readonly channels: Set<string>;
+  readonly patterns: Set<string>;
+  /** Set by QUIT (and CLIENT KILL of oneself): close once the pending replies are written. */
+  closeAfterReply: boolean;
+}
+
+export function newSession(id: number, address: string, nowMs: number, needsAuth: boolean): Session {
+  return {
+    id,
+    address,
+    connectedAtMs: nowMs,
+    name: null,
+    libName: null,
+    libVersion: null,
+    protocol: 2,
+    authenticated: !needsAuth,
+    channels: new Set(),
+    patterns: new Set(),
+    closeAfterReply: false,
+  };
+}
+
+export function subscriptionCount(session: Session): number {
+  return session.channels.size + session.patterns.size;
+}
+
+/** Redis's RESP2 pub/sub context: only the subscribe family, PING, QUIT and RESET are allowed. */
+export function inSubscribedContext(session: Session): boolean {
+  return session.protocol === 2 && subscriptionCount(session) > 0;
+}
