@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../scripts/edge-sentinel.ts');
-process.exitCode = await main(process.argv.slice(2), process.env);
+const code = await main(process.argv.slice(2), process.env);
+// `agent` runs until a signal; once it returns every handle is closed, so exit explicitly.
+process.exit(code);

@@ -1,10 +1,11 @@
-// The `edge-sentinel` command line: `edge-sentinel token --agent <id> --group <name>` prints an agent token.
+// The `edge-sentinel` command line: `token` prints an agent token; `agent` runs the agent process.
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../../workers/auth/bearer.js';
 import { agentToken } from '../../workers/auth/hmac.js';
 import { AgentIdSchema, GroupNameSchema } from '../../workers/protocol/index.js';
 
 const USAGE = `usage: edge-sentinel token --agent <id> --group <name>
+       edge-sentinel agent --config <agent.yaml> [--check]
 
 Prints the bearer token of an agent for a group: hex HMAC-SHA256(AGENT_SECRET, "<id>\\n<group>").
 AGENT_SECRET is read from the environment; it must equal the Worker's secret
@@ -16,6 +17,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  // npm links only the package's own name into node_modules/.bin for `npx` in a checkout, so the
+  // agent is reachable as `npx edge-sentinel agent ...` as well as `edge-sentinel-agent` once installed.
+  if (command === 'agent') {
+    const { main: agentMain } = await import('../../agent/cli.js');
+    return agentMain(rest, env);
   }
   if (command !== 'token') {
     console.error(`edge-sentinel: unknown command "${command}"\n\n${USAGE}`);

@@ -1,0 +1,234 @@
+// Loads the agent file: YAML -> environment overrides -> zod -> secrets read from files; errors name field and line.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { AgentIdSchema } from '../../workers/protocol/index.js';
+import { applyEnvOverrides } from './env.js';
+import { type AgentFile, AgentFileSchema, type GroupFile, type TlsFile } from './schema.js';
+
+export interface TlsConfig {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface GroupConfig extends Omit<GroupFile, 'token' | 'tokenFile' | 'local'> {
+  readonly token: string;
+  readonly local: Omit<GroupFile['local'], 'password' | 'passwordFile' | 'tls'> & {
+    readonly password?: string;
+    readonly tls?: TlsConfig;
+  };
+}
+
+export interface AgentConfig extends Omit<AgentFile, 'agentId' | 'groups' | 'coordinator'> {
+  readonly agentId: string;
+  readonly coordinator: { readonly url: string; readonly adminToken?: string };
+  readonly groups: readonly GroupConfig[];
+  /** Where the file came from, for logs. */
+  readonly source: string;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly config: AgentConfig }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MAX_FILE_BYTES = 1_048_576;
+
+export function loadAgentConfig(path: string, env: Env = process.env): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { ok: false, errors: [`${path}: cannot be read: ${errorText(error)}`] };
+  }
+  return parseAgentConfig(text, path, env);
+}
+
+/** Parse and validate file text; `source` names the file in messages. */
+export function parseAgentConfig(text: string, source: string, env: Env = process.env): LoadResult {
+  if (text.length > MAX_FILE_BYTES)
+    return { ok: false, errors: [`${source}: larger than ${MAX_FILE_BYTES} bytes`] };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.slice(0, 5).map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${source}:${pos.line}:${pos.col}: YAML: ${e.message.split('\n')[0]}`;
+      }),
+    };
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return {
+      ok: false,
+      errors: [`${source}:1: the file must be a YAML mapping (agentId:, coordinator:, groups: ...)`],
+    };
+  }
+  const { sources } = applyEnvOverrides(raw as Record<string, unknown>, env);
+  const parsed = AgentFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, errors: describe(parsed.error, doc, lineCounter, source, sources) };
+  }
+  return resolve(parsed.data, source);
+}
+
+/** One message per issue: `agent.yaml:12: groups.0.local.port: Invalid input: expected number`. */
+function describe(
+  error: z.ZodError,
+  doc: Document,
+  lineCounter: LineCounter,
+  source: string,
+  sources: ReadonlyMap<string, string>,
+): string[] {
+  const issues = error.issues.flatMap((issue): { path: readonly PropertyKey[]; message: string }[] =>
+    // One message per unknown key, pointing at that key's own line.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: `unknown field "${key}"` }))
+      : [{ path: issue.path, message: issue.message }],
+  );
+  return issues.slice(0, 10).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const field = path.length === 0 ? '(file)' : path.join('.');
+    for (let n = path.length; n > 0; n--) {
+      const variable = sources.get(path.slice(0, n).join('.'));
+      if (variable !== undefined) return `${variable} (environment): ${field}: ${issue.message}`;
+    }
+    return `${source}:${lineOf(doc, lineCounter, path)}: ${field}: ${issue.message}`;
+  });
+}
+
+/**
+ * The line of the deepest field on the path that exists: a map entry's key line (so a nested
+ * block points at its `key:` line), a sequence item's own line; a missing field points at the
+ * key of its parent.
+ */
+function lineOf(doc: Document, lineCounter: LineCounter, path: readonly (string | number)[]): number {
+  for (let n = path.length; n > 0; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+    const segment = path[n - 1];
+    let range: readonly number[] | null | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      range = pair !== undefined && isScalar(pair.key) ? pair.key.range : undefined;
+    } else if (isSeq(parent)) {
+      const item = parent.items[Number(segment)];
+      range = isNode(item) ? item.range : undefined;
+    }
+    if (range?.[0] !== undefined) return lineCounter.linePos(range[0]).line;
+  }
+  return 1;
+}
+
+function readSecret(path: string, what: string, errors: string[]): string | undefined {
+  try {
+    const value = readFileSync(path, 'utf8').trim();
+    if (value === '') errors.push(`${what}: ${path} is empty`);
+    return value;
+  } catch (error) {
+    errors.push(`${what}: ${path} cannot be read: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+function readPem(path: string | undefined, what: string, errors: string[]): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    errors.push(`${what}: ${path} cannot be read: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): TlsConfig | undefined {
+  if (tls === undefined) return undefined;
+  const out: { -readonly [K in keyof TlsConfig]: TlsConfig[K] } = {
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+  const ca = readPem(tls.ca, `${where}.ca`, errors);
+  const cert = readPem(tls.cert, `${where}.cert`, errors);
+  const key = readPem(tls.key, `${where}.key`, errors);
+  if (ca !== undefined) out.ca = ca;
+  if (cert !== undefined) out.cert = cert;
+  if (key !== undefined) out.key = key;
+  if (tls.servername !== undefined) out.servername = tls.servername;
+  return out;
+}
+
+/** Secrets from files, the default agent id; file problems are reported like field problems. */
+function resolve(file: AgentFile, source: string): LoadResult {
+  const errors: string[] = [];
+  const agentId = file.agentId ?? defaultAgentId(errors);
+  const defaultToken =
+    file.coordinator.token ??
+    (file.coordinator.tokenFile === undefined
+      ? undefined
+      : readSecret(file.coordinator.tokenFile, 'coordinator.tokenFile', errors));
+  const adminToken =
+    file.coordinator.adminToken ??
+    (file.coordinator.adminTokenFile === undefined
+      ? undefined
+      : readSecret(file.coordinator.adminTokenFile, 'coordinator.adminTokenFile', errors));
+  const groups = file.groups.map((group, i): GroupConfig => {
+    const { token: _t, tokenFile, local, ...rest } = group;
+    const token =
+      group.token ??
+      (tokenFile === undefined ? undefined : readSecret(tokenFile, `groups.${i}.tokenFile`, errors)) ??
+      defaultToken ??
+      '';
+    const { password: _p, passwordFile, tls, ...localRest } = local;
+    const password =
+      local.password ??
+      (passwordFile === undefined
+        ? undefined
+        : readSecret(passwordFile, `groups.${i}.local.passwordFile`, errors));
+    const resolvedTls = resolveTls(tls, `groups.${i}.local.tls`, errors);
+    return {
+      ...rest,
+      token,
+      local: {
+        ...localRest,
+        ...(password === undefined ? {} : { password }),
+        ...(resolvedTls === undefined ? {} : { tls: resolvedTls }),
+      },
+    };
+  });
+  if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${source}: ${e}`) };
+  const { coordinator, agentId: _a, groups: _g, ...rest } = file;
+  return {
+    ok: true,
+    config: {
+      ...rest,
+      agentId,
+      coordinator: {
+        url: coordinator.url.replace(/\/+$/, ''),
+        ...(adminToken === undefined ? {} : { adminToken }),
+      },
+      groups,
+      source,
+    },
+  };
+}
+
+function defaultAgentId(errors: string[]): string {
+  const name = hostname();
+  const parsed = AgentIdSchema.safeParse(name);
+  if (!parsed.success) {
+    errors.push(
+      `agentId: not set and the hostname ${JSON.stringify(name)} is not a valid agent id; set agentId`,
+    );
+    return '';
+  }
+  return parsed.data;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

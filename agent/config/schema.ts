@@ -1,0 +1,135 @@
+// The agent file's schema (zod 4): every field, its default, and the cross-field rules.
+import { z } from 'zod';
+import { AgentIdSchema, GroupNameSchema, NodeIdSchema } from '../../workers/protocol/index.js';
+
+const PortSchema = z.number().int().min(1).max(65535);
+const HostSchema = z.string().min(1).max(253);
+const MsSchema = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const TlsSchema = z.strictObject({
+  /** PEM file paths; read at start. */
+  ca: z.string().min(1).optional(),
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** SNI and certificate name check; defaults to the host connected to. */
+  servername: z.string().min(1).optional(),
+  /** Off only for self-signed test setups; documented as dangerous. */
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+const LocalNodeSchema = z.strictObject({
+  /** Where the agent connects (usually 127.0.0.1). */
+  host: HostSchema.default('127.0.0.1'),
+  port: PortSchema,
+  /** The "host:port" clients and replicas must use; the node's name everywhere. */
+  announce: NodeIdSchema,
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
+  tls: TlsSchema.optional(),
+  /**
+   * The unfenced value of `min-replicas-to-write` (the fence raises it). If absent the agent
+   * reads it from the node at start, unless the node still carries the fence value.
+   */
+  minReplicasToWrite: z.number().int().min(0).max(1_000_000).optional(),
+});
+
+const GroupSchema = z
+  .strictObject({
+    name: GroupNameSchema,
+    /** Agent token for this group; defaults to coordinator.token / tokenFile. */
+    token: z.string().min(1).optional(),
+    tokenFile: z.string().min(1).optional(),
+    local: LocalNodeSchema,
+    /** The other nodes of the group, by announce address. */
+    nodes: z.array(NodeIdSchema).max(63).default([]),
+    probeIntervalMs: MsSchema(10, 10_000).default(100),
+    probeTimeoutMs: MsSchema(10, 60_000).default(500),
+    infoIntervalMs: MsSchema(50, 60_000).default(1000),
+    /** Overrides the voters' announced down-after; without it the voters' value is used. */
+    downAfterMs: MsSchema(100, 3_600_000).optional(),
+    handoffTimeoutMs: MsSchema(100, 600_000).default(5000),
+    /** Used until the voters announce theirs (they always win); true fences a master until then. */
+    fencing: z.boolean().default(true),
+    leaseMs: MsSchema(100, 3_600_000).default(2000),
+  })
+  .refine((g) => !g.nodes.includes(g.local.announce), {
+    message: 'nodes lists the other nodes only; the local node is local.announce',
+    path: ['nodes'],
+  });
+
+export const AgentFileSchema = z
+  .strictObject({
+    agentId: AgentIdSchema.optional(),
+    coordinator: z.strictObject({
+      url: z.url({ protocol: /^(https?|wss?)$/ }),
+      token: z.string().min(1).optional(),
+      tokenFile: z.string().min(1).optional(),
+      /** For SENTINEL FAILOVER / RESET forwarded to the admin API. */
+      adminToken: z.string().min(1).optional(),
+      adminTokenFile: z.string().min(1).optional(),
+    }),
+    voters: z.number().int().min(1).max(5).default(3),
+    stateDir: z.string().min(1).default('/var/lib/edge-sentinel'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    sentinel: z
+      .strictObject({
+        host: HostSchema.default('0.0.0.0'),
+        port: PortSchema.default(26379),
+        password: z.string().min(1).optional(),
+        /** The Sentinel endpoint other agents and clients reach this agent at. */
+        announce: NodeIdSchema.optional(),
+        enabled: z.boolean().default(true),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
+        host: HostSchema.default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9479),
+        enabled: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Other agents' Sentinel endpoints ("host:port"), for SENTINEL sentinels. */
+    peers: z.array(NodeIdSchema).max(64).default([]),
+    groups: z.array(GroupSchema).min(1).max(256),
+  })
+  .superRefine((file, ctx) => {
+    const names = new Set<string>();
+    file.groups.forEach((group, i) => {
+      if (names.has(group.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `group "${group.name}" is listed twice`,
+          path: ['groups', i, 'name'],
+        });
+      }
+      names.add(group.name);
+      const hasToken = group.token ?? group.tokenFile ?? file.coordinator.token ?? file.coordinator.tokenFile;
+      if (hasToken === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            "no agent token: set coordinator.token, coordinator.tokenFile, this group's token or EDGE_SENTINEL_TOKEN",
+          path: ['groups', i, 'name'],
+        });
+      }
+      if (group.local.password !== undefined && group.local.passwordFile !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'give password or passwordFile, not both',
+          path: ['groups', i, 'local', 'passwordFile'],
+        });
+      }
+    });
+    if (file.coordinator.token !== undefined && file.coordinator.tokenFile !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give token or tokenFile, not both',
+        path: ['coordinator', 'tokenFile'],
+      });
+    }
+  });
+
+export type AgentFile = z.infer<typeof AgentFileSchema>;
+export type GroupFile = AgentFile['groups'][number];
+export type TlsFile = z.infer<typeof TlsSchema>;

@@ -1,0 +1,83 @@
+// The coordinator's admin API, for SENTINEL FAILOVER and SENTINEL RESET forwarded by the Sentinel surface.
+import type { FailoverOutcome } from '../sentinel/source.js';
+
+const TIMEOUT_MS = 10_000;
+
+export class AdminClient {
+  constructor(
+    private readonly coordinatorUrl: string,
+    private readonly adminToken: string | undefined,
+  ) {}
+
+  async failover(group: string): Promise<FailoverOutcome> {
+    if (this.adminToken === undefined) return { ok: false, code: 'ERR', message: NO_TOKEN };
+    const answer = await this.post(group, 'failover');
+    if (answer.status === 202) return { ok: true };
+    if (answer.code === 'failover_in_progress') return { ok: false, code: 'INPROG', message: answer.message };
+    if (answer.code === 'no_good_replica') return { ok: false, code: 'NOGOODSLAVE', message: answer.message };
+    return { ok: false, code: 'ERR', message: `coordinator answered ${answer.status}: ${answer.message}` };
+  }
+
+  /** Resolves with whether the coordinator acknowledged the reset (a majority of voters). */
+  async reset(group: string): Promise<boolean> {
+    if (this.adminToken === undefined) throw new Error(NO_TOKEN);
+    const answer = await this.post(group, 'reset');
+    return answer.status === 200;
+  }
+
+  private async post(
+    group: string,
+    action: string,
+  ): Promise<{ status: number; code: string; message: string }> {
+    const url = `${this.coordinatorUrl}/v1/groups/${encodeURIComponent(group)}/${action}`;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${this.adminToken}`, 'Content-Type': 'application/json' },
+        body: '{}',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      const text = await res.text();
+      let code = '';
+      let message = text.slice(0, 300);
+      try {
+        const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+        if (typeof body.error?.code === 'string') code = body.error.code;
+        if (typeof body.error?.message === 'string') message = body.error.message;
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return { status: res.status, code, message };
+    } catch (error) {
+      return { status: 0, code: 'unreachable', message: `coordinator unreachable: ${String(error)}` };
+    }
+  }
+}
+
+const NO_TOKEN =
+  'this agent has no admin token: set coordinator.adminToken (or EDGE_SENTINEL_ADMIN_TOKEN) to forward it';
+
+/** Redis glob (`*`, `?`, `[...]`) as a RegExp, for SENTINEL RESET patterns. */
+export function globToRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] ?? '';
+    if (ch === '*') out += '.*';
+    else if (ch === '?') out += '.';
+    else if (ch === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i] ?? '');
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) out += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+        out += `[${body.startsWith('^') ? `^${body.slice(1)}` : body}]`;
+        i = end;
+      }
+    } else out += escapeChar(ch);
+  }
+  return new RegExp(`^${out}$`, 's');
+}
+
+function escapeChar(ch: string): string {
+  return ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,150 @@
+// The write fence of one local node: `min-replicas-to-write` raised to refuse writes, and a timer for the lease end.
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import { errorText, type NodeLink } from './node-link.js';
+
+/**
+ * The fence value: no master ever has this many replicas, so every write is refused with
+ * NOREPLICAS at once, while reads, replication, REPLICAOF, FAILOVER and CONFIG still work. It
+ * is also how the agent recognises its own fence on a node after an agent restart.
+ */
+export const FENCE_MIN_REPLICAS = 2_147_483_647;
+
+/** Retry of a CONFIG SET that failed while the node looked connected (ACL, OOM, ...). */
+const RETRY_MS = 500;
+
+type Applied = 'fenced' | 'unfenced' | 'unknown';
+
+export type FenceListener = (node: string, fenced: boolean, reason: string) => void;
+
+export class NodeFence {
+  /** The core's last word: null = no fence; otherwise writes allowed until this agent time. */
+  private writableUntilMs: number | null | undefined = undefined;
+  private applied: Applied = 'unknown';
+  private unfencedValue: number | undefined;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private dirty = false;
+  private closed = false;
+
+  constructor(
+    readonly node: string,
+    private readonly link: NodeLink,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    configuredUnfenced: number | undefined,
+    private readonly onChange: FenceListener,
+  ) {
+    this.unfencedValue = configuredUnfenced;
+  }
+
+  /** A `fence` effect. The deadline is on the agent's monotonic clock, so a timer computed from it never drifts. */
+  set(writableUntilMs: number | null): void {
+    this.writableUntilMs = writableUntilMs;
+    this.arm();
+    this.kick();
+  }
+
+  /** Whether writes should be refused right now (what INFO results report as `fenced`). */
+  fencedNow(): boolean {
+    const until = this.writableUntilMs;
+    // Before the core's first word the node is treated as fenced: the agent holds no lease yet.
+    if (until === undefined) return true;
+    return until !== null && this.clock.nowMs() >= until;
+  }
+
+  /** The connection (re)opened: the node may have restarted with its own config, so apply again. */
+  onReady(): void {
+    this.applied = 'unknown';
+    this.kick();
+  }
+
+  /** Every tick re-checks the deadline, in case a timer fired late. Sends nothing when nothing changed. */
+  onTick(): void {
+    this.kick();
+  }
+
+  get appliedState(): Applied {
+    return this.applied;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const until = this.writableUntilMs;
+    if (until === null || until === undefined || this.closed) return;
+    const delayMs = until - this.clock.nowMs();
+    if (delayMs <= 0) return;
+    // Re-computed from the clock when it fires: a timer that fires early re-arms, one that fires late fences at once.
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.arm();
+      this.kick();
+    }, delayMs);
+  }
+
+  private kick(): void {
+    if (this.closed || this.writableUntilMs === undefined) return;
+    this.dirty = true;
+    if (this.running) return;
+    this.running = true;
+    void this.sync().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async sync(): Promise<void> {
+    while (this.dirty && !this.closed) {
+      this.dirty = false;
+      if (!this.link.ready) return; // onReady will kick again.
+      const want: Applied = this.fencedNow() ? 'fenced' : 'unfenced';
+      if (this.applied === want) continue;
+      try {
+        await this.learnUnfencedValue();
+        const value = want === 'fenced' ? FENCE_MIN_REPLICAS : (this.unfencedValue ?? 0);
+        await this.link.command('CONFIG', ['SET', 'min-replicas-to-write', value]);
+        this.applied = want;
+        const reason =
+          want === 'fenced'
+            ? 'the lease ended or this node is not the configured master'
+            : 'the configured master holds a lease from a majority of voters';
+        this.logger.info({ node: this.node, minReplicasToWrite: value }, `node ${want}: ${reason}`);
+        this.onChange(this.node, want === 'fenced', reason);
+      } catch (error) {
+        this.applied = 'unknown';
+        this.logger.error(
+          { node: this.node, err: errorText(error) },
+          'applying the write fence failed; retrying',
+        );
+        setTimeout(() => this.kick(), RETRY_MS).unref();
+        return;
+      }
+    }
+  }
+
+  /** The value to restore on unfence: the file's, or what the node had before the agent's first fence. */
+  private async learnUnfencedValue(): Promise<void> {
+    if (this.unfencedValue !== undefined) return;
+    const reply = await this.link.command('CONFIG', ['GET', 'min-replicas-to-write']);
+    const value = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    if (Number.isInteger(value) && value !== FENCE_MIN_REPLICAS) {
+      this.unfencedValue = value;
+      this.logger.info(
+        { node: this.node, minReplicasToWrite: value },
+        'unfenced min-replicas-to-write learned from the node',
+      );
+    } else {
+      this.unfencedValue = 0;
+      this.logger.warn(
+        { node: this.node },
+        'the node carries the fence value already (agent restarted while fenced?): unfence will restore 0; set local.minReplicasToWrite to choose',
+      );
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Maps one group of the agent file to the core's AgentSettings and the runtime's node endpoints.
+
+import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
+import type { AgentConfig, GroupConfig } from '../config/load.js';
+import { type AgentSettings, RECOMMENDED_TIMINGS } from '../core/index.js';
+import type { NodeEndpoint } from './redis-options.js';
+
+export function agentSettings(config: AgentConfig, group: GroupConfig): AgentSettings {
+  const sentinel = sentinelEndpoint(config);
+  return {
+    agentId: config.agentId,
+    group: group.name,
+    localNodes: [group.local.announce],
+    nodes: [group.local.announce, ...group.nodes],
+    voters: config.voters,
+    probeIntervalMs: group.probeIntervalMs,
+    probeTimeoutMs: group.probeTimeoutMs,
+    infoIntervalMs: group.infoIntervalMs,
+    downAfterMs: group.downAfterMs ?? RECOMMENDED_TIMINGS.downAfterMs,
+    downAfterOverride: group.downAfterMs !== undefined,
+    roleGraceMs: RECOMMENDED_TIMINGS.roleGraceMs,
+    fencing: group.fencing,
+    leaseMs: group.leaseMs,
+    clockDriftRatio: RECOMMENDED_TIMINGS.clockDriftRatio,
+    // Ticks run every probeIntervalMs / 2; a gap several times that is a stall.
+    stallThresholdMs: Math.max(RECOMMENDED_TIMINGS.stallThresholdMs, group.probeIntervalMs * 5),
+    handoffTimeoutMs: group.handoffTimeoutMs,
+    sentinel,
+  };
+}
+
+/**
+ * The Sentinel endpoint announced to voters: sentinel.announce; else the bind address; else,
+ * when bound to every interface, the host of the first group's local announce address.
+ */
+export function sentinelEndpoint(config: AgentConfig): { host: string; port: number } | null {
+  if (!config.sentinel.enabled) return null;
+  if (config.sentinel.announce !== undefined) {
+    const { host, port } = parseNodeId(config.sentinel.announce);
+    return { host, port };
+  }
+  const host = config.sentinel.host;
+  const first = config.groups[0];
+  if (host !== '0.0.0.0' && host !== '::') return { host, port: config.sentinel.port };
+  if (first === undefined) return null;
+  return { host: parseNodeId(first.local.announce).host, port: config.sentinel.port };
+}
+
+/** The local node is reached at its bind address; other nodes at their announce address, same credentials. */
+export function nodeEndpoints(group: GroupConfig): Map<NodeId, NodeEndpoint> {
+  const { local } = group;
+  const credentials = {
+    ...(local.username === undefined ? {} : { username: local.username }),
+    ...(local.password === undefined ? {} : { password: local.password }),
+    ...(local.tls === undefined ? {} : { tls: local.tls }),
+  };
+  const endpoints = new Map<NodeId, NodeEndpoint>();
+  endpoints.set(local.announce, { host: local.host, port: local.port, ...credentials });
+  for (const node of group.nodes) {
+    const { host, port } = parseNodeId(node);
+    endpoints.set(node, { host, port, ...credentials });
+  }
+  return endpoints;
+}
+
+/** `https://x` -> `wss://x/v1/groups/<group>/voters/<i>/agent`. */
+export function voterUrl(coordinatorUrl: string, group: string, voter: number): string {
+  const base = coordinatorUrl.replace(/^http(s?):\/\//, 'ws$1://');
+  return `${base}/v1/groups/${encodeURIComponent(group)}/voters/${voter}/agent`;
+}

@@ -1,0 +1,123 @@
+// Prometheus metrics (prom-client, a private registry) and the /metrics + /healthz HTTP server.
+import { createServer, type Server } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly probeLatency = new Histogram({
+    name: 'edge_sentinel_probe_latency_seconds',
+    help: 'PING round trip per node and outcome',
+    labelNames: ['group', 'node', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly sdown = new Gauge({
+    name: 'edge_sentinel_node_sdown',
+    help: '1 when this agent sees the node subjectively down',
+    labelNames: ['group', 'node'] as const,
+    registers: [this.registry],
+  });
+  readonly fenced = new Gauge({
+    name: 'edge_sentinel_node_fenced',
+    help: '1 when the agent has fenced this local node (min-replicas-to-write raised)',
+    labelNames: ['group', 'node'] as const,
+    registers: [this.registry],
+  });
+  readonly voterLink = new Gauge({
+    name: 'edge_sentinel_voter_link_up',
+    help: '1 while the WebSocket to the voter is open',
+    labelNames: ['group', 'voter'] as const,
+    registers: [this.registry],
+  });
+  readonly voterAuthFailures = new Counter({
+    name: 'edge_sentinel_voter_auth_failures_total',
+    help: 'Connections the coordinator refused with 401 or 403',
+    labelNames: ['group', 'voter'] as const,
+    registers: [this.registry],
+  });
+  readonly badFrames = new Counter({
+    name: 'edge_sentinel_voter_bad_frames_total',
+    help: 'Frames from voters that did not decode',
+    labelNames: ['group', 'voter'] as const,
+    registers: [this.registry],
+  });
+  readonly outboundDropped = new Counter({
+    name: 'edge_sentinel_voter_outbound_dropped_total',
+    help: 'Messages to voters dropped because the bounded queue was full',
+    labelNames: ['group', 'voter'] as const,
+    registers: [this.registry],
+  });
+  readonly epoch = new Gauge({
+    name: 'edge_sentinel_epoch',
+    help: 'Highest config epoch this agent has seen',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly commands = new Counter({
+    name: 'edge_sentinel_commands_total',
+    help: 'Commands executed on local nodes by kind and result',
+    labelNames: ['group', 'kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly droppedInputs = new Counter({
+    name: 'edge_sentinel_dropped_inputs_total',
+    help: 'Inputs dropped because the core input queue was full',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+export interface Health {
+  readonly ok: boolean;
+  readonly [key: string]: unknown;
+}
+
+/** GET /metrics (Prometheus text) and GET /healthz (JSON; 503 while shutting down). */
+export async function startMetricsServer(
+  host: string,
+  port: number,
+  metrics: AgentMetrics,
+  health: () => Health,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      const body = health();
+      res.writeHead(body.ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 5000;
+  server.requestTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  return {
+    server,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,87 @@
+// The agent's only durable state, one file per group: highest epoch seen and highest config (atomic writes).
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ConfigSchema, EpochSchema } from '../../workers/protocol/index.js';
+import type { PersistedAgentState } from '../core/index.js';
+
+const StateFileSchema = z.strictObject({
+  v: z.literal(1),
+  group: z.string(),
+  highestEpoch: EpochSchema,
+  config: ConfigSchema.nullable(),
+});
+
+export function stateFilePath(stateDir: string, group: string): string {
+  return join(stateDir, `${group}.state.json`);
+}
+
+export type LoadedState =
+  | { readonly ok: true; readonly state: PersistedAgentState | null }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * A missing file is a first start. A corrupt one is an error, never a silent reset: starting
+ * from epoch 0 would let the agent obey commands older than one it already executed.
+ */
+export function loadStateFile(stateDir: string, group: string): LoadedState {
+  const path = stateFilePath(stateDir, group);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: null };
+    return { ok: false, error: `${path}: cannot be read: ${(error as Error).message}` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      error: `${path}: not valid JSON; move it away only if you know the group's current epoch`,
+    };
+  }
+  const parsed = StateFileSchema.safeParse(raw);
+  if (!parsed.success)
+    return { ok: false, error: `${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (parsed.data.group !== group) return { ok: false, error: `${path}: holds group ${parsed.data.group}` };
+  return { ok: true, state: { highestEpoch: parsed.data.highestEpoch, config: parsed.data.config } };
+}
+
+/** Check at start that the directory exists (created if needed) and is writable, synchronously. */
+export function prepareStateDir(stateDir: string): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+  const probe = join(stateDir, '.write-test');
+  const fd = openSync(probe, 'w', 0o600);
+  writeSync(fd, 'ok');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(probe, join(stateDir, '.write-test.done'));
+}
+
+/** Temp file + fsync + rename + fsync of the directory: after it resolves, a crash keeps the new state. */
+export async function writeStateFile(
+  stateDir: string,
+  group: string,
+  state: PersistedAgentState,
+): Promise<void> {
+  const path = stateFilePath(stateDir, group);
+  const temp = `${path}.tmp`;
+  const body = `${JSON.stringify({ v: 1, group, highestEpoch: state.highestEpoch, config: state.config })}\n`;
+  const file = await open(temp, 'w', 0o600);
+  try {
+    await file.writeFile(body, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

@@ -1,0 +1,142 @@
+// Shared helpers for the runtime tests: a test agent file, a running agent, direct Redis clients, polling.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { AgentConfig, GroupConfig } from '../../../agent/config/load.js';
+import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.js';
+import type { Logger } from '../../../agent/runtime/logger.js';
+import { type FakeVoters, tokenFor } from './fake-voters.js';
+
+export const AGENT_ID = 'agent-test';
+
+export interface TestAgentOptions {
+  readonly voters: FakeVoters;
+  readonly localPort: number;
+  readonly otherPorts?: readonly number[];
+  readonly stateDir?: string;
+  readonly token?: string;
+  readonly group?: Partial<GroupConfig>;
+}
+
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'edge-sentinel-agent-'));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export const node = (port: number) => `127.0.0.1:${port}`;
+
+export async function testConfig(options: TestAgentOptions): Promise<AgentConfig> {
+  const group: GroupConfig = {
+    name: options.voters.group,
+    token: options.token ?? (await tokenFor(AGENT_ID, options.voters.group)),
+    local: { host: '127.0.0.1', port: options.localPort, announce: node(options.localPort) },
+    nodes: (options.otherPorts ?? []).map(node),
+    probeIntervalMs: 100,
+    probeTimeoutMs: 300,
+    infoIntervalMs: 500,
+    handoffTimeoutMs: 3000,
+    fencing: true,
+    leaseMs: options.voters.settings.leaseMs,
+    ...options.group,
+  };
+  return {
+    agentId: AGENT_ID,
+    coordinator: { url: options.voters.url },
+    voters: options.voters.settings.voters,
+    stateDir: options.stateDir ?? tempStateDir(),
+    logLevel: 'info',
+    sentinel: { host: '127.0.0.1', port: 26379, enabled: false },
+    metrics: { host: '127.0.0.1', port: 0, enabled: true },
+    peers: [],
+    groups: [group],
+    source: 'test',
+  };
+}
+
+/** A logger whose lines are kept for assertions. */
+export function capturingLogger(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      if (lines.length > 50_000) lines.splice(0, 10_000);
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
+
+export async function runAgent(config: AgentConfig, logger?: Logger): Promise<RunningAgent> {
+  return startAgent(config, {
+    logger: logger ?? pino({ level: 'silent' }),
+    sentinel: false,
+    defaultMetrics: false,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+}
+
+/** A direct client for assertions: no retries, RESP2. */
+export function client(port: number): Redis {
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: false,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    retryStrategy: () => null,
+    protocol: 2,
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Waits until the agent has applied "unfenced" on its local node (a lease from a majority). */
+export function waitUnfenced(agent: RunningAgent, port: number, timeoutMs = 3000): Promise<true> {
+  return waitFor(
+    `${node(port)} unfenced`,
+    timeoutMs,
+    () => agent.runners[0]?.fenceApplied(node(port)) === 'unfenced',
+  );
+}
+
+export async function role(port: number): Promise<string> {
+  const c = client(port);
+  try {
+    const reply = (await c.call('ROLE')) as unknown[];
+    return reply[0] === 'slave' ? `slave of ${String(reply[1])}:${String(reply[2])}` : String(reply[0]);
+  } finally {
+    c.disconnect();
+  }
+}
+
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
