@@ -1,7 +1,8 @@
 // Test configuration: `unit` runs in Node; `workers` and `workers-voter` run *.workers.test.ts in the
 // real Workers runtime (@cloudflare/vitest-pool-workers 0.15, the `cloudflareTest` plugin; shared
 // TOOLCHAIN.md). `workers` sees wrangler.toml as deployed; `workers-voter` adds test-only groups
-// (webhooks to a local receiver, an Upstash sink on a real redis-server) to its GROUPS.
+// (webhooks to a local receiver, an Upstash sink on a real redis-server) to its GROUPS. `e2e` runs
+// the whole system (wrangler dev, redis-servers, agents) one file at a time.
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { voterTestGroups, voterTestSecrets } from './test/workers/voter/test-groups.js';
@@ -20,6 +21,7 @@ async function deployedGroups(): Promise<Record<string, unknown>> {
 
 const runtime = { main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } };
 const VOTER_TESTS = 'test/workers/voter/**/*.workers.test.ts';
+const E2E_TESTS = 'test/e2e/**/*.e2e.test.ts';
 
 export default defineConfig({
   test: {
@@ -29,10 +31,21 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.workers.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.workers.test.ts', E2E_TESTS],
           // Simulation runs over many seeds; a stuck test still fails, just not too early.
           testTimeout: 120_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: [E2E_TESTS],
+          // Each file starts a whole stack on fixed loopback ports: never two at once.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -1,0 +1,114 @@
+// Small HTTP client of the coordinator API for the launcher: master reads and the SSE event stream.
+import { z } from 'zod';
+import { sleep } from './wait.js';
+
+const MasterSchema = z.object({
+  group: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  epoch: z.number().int(),
+  since: z.string().nullable(),
+});
+export type PublishedMaster = z.infer<typeof MasterSchema>;
+
+const EventSchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  name: z.string(),
+  payload: z.string(),
+  epoch: z.number().int(),
+  reason: z.string(),
+});
+export type CoordinatorEvent = z.infer<typeof EventSchema>;
+
+/** `GET /v1/groups/:group/master` (a majority read); throws on anything but 200. */
+export async function getMaster(baseUrl: string, group: string, timeoutMs = 5000): Promise<PublishedMaster> {
+  const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}/master`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    throw new Error(`master read answered ${response.status}: ${text.slice(0, 300)}`);
+  return MasterSchema.parse(JSON.parse(text));
+}
+
+export interface EventFollower {
+  /** Stops reading; resolves once the current connection is closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows one voter's events over Server-Sent Events, reconnecting with Last-Event-ID so nothing
+ * is lost when the server ends a connection (every 5 minutes) or wrangler restarts. Voter 0 is
+ * pinned: event ids are per voter.
+ */
+export function followEvents(
+  baseUrl: string,
+  group: string,
+  onEvent: (event: CoordinatorEvent) => void,
+  options: { voter?: number; after?: number; onError?: (message: string) => void } = {},
+): EventFollower {
+  const controller = new AbortController();
+  let lastId = options.after ?? 0;
+  const url = `${baseUrl}/v1/groups/${encodeURIComponent(group)}/events?voter=${options.voter ?? 0}`;
+  const loop = async () => {
+    while (!controller.signal.aborted) {
+      try {
+        const response = await fetch(url, {
+          headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(lastId) },
+          signal: controller.signal,
+        });
+        if (response.status !== 200 || response.body === null) {
+          throw new Error(`events answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        }
+        for await (const frame of sseFrames(response.body)) {
+          if (frame.data === undefined) continue;
+          const event = EventSchema.parse(JSON.parse(frame.data));
+          lastId = Math.max(lastId, event.id);
+          onEvent(event);
+        }
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        options.onError?.(error instanceof Error ? error.message : String(error));
+      }
+      await sleep(300);
+    }
+  };
+  const done = loop();
+  return {
+    async stop() {
+      controller.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+interface SseFrame {
+  readonly id?: string;
+  readonly event?: string;
+  readonly data?: string;
+}
+
+/** Splits a text/event-stream body into frames (blank-line separated); comments are skipped. */
+export async function* sseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n/g, '\n');
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const frame: { id?: string; event?: string; data?: string } = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':') || line === '') continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') frame.data = frame.data === undefined ? value : `${frame.data}\n${value}`;
+        else if (field === 'id') frame.id = value;
+        else if (field === 'event') frame.event = value;
+      }
+      if (frame.data !== undefined || frame.event !== undefined) yield frame;
+    }
+  }
+}

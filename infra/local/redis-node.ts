@@ -1,0 +1,60 @@
+// One local redis-server with shared/TOOLCHAIN.md's flags, in its own process group, logging to the run dir.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GroupProcess, spawnGroup } from './process-group.js';
+import { portOpen, waitFor } from './wait.js';
+
+export interface RedisNodeSpec {
+  readonly redisServer: string;
+  readonly port: number;
+  /** Replicate this "host:port" from the start; omitted for the master and for an empty restart. */
+  readonly replicaOf?: string;
+  readonly runDir: string;
+}
+
+/** Persistence off, diskless sync without delay (else the first sync takes 5 s), loopback only. */
+export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
+  const args = [
+    '--port',
+    String(spec.port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--repl-diskless-sync-delay',
+    '0',
+    '--daemonize',
+    'no',
+    '--dir',
+    dataDir,
+  ];
+  if (spec.replicaOf !== undefined) {
+    const [host = '', port = ''] = spec.replicaOf.split(':');
+    args.push('--replicaof', host, port);
+  }
+  return args;
+}
+
+/** Starts the node with an empty data directory and resolves once it accepts connections. */
+export async function startRedisNode(spec: RedisNodeSpec): Promise<GroupProcess> {
+  if (spec.port === 6379) throw new Error("port 6379 belongs to the machine's own Redis: use another one");
+  if (await portOpen(spec.port))
+    throw new Error(`port ${spec.port} is already in use: is another stack running?`);
+  const dataDir = join(spec.runDir, `redis-${spec.port}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const proc = spawnGroup({
+    name: `redis-${spec.port}`,
+    command: spec.redisServer,
+    args: redisArgs(spec, dataDir),
+    logFile: join(spec.runDir, 'logs', `redis-${spec.port}.log`),
+    stopGraceMs: 3000,
+  });
+  await waitFor(`redis-server on port ${spec.port} (log ${proc.logFile})`, 10_000, async () => {
+    if (!proc.running()) throw new Error(`redis-server exited: ${await proc.exited}`);
+    return (await portOpen(spec.port)) ? true : undefined;
+  });
+  return proc;
+}

@@ -1,0 +1,93 @@
+// A steady writer through an ioredis Sentinel-mode client pointed at the agents, recording every acknowledged write.
+import { Redis } from 'ioredis';
+import { sleep } from './wait.js';
+
+export interface AckedWrite {
+  readonly key: string;
+  /** performance.now() when the SET was sent and when its OK arrived. */
+  readonly sentAtMs: number;
+  readonly ackAtMs: number;
+}
+
+export interface WriteLoadReport {
+  readonly acked: readonly AckedWrite[];
+  readonly failed: number;
+  /** The first few distinct error messages, for the log. */
+  readonly errorSamples: readonly string[];
+}
+
+export interface WriteLoad {
+  readonly client: Redis;
+  ackedCount(): number;
+  /** The first write sent at or after `afterMs` (performance.now()) that was acknowledged, if any yet. */
+  firstAckSentAfter(afterMs: number): AckedWrite | undefined;
+  stop(): Promise<WriteLoadReport>;
+}
+
+export interface WriteLoadOptions {
+  readonly sentinels: readonly { host: string; port: number }[];
+  readonly group: string;
+  /** Keys are `<prefix>:<seq>`. */
+  readonly prefix: string;
+  /** Pause between writes (one write in flight at a time). */
+  readonly intervalMs?: number;
+}
+
+/**
+ * One write in flight at a time, so "acknowledged" is unambiguous. The client asks the agents for
+ * the master (`SENTINEL get-master-addr-by-name`), checks the node's role, and re-resolves on
+ * disconnect, as any application using Sentinel would.
+ */
+export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
+  const client = new Redis({
+    sentinels: options.sentinels.map((s) => ({ ...s })),
+    name: options.group,
+    role: 'master',
+    sentinelRetryStrategy: () => 100,
+    retryStrategy: () => 100,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    // Not `failoverDetector: true`: in ioredis 6.0.0 its +switch-master handler calls the
+    // connector's disconnect() while a reconnect is resolving the master, the pending connect
+    // then rejects with "Connection is closed." and the client ends for good (seen here 4 runs
+    // in 5). Without it the client re-resolves through the agents when its connection drops.
+  });
+  const errors = new Map<string, number>();
+  client.on('error', (error: Error) => errors.set(error.message, (errors.get(error.message) ?? 0) + 1));
+  const acked: AckedWrite[] = [];
+  let failed = 0;
+  let running = true;
+  const intervalMs = options.intervalMs ?? 5;
+  const loop = (async () => {
+    for (let seq = 0; running; seq++) {
+      const key = `${options.prefix}:${seq}`;
+      const sentAtMs = performance.now();
+      try {
+        await client.set(key, String(seq));
+        acked.push({ key, sentAtMs, ackAtMs: performance.now() });
+      } catch (error) {
+        failed++;
+        const message = error instanceof Error ? error.message : String(error);
+        errors.set(message, (errors.get(message) ?? 0) + 1);
+        await sleep(50);
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    client,
+    ackedCount: () => acked.length,
+    firstAckSentAfter: (afterMs) => acked.find((w) => w.sentAtMs >= afterMs),
+    async stop() {
+      running = false;
+      await loop;
+      client.disconnect();
+      return {
+        acked,
+        failed,
+        errorSamples: [...errors.entries()].slice(0, 5).map(([message, n]) => `${message} (x${n})`),
+      };
+    },
+  };
+}
