@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisArgs } from '../../infra/local/redis-node.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -24,26 +25,14 @@ export interface RedisOptions {
 
 const started = new Set<ChildProcess>();
 
-/** The flags from shared/TOOLCHAIN.md: no persistence, no diskless delay, loopback only. */
+/** The same flags as the local stack (shared/TOOLCHAIN.md): no persistence, no diskless delay, loopback only. */
 export async function startRedis(options: RedisOptions): Promise<RedisServer> {
   if (options.port === 6379) throw new Error('port 6379 belongs to the machine: use another one');
   const dir = mkdtempSync(join(tmpdir(), `redis-${options.port}-`));
+  const base = { redisServer: 'redis-server', port: options.port, runDir: dir };
+  const replicaOf = options.replicaOf?.replace(' ', ':');
   const args = [
-    '--port',
-    String(options.port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--repl-diskless-sync-delay',
-    '0',
-    '--daemonize',
-    'no',
-    '--dir',
-    dir,
-    ...(options.replicaOf === undefined ? [] : ['--replicaof', ...options.replicaOf.split(' ')]),
+    ...redisArgs(replicaOf === undefined ? base : { ...base, replicaOf }, dir),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn('redis-server', args, { detached: true, stdio: 'ignore' });
