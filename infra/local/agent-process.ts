@@ -24,7 +24,14 @@ export interface AgentSpec {
   readonly peers: readonly string[];
   readonly logLevel: LogLevel;
   readonly runDir: string;
+  /**
+   * Test hook: this agent's TCP connections to a key's "host:port" go to the value's instead (a
+   * fault proxy in front of a node), through `connect-routes.mjs`. Node names do not change.
+   */
+  readonly routes?: Readonly<Record<string, string>>;
 }
+
+const CONNECT_ROUTES_HOOK = new URL('./connect-routes.mjs', import.meta.url).href;
 
 /** The agent file as the agent's zod schema expects it; the token is HMAC(AGENT_SECRET, id\ngroup). */
 export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown>> {
@@ -77,11 +84,18 @@ export async function startAgentProcess(
 
 /** Starts the agent on its existing file and state (also a restart after a crash). */
 export async function launchAgent(spec: AgentSpec, agentBin: string, root: string): Promise<GroupProcess> {
+  const routed = spec.routes !== undefined && Object.keys(spec.routes).length > 0;
   const proc = spawnGroup({
     name: `agent-${spec.agentId}`,
     command: process.execPath,
-    args: [agentBin, '--config', agentConfigPath(spec.runDir, spec.agentId)],
+    args: [
+      ...(routed ? ['--import', CONNECT_ROUTES_HOOK] : []),
+      agentBin,
+      '--config',
+      agentConfigPath(spec.runDir, spec.agentId),
+    ],
     cwd: root,
+    ...(routed ? { env: { ...process.env, EDGE_SENTINEL_LOCAL_ROUTES: JSON.stringify(spec.routes) } } : {}),
     logFile: join(spec.runDir, 'logs', `agent-${spec.agentId}.log`),
     // The agent lets a command already sent to Redis finish for up to 5 s.
     stopGraceMs: 7000,

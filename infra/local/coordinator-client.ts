@@ -32,6 +32,76 @@ export async function getMaster(baseUrl: string, group: string, timeoutMs = 5000
   return MasterSchema.parse(JSON.parse(text));
 }
 
+const StatusSchema = z.object({
+  master: MasterSchema.omit({ group: true }).nullable(),
+  epoch: z.number().int().nullable(),
+  failover: z.object({ state: z.string() }),
+  agents: z.array(
+    z.object({
+      agentId: z.string(),
+      connectedTo: z.array(z.number().int()),
+      views: z.array(z.object({ node: z.string(), sdown: z.boolean(), role: z.string() })),
+    }),
+  ),
+});
+/** The parts of `GET /v1/groups/:group` the launcher and the e2e tests read (extra fields are ignored). */
+export type GroupStatusView = z.infer<typeof StatusSchema>;
+
+/** `GET /v1/groups/:group`: every voter's status, with each agent's views of the nodes. */
+export async function getStatus(baseUrl: string, group: string, timeoutMs = 5000): Promise<GroupStatusView> {
+  const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    throw new Error(`status read answered ${response.status}: ${text.slice(0, 300)}`);
+  return StatusSchema.parse(JSON.parse(text));
+}
+
+/** `POST /v1/groups/:group/<action>` with the admin token; returns the status and the parsed body. */
+export async function postAdmin(
+  baseUrl: string,
+  group: string,
+  action: 'failover' | 'switchover' | 'pause' | 'resume' | 'reset',
+  adminToken: string,
+  body: Record<string, unknown> = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}/${action}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text for the message.
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** `GET /v1/groups/:group/events?voter=` (one page of one voter's events, JSON). */
+export async function getEvents(
+  baseUrl: string,
+  group: string,
+  options: { voter?: number; after?: number; limit?: number } = {},
+): Promise<CoordinatorEvent[]> {
+  const query = new URLSearchParams({
+    voter: String(options.voter ?? 0),
+    after: String(options.after ?? 0),
+    limit: String(options.limit ?? 500),
+  });
+  const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}/events?${query}`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    throw new Error(`events read answered ${response.status}: ${text.slice(0, 300)}`);
+  return z.object({ events: z.array(EventSchema) }).parse(JSON.parse(text)).events;
+}
+
 export interface EventFollower {
   /** Stops reading; resolves once the current connection is closed. */
   stop(): Promise<void>;

@@ -26,6 +26,12 @@ export interface StackOptions {
   readonly failoverTimeoutMs: number;
   readonly fencing: boolean;
   readonly agentLogLevel: LogLevel;
+  /**
+   * Test hook (no flag): for agent i, TCP connections to a "host:port" go to another address,
+   * e.g. `{ 1: { '127.0.0.1:7001': '127.0.0.1:7009' } }` routes agent 1's view of node 0 through a
+   * fault proxy listening on 7009, while every name stays the same.
+   */
+  readonly agentRoutes?: Readonly<Record<number, Readonly<Record<string, string>>>>;
 }
 
 export const DEFAULT_GROUP = 'mymaster';

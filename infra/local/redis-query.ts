@@ -37,6 +37,17 @@ export function sentinelMasterAddr(sentinelPort: number, group: string): Promise
   });
 }
 
+/** `SENTINEL master <group>` on an agent's Sentinel port, as a field map (`flags`, `config-epoch`, ...). */
+export function sentinelMaster(sentinelPort: number, group: string): Promise<Record<string, string>> {
+  return withConnection(sentinelPort, async (redis) => {
+    const reply = await redis.call('SENTINEL', 'master', group);
+    if (!Array.isArray(reply)) throw new Error(`SENTINEL master answered ${String(reply)}`);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+    return fields;
+  });
+}
+
 export interface NodeRole {
   readonly role: 'master' | 'replica' | 'other';
   /** For a replica, "host:port" of its master and whether the link is up. */

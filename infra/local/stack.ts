@@ -37,6 +37,10 @@ export interface LocalStack {
   restartRedisEmpty(index: number): Promise<void>;
   killAgent(index: number): Promise<void>;
   restartAgent(index: number): Promise<void>;
+  /** Stop `wrangler dev` (SIGTERM, as an operator would); agents, redis and the persisted state stay. */
+  stopCoordinator(): Promise<void>;
+  /** Start `wrangler dev` again on the same port and persist dir (stopping it first if it runs). */
+  restartCoordinator(): Promise<void>;
   publishedMaster(): Promise<PublishedMaster>;
   /** Every running agent's answer to SENTINEL get-master-addr-by-name (null: none or unreachable). */
   agentMasters(): Promise<(string | null)[]>;
@@ -140,14 +144,7 @@ class Stack implements LocalStack {
   async start(log: (line: string) => void): Promise<void> {
     const o = this.options;
     log(`starting wrangler dev on ${this.coordinatorUrl} (${o.voters} voter${o.voters === 1 ? '' : 's'})`);
-    this.coordinator = await startCoordinator({
-      root: o.root,
-      wranglerJs: this.tools.wranglerJs,
-      port: o.coordinatorPort,
-      runDir: this.runDir,
-      secrets: { AGENT_SECRET: this.agentSecret, ADMIN_TOKEN: this.adminToken },
-      groups: localGroups(o),
-    });
+    this.coordinator = await this.launchCoordinator();
     const [master, ...replicas] = this.nodes;
     if (master === undefined) throw new Error('a stack needs at least one node');
     log(
@@ -165,6 +162,18 @@ class Stack implements LocalStack {
     );
     log('waiting for the committed master');
     await this.waitForMaster(master.address, 60_000);
+  }
+
+  private launchCoordinator(): Promise<Coordinator> {
+    const o = this.options;
+    return startCoordinator({
+      root: o.root,
+      wranglerJs: this.tools.wranglerJs,
+      port: o.coordinatorPort,
+      runDir: this.runDir,
+      secrets: { AGENT_SECRET: this.agentSecret, ADMIN_TOKEN: this.adminToken },
+      groups: localGroups(o),
+    });
   }
 
   private startRedis(node: StackNode, replicaOf: string | undefined): Promise<GroupProcess> {
@@ -193,6 +202,9 @@ class Stack implements LocalStack {
       peers: others.map((n) => `127.0.0.1:${n.sentinelPort}`),
       logLevel: this.options.agentLogLevel,
       runDir: this.runDir,
+      ...(this.options.agentRoutes?.[node.index] === undefined
+        ? {}
+        : { routes: this.options.agentRoutes[node.index] }),
     };
   }
 
@@ -224,6 +236,16 @@ class Stack implements LocalStack {
     const node = this.node(index);
     if (node.agent?.running()) throw new Error(`${node.agentId} is still running`);
     node.agent = await launchAgent(this.agentSpec(node), this.tools.agentBin, this.options.root);
+  }
+
+  async stopCoordinator(): Promise<void> {
+    await this.coordinator?.process.stop();
+  }
+
+  async restartCoordinator(): Promise<void> {
+    await this.stopCoordinator();
+    // Same run dir: same generated env file (secrets, GROUPS) and the same --persist-to state.
+    this.coordinator = await this.launchCoordinator();
   }
 
   publishedMaster(): Promise<PublishedMaster> {

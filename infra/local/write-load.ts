@@ -91,3 +91,19 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
     },
   };
 }
+
+/** The longest gap between two consecutive acknowledgements (0 with fewer than two), and when it ended. */
+export function longestPause(acked: readonly AckedWrite[]): {
+  readonly ms: number;
+  readonly endedAtMs: number;
+} {
+  let longest = { ms: 0, endedAtMs: 0 };
+  for (let i = 1; i < acked.length; i++) {
+    const prev = acked[i - 1];
+    const next = acked[i];
+    if (prev === undefined || next === undefined) continue;
+    const gap = next.ackAtMs - prev.ackAtMs;
+    if (gap > longest.ms) longest = { ms: gap, endedAtMs: next.ackAtMs };
+  }
+  return longest;
+}

@@ -1,0 +1,98 @@
+// End to end: a planned switchover to a replica under a steady write load; zero acknowledged writes lost.
+
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postAdmin } from '../../infra/local/coordinator-client.js';
+import { defaultStackOptions } from '../../infra/local/options.js';
+import { existingKeys, nodeRole } from '../../infra/local/redis-query.js';
+import { type LocalStack, startStack } from '../../infra/local/stack.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { longestPause, startWriteLoad, type WriteLoad } from '../../infra/local/write-load.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// This file's own ports: redis 7631-7633, wrangler 8863, Sentinel 26631.., metrics 26641...
+const REDIS_PORT = 7631;
+/** Generous on purpose (a hand-off is bounded by the agents' handoffTimeoutMs, 5 s by default). */
+const SWITCHOVER_BOUND_MS = 30_000;
+const PAUSE_BOUND_MS = 15_000;
+
+describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => {
+  let stack: LocalStack;
+  let load: WriteLoad | null = null;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...defaultStackOptions(root),
+      redisPort: REDIS_PORT,
+      sentinelPort: 26631,
+      metricsPort: 26641,
+      coordinatorPort: 8863,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await load?.stop();
+    await stack?.stop();
+  }, 60_000);
+
+  it('publishes the target, demotes the old master to its replica and loses no acknowledged write', async () => {
+    const [old, target, other] = stack.nodes;
+    if (old === undefined || target === undefined || other === undefined) throw new Error('3 nodes expected');
+    expect(await stack.publishedMaster()).toMatchObject({ host: '127.0.0.1', port: old.port, epoch: 0 });
+    const writer = startWriteLoad({ sentinels: stack.sentinels, group: stack.options.group, prefix: 'sw' });
+    load = writer;
+    await waitFor('300 acknowledged writes', 20_000, async () =>
+      writer.ackedCount() >= 300 ? true : undefined,
+    );
+
+    const askedAtMs = performance.now();
+    const answer = await postAdmin(
+      stack.coordinatorUrl,
+      stack.options.group,
+      'switchover',
+      stack.adminToken,
+      {
+        target: target.address,
+      },
+    );
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const published = await stack.waitForMaster(target.address, SWITCHOVER_BOUND_MS);
+    const switchMs = performance.now() - askedAtMs;
+    console.log(
+      `switchover: ${old.address} -> ${target.address} published everywhere ${Math.round(switchMs)} ms after the request (epoch ${published.epoch})`,
+    );
+    expect(published.epoch).toBeGreaterThan(0);
+
+    expect((await nodeRole(target.port)).role).toBe('master');
+    for (const n of [old, other]) {
+      await waitFor(`${n.address} to replicate ${target.address}`, 15_000, async () => {
+        const role = await nodeRole(n.port);
+        return role.role === 'replica' && role.masterAddr === target.address && role.linkUp
+          ? true
+          : undefined;
+      });
+    }
+    const ackedAfter = writer.ackedCount();
+    await waitFor('300 more writes on the new master', 20_000, async () =>
+      writer.ackedCount() >= ackedAfter + 300 ? true : undefined,
+    );
+
+    const report = await writer.stop();
+    load = null;
+    const keys = report.acked.map((w) => w.key);
+    const onNew = await existingKeys(target.port, keys);
+    const lost = report.acked.filter((w) => !onNew.has(w.key));
+    const pause = longestPause(report.acked);
+    console.log(
+      `switchover: ${report.acked.length} writes acknowledged, ${report.failed} failed, ${lost.length} lost; ` +
+        `longest write pause ${Math.round(pause.ms)} ms (ended ${Math.round(pause.endedAtMs - askedAtMs)} ms after the request)` +
+        (report.errorSamples.length > 0 ? `; client errors: ${report.errorSamples.join(' | ')}` : ''),
+    );
+    expect(lost.map((w) => w.key)).toEqual([]);
+    expect(pause.ms).toBeLessThan(PAUSE_BOUND_MS);
+    // The demoted master resynced from the new one: it holds every acknowledged write too.
+    await waitFor(`${old.address} to hold the acknowledged writes`, 10_000, async () =>
+      (await existingKeys(old.port, keys)).size === keys.length ? true : undefined,
+    );
+  }, 90_000);
+});
