@@ -42,8 +42,10 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: [E2E_TESTS],
-          // Each file starts a whole stack on fixed loopback ports: never two at once.
+          // Each file starts a whole stack on fixed loopback ports: never two at once, and only
+          // after the other projects finished, so their load does not skew its timing.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -199,7 +199,10 @@ function onVoterMessage(state: AgentState, voter: number, message: VoterMessage,
     case 'observe': {
       const link = state.voters[voter];
       if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
-      const nodes = allNodes(state.settings);
+      // Fresh INFO of every node we can reach; one already seen down would only hold the answer
+      // back until its probe timeout, past the leader's wait, and cost the failover every replica.
+      const views = computeViews(state, nowMs);
+      const nodes = allNodes(state.settings).filter((node) => views[node]?.sdown !== true);
       const observe = { requestId: message.requestId, askedAtMs: nowMs, waitingFor: nodes };
       const step = requestInfo(withVoter(state, voter, { ...link, observe }), nodes, nowMs);
       return { step, reason: `voter ${voter} asked for a fresh observation (${message.requestId})` };

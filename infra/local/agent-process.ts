@@ -16,6 +16,8 @@ export interface AgentSpec {
   readonly voters: number;
   readonly fencing: boolean;
   readonly redisPort: number;
+  /** The local node's name ("host:port"), when it is not 127.0.0.1:redisPort (a proxy in front). */
+  readonly announce?: string;
   /** The other nodes ("host:port"). */
   readonly otherNodes: readonly string[];
   readonly sentinelPort: number;
@@ -52,7 +54,11 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
     groups: [
       {
         name: spec.group,
-        local: { host: '127.0.0.1', port: spec.redisPort, announce: `127.0.0.1:${spec.redisPort}` },
+        local: {
+          host: '127.0.0.1',
+          port: spec.redisPort,
+          announce: spec.announce ?? `127.0.0.1:${spec.redisPort}`,
+        },
         nodes: [...spec.otherNodes],
         // Only until the voters announce theirs; they always win.
         fencing: spec.fencing,

@@ -32,6 +32,12 @@ export interface StackOptions {
    * fault proxy listening on 7009, while every name stays the same.
    */
   readonly agentRoutes?: Readonly<Record<number, Readonly<Record<string, string>>>>;
+  /**
+   * Test hook (no flag): node i is announced (named everywhere: voters, replicas, other agents,
+   * clients) as 127.0.0.1:<port> instead of its listening port, e.g. `{ 0: 7009 }` with a fault
+   * proxy on 7009 in front of node 0; only its own agent connects to the real port.
+   */
+  readonly announcePorts?: Readonly<Record<number, number>>;
 }
 
 export const DEFAULT_GROUP = 'mymaster';
@@ -162,6 +168,9 @@ export function portProblems(o: StackOptions): string[] {
   claim(o.coordinatorPort, 'wrangler dev');
   for (let i = 0; i < o.nodes; i++) {
     claim(o.redisPort + i, `redis node ${i}`);
+    const announce = o.announcePorts?.[i];
+    if (announce === 6379)
+      problems.push(`redis node ${i} announce port: 6379 belongs to the machine's own Redis`);
     claim(o.sentinelPort + i, `agent ${i} Sentinel port`);
     claim(o.metricsPort + i, `agent ${i} metrics port`);
   }

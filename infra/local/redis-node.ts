@@ -9,6 +9,8 @@ export interface RedisNodeSpec {
   readonly port: number;
   /** Replicate this "host:port" from the start; omitted for the master and for an empty restart. */
   readonly replicaOf?: string;
+  /** The port the node announces to its master as a replica, when it is not `port` (a proxy in front). */
+  readonly announcePort?: number;
   readonly runDir: string;
 }
 
@@ -30,6 +32,9 @@ export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
     '--dir',
     dataDir,
   ];
+  if (spec.announcePort !== undefined && spec.announcePort !== spec.port) {
+    args.push('--replica-announce-port', String(spec.announcePort));
+  }
   if (spec.replicaOf !== undefined) {
     const [host = '', port = ''] = spec.replicaOf.split(':');
     args.push('--replicaof', host, port);

@@ -14,8 +14,9 @@ import { waitFor } from './wait.js';
 
 export interface StackNode {
   readonly index: number;
-  /** "127.0.0.1:port": the node's name everywhere (announce address). */
+  /** "127.0.0.1:port": the node's name everywhere (announce address; `port` unless announcePorts). */
   readonly address: string;
+  /** The port redis-server listens on (its own agent connects here). */
   readonly port: number;
   readonly agentId: string;
   readonly sentinelPort: number;
@@ -49,6 +50,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+const portOfAddress = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+
 const agentLetter = (i: number) => String.fromCharCode('a'.charCodeAt(0) + i);
 
 /** Runs kept under .local-state (logs for a post-mortem); older ones are removed at the next start. */
@@ -75,7 +78,7 @@ export function defaultRunDir(root: string): string {
 export function localGroups(o: StackOptions): Record<string, unknown> {
   return {
     [o.group]: {
-      master: `127.0.0.1:${o.redisPort}`,
+      master: `127.0.0.1:${o.announcePorts?.[0] ?? o.redisPort}`,
       quorum: o.quorum ?? Math.floor(o.nodes / 2) + 1,
       voters: o.voters,
       downAfterMs: o.downAfterMs,
@@ -126,7 +129,7 @@ class Stack implements LocalStack {
   ) {
     this.nodes = Array.from({ length: options.nodes }, (_, index) => ({
       index,
-      address: `127.0.0.1:${options.redisPort + index}`,
+      address: `127.0.0.1:${options.announcePorts?.[index] ?? options.redisPort + index}`,
       port: options.redisPort + index,
       agentId: `agent-${agentLetter(index)}`,
       sentinelPort: options.sentinelPort + index,
@@ -180,6 +183,7 @@ class Stack implements LocalStack {
     return startRedisNode({
       redisServer: this.tools.redisServer,
       port: node.port,
+      announcePort: portOfAddress(node.address),
       runDir: this.runDir,
       ...(replicaOf === undefined ? {} : { replicaOf }),
     });
@@ -196,6 +200,7 @@ class Stack implements LocalStack {
       voters: this.options.voters,
       fencing: this.options.fencing,
       redisPort: node.port,
+      announce: node.address,
       otherNodes: others.map((n) => n.address),
       sentinelPort: node.sentinelPort,
       metricsPort: node.metricsPort,

@@ -47,7 +47,8 @@ export const GroupConfigSchema = z
       .min(10_000)
       .max(30 * 24 * 3_600_000)
       .default(3_600_000),
-    freshObservationMs: z.number().int().min(50).max(10_000).default(300),
+    /** The leader's longest wait for fresh offsets; it goes on as soon as every agent answered. */
+    freshObservationMs: z.number().int().min(50).max(10_000).default(1000),
     electionBackoffMs: z.number().int().min(50).max(60_000).default(500),
     webhooks: z.array(WebhookSchema).max(8).default([]),
     upstash: UpstashSinkSchema.optional(),

@@ -200,6 +200,31 @@ describe('observe requests', () => {
     expect(replies[0]?.views.find((v) => v.node === C)?.offsetBytes).toBe(4);
   });
 
+  it('does not wait for INFO of a node it already sees down, so a dead master cannot delay the answer', () => {
+    const d = new Driver(settings({ downAfterMs: 300 }), { highestEpoch: 1, config: config(1, A) }, 1000);
+    d.step({ kind: 'voter-connected', voter: 0 });
+    // A stops answering: its probes time out until it is SDOWN.
+    for (let t = 1000; t <= 1600; t += 100) {
+      d.step({ kind: 'tick' }, t);
+      d.step({ kind: 'probe-result', node: A, sentAtMs: t, outcome: 'timeout' }, t + 50);
+      for (const node of [B, C]) d.step({ kind: 'probe-result', node, sentAtMs: t, outcome: 'pong' }, t + 1);
+    }
+    expect(
+      observations(d.log.flatMap((l) => l.effects))
+        .at(-1)
+        ?.views.find((v) => v.node === A)?.sdown,
+    ).toBe(true);
+    const ask = d.step({
+      kind: 'voter-message',
+      voter: 0,
+      message: { v: 1, kind: 'observe', group: 'g1', voter: 0, epoch: 2, requestId: 'r-9' },
+    });
+    expect(ofKind(ask, 'info').map((e) => e.node)).toEqual([B, C]);
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A, { offsetBytes: 7 }) });
+    const last = d.step({ kind: 'info-result', node: C, info: replicaOf(A, { offsetBytes: 9 }) });
+    expect(observations(last).filter((o) => o.inReplyTo === 'r-9')).toHaveLength(1);
+  });
+
   it('answers with what it knows after probeTimeoutMs', () => {
     const d = new Driver();
     d.step({ kind: 'voter-connected', voter: 0 });
