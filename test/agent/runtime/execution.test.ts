@@ -1,13 +1,14 @@
 // Promote, demote, repoint and hand-off executed by the agent on real redis-servers, verified with ROLE;
 // stale epochs refused, also after a restart from the state file.
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningAgent } from '../../../agent/runtime/agent.js';
 import { stateFilePath } from '../../../agent/runtime/state-file.js';
 import type { Config } from '../../../workers/protocol/index.js';
-import { killAllRedis, type RedisServer, startRedis } from '../../support/redis-server.js';
+import { type RedisServer, startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from './fake-voters.js';
 import {
+  cleanupStack,
   client,
   node,
   removeDir,
@@ -20,11 +21,7 @@ import {
   waitUnfenced,
 } from './harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => killAllRedis());
+const cleanups = cleanupStack();
 
 async function redis(port: number, replicaOf?: number, extraArgs: string[] = []): Promise<RedisServer> {
   const server = await startRedis({

@@ -1,10 +1,13 @@
 // Fencing on real nodes: cut voter links -> writes refused within leaseMs; links back -> unfenced.
 // And reconciliation: a returning old master becomes a replica of the committed master within about a second.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { FENCE_MIN_REPLICAS } from '../../../agent/runtime/fence.js';
-import { killAllRedis, startRedis } from '../../support/redis-server.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
+import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from './fake-voters.js';
 import {
+  cleanupStack,
   client,
   node,
   removeDir,
@@ -16,11 +19,7 @@ import {
   waitUnfenced,
 } from './harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => killAllRedis());
+const cleanups = cleanupStack();
 
 describe('fencing', () => {
   it('fences the master within leaseMs of losing every voter, and unfences when the links return', async () => {
@@ -29,14 +28,7 @@ describe('fencing', () => {
     const leaseMs = 1000;
     const v = await FakeVoters.start('fence', { leaseMs });
     cleanups.push(() => v.close());
-    v.push({
-      epoch: 0,
-      master: node(7321),
-      state: 'active',
-      previousMaster: null,
-      cause: 'initial',
-      leader: -1,
-    });
+    v.push(initialConfig(node(7321)));
     const stateDir = tempStateDir();
     cleanups.push(() => removeDir(stateDir));
     const agent = await runAgent(await testConfig({ voters: v, localPort: 7321, stateDir }));
@@ -77,14 +69,7 @@ describe('fencing', () => {
     cleanups.push(() => replica.stop());
     const v = await FakeVoters.start('returning');
     cleanups.push(() => v.close());
-    v.push({
-      epoch: 0,
-      master: node(7322),
-      state: 'active',
-      previousMaster: null,
-      cause: 'initial',
-      leader: -1,
-    });
+    v.push(initialConfig(node(7322)));
     const stateDir = tempStateDir();
     cleanups.push(() => removeDir(stateDir));
     const agent = await runAgent(

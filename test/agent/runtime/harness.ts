@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { afterAll, afterEach } from 'vitest';
 import type { AgentConfig, GroupConfig } from '../../../agent/config/load.js';
 import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.js';
 import type { Logger } from '../../../agent/runtime/logger.js';
+import { killAllRedis } from '../../support/redis-server.js';
 import { type FakeVoters, tokenFor } from './fake-voters.js';
 
 export const AGENT_ID = 'agent-test';
@@ -140,3 +142,18 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export type Cleanup = () => Promise<void> | void;
+
+/**
+ * Cleanups a test registers, run after it last-first; after the file, every redis-server it
+ * started is killed whatever happened. Call once at the top of a test file.
+ */
+export function cleanupStack(): Cleanup[] {
+  const cleanups: Cleanup[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(() => killAllRedis());
+  return cleanups;
+}

@@ -1,9 +1,12 @@
 // Probing and SDOWN timing against real nodes: killed, paused (CLIENT PAUSE), restarted empty (+reboot).
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import type { RunningAgent } from '../../../agent/runtime/agent.js';
-import { killAllRedis, type RedisServer, startRedis } from '../../support/redis-server.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
+import { type RedisServer, startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from './fake-voters.js';
 import {
+  cleanupStack,
   client,
   node,
   removeDir,
@@ -14,11 +17,7 @@ import {
   waitUnfenced,
 } from './harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => killAllRedis());
+const cleanups = cleanupStack();
 
 const DOWN_AFTER_MS = 500;
 /** SDOWN counts from the last valid reply, which came up to one probe interval before the failure. */
@@ -34,14 +33,7 @@ async function setup(
   cleanups.push(() => other.stop());
   const v = await FakeVoters.start(`probe${localPort}`);
   cleanups.push(() => v.close());
-  v.push({
-    epoch: 0,
-    master: node(localPort),
-    state: 'active',
-    previousMaster: null,
-    cause: 'initial',
-    leader: -1,
-  });
+  v.push(initialConfig(node(localPort)));
   const stateDir = tempStateDir();
   cleanups.push(() => removeDir(stateDir));
   const config = await testConfig({
@@ -110,14 +102,7 @@ describe('probing', () => {
     cleanups.push(() => replica.stop());
     const v = await FakeVoters.start('reboot');
     cleanups.push(() => v.close());
-    v.push({
-      epoch: 0,
-      master: node(local),
-      state: 'active',
-      previousMaster: null,
-      cause: 'initial',
-      leader: -1,
-    });
+    v.push(initialConfig(node(local)));
     const stateDir = tempStateDir();
     cleanups.push(() => removeDir(stateDir));
     const agent = await runAgent(

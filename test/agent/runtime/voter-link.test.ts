@@ -1,10 +1,13 @@
 // Voter links: a refused token is logged clearly and retried; bad frames are counted, never fatal; /metrics and /healthz.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { voterUrl } from '../../../agent/runtime/group-settings.js';
-import { killAllRedis, startRedis } from '../../support/redis-server.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
+import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from './fake-voters.js';
 import {
   capturingLogger,
+  cleanupStack,
   node,
   removeDir,
   runAgent,
@@ -14,11 +17,7 @@ import {
   waitFor,
 } from './harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => killAllRedis());
+const cleanups = cleanupStack();
 
 describe('voter links', () => {
   it('builds the agent route of each voter', () => {
@@ -60,14 +59,7 @@ describe('voter links', () => {
     cleanups.push(() => redis.stop());
     const v = await FakeVoters.start('frames');
     cleanups.push(() => v.close());
-    v.push({
-      epoch: 0,
-      master: node(7332),
-      state: 'active',
-      previousMaster: null,
-      cause: 'initial',
-      leader: -1,
-    });
+    v.push(initialConfig(node(7332)));
     const stateDir = tempStateDir();
     cleanups.push(() => removeDir(stateDir));
     const agent = await runAgent(await testConfig({ voters: v, localPort: 7332, stateDir }));
