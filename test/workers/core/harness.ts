@@ -10,7 +10,8 @@ import {
   type VoterInput,
   type VoterState,
 } from '../../../workers/core/index.js';
-import type { AgentId, Config, NodeId, NodeView, VoterMessage } from '../../../workers/protocol/index.js';
+import type { AgentId, Config, NodeView, VoterMessage } from '../../../workers/protocol/index.js';
+import { NODES, view } from '../node-views.js';
 
 export const SETTINGS: GroupSettings = {
   name: 'mymaster',
@@ -29,26 +30,9 @@ export const SETTINGS: GroupSettings = {
   parallelSyncs: 1,
 };
 
-export const NODES: readonly NodeId[] = ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379'];
 export const AGENTS: readonly AgentId[] = ['a1', 'a2', 'a3'];
 
-export function view(node: NodeId, over: Partial<NodeView> = {}): NodeView {
-  const master = node === NODES[0];
-  return {
-    node,
-    sdown: false,
-    role: master ? 'master' : 'replica',
-    masterNode: master ? null : (NODES[0] ?? null),
-    linkUp: !master,
-    linkDownMs: 0,
-    offsetBytes: 1000,
-    runId: `run-${node}`,
-    priority: 100,
-    rebooted: false,
-    fenced: false,
-    ...over,
-  };
-}
+export { NODES, view };
 
 export interface Delivery {
   readonly to: AgentId;

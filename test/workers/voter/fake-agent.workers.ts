@@ -11,26 +11,9 @@ import {
   type VoterMessage,
   VoterMessageSchema,
 } from '../../../workers/protocol/index.js';
+import { NODES, view } from '../node-views.js';
 
-export const NODES: readonly NodeId[] = ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379'];
-
-export function view(node: NodeId, over: Partial<NodeView> = {}): NodeView {
-  const master = node === NODES[0];
-  return {
-    node,
-    sdown: false,
-    role: master ? 'master' : 'replica',
-    masterNode: master ? null : (NODES[0] ?? null),
-    linkUp: !master,
-    linkDownMs: 0,
-    offsetBytes: 1000,
-    runId: `run-${node}`,
-    priority: 100,
-    rebooted: false,
-    fenced: false,
-    ...over,
-  };
-}
+export { NODES, view };
 
 /** The agent token the Worker expects: hex HMAC-SHA256(AGENT_SECRET, agentId + "\n" + group). */
 export function agentToken(agentId: string, group: string): Promise<string> {
