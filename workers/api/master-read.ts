@@ -7,12 +7,6 @@ import type { VoterSet } from './voters.js';
 
 export interface MajorityRead {
   readonly config: Config;
-  /**
-   * When it was published: the earliest `since` among the voters seen holding this config (a
-   * voter that only learned it by read repair reports the later time it learned it). Null when
-   * none of them knows.
-   */
-  readonly since: string | null;
   /** Voters whose answer formed the majority, in arrival order. */
   readonly answered: readonly number[];
   /** Voters that were behind and were told the newer config before the answer was given. */
@@ -46,23 +40,10 @@ export async function readMajority(voters: VoterSet, known?: Published): Promise
   const answered = read.answers.map((a) => a.index);
   const holding = read.answers.filter((a) => compareConfigs(a.value.config, config) >= 0).map((a) => a.index);
   if (holding.length >= voters.majority) {
-    return { config, since: earliestSince(config, seen), answered, repaired: [] };
+    return { config, answered, repaired: [] };
   }
   const repaired = await repair(voters, config, holding);
-  const since = earliestSince(config, [...seen, ...repaired.map((a) => a.value)]);
-  return { config, since, answered, repaired: repaired.map((a) => a.index) };
-}
-
-/** The earliest publication time reported with `config` itself (older configs' times do not count). */
-export function earliestSince(config: Config, seen: readonly Published[]): string | null {
-  let earliest: { text: string; ms: number } | null = null;
-  for (const published of seen) {
-    if (published.since === null || compareConfigs(published.config, config) !== 0) continue;
-    const ms = Date.parse(published.since);
-    if (Number.isNaN(ms)) continue;
-    if (earliest === null || ms < earliest.ms) earliest = { text: published.since, ms };
-  }
-  return earliest?.text ?? null;
+  return { config, answered, repaired: repaired.map((a) => a.index) };
 }
 
 /** Tells every voter not known to hold `config` about it, and waits until a majority holds it. */

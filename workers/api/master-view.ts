@@ -1,11 +1,12 @@
 // How a published config is shown to clients, and ETag matching for it.
 import { type Config, parseNodeId } from '../protocol/index.js';
+import { publishedSince } from '../voter/contract.js';
 import type { Master } from './schemas.js';
 
-/** `since`: when the voters holding this config published it (see master-read.ts), null if unknown. */
-export function toMaster(group: string, config: Config, since: string | null): Master {
+/** `since` is the leader's publication time carried in the config: the same from every voter. */
+export function toMaster(group: string, config: Config): Master {
   const { host, port } = parseNodeId(config.master);
-  return { group, host, port, epoch: config.epoch, since };
+  return { group, host, port, epoch: config.epoch, since: publishedSince(config) };
 }
 
 /** The master's ETag is its epoch: one config per epoch, so equal epochs mean the same master. */

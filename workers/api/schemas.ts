@@ -20,8 +20,8 @@ export const MasterSchema = z.object({
   port: z.number().int(),
   epoch: z.number().int(),
   /**
-   * When this master was published (ISO 8601): the earliest time reported by the voters seen
-   * holding its epoch; null when none of them knows (storage older than the record).
+   * When this master was published (ISO 8601): the leader's time carried in the committed config,
+   * the same from every voter; null for the initial master from GROUPS.
    */
   since: z.string().nullable(),
 });

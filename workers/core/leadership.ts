@@ -241,7 +241,7 @@ export function advanceLeader(state: VoterState, ctx: VoterContext, out: Out): V
     role.proposal !== null &&
     confirmedMaster(state, role.proposal.master, role.epoch)
   ) {
-    const active: Config = { ...role.proposal, state: 'active' };
+    const active: Config = { ...role.proposal, state: 'active', publishedAtMs: ctx.nowMs };
     emit(
       out,
       '+promoted-slave',

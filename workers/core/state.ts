@@ -66,7 +66,8 @@ export function sameConfig(a: Config, b: Config): boolean {
     a.state === b.state &&
     a.previousMaster === b.previousMaster &&
     a.cause === b.cause &&
-    a.leader === b.leader
+    a.leader === b.leader &&
+    a.publishedAtMs === b.publishedAtMs
   );
 }
 

@@ -87,6 +87,12 @@ export const ConfigSchema = z.object({
   cause: ConfigCauseSchema,
   /** Voter index of the leader that committed it; -1 for the initial config. */
   leader: z.number().int().min(-1).max(4),
+  /**
+   * When this master was first published: the wall clock (ms) of the leader that made the config
+   * active, kept by reaffirms of the same master. Set once by the epoch's only writer, so every
+   * voter reports the same time. Absent for the initial config and before a config is active.
+   */
+  publishedAtMs: z.number().int().nonnegative().optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

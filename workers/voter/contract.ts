@@ -76,14 +76,18 @@ export interface EventsPage {
 }
 
 /**
- * The published config and when this voter published it: wall-clock ISO 8601, stored with the
- * config, so a restarted voter still knows it. A voter that learned the config by read repair
- * reports when it learned it. Null only when storage written before this was recorded holds the
- * config (such a voter cannot know); the next published config has a time again.
+ * The published config and since when its master has been published (`publishedSince`: the
+ * leader's time carried in the config, so every voter reports the same; null for the initial
+ * config).
  */
 export interface Published {
   readonly config: Config;
   readonly since: string | null;
+}
+
+/** `publishedAtMs` as ISO 8601, or null when it is not known (the initial config). */
+export function publishedSince(config: Config): string | null {
+  return config.publishedAtMs === undefined ? null : new Date(config.publishedAtMs).toISOString();
 }
 
 export type AdminResult =

@@ -5,7 +5,6 @@ import type { VoterState } from '../core/types.js';
 import type { Env } from '../env.js';
 import { type VoterAddress, voterError, voterName } from './contract.js';
 import type { MutableCounters } from './counters.js';
-import { restoreSince } from './published-since.js';
 import { restoreAfterHibernation } from './restore.js';
 import { liveAgents } from './sockets.js';
 import type { StepRunner } from './step-runner.js';
@@ -19,8 +18,6 @@ export interface Booted {
   readonly index: number;
   readonly name: string;
   state: VoterState;
-  /** When the published config was published by this voter (ISO 8601); null if unknown. */
-  since: string | null;
   readonly hooks: WebhookHost;
   readonly sink: UpstashSink | null;
 }
@@ -98,20 +95,11 @@ export class VoterIdentity {
     const live = liveAgents(this.ctx);
     const nowMs = Date.now();
     const state = createVoterState(entry.settings, identity.index, durable, nowMs);
-    const since = restoreSince(
-      this.store.loadPublishedSince(),
-      state.durable.published,
-      durable !== null,
-      nowMs,
-    );
-    const { write } = since;
-    if (write !== null) this.runner.transaction(() => this.store.savePublishedSince(write));
     const me: Booted = {
       entry,
       index: identity.index,
       name: voterName(identity),
       state,
-      since: since.since,
       hooks: this.webhookHost(entry, identity.index),
       sink: this.upstashSink(entry, identity.index),
     };

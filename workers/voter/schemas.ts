@@ -42,18 +42,6 @@ export const VolatileSchema = z.strictObject({
 });
 export type Volatile = z.infer<typeof VolatileSchema>;
 
-/**
- * When this voter published its config (meta key `published_since`). It names the config by epoch
- * and master, so a record left from an earlier config (or an epoch-0 master edited in GROUPS) is
- * recognised as stale rather than reported.
- */
-export const PublishedSinceSchema = z.strictObject({
-  epoch: EpochSchema,
-  master: NodeIdSchema,
-  since: z.iso.datetime(),
-});
-export type PublishedSince = z.infer<typeof PublishedSinceSchema>;
-
 /** What each hibernatable agent socket carries across hibernation. */
 export const AttachmentSchema = z.strictObject({
   agentId: AgentIdSchema,

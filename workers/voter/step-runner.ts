@@ -10,11 +10,10 @@ import type {
 } from '../core/types.js';
 import type { Env } from '../env.js';
 import type { Config } from '../protocol/index.js';
-import type { Published } from './contract.js';
+import { type Published, publishedSince } from './contract.js';
 import type { MutableCounters } from './counters.js';
 import type { Booted } from './identity.js';
 import { PeerSender } from './peers.js';
-import { publishedAt } from './published-since.js';
 import { agentChangeKey, volatileOf } from './restore.js';
 import { autoResponseTimes, sendToAgent } from './sockets.js';
 import type { VoterStore } from './store.js';
@@ -26,7 +25,8 @@ function randomUnit(): number {
 }
 
 export function publishedOf(me: Booted): Published {
-  return { config: me.state.durable.published, since: me.since };
+  const config = me.state.durable.published;
+  return { config, since: publishedSince(config) };
 }
 
 export class StepRunner {
@@ -88,12 +88,9 @@ export class StepRunner {
     const published = result.state.durable.published;
     const publishedChanged =
       published !== before.durable.published && published.epoch > before.durable.published.epoch;
-    // The publication time is written with the durable state that publishes the config.
-    const since = publishedChanged ? publishedAt(published, nowMs) : null;
     this.transaction(() => {
       for (const effect of result.effects)
         if (effect.kind === 'persist') this.store.saveDurable(effect.durable);
-      if (since !== null) this.store.savePublishedSince(since);
       this.saveAgents(before, result.state, persisted);
       const volatile = JSON.stringify(volatileOf(result.state));
       if (volatile !== this.storedVolatile) {
@@ -101,7 +98,6 @@ export class StepRunner {
         this.storedVolatile = volatile;
       }
     });
-    if (since !== null) me.since = since.since;
     const events = this.send(me, result);
     this.record(me, events, publishedChanged ? published : null, nowMs);
     this.syncAlarm();
@@ -162,7 +158,6 @@ export class StepRunner {
     void me.sink?.mirror(
       published,
       stored.map((s) => s.event),
-      nowMs,
     );
     const rows = stored.flatMap((s) => s.rows);
     if (rows.length > 0) {

@@ -2,14 +2,7 @@
 import type { AgentRecord, DurableState, VoterEvent } from '../core/types.js';
 import type { StoredEvent } from './contract.js';
 import { type MutableCounters, parseCounters } from './counters.js';
-import {
-  AgentRecordSchema,
-  DurableStateSchema,
-  type PublishedSince,
-  PublishedSinceSchema,
-  type Volatile,
-  VolatileSchema,
-} from './schemas.js';
+import { AgentRecordSchema, DurableStateSchema, type Volatile, VolatileSchema } from './schemas.js';
 import type { OutboxRow, WebhookOutbox } from './webhooks.js';
 
 /** Events kept per voter; older ones are deleted as new ones arrive. */
@@ -143,19 +136,6 @@ export class VoterStore implements WebhookOutbox {
 
   saveVolatile(volatile: Volatile): void {
     this.setMeta('volatile', JSON.stringify(volatile));
-  }
-
-  /** An invalid record counts as none: the voter then cannot say since when (see published-since.ts). */
-  loadPublishedSince(): PublishedSince | null {
-    const json = this.meta('published_since');
-    if (json === null) return null;
-    const parsed = PublishedSinceSchema.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : null;
-  }
-
-  /** Written in the transaction that persists the durable state publishing that config. */
-  savePublishedSince(record: PublishedSince): void {
-    this.setMeta('published_since', JSON.stringify(record));
   }
 
   /** Records that fail validation are dropped: the agent's next message rebuilds them. */

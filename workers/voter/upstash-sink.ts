@@ -2,7 +2,7 @@
 import { Redis } from '@upstash/redis/cloudflare';
 import type { GroupConfig } from '../config/groups.js';
 import { type Config, parseNodeId } from '../protocol/index.js';
-import type { StoredEvent } from './contract.js';
+import { publishedSince, type StoredEvent } from './contract.js';
 import type { MutableCounters } from './counters.js';
 
 /**
@@ -28,8 +28,8 @@ export interface MasterRecord {
   readonly host: string;
   readonly port: number;
   readonly epoch: number;
-  /** When this voter published it (ISO 8601). */
-  readonly since: string;
+  /** Since when this master is published (ISO 8601), as the HTTP API answers it. */
+  readonly since: string | null;
 }
 
 export class UpstashSink {
@@ -61,7 +61,7 @@ export class UpstashSink {
   }
 
   /** One pipeline per step, in step order (a serial queue), never throwing into the voter. */
-  mirror(published: Config | null, events: readonly StoredEvent[], nowMs: number): Promise<void> {
+  mirror(published: Config | null, events: readonly StoredEvent[]): Promise<void> {
     if (published === null && events.length === 0) return this.queue;
     if (this.queued >= MAX_QUEUED) {
       this.counters.sinkFailures += 1;
@@ -72,7 +72,7 @@ export class UpstashSink {
     }
     this.queued += 1;
     this.queue = this.queue
-      .then(() => this.send(published, events, nowMs))
+      .then(() => this.send(published, events))
       .catch((error: unknown) => {
         this.counters.sinkFailures += 1;
         console.error(`upstash sink of ${this.group}#${this.index} failed: ${String(error)}`);
@@ -83,7 +83,7 @@ export class UpstashSink {
     return this.queue;
   }
 
-  private async send(published: Config | null, events: readonly StoredEvent[], nowMs: number): Promise<void> {
+  private async send(published: Config | null, events: readonly StoredEvent[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     if (published !== null) {
       const { host, port } = parseNodeId(published.master);
@@ -92,7 +92,7 @@ export class UpstashSink {
         host,
         port,
         epoch: published.epoch,
-        since: new Date(nowMs).toISOString(),
+        since: publishedSince(published),
       };
       pipeline.eval(SET_IF_NEWER, [this.masterKey], [JSON.stringify(record), String(published.epoch)]);
     }

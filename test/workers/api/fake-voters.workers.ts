@@ -2,26 +2,22 @@
 import type { VoterNamespace, VoterObjectId, VoterStub } from '../../../workers/api/voters.js';
 import type { AdminAction } from '../../../workers/core/types.js';
 import { type Config, compareConfigs, initialConfig } from '../../../workers/protocol/index.js';
-import type {
-  AdminResult,
-  EventsPage,
-  Published,
-  StoredEvent,
-  VoterAddress,
-  VoterStatus,
+import {
+  type AdminResult,
+  type EventsPage,
+  type Published,
+  publishedSince,
+  type StoredEvent,
+  type VoterAddress,
+  type VoterStatus,
 } from '../../../workers/voter/contract.js';
 
-export function activeConfig(epoch: number, master: string): Config {
-  return { epoch, master, state: 'active', previousMaster: null, cause: 'manual', leader: 0 };
+export function activeConfig(epoch: number, master: string, publishedAtMs = Date.now()): Config {
+  return { epoch, master, state: 'active', previousMaster: null, cause: 'manual', leader: 0, publishedAtMs };
 }
-
-/** When every fake voter published its initial config. */
-export const INITIAL_SINCE = '2026-04-01T00:00:00.000Z';
 
 export class FakeVoter implements VoterStub {
   published: Config;
-  /** When this voter published `published` (a config learned by read repair: when it learned it). */
-  since: string | null = INITIAL_SINCE;
   unreachable = false;
   /** The voter's event log, oldest first. */
   log: StoredEvent[] = [];
@@ -43,10 +39,9 @@ export class FakeVoter implements VoterStub {
     this.published = initialConfig(master);
   }
 
-  /** Publishes a newer config (now, unless told when), waking long-polls waiting below its epoch. */
-  publish(config: Config, since: string | null = new Date().toISOString()): void {
+  /** Publishes a newer config, waking long-polls waiting below its epoch. */
+  publish(config: Config): void {
     this.published = config;
-    this.since = since;
     const ready = this.waiters.filter((w) => config.epoch > w.after);
     this.waiters = this.waiters.filter((w) => config.epoch <= w.after);
     for (const waiter of ready) waiter.resolve(this.current());
@@ -61,7 +56,7 @@ export class FakeVoter implements VoterStub {
   }
 
   private current(): Published {
-    return { config: this.published, since: this.since };
+    return { config: this.published, since: publishedSince(this.published) };
   }
 
   private lastEventId(): number {

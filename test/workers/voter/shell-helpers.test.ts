@@ -5,7 +5,6 @@ import { createVoterState } from '../../../workers/core/index.js';
 import type { AgentRecord } from '../../../workers/core/types.js';
 import { type Config, initialConfig } from '../../../workers/protocol/index.js';
 import { refuseAgentMessage } from '../../../workers/voter/agent-gate.js';
-import { publishedAt, restoreSince } from '../../../workers/voter/published-since.js';
 import { agentChangeKey, restoreAfterHibernation } from '../../../workers/voter/restore.js';
 import { MAX_WAITERS, Waiters } from '../../../workers/voter/waiters.js';
 import { MAX_ATTEMPTS, retryDelayMs, signWebhook, webhookId } from '../../../workers/voter/webhooks.js';
@@ -44,44 +43,6 @@ describe('restoreAfterHibernation', () => {
   it('a lease renewal alone does not change what is stored', () => {
     expect(agentChangeKey({ ...record('a', true), leaseSeenMs: 5 })).toBe(agentChangeKey(record('a', true)));
     expect(agentChangeKey({ ...record('a', true), seq: 4 })).not.toBe(agentChangeKey(record('a', true)));
-  });
-});
-
-describe('restoreSince', () => {
-  const initial = initialConfig('10.0.0.1:6379');
-  const next = { ...initial, epoch: 2, master: '10.0.0.2:6379' };
-  const at = 1_775_000_000_000;
-  it.each([
-    [
-      'the stored record names the config',
-      publishedAt(next, 5),
-      next,
-      true,
-      publishedAt(next, 5).since,
-      false,
-    ],
-    [
-      'first start: the initial config is published now',
-      null,
-      initial,
-      false,
-      publishedAt(initial, at).since,
-      true,
-    ],
-    [
-      'GROUPS moved the epoch-0 master: published again now',
-      publishedAt(initial, 5),
-      { ...initial, master: 'h:1' },
-      false,
-      publishedAt(initial, at).since,
-      true,
-    ],
-    ['storage predates the record: unknown', null, next, true, null, false],
-    ['a record of an older config: unknown', publishedAt(initial, 5), next, true, null, false],
-  ] as const)('%s', (_, stored, published, hasDurable, since, writes) => {
-    const restored = restoreSince(stored, published, hasDurable, at);
-    expect(restored.since).toBe(since);
-    expect(restored.write !== null).toBe(writes);
   });
 });
 

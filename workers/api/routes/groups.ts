@@ -23,7 +23,7 @@ export const groupRoutes = new Hono<AppEnv>()
         const base = { group: name, voters: group.config.voters, quorum: group.config.quorum };
         try {
           const read = await readMajority(votersOf(c, group));
-          return { ...base, master: toMaster(name, read.config, read.since), error: null };
+          return { ...base, master: toMaster(name, read.config), error: null };
         } catch (error) {
           return { ...base, master: null, error: describeError(error) };
         }
@@ -39,7 +39,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const [statuses, master] = await Promise.all([
       settleAll(voters.callAll((stub, address) => stub.status(address))),
       readMajority(voters).then(
-        (read): Master | null => toMaster(group.name, read.config, read.since),
+        (read): Master | null => toMaster(group.name, read.config),
         () => null,
       ),
     ]);

@@ -29,6 +29,6 @@ export const masterRoutes = new Hono<AppEnv>().get(
     c.header('x-edge-sentinel-voters', read.answered.join(','));
     // A long-poll that timed out with an unchanged epoch answers 304 too, if the client sent the tag.
     if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
-    return c.json(toMaster(group.name, read.config, read.since));
+    return c.json(toMaster(group.name, read.config));
   },
 );
