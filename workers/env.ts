@@ -11,6 +11,12 @@ export interface Env {
   readonly ADMIN_TOKEN?: string;
   /** Optional: when set, reads (master, status, events) need it or the admin token. */
   readonly READ_TOKEN?: string;
+  /**
+   * "on" enables outage drills (POST /v1/groups/:group/voters/:i/outage, admin token): a voter
+   * taken down refuses everything, as an unreachable location would. The local stack sets it for
+   * the end-to-end tests; leave it unset in production unless you run drills there.
+   */
+  readonly OUTAGE_DRILLS?: string;
   /** Webhook and Upstash secrets, looked up by the names the group config gives. */
   readonly [secret: string]: unknown;
 }

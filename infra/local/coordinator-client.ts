@@ -62,7 +62,7 @@ export async function getStatus(baseUrl: string, group: string, timeoutMs = 5000
 export async function postAdmin(
   baseUrl: string,
   group: string,
-  action: 'failover' | 'switchover' | 'pause' | 'resume' | 'reset',
+  action: 'failover' | 'switchover' | 'pause' | 'resume' | 'reset' | `voters/${number}/outage`,
   adminToken: string,
   body: Record<string, unknown> = {},
 ): Promise<{ status: number; body: unknown }> {

@@ -38,6 +38,8 @@ export interface StackOptions {
    * proxy on 7009 in front of node 0; only its own agent connects to the real port.
    */
   readonly announcePorts?: Readonly<Record<number, number>>;
+  /** Test hook (no flag): serve outage drills (`POST .../voters/:i/outage`), see workers/env.ts. */
+  readonly outageDrills?: boolean;
 }
 
 export const DEFAULT_GROUP = 'mymaster';

@@ -174,7 +174,11 @@ class Stack implements LocalStack {
       wranglerJs: this.tools.wranglerJs,
       port: o.coordinatorPort,
       runDir: this.runDir,
-      secrets: { AGENT_SECRET: this.agentSecret, ADMIN_TOKEN: this.adminToken },
+      secrets: {
+        AGENT_SECRET: this.agentSecret,
+        ADMIN_TOKEN: this.adminToken,
+        ...(o.outageDrills === true ? { OUTAGE_DRILLS: 'on' } : {}),
+      },
       groups: localGroups(o),
     });
   }

@@ -16,6 +16,8 @@ import {
   HealthSchema,
   MasterQuerySchema,
   MasterSchema,
+  OutageBodySchema,
+  OutageSchema,
   SwitchoverBodySchema,
 } from './schemas.js';
 
@@ -43,6 +45,8 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   FailoverBody: FailoverBodySchema,
   SwitchoverBody: SwitchoverBodySchema,
   EmptyBody: EmptyBodySchema,
+  OutageBody: OutageBodySchema,
+  Outage: OutageSchema,
   AdminAccepted: AdminAcceptedSchema,
   AdminFanOut: AdminFanOutSchema,
 };
@@ -115,6 +119,12 @@ const OPERATIONS: readonly Operation[] = [
   admin('pause', 'Pause automatic failover on a majority of voters', 'EmptyBody', [200, 'AdminFanOut']),
   admin('resume', 'Resume automatic failover on a majority of voters', 'EmptyBody', [200, 'AdminFanOut']),
   admin('reset', 'Forget disconnected agents and ask for fresh views', 'EmptyBody', [200, 'AdminFanOut']),
+  admin(
+    'voters/{i}/outage',
+    'Outage drill: take one voter down or bring it back (404 unless the OUTAGE_DRILLS var is "on")',
+    'OutageBody',
+    [200, 'Outage'],
+  ),
   {
     method: 'get',
     path: `${G}/voters/{i}/agent`,

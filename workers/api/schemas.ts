@@ -143,6 +143,13 @@ export const SwitchoverBodySchema = z.strictObject({
 
 export const EmptyBodySchema = z.strictObject({});
 
+export const OutageBodySchema = z.strictObject({
+  /** true takes the voter down (it refuses agents, peers and readers); false brings it back. */
+  down: z.boolean(),
+});
+
+export const OutageSchema = z.object({ group: z.string(), voter: z.number().int(), down: z.boolean() });
+
 export const AdminAcceptedSchema = z.object({
   group: z.string(),
   action: z.enum(['failover', 'switchover']),

@@ -14,7 +14,7 @@ export function voterName(address: VoterAddress): string {
 }
 
 /** RPC errors are `Error`s whose message starts with one of these codes; the API maps them to a status. */
-export type VoterErrorCode = 'bad_config' | 'bad_request' | 'wrong_voter' | 'unknown_voter';
+export type VoterErrorCode = 'bad_config' | 'bad_request' | 'wrong_voter' | 'unknown_voter' | 'unavailable';
 
 export function voterError(code: VoterErrorCode, message: string): Error {
   return new Error(`${code}: ${message}`);
@@ -116,4 +116,10 @@ export interface VoterRpc {
   admin(address: VoterAddress, action: AdminAction): Promise<AdminResult>;
   /** Voter-to-voter message (vote, accept, commit...); answers travel back the same way. */
   peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void>;
+  /**
+   * Outage drill: `down` makes this voter refuse every agent, peer and reader (as an unreachable
+   * location would) until it is brought up again; its storage is kept. The only call it answers
+   * while down.
+   */
+  outage(address: VoterAddress, down: boolean): Promise<{ readonly down: boolean }>;
 }

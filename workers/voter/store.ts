@@ -77,6 +77,15 @@ export class VoterStore implements WebhookOutbox {
     );
   }
 
+  /** Whether an outage drill holds this voter down (survives eviction: a down voter gets no traffic). */
+  loadOutage(): boolean {
+    return this.meta('outage') === 'down';
+  }
+
+  saveOutage(down: boolean): void {
+    this.setMeta('outage', down ? 'down' : 'up');
+  }
+
   identity(): Identity | null {
     const group = this.meta('group');
     const index = this.meta('index');

@@ -4,7 +4,15 @@ import { type LoadedGroups, loadGroups } from '../config/load.js';
 import type { AdminAction } from '../core/types.js';
 import type { Env } from '../env.js';
 import { type Config, LEASE_PING, LEASE_PONG, type PeerMessage } from '../protocol/index.js';
-import type { AdminResult, EventsPage, Published, VoterAddress, VoterRpc, VoterStatus } from './contract.js';
+import {
+  type AdminResult,
+  type EventsPage,
+  type Published,
+  type VoterAddress,
+  type VoterRpc,
+  type VoterStatus,
+  voterError,
+} from './contract.js';
 import { type MutableCounters, zeroCounters } from './counters.js';
 import { type Booted, VoterIdentity } from './identity.js';
 import * as rpc from './rpc.js';
@@ -29,6 +37,8 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
   private readonly groups: LoadedGroups;
   private readonly runner: StepRunner;
   private readonly identity: VoterIdentity;
+  /** An outage drill holds this voter down (see `outage`). */
+  private down = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,6 +50,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     this.identity = new VoterIdentity(ctx, env, this.groups, this.store, this.counters, this.runner);
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
+      this.down = this.store.loadOutage();
       Object.assign(this.counters, this.store.loadCounters());
       this.runner.loadedAlarm(await ctx.storage.getAlarm());
       this.identity.restore();
@@ -50,6 +61,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   override async fetch(request: Request): Promise<Response> {
     this.counters.requests += 1;
+    if (this.down) return new Response('voter down (outage drill)', { status: 503 });
     const upgrade = parseUpgrade(request);
     if (!upgrade.ok) return upgrade.response;
     let me: Booted;
@@ -67,6 +79,10 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     this.counters.wsMessagesIn += 1;
+    if (this.down) {
+      ws.close(1012, 'voter down (outage drill)');
+      return;
+    }
     const attachment = attachmentOf(ws);
     if (attachment === null) {
       ws.close(1008, 'unknown connection');
@@ -107,8 +123,9 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
   override async alarm(): Promise<void> {
     this.runner.alarmFired();
     this.counters.alarms += 1;
-    // Nothing to decide without an identity; an alarm left by an earlier life is dropped.
-    if (this.identity.current === null) return;
+    // Nothing to decide without an identity; an alarm left by an earlier life is dropped. A voter
+    // that is down decides nothing either; it steps again when it is brought up.
+    if (this.identity.current === null || this.down) return;
     const me = this.identity.ready(null);
     this.runner.run(me, { kind: 'alarm' });
     await deliverDue(me.hooks);
@@ -119,6 +136,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   private rpc(address: VoterAddress): Booted {
     this.counters.rpcCalls += 1;
+    if (this.down) throw voterError('unavailable', 'this voter is down (outage drill)');
     return this.identity.ready(address);
   }
 
@@ -155,5 +173,23 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   async peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void> {
     rpc.peer(this.runner, this.rpc(address), from, message);
+  }
+
+  async outage(address: VoterAddress, down: boolean): Promise<{ readonly down: boolean }> {
+    this.counters.rpcCalls += 1;
+    const me = this.identity.ready(address);
+    if (typeof down !== 'boolean') throw voterError('bad_request', 'down must be a boolean');
+    if (down === this.down) return { down };
+    this.store.saveOutage(down);
+    this.down = down;
+    console.warn(`voter ${me.name}: outage drill: ${down ? 'down' : 'up'}`);
+    if (down) {
+      // Agents lose their link at once, as they would to a location that went dark.
+      for (const ws of this.ctx.getWebSockets()) ws.close(1012, 'voter down (outage drill)');
+    } else {
+      // Catch up on what was due meanwhile (leases, retries), then keep the alarm in step.
+      this.runner.run(me, { kind: 'alarm' });
+    }
+    return { down };
   }
 }

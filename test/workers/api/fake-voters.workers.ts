@@ -117,6 +117,12 @@ export class FakeVoter implements VoterStub {
     throw new Error('the API never sends peer messages');
   }
 
+  async outage(address: VoterAddress, down: boolean): Promise<{ down: boolean }> {
+    this.addresses.push(address);
+    this.unreachable = down;
+    return { down };
+  }
+
   async status(address: VoterAddress): Promise<VoterStatus> {
     await this.reach(address, 'status');
     return {

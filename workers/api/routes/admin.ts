@@ -4,9 +4,9 @@ import { adminAccess } from '../../auth/guards.js';
 import type { AdminAction } from '../../core/types.js';
 import type { AdminResult } from '../../voter/contract.js';
 import { type AppContext, type AppEnv, groupOf, votersOf } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
 import { settleAll } from '../gather.js';
-import { EmptyBodySchema, FailoverBodySchema, SwitchoverBodySchema } from '../schemas.js';
+import { EmptyBodySchema, FailoverBodySchema, OutageBodySchema, SwitchoverBodySchema } from '../schemas.js';
 import { jsonBody } from '../validate.js';
 
 export const adminRoutes = new Hono<AppEnv>()
@@ -30,7 +30,23 @@ export const adminRoutes = new Hono<AppEnv>()
   .post('/:group/resume', adminAccess(), jsonBody(EmptyBodySchema), (c) =>
     askAllVoters(c, { kind: 'resume' }),
   )
-  .post('/:group/reset', adminAccess(), jsonBody(EmptyBodySchema), (c) => askAllVoters(c, { kind: 'reset' }));
+  .post('/:group/reset', adminAccess(), jsonBody(EmptyBodySchema), (c) => askAllVoters(c, { kind: 'reset' }))
+  // Outage drills exist only where OUTAGE_DRILLS is "on" (the local stack); elsewhere: 404.
+  .post('/:group/voters/:i/outage', adminAccess(), jsonBody(OutageBodySchema), async (c) => {
+    if (c.env.OUTAGE_DRILLS !== 'on') {
+      throw notFound('not_found', 'outage drills are off (set the OUTAGE_DRILLS var to "on")');
+    }
+    const group = groupOf(c);
+    const voters = votersOf(c, group);
+    const index = c.req.param('i');
+    if (!/^\d$/.test(index) || Number(index) >= voters.count) {
+      throw notFound('unknown_voter', `group "${group.name}" has voters 0..${voters.count - 1}`);
+    }
+    const { down } = c.req.valid('json');
+    const address = { group: group.name, index: Number(index) };
+    const result = await voters.stub(Number(index)).outage(address, down);
+    return c.json({ group: group.name, voter: Number(index), down: result.down });
+  });
 
 /**
  * A failover or switchover is one election: the first voter that answers runs it (its peers vote
