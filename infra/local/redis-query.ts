@@ -93,3 +93,10 @@ export function existingKeys(port: number, keys: readonly string[]): Promise<Set
     10_000,
   );
 }
+
+/** `CONFIG SET name value` on the node at `port` (a test or an operator tuning a node). */
+export function configSet(port: number, name: string, value: string): Promise<void> {
+  return withConnection(port, async (redis) => {
+    await redis.config('SET', name, value);
+  });
+}
