@@ -14,7 +14,7 @@ interface Doc {
 describe('openApiDocument', () => {
   const doc = openApiDocument() as Doc;
 
-  it('lists exactly the routes of DESIGN.md §5, plus health and the document itself', () => {
+  it('lists exactly the routes of DESIGN.md §5, plus health, the outage drill and the document itself', () => {
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
@@ -31,6 +31,7 @@ describe('openApiDocument', () => {
         'POST /v1/groups/{group}/resume',
         'POST /v1/groups/{group}/reset',
         'GET /v1/groups/{group}/voters/{i}/agent',
+        'POST /v1/groups/{group}/voters/{i}/outage',
       ].sort(),
     );
   });
