@@ -8,7 +8,7 @@ import { broadcastPeers, emit, note, type Out, sendAgent } from './out.js';
 import { majority, tally } from './quorum.js';
 import { rankReplicas } from './ranking.js';
 import { jitter } from './state.js';
-import type { Candidacy, Leadership, VoterContext, VoterState } from './types.js';
+import type { Candidacy, GroupSettings, Leadership, VoterContext, VoterState } from './types.js';
 
 type Plan = 'continue' | 'replace';
 
@@ -192,8 +192,15 @@ export function abort(
   return {
     ...state,
     role: { kind: 'follower' },
-    nextElectionAtMs: ctx.nowMs + jitter(state.settings.electionBackoffMs, ctx.rng),
+    nextElectionAtMs: ctx.nowMs + jitter(abortBackoffMs(state.settings, state.abortStreak), ctx.rng),
+    abortStreak: state.abortStreak + 1,
   };
+}
+
+/** electionBackoffMs doubled per abort in a row, at most the failover timeout. */
+export function abortBackoffMs(settings: GroupSettings, streak: number): number {
+  const doubled = settings.electionBackoffMs * 2 ** Math.min(streak, 16);
+  return Math.max(settings.electionBackoffMs, Math.min(doubled, settings.failoverTimeoutMs));
 }
 
 export function noteFreshObservation(

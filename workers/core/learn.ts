@@ -60,7 +60,11 @@ export function learn(state: VoterState, config: Config, nowMs: number, out: Out
   if (!sameConfig(durable.committed, before.committed)) {
     const unfinished = durable.committed.state !== 'active';
     const sameChange = durable.committed.epoch === before.committed.epoch && state.unfinishedSinceMs !== null;
-    next = { ...next, unfinishedSinceMs: unfinished ? (sameChange ? state.unfinishedSinceMs : nowMs) : null };
+    next = {
+      ...next,
+      unfinishedSinceMs: unfinished ? (sameChange ? state.unfinishedSinceMs : nowMs) : null,
+      abortStreak: 0,
+    };
     broadcastAgents(out, next, configPush(next));
     emit(
       out,

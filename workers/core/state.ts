@@ -39,6 +39,7 @@ export function createVoterState(
     requestCounter: 0,
     unfinishedSinceMs: d.committed.state === 'active' ? null : nowMs,
     stickyUntilMs: 0,
+    abortStreak: 0,
     alarmAtMs: null,
   };
 }

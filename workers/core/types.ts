@@ -143,6 +143,13 @@ export interface VoterState {
    * cannot preempt a winner that is still preparing. Operator requests are not held back.
    */
   readonly stickyUntilMs: number;
+  /**
+   * Elections this voter led that aborted in a row (no promotable replica, timeouts...). Each one
+   * doubles its back-off before the next candidacy, up to the failover timeout, so a group that
+   * cannot fail over yet is not re-elected (a new epoch, rows written) every half second. A
+   * committed config resets it.
+   */
+  readonly abortStreak: number;
   /** The alarm the shell currently has set, so the core only asks for changes. */
   readonly alarmAtMs: number | null;
 }
