@@ -65,6 +65,24 @@ describe('fault proxy in front of a real redis-server', () => {
     expect((await rawExchange('PING\r\n', 1000)).data).toBe('+PONG\r\n');
   });
 
+  it('a close does not cross a blackhole: the upstream connection stays open until restore', async () => {
+    const name = `held-${Date.now()}`;
+    const held = client();
+    await held.connect();
+    await held.client('SETNAME', name);
+    const direct = new Redis({ port: redis.port, protocol: 2, maxRetriesPerRequest: 0 });
+    direct.on('error', () => {});
+    const listed = async () => String(await direct.client('LIST')).includes(name);
+    proxy.blackhole();
+    held.disconnect();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await listed()).toBe(true);
+    proxy.restore();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await listed()).toBe(false);
+    direct.disconnect();
+  });
+
   it('delays every chunk in both directions and keeps their order', async () => {
     proxy.delay(120);
     const started = Date.now();

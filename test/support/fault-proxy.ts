@@ -46,6 +46,14 @@ export async function startFaultProxy(
     pairs.delete(pair);
   };
 
+  // One side of a pair closed or failed. Through a blackhole the other side must not learn of it
+  // (a FIN or RST does not cross a partition either): it keeps its open, silent connection until
+  // restore() drops the pair. E.g. replicas that leave an isolated master must not look gone to it.
+  const gone = (pair: Pair, side: Socket) => {
+    if (mode === 'blackhole') side.destroy();
+    else destroy(pair);
+  };
+
   // Chunks keep their order: each waits for the previous one's delay to end, not its own start.
   const forwarder = (to: () => Socket | null) => {
     let lastAtMs = 0;
@@ -67,8 +75,8 @@ export async function startFaultProxy(
     }
     const pair: Pair = { client, upstream: null };
     pairs.add(pair);
-    client.on('error', () => destroy(pair));
-    client.on('close', () => destroy(pair));
+    client.on('error', () => gone(pair, client));
+    client.on('close', () => gone(pair, client));
     client.on(
       'data',
       forwarder(() => pair.upstream),
@@ -80,8 +88,8 @@ export async function startFaultProxy(
       'data',
       forwarder(() => pair.client),
     );
-    upstream.on('error', () => destroy(pair));
-    upstream.on('close', () => destroy(pair));
+    upstream.on('error', () => gone(pair, upstream));
+    upstream.on('close', () => gone(pair, upstream));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
