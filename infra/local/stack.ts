@@ -34,8 +34,11 @@ export interface LocalStack {
   readonly sentinels: readonly { host: string; port: number }[];
   /** SIGKILL a node's redis-server (its agent keeps running). */
   killRedis(index: number): Promise<void>;
-  /** Start a node's redis-server again, empty and without --replicaof (a rebooted master). */
-  restartRedisEmpty(index: number): Promise<void>;
+  /**
+   * Start a node's redis-server again, empty and without --replicaof (a rebooted master), or with
+   * `replicaOf` ("host:port") as a replica of that node (an operator's restart).
+   */
+  restartRedisEmpty(index: number, replicaOf?: string): Promise<void>;
   killAgent(index: number): Promise<void>;
   restartAgent(index: number): Promise<void>;
   /** Stop `wrangler dev` (SIGTERM, as an operator would); agents, redis and the persisted state stay. */
@@ -229,10 +232,10 @@ class Stack implements LocalStack {
     node.redis = null;
   }
 
-  async restartRedisEmpty(index: number): Promise<void> {
+  async restartRedisEmpty(index: number, replicaOf?: string): Promise<void> {
     const node = this.node(index);
     if (node.redis?.running()) throw new Error(`redis ${node.address} is still running`);
-    node.redis = await this.startRedis(node, undefined);
+    node.redis = await this.startRedis(node, replicaOf);
   }
 
   async killAgent(index: number): Promise<void> {

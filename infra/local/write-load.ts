@@ -31,6 +31,15 @@ export interface WriteLoadOptions {
   readonly prefix: string;
   /** Pause between writes (one write in flight at a time). */
   readonly intervalMs?: number;
+  /** Write straight to this node instead of asking `sentinels` (a client that knows the address). */
+  readonly target?: { readonly host: string; readonly port: number };
+  /** Default 1000. */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Drop the connection after a timed-out command, so the next write reconnects (and a
+   * Sentinel-mode client asks for the master again): a blackholed connection never closes by itself.
+   */
+  readonly reconnectOnTimeout?: boolean;
 }
 
 /**
@@ -39,20 +48,26 @@ export interface WriteLoadOptions {
  * disconnect, as any application using Sentinel would.
  */
 export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
-  const client = new Redis({
-    sentinels: options.sentinels.map((s) => ({ ...s })),
-    name: options.group,
-    role: 'master',
-    sentinelRetryStrategy: () => 100,
+  const common = {
     retryStrategy: () => 100,
     connectTimeout: 1000,
-    commandTimeout: 1000,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
     maxRetriesPerRequest: 1,
-    // Not `failoverDetector: true`: in ioredis 6.0.0 its +switch-master handler calls the
-    // connector's disconnect() while a reconnect is resolving the master, the pending connect
-    // then rejects with "Connection is closed." and the client ends for good (seen here 4 runs
-    // in 5). Without it the client re-resolves through the agents when its connection drops.
-  });
+  };
+  const client =
+    options.target === undefined
+      ? new Redis({
+          ...common,
+          sentinels: options.sentinels.map((s) => ({ ...s })),
+          name: options.group,
+          role: 'master',
+          sentinelRetryStrategy: () => 100,
+          // Not `failoverDetector: true`: in ioredis 6.0.0 its +switch-master handler calls the
+          // connector's disconnect() while a reconnect is resolving the master, the pending connect
+          // then rejects with "Connection is closed." and the client ends for good (seen here 4 runs
+          // in 5). Without it the client re-resolves through the agents when its connection drops.
+        })
+      : new Redis({ ...common, host: options.target.host, port: options.target.port });
   const errors = new Map<string, number>();
   client.on('error', (error: Error) => errors.set(error.message, (errors.get(error.message) ?? 0) + 1));
   const acked: AckedWrite[] = [];
@@ -70,6 +85,11 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
         failed++;
         const message = error instanceof Error ? error.message : String(error);
         errors.set(message, (errors.get(message) ?? 0) + 1);
+        // Only from a connection that is up: ioredis 6 ends a Sentinel-mode client for good when
+        // disconnect() lands while it is still resolving the master ("Connection is closed.").
+        if (options.reconnectOnTimeout === true && /timed out/i.test(message) && client.status === 'ready') {
+          client.disconnect(true);
+        }
         await sleep(50);
       }
       await sleep(intervalMs);

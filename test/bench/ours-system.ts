@@ -1,0 +1,217 @@
+// edge-sentinel under test: the infra/local stack with a fault proxy in front of every node and of each agent's voter link.
+import { z } from 'zod';
+import { getStatus, postAdmin } from '../../infra/local/coordinator-client.js';
+import { defaultStackOptions } from '../../infra/local/options.js';
+import { nodeRole } from '../../infra/local/redis-query.js';
+import { type LocalStack, startStack } from '../../infra/local/stack.js';
+import { waitFor } from '../../infra/local/wait.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { EndpointProbe } from './endpoint-probe.js';
+import { type EventClock, voterEventClock } from './event-clock.js';
+import type { OursPorts } from './plan.js';
+import type { BenchNode, SystemUnderTest } from './system.js';
+
+export interface OursSpec {
+  readonly root: string;
+  readonly runDir: string;
+  readonly ports: OursPorts;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly fencing: boolean;
+}
+
+const NODES = 3;
+
+const MasterSchema = z.object({ host: z.string(), port: z.number().int(), epoch: z.number().int() });
+
+/**
+ * Every node is named by its proxy (announcePorts), so replicas, the other agents and clients
+ * reach it only through the proxy; its own agent uses the real port. Each agent reaches wrangler
+ * dev through a proxy of its own (agentRoutes). Isolating node i blackholes both of its proxies:
+ * the master and its agent are cut off together, as in test/e2e/isolation.e2e.test.ts.
+ */
+export async function startOurs(spec: OursSpec, log: (line: string) => void): Promise<OursSystem> {
+  const p = spec.ports;
+  const proxies: FaultProxy[] = [];
+  try {
+    for (let i = 0; i < NODES; i++) {
+      proxies.push(await startFaultProxy({ host: '127.0.0.1', port: p.redis + i }, p.nodeProxy + i));
+    }
+    for (let i = 0; i < NODES; i++) {
+      proxies.push(await startFaultProxy({ host: '127.0.0.1', port: p.coordinator }, p.coordinatorProxy + i));
+    }
+    const announcePorts: Record<number, number> = {};
+    const agentRoutes: Record<number, Record<string, string>> = {};
+    for (let i = 0; i < NODES; i++) {
+      announcePorts[i] = p.nodeProxy + i;
+      agentRoutes[i] = { [`127.0.0.1:${p.coordinator}`]: `127.0.0.1:${p.coordinatorProxy + i}` };
+    }
+    const stack = await startStack(
+      {
+        ...defaultStackOptions(spec.root),
+        runDir: spec.runDir,
+        nodes: NODES,
+        redisPort: p.redis,
+        sentinelPort: p.sentinel,
+        metricsPort: p.metrics,
+        coordinatorPort: p.coordinator,
+        downAfterMs: spec.downAfterMs,
+        failoverTimeoutMs: spec.failoverTimeoutMs,
+        fencing: spec.fencing,
+        announcePorts,
+        agentRoutes,
+      },
+      log,
+    );
+    return new OursSystem(stack, proxies, spec.downAfterMs);
+  } catch (error) {
+    await Promise.all(proxies.map((x) => x.close()));
+    throw error;
+  }
+}
+
+export class OursSystem implements SystemUnderTest {
+  readonly kind = 'ours' as const;
+  readonly nodes: readonly BenchNode[];
+  private readonly probe: EndpointProbe;
+  private readonly events: EventClock;
+
+  constructor(
+    readonly stack: LocalStack,
+    private readonly proxies: readonly FaultProxy[],
+    readonly downAfterMs: number,
+  ) {
+    this.nodes = stack.nodes.map((n) => ({ index: n.index, address: n.address, port: n.port }));
+    this.probe = new EndpointProbe(stack.sentinels);
+    this.events = voterEventClock(stack.coordinatorUrl, stack.options.group, stack.options.voters);
+  }
+
+  milestonesSince(sinceMs: number) {
+    return this.events.milestonesSince(sinceMs);
+  }
+
+  get group(): string {
+    return this.stack.options.group;
+  }
+
+  get coordinatorUrl(): string {
+    return this.stack.coordinatorUrl;
+  }
+
+  endpoints(excludeNode?: number) {
+    return this.stack.sentinels.filter((_, i) => i !== excludeNode).map((s) => ({ ...s }));
+  }
+
+  async published() {
+    const m = await this.stack.publishedMaster();
+    return { address: `${m.host}:${m.port}`, epoch: m.epoch };
+  }
+
+  /** The HTTP endpoint's long-poll (`?waitEpoch=`): it answers as soon as a newer epoch is published. */
+  async waitNewMaster(old: string, epoch: number, timeoutMs: number): Promise<string> {
+    const deadline = performance.now() + timeoutMs;
+    let seen = epoch;
+    for (;;) {
+      const left = Math.round(deadline - performance.now());
+      if (left <= 0) throw new Error(`no new master on the HTTP endpoint within ${timeoutMs} ms`);
+      const url = `${this.coordinatorUrl}/v1/groups/${this.group}/master?waitEpoch=${seen}&timeoutMs=${Math.min(left, 30_000)}`;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(left + 2000) });
+        if (response.status === 200) {
+          const m = MasterSchema.parse(await response.json());
+          const address = `${m.host}:${m.port}`;
+          if (address !== old) return address;
+          seen = Math.max(seen, m.epoch);
+          continue;
+        }
+        await response.body?.cancel();
+      } catch {
+        // wrangler busy or the read timed out: ask again.
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  endpointMasters() {
+    return this.probe.masters(this.group);
+  }
+
+  waitHealthy(timeoutMs: number): Promise<string> {
+    return waitFor(
+      'edge-sentinel: one master, two linked replicas, every agent connected and agreeing',
+      timeoutMs,
+      async () => {
+        const { address } = await this.published();
+        const problems = await topologyProblems(this.nodes, address);
+        const status = await getStatus(this.coordinatorUrl, this.group);
+        if (status.agents.length !== NODES) problems.push(`${status.agents.length} agents known`);
+        for (const agent of status.agents) {
+          if (agent.connectedTo.length !== this.stack.options.voters)
+            problems.push(`${agent.agentId} connected to voters ${agent.connectedTo.join(',')}`);
+          for (const view of agent.views)
+            if (view.sdown) problems.push(`${agent.agentId} sees ${view.node} down`);
+        }
+        const answers = await this.endpointMasters();
+        if (answers.some((a) => a !== address)) problems.push(`agents say ${answers.join(', ')}`);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+        return address;
+      },
+      100,
+    );
+  }
+
+  killRedis(index: number) {
+    return this.stack.killRedis(index);
+  }
+
+  restartRedisAsReplica(index: number, master: string) {
+    return this.stack.restartRedisEmpty(index, master);
+  }
+
+  isolate(index: number): void {
+    this.proxies[index]?.blackhole();
+    this.proxies[NODES + index]?.blackhole();
+  }
+
+  heal(index: number): void {
+    this.proxies[index]?.restore();
+    this.proxies[NODES + index]?.restore();
+  }
+
+  async switchover(target: string): Promise<void> {
+    const answer = await postAdmin(this.coordinatorUrl, this.group, 'switchover', this.stack.adminToken, {
+      target,
+    });
+    if (answer.status !== 202)
+      throw new Error(`switchover answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  }
+
+  monitorPids(): number[] {
+    return this.stack.nodes.flatMap((n) => (n.agent?.running() ? [n.agent.pid] : []));
+  }
+
+  async stop(): Promise<void> {
+    this.probe.close();
+    await this.stack.stop();
+    await Promise.all(this.proxies.map((x) => x.close()));
+  }
+}
+
+/** What is wrong with the redis side: `master` must be master, every other node its replica with the link up. */
+export async function topologyProblems(nodes: readonly BenchNode[], master: string): Promise<string[]> {
+  const problems: string[] = [];
+  await Promise.all(
+    nodes.map(async (n) => {
+      const role = await nodeRole(n.port).catch(() => null);
+      if (role === null) problems.push(`${n.address} unreachable`);
+      else if (n.address === master) {
+        if (role.role !== 'master') problems.push(`${n.address} is ${role.role}, not master`);
+      } else if (role.role !== 'replica' || role.masterAddr !== master || !role.linkUp) {
+        problems.push(
+          `${n.address} is ${role.role} of ${role.masterAddr ?? 'nothing'} (link ${role.linkUp ? 'up' : 'down'})`,
+        );
+      }
+    }),
+  );
+  return problems;
+}

@@ -1,0 +1,115 @@
+// The bench's plan: every port it listens on (fixed ranges, never 6379 or 7201) and what --quick cuts down.
+
+export interface OursPorts {
+  /** Node i listens on redis + i, is named by its proxy on nodeProxy + i. */
+  readonly redis: number;
+  readonly nodeProxy: number;
+  /** Agent i reaches wrangler dev through coordinatorProxy + i. */
+  readonly coordinatorProxy: number;
+  /** Agent i's Sentinel port and metrics port. */
+  readonly sentinel: number;
+  readonly metrics: number;
+  readonly coordinator: number;
+}
+
+export interface SentinelPorts {
+  readonly redis: number;
+  readonly nodeProxy: number;
+  /** redis-sentinel i listens on sentinel + i. */
+  readonly sentinel: number;
+}
+
+/** redis 7800–7899, proxies 7900–7999, agents 26800–26899, sentinels 26900–26999, wrangler 8890–8899. */
+export const PORTS = {
+  /** Down-after 1000 ms, fencing on: failover, partition, switchover, footprint, lookup, cost. */
+  ours: {
+    redis: 7800,
+    nodeProxy: 7900,
+    coordinatorProxy: 7903,
+    sentinel: 26800,
+    metrics: 26810,
+    coordinator: 8890,
+  },
+  /** Fencing off: the partition without fencing. */
+  oursNoFence: {
+    redis: 7820,
+    nodeProxy: 7920,
+    coordinatorProxy: 7923,
+    sentinel: 26820,
+    metrics: 26830,
+    coordinator: 8891,
+  },
+  /** Down-after 5000 ms. */
+  oursSlow: {
+    redis: 7840,
+    nodeProxy: 7940,
+    coordinatorProxy: 7943,
+    sentinel: 26840,
+    metrics: 26850,
+    coordinator: 8892,
+  },
+  sentinel: { redis: 7810, nodeProxy: 7910, sentinel: 26900 },
+  /** The footprint stack: agents and sentinels side by side on the same three nodes. */
+  footprint: { redis: 7860, agentSentinel: 26860, metrics: 26870, coordinator: 8893, sentinel: 26910 },
+} as const satisfies {
+  ours: OursPorts;
+  oursNoFence: OursPorts;
+  oursSlow: OursPorts;
+  sentinel: SentinelPorts;
+  footprint: Record<string, number>;
+};
+
+export interface BenchPlan {
+  readonly quick: boolean;
+  /** Down-after values of the failover runs; the first is also every other scenario's. */
+  readonly downAfterMs: readonly number[];
+  /** Failover runs per system and down-after (interleaved ours, Sentinel, ours, ...). */
+  readonly failoverRuns: number;
+  readonly failoverTimeoutMs: number;
+  /** How long the master stays isolated (Sentinel's min-replicas-max-lag is 10 s by default). */
+  readonly partitionHoldMs: number;
+  /** Which partition scenarios run. */
+  readonly partitionMinReplicas: boolean;
+  readonly partitionNoFencing: boolean;
+  readonly idleWindowMs: number;
+  /** The 100-group footprint stack (and the agent bundle comparison). */
+  readonly footprintGroups: number | null;
+  readonly footprintWindowMs: number;
+  readonly lookupRequests: number;
+  readonly lookupConcurrency: number;
+  readonly httpLookupMs: number;
+}
+
+export function benchPlan(quick: boolean): BenchPlan {
+  return quick
+    ? {
+        quick,
+        downAfterMs: [1000],
+        failoverRuns: 2,
+        failoverTimeoutMs: 6000,
+        partitionHoldMs: 5000,
+        partitionMinReplicas: false,
+        partitionNoFencing: false,
+        idleWindowMs: 5000,
+        footprintGroups: null,
+        footprintWindowMs: 0,
+        lookupRequests: 20_000,
+        lookupConcurrency: 50,
+        httpLookupMs: 2000,
+      }
+    : {
+        quick,
+        downAfterMs: [1000, 5000],
+        failoverRuns: 10,
+        failoverTimeoutMs: 6000,
+        partitionHoldMs: 12_000,
+        partitionMinReplicas: true,
+        partitionNoFencing: true,
+        idleWindowMs: 20_000,
+        footprintGroups: 100,
+        footprintWindowMs: 10_000,
+        lookupRequests: 100_000,
+        lookupConcurrency: 50,
+        httpLookupMs: 5000,
+      };
+}

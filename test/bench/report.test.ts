@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatRatio,
+  formatValue,
+  renderConsole,
+  renderMarkdownTable,
+  renderReport,
+  renderTable,
+} from './report.js';
+import { sampleResults } from './sample-results.js';
+import { goals, summaryRows } from './summary.js';
+
+describe('values in the table', () => {
+  it.each([
+    [2210.4, 'ms', '2210 ms'],
+    [3, 'writes', '3'],
+    [119.66, 'MB', '119.7 MB'],
+    [3.714, '%', '3.71 %'],
+    [18832.2, 'req/s', '18832/s'],
+    [12.345, '$', '$12.35'],
+    [0.000344, '$', '$0.00034'],
+    [0, '$', '$0'],
+    [null, 'ms', '–'],
+    [Number.NaN, 'ms', '–'],
+  ] as const)('%s %s -> %s', (value, unit, text) => {
+    expect(formatValue(value, unit)).toBe(text);
+  });
+
+  it('ratios have two decimals, none is a dash', () => {
+    expect(formatRatio(0.5456)).toBe('0.55');
+    expect(formatRatio(null)).toBe('–');
+  });
+});
+
+describe('summary rows', () => {
+  const rows = summaryRows(sampleResults());
+  const find = (measurement: string) => rows.find((r) => r.measurement === measurement);
+
+  it('puts both systems side by side with ours / Sentinel', () => {
+    expect(find('excess over down-after, p50')).toMatchObject({
+      ours: 200,
+      sentinel: 1200,
+      ratio: 200 / 1200,
+    });
+    expect(find('runs that failed over')).toMatchObject({ ours: 2, sentinel: 2, ratio: 1 });
+  });
+
+  it('compares the partition scenarios in pairs and splits the losses', () => {
+    const lost = rows.filter((r) => r.section.includes('fencing on vs Sentinel defaults'));
+    expect(lost.map((r) => [r.measurement.trim(), r.ours, r.sentinel])).toEqual([
+      ['acknowledged writes lost after healing', 0, 2500],
+      ['of them acknowledged before the new master was visible', 0, 405],
+      ['of them acknowledged after it (two masters at once)', 0, 2095],
+      ['writes acknowledged by the old master after the failover', 0, 2000],
+      ['new master visible after the isolation', 2300, 2700],
+    ]);
+  });
+
+  it('counts the runs that flapped (a second failover nobody asked for)', () => {
+    const results = sampleResults();
+    const failover = results.failover.map((x) =>
+      x.system === 'sentinel' && x.run === 0 ? { ...x, flapped: true } : x,
+    );
+    const flapping = summaryRows({ ...results, failover }).find((r) => r.measurement.includes('flapping'));
+    expect(flapping).toMatchObject({ ours: 0, sentinel: 1, ratio: 0 });
+  });
+
+  it('reports the HTTP endpoint for ours only', () => {
+    const http = rows.find((r) => r.section.startsWith('HTTP master endpoint'));
+    expect(http).toMatchObject({ ours: 400, sentinel: null, ratio: null });
+  });
+
+  it('checks the goals against what was measured, and says what was not', () => {
+    expect(goals(sampleResults()).map((g) => g.met)).toEqual([true, true, true, false]);
+    expect(goals(sampleResults({ partition: [], switchover: [], footprint: [] })).map((g) => g.met)).toEqual([
+      true,
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe('rendering', () => {
+  it('the text table has a header, the sections and aligned columns', () => {
+    const text = renderTable(summaryRows(sampleResults()));
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^measurement +edge-sentinel +Redis Sentinel +ours\/Sentinel$/);
+    expect(lines).toContain('Unplanned failover (SIGKILL of the master), down-after 1000 ms');
+    const p50 = lines.find((l) => l.includes('excess over down-after, p50'));
+    expect(p50).toMatch(/200 ms +1200 ms +0\.17$/);
+    expect(new Set(lines.slice(0, 2).map((l) => l.length)).size).toBe(1);
+  });
+
+  it('markdown has one bold row per section', () => {
+    const md = renderMarkdownTable(summaryRows(sampleResults()));
+    expect(md.split('\n')[0]).toBe('| measurement | edge-sentinel | Redis Sentinel | ours/Sentinel |');
+    expect(md).toContain('| **Unplanned failover (SIGKILL of the master), down-after 1000 ms** | | | |');
+    expect(md).toContain('| excess over down-after, p50 | 200 ms | 1200 ms | 0.17 |');
+  });
+
+  it('the report names the command and machine, lists every run and links the plots', () => {
+    const report = renderReport(sampleResults({ skipped: ['the 100-group footprint (--quick)'] }), [
+      'failover-1000ms.svg',
+    ]);
+    expect(report).toContain('Command: `npm run bench -- --quick` (100 s wall).');
+    expect(report).toContain('Test CPU, 2 cores, 24 GB, Debian, Node v20.20.2, Redis 7.0.15');
+    expect(report).toContain('![failover-1000ms.svg](failover-1000ms.svg)');
+    expect(report).toContain('- the 100-group footprint (--quick)');
+    expect(report.match(/^\| (edge-sentinel|Redis Sentinel) \| 1000 \|/gm)).toHaveLength(4);
+  });
+
+  it('the console output ends with the goals', () => {
+    const text = renderConsole(sampleResults());
+    expect(text).toContain('goals:\n- met: failover excess over down-after (p50) at most 0.25 of Sentinel');
+    expect(text).toContain('- missed: agent RSS at most 80 MB');
+  });
+});

@@ -1,0 +1,295 @@
+// The summary of a bench run: one row per figure, both systems side by side and their ratio, and the issue's goals (pure).
+
+import {
+  type BenchResults,
+  type FailoverRun,
+  type FootprintResult,
+  MILESTONES,
+  type PartitionScenario,
+  type SystemKind,
+} from './results.js';
+import { distribution, mean, ratio } from './stats.js';
+
+export type Unit = 'ms' | 'writes' | 'MB' | '%' | 'req/s' | '$' | 'runs';
+
+export interface SummaryRow {
+  readonly section: string;
+  readonly measurement: string;
+  readonly unit: Unit;
+  readonly ours: number | null;
+  readonly sentinel: number | null;
+  /** ours / Sentinel; null when either is missing or Sentinel's is 0. */
+  readonly ratio: number | null;
+}
+
+export interface Goal {
+  readonly goal: string;
+  readonly value: string;
+  /** null: not measured in this run. */
+  readonly met: boolean | null;
+}
+
+const row = (
+  section: string,
+  measurement: string,
+  unit: Unit,
+  ours: number | null,
+  sentinel: number | null,
+): SummaryRow => ({ section, measurement, unit, ours, sentinel, ratio: ratio(ours, sentinel) });
+
+const runsOf = (r: BenchResults, system: SystemKind, downAfterMs: number) =>
+  r.failover.filter((x) => x.system === system && x.downAfterMs === downAfterMs);
+
+const values = (runs: readonly FailoverRun[], pick: (run: FailoverRun) => number | null): number[] =>
+  runs.flatMap((run) => {
+    const v = pick(run);
+    return v === null ? [] : [v];
+  });
+
+function failoverRows(r: BenchResults, downAfterMs: number): SummaryRow[] {
+  const section = `Unplanned failover (SIGKILL of the master), down-after ${downAfterMs} ms`;
+  const ours = runsOf(r, 'ours', downAfterMs);
+  const theirs = runsOf(r, 'sentinel', downAfterMs);
+  const rows: SummaryRow[] = [
+    row(
+      section,
+      'runs that failed over',
+      'runs',
+      ours.filter((x) => x.ok).length,
+      theirs.filter((x) => x.ok).length,
+    ),
+    row(
+      section,
+      'runs followed by a second, unasked failover (flapping)',
+      'runs',
+      ours.filter((x) => x.flapped).length,
+      theirs.filter((x) => x.flapped).length,
+    ),
+  ];
+  const metrics: [string, (run: FailoverRun) => number | null][] = [
+    ['new master visible (HTTP endpoint / get-master-addr-by-name)', (x) => x.visibleMs],
+    ['excess over down-after', (x) => (x.visibleMs === null ? null : x.visibleMs - downAfterMs)],
+    ['first acknowledged write on the new master', (x) => x.firstWriteMs],
+    ['all three Sentinel-protocol endpoints agree', (x) => x.allEndpointsMs],
+  ];
+  for (const [name, pick] of metrics) {
+    const a = distribution(values(ours, pick));
+    const b = distribution(values(theirs, pick));
+    for (const q of ['p50', 'p90', 'max'] as const) {
+      rows.push(row(section, `${name}, ${q}`, 'ms', a?.[q] ?? null, b?.[q] ?? null));
+    }
+  }
+  for (const milestone of MILESTONES) {
+    const a = distribution(values(ours, (x) => x.milestonesMs[milestone] ?? null));
+    const b = distribution(values(theirs, (x) => x.milestonesMs[milestone] ?? null));
+    rows.push(
+      row(
+        section,
+        `${milestone} after the kill, p50 (first monitor to report it)`,
+        'ms',
+        a?.p50 ?? null,
+        b?.p50 ?? null,
+      ),
+    );
+  }
+  rows.push(
+    row(
+      section,
+      'acknowledged writes lost, all runs (replication lag at the crash)',
+      'writes',
+      ours.reduce((s, x) => s + x.lost, 0),
+      theirs.reduce((s, x) => s + x.lost, 0),
+    ),
+  );
+  return rows;
+}
+
+/** Pairs compared: ours with fencing against Sentinel's best guard, and each without. */
+const PARTITION_PAIRS: readonly [PartitionScenario, PartitionScenario, string][] = [
+  ['fencing-on', 'min-replicas-1', 'fencing on vs min-replicas-to-write 1'],
+  ['fencing-on', 'plain', 'fencing on vs Sentinel defaults'],
+  ['fencing-off', 'plain', 'fencing off vs Sentinel defaults'],
+];
+
+function partitionRows(r: BenchResults): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const [ourScenario, theirScenario, label] of PARTITION_PAIRS) {
+    const a = r.partition.find((x) => x.system === 'ours' && x.scenario === ourScenario && x.ok);
+    const b = r.partition.find((x) => x.system === 'sentinel' && x.scenario === theirScenario && x.ok);
+    if (a === undefined || b === undefined) continue;
+    const section = `Master isolated for ${Math.round(a.holdMs / 1000)} s under writes (${label})`;
+    rows.push(
+      row(section, 'acknowledged writes lost after healing', 'writes', a.lost, b.lost),
+      row(
+        section,
+        '  of them acknowledged before the new master was visible',
+        'writes',
+        a.lost - a.lostAfterFailover,
+        b.lost - b.lostAfterFailover,
+      ),
+      row(
+        section,
+        '  of them acknowledged after it (two masters at once)',
+        'writes',
+        a.lostAfterFailover,
+        b.lostAfterFailover,
+      ),
+      row(
+        section,
+        'writes acknowledged by the old master after the failover',
+        'writes',
+        a.insideAckedAfterFailover,
+        b.insideAckedAfterFailover,
+      ),
+      row(section, 'new master visible after the isolation', 'ms', a.failoverMs, b.failoverMs),
+    );
+  }
+  return rows;
+}
+
+function switchoverRows(r: BenchResults): SummaryRow[] {
+  const a = r.switchover.find((x) => x.system === 'ours' && x.ok);
+  const b = r.switchover.find((x) => x.system === 'sentinel' && x.ok);
+  if (a === undefined && b === undefined) return [];
+  const section = 'Planned switchover under writes (ours: POST /switchover; Sentinel: SENTINEL FAILOVER)';
+  return [
+    row(section, 'acknowledged writes lost', 'writes', a?.lost ?? null, b?.lost ?? null),
+    row(section, 'longest write pause', 'ms', a?.longestPauseMs ?? null, b?.longestPauseMs ?? null),
+    row(section, 'new master visible after the request', 'ms', a?.switchMs ?? null, b?.switchMs ?? null),
+  ];
+}
+
+const meanOf = (f: FootprintResult | undefined, pick: (p: FootprintResult['processes'][number]) => number) =>
+  f === undefined ? null : mean(f.processes.map(pick));
+
+function footprintRows(r: BenchResults): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const groups = [...new Set(r.footprint.map((f) => f.groups))].sort((x, y) => x - y);
+  for (const g of groups) {
+    const theirs = r.footprint.find((f) => f.system === 'sentinel' && f.groups === g && f.ok);
+    for (const runner of ['tsx', 'bundle'] as const) {
+      const ours = r.footprint.find(
+        (f) => f.system === 'ours' && f.groups === g && f.runner === runner && f.ok,
+      );
+      if (ours === undefined) continue;
+      const section = `Footprint of one monitoring process, idle, 3 nodes, ${g} group${g === 1 ? '' : 's'} (agent run ${runner === 'tsx' ? 'through tsx' : 'from an esbuild bundle'})`;
+      rows.push(
+        row(
+          section,
+          'RSS (mean per process)',
+          'MB',
+          meanOf(ours, (p) => p.rssMb),
+          meanOf(theirs, (p) => p.rssMb),
+        ),
+        row(
+          section,
+          'CPU (mean per process, % of one core)',
+          '%',
+          meanOf(ours, (p) => p.cpuPercent),
+          meanOf(theirs, (p) => p.cpuPercent),
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+function lookupRows(r: BenchResults): SummaryRow[] {
+  const agent = r.lookup.find((x) => x.target === 'agent' && x.ok);
+  const sentinel = r.lookup.find((x) => x.target === 'sentinel' && x.ok);
+  const http = r.lookup.find((x) => x.target === 'http' && x.ok);
+  const rows: SummaryRow[] = [];
+  if (agent !== undefined || sentinel !== undefined) {
+    const n = agent?.requests ?? sentinel?.requests ?? 0;
+    const section = `Lookup throughput (redis-benchmark -n ${n} -c ${agent?.concurrency ?? 50} SENTINEL get-master-addr-by-name)`;
+    rows.push(
+      row(
+        section,
+        'requests per second',
+        'req/s',
+        agent?.requestsPerSecond ?? null,
+        sentinel?.requestsPerSecond ?? null,
+      ),
+    );
+    rows.push(row(section, 'p50 latency', 'ms', agent?.p50Ms ?? null, sentinel?.p50Ms ?? null));
+  }
+  if (http !== undefined) {
+    const section = 'HTTP master endpoint, local wrangler dev only (no Sentinel equivalent)';
+    rows.push(
+      row(
+        section,
+        `requests per second (${http.concurrency} concurrent)`,
+        'req/s',
+        http.requestsPerSecond,
+        null,
+      ),
+    );
+  }
+  return rows;
+}
+
+function costRows(r: BenchResults): SummaryRow[] {
+  const c = r.cost;
+  if (c === null || !c.ok) return [];
+  const section = `Cloudflare cost per group (marginal, beyond the plan's included usage; ${c.assumedFailoversPerMonth} failover/month)`;
+  return [
+    row(section, 'per group-month', '$', c.monthlyDollars, null),
+    row(section, 'per failover', '$', c.failoverDollars, null),
+    row(section, 'per million HTTP master reads', '$', c.dollarsPerMillionMasterReads, null),
+  ];
+}
+
+export function summaryRows(r: BenchResults): SummaryRow[] {
+  return [
+    ...r.downAfterMs.flatMap((d) => failoverRows(r, d)),
+    ...partitionRows(r),
+    ...switchoverRows(r),
+    ...footprintRows(r),
+    ...lookupRows(r),
+    ...costRows(r),
+  ];
+}
+
+const MAX_EXCESS_RATIO = 0.25;
+const MAX_AGENT_RSS_MB = 80;
+
+export function goals(r: BenchResults): Goal[] {
+  const out: Goal[] = [];
+  for (const d of r.downAfterMs) {
+    const a = distribution(
+      values(runsOf(r, 'ours', d), (x) => (x.visibleMs === null ? null : x.visibleMs - d)),
+    );
+    const b = distribution(
+      values(runsOf(r, 'sentinel', d), (x) => (x.visibleMs === null ? null : x.visibleMs - d)),
+    );
+    const q = ratio(a?.p50 ?? null, b?.p50 ?? null);
+    out.push({
+      goal: `failover excess over down-after (p50) at most ${MAX_EXCESS_RATIO} of Sentinel's, down-after ${d} ms`,
+      value:
+        q === null
+          ? 'not measured'
+          : `${q.toFixed(2)} (${Math.round(a?.p50 ?? 0)} ms vs ${Math.round(b?.p50 ?? 0)} ms)`,
+      met: q === null ? null : q <= MAX_EXCESS_RATIO,
+    });
+  }
+  const fenced = r.partition.find((x) => x.system === 'ours' && x.scenario === 'fencing-on' && x.ok);
+  out.push({
+    goal: '0 acknowledged writes lost with fencing (master isolated)',
+    value: fenced === undefined ? 'not measured' : `${fenced.lost} lost of ${fenced.acked}`,
+    met: fenced === undefined ? null : fenced.lost === 0,
+  });
+  const switched = r.switchover.find((x) => x.system === 'ours' && x.ok);
+  out.push({
+    goal: '0 acknowledged writes lost on switchover',
+    value: switched === undefined ? 'not measured' : `${switched.lost} lost of ${switched.acked}`,
+    met: switched === undefined ? null : switched.lost === 0,
+  });
+  const idle = r.footprint.find((f) => f.system === 'ours' && f.groups === 1 && f.runner === 'tsx' && f.ok);
+  const rss = idle === undefined ? null : Math.max(...idle.processes.map((p) => p.rssMb));
+  out.push({
+    goal: `agent RSS at most ${MAX_AGENT_RSS_MB} MB (idle, 1 group, as shipped: through tsx)`,
+    value: rss === null ? 'not measured' : `${rss.toFixed(1)} MB (largest of 3)`,
+    met: rss === null ? null : rss <= MAX_AGENT_RSS_MB,
+  });
+  return out;
+}
