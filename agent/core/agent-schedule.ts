@@ -1,6 +1,6 @@
 // Time-driven work of a tick: stall detection, probe timeouts, and scheduling probes, INFO and lease pings.
 import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
-import { onPingSent, pingDue } from './lease.js';
+import { onPingSent, pingDue, renewalHeldBack } from './lease.js';
 import type { Step } from './outbox.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
 import type { AgentEffect } from './types.js';
@@ -75,11 +75,24 @@ export function requestInfo(state: AgentState, nodes: readonly string[], nowMs: 
   return { state: next, effects, notes: [] };
 }
 
-/** Every agent pings every connected voter: the pongs are its lease and the voters' liveness signal. */
+/** Whether this agent's node is the configured master and has not answered lately (`renewalHeldBack`). */
+export function localMasterSilent(state: AgentState, nowMs: number): boolean {
+  const config = state.config;
+  if (config === null || !state.settings.localNodes.includes(config.master)) return false;
+  const lastValidReplyMs = state.nodes[config.master]?.detector.lastValidReplyMs ?? null;
+  return renewalHeldBack(lastValidReplyMs, nowMs, state.settings.probeIntervalMs);
+}
+
+/**
+ * Every agent pings every connected voter: the pongs are its lease and the voters' liveness
+ * signal. The master's agent holds its pings back while its node does not answer (see
+ * `renewalHeldBack`).
+ */
 export function scheduleLeasePings(state: AgentState, nowMs: number): Step {
   let next = state;
   const effects: AgentEffect[] = [];
   const { probeIntervalMs, leaseMs } = state.settings;
+  if (localMasterSilent(state, nowMs)) return { state, effects, notes: [] };
   state.voters.forEach((link, voter) => {
     if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs)) return;
     effects.push({ kind: 'lease-ping', voter });

@@ -3,6 +3,7 @@ import { type ConfigPush, compareConfigs, type VoterMessage } from '../../worker
 import {
   detectStall,
   expireProbes,
+  localMasterSilent,
   requestInfo,
   scheduleInfo,
   scheduleLeasePings,
@@ -248,6 +249,7 @@ function pingIfRenewing(state: AgentState, voter: number, nowMs: number): Step {
   const link = state.voters[voter];
   if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return noop(state);
   if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return noop(state);
+  if (localMasterSilent(state, nowMs)) return noop(state);
   const next = withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   return { state: next, effects: [{ kind: 'lease-ping', voter }], notes: [] };
 }

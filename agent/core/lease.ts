@@ -105,6 +105,22 @@ export function onVoterDisconnected(lease: VoterLease): VoterLease {
   return { ...lease, pingSentAtMs: null, lastPingAtMs: null, latestConfig: null };
 }
 
+/**
+ * The master's agent renews its lease only while its node has answered a probe within two probe
+ * intervals. Not renewing is always safe (the lease only ends sooner, and the agent fences its
+ * node when it does); what it buys is time: when the master dies, its lease runs out about when
+ * the agents agree it is down, so the leader of the failover has almost nothing left to wait
+ * for, where a lease renewed until ODOWN made it wait a whole `leaseMs`. The cost: a master that
+ * answers nobody for about `leaseMs` is fenced, and writes again one renewal after it answers.
+ */
+export function renewalHeldBack(
+  lastValidReplyMs: number | null,
+  nowMs: number,
+  probeIntervalMs: number,
+): boolean {
+  return lastValidReplyMs === null || nowMs - lastValidReplyMs > 2 * probeIntervalMs;
+}
+
 export function pingIntervalMs(probeIntervalMs: number, leaseMs: number): number {
   return Math.max(probeIntervalMs, leaseMs / 5);
 }

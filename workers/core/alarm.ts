@@ -10,8 +10,12 @@ export function nextAlarmMs(state: VoterState, nowMs: number): number | null {
   if (role.kind === 'candidate') times.push(role.deadlineMs);
   if (role.kind === 'leader') {
     times.push(role.deadlineMs);
+    // Preparing: first the end of the lease wait (fresh observations are asked for then), after it
+    // the end of the wait for them; each observation that arrives steps the leader anyway.
     if (role.phase === 'preparing')
-      times.push(Math.max(role.leaseWaitUntilMs, Math.min(role.freshUntilMs, role.deadlineMs)));
+      times.push(
+        nowMs < role.leaseWaitUntilMs ? role.leaseWaitUntilMs : Math.min(role.freshUntilMs, role.deadlineMs),
+      );
   }
   if (role.kind === 'follower') {
     if (wantedElection(state, nowMs) !== null) times.push(state.nextElectionAtMs);

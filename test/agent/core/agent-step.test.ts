@@ -506,3 +506,58 @@ describe('group settings announced by the voters', () => {
     expect(currentLeaseValidUntil(d.state)).toBeNull();
   });
 });
+
+describe('lease renewal follows the master', () => {
+  /** The configured master A, probed and answered at `at`, with every voter connected and naming it. */
+  function leased(at: number) {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, at);
+    d.step({ kind: 'info-result', node: A, info: info() }, at);
+    d.step({ kind: 'probe-result', node: A, sentAtMs: at, outcome: 'pong' }, at);
+    for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, at);
+    for (const voter of [0, 1, 2]) d.step(push(voter, config(1, A)), at);
+    for (const voter of [0, 1, 2]) d.step({ kind: 'lease-pong', voter, pingSentAtMs: at }, at + 5);
+    return d;
+  }
+
+  it('the master agent stops pinging once its node has not answered for two probe intervals', () => {
+    const d = leased(1000);
+    // Probes fail from here on (the node was killed): refused at once.
+    const pinged: number[] = [];
+    for (let t = 1050; t <= 2000; t += 50) {
+      const effects = d.step({ kind: 'tick' }, t);
+      for (const probe of ofKind(effects, 'probe')) {
+        d.step(
+          {
+            kind: 'probe-result',
+            node: probe.node,
+            sentAtMs: t,
+            outcome: probe.node === A ? 'error' : 'pong',
+          },
+          t + 1,
+        );
+      }
+      if (ofKind(effects, 'lease-ping').length > 0) pinged.push(t);
+      for (const e of ofKind(effects, 'lease-ping'))
+        d.step({ kind: 'lease-pong', voter: e.voter, pingSentAtMs: t }, t + 2);
+    }
+    // Pings are due every 400 ms (leaseMs / 5); none goes out later than 200 ms after the last valid reply.
+    expect(pinged.every((t) => t <= 1200)).toBe(true);
+    // The fence deadline the shell holds ends leaseMs*(1-ρ) after the last renewal, no later.
+    const deadlines = d.log.flatMap((l) => ofKind(l.effects, 'fence')).map((f) => f.writableUntilMs ?? 0);
+    expect(Math.max(...deadlines)).toBeLessThanOrEqual(1200 + 1980);
+    // The node answers again: pings resume at once, and a majority of pongs renews the lease.
+    d.step({ kind: 'probe-result', node: A, sentAtMs: 3500, outcome: 'pong' }, 3501);
+    const resumed = d.step({ kind: 'tick' }, 3510);
+    expect(ofKind(resumed, 'lease-ping').map((e) => e.voter)).toEqual([0, 1, 2]);
+    d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 3510 }, 3515);
+    const back = d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 3510 }, 3516);
+    expect(ofKind(back, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 3510 + 1980 }]);
+  });
+
+  it('a replica agent keeps pinging whatever the master does (its pongs renew nothing)', () => {
+    const d = new Driver(settings({ localNodes: [B] }), { highestEpoch: 1, config: config(1, A) }, 1000);
+    for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, 1000);
+    const effects = d.step({ kind: 'tick' }, 5000);
+    expect(ofKind(effects, 'lease-ping').map((e) => e.voter)).toEqual([0, 1, 2]);
+  });
+});

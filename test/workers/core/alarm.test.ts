@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { nextAlarmMs } from '../../../workers/core/alarm.js';
 import { createVoterState, stepVoter, type VoterState } from '../../../workers/core/index.js';
-import { SETTINGS } from './harness.js';
+import { AGENTS, Cluster, NODES, SETTINGS, view } from './harness.js';
 
 const ctx = (nowMs: number) => ({ nowMs, rng: () => 0.5, autoResponseAtMs: {} });
 
@@ -33,5 +34,28 @@ describe('the single alarm', () => {
       nextElectionAtMs: 0,
     };
     expect(alarmAfter(state, 1500)).toBe(1000 + SETTINGS.failoverTimeoutMs);
+  });
+});
+
+describe('the leader preparing a failover', () => {
+  it('wakes when its lease wait ends (to ask for fresh observations), not only when their wait ends', () => {
+    // A lease wait shorter than the wait for observations (a master whose agent stopped renewing).
+    const c = new Cluster({ ...SETTINGS, leaseMs: 200, freshObservationMs: 1000 });
+    const [M, R1, R2] = NODES as [string, string, string];
+    const down = () => [view(M, { sdown: true }), view(R1), view(R2)];
+    c.connectAgents(down);
+    for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, down(), null);
+    let leader: VoterState | undefined;
+    for (let t = 0; t < 50 && leader === undefined; t++) {
+      c.tick(10);
+      leader = c.voters.find((v) => v.role.kind === 'leader' && v.role.phase === 'preparing');
+    }
+    if (leader === undefined || leader.role.kind !== 'leader') throw new Error('no leader preparing');
+    const { leaseWaitUntilMs, freshUntilMs } = leader.role;
+    expect(leaseWaitUntilMs).toBeGreaterThan(c.nowMs);
+    expect(nextAlarmMs(leader, c.nowMs)).toBe(leaseWaitUntilMs);
+    // Once the lease wait is over, the next deadline is the end of the wait for observations.
+    const after = { ...leader, role: { ...leader.role, leaseWaitUntilMs: c.nowMs - 1 } };
+    expect(nextAlarmMs(after, c.nowMs)).toBe(Math.min(freshUntilMs, leader.role.deadlineMs));
   });
 });
