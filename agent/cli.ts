@@ -9,16 +9,29 @@ export const EXIT_START_FAILED = 1;
 export const EXIT_BAD_CONFIG = 2;
 
 const USAGE = `usage: edge-sentinel-agent --config <agent.yaml> [--check]
+       edge-sentinel-agent --version
   --config <file>  the agent file (or EDGE_SENTINEL_CONFIG)
   --check          validate the file (and environment overrides), print a summary, exit
+  --version        print the build (version, commit, build time) and exit
 See agent/README.md for every field and EDGE_SENTINEL_* override.`;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Stamped into the bundle by infra/scripts/build-agent.ts; absent when run from source (tsx). */
+export interface BuildInfo {
+  readonly version: string;
+  readonly commit: string;
+  readonly builtAt: string;
+}
+
+const describeBuild = (build: BuildInfo | undefined) =>
+  build === undefined ? 'from source' : `${build.version} ${build.commit} built ${build.builtAt}`;
 
 interface Args {
   readonly config?: string;
   readonly check: boolean;
   readonly help: boolean;
+  readonly version?: boolean;
   readonly error?: string;
 }
 
@@ -28,6 +41,7 @@ function parseArgs(argv: readonly string[], env: Env): Args {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') return { check, help: true };
+    if (arg === '--version') return { check, help: false, version: true };
     if (arg === '--check') check = true;
     else if (arg === '--config' || arg === '-c') {
       config = argv[++i];
@@ -38,10 +52,18 @@ function parseArgs(argv: readonly string[], env: Env): Args {
   return { ...(config === undefined ? {} : { config }), check, help: false };
 }
 
-export async function main(argv: readonly string[], env: Env = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: Env = process.env,
+  build?: BuildInfo,
+): Promise<number> {
   const args = parseArgs(argv, env);
   if (args.help) {
     console.log(USAGE);
+    return EXIT_OK;
+  }
+  if (args.version === true) {
+    console.log(`edge-sentinel-agent ${describeBuild(build)}`);
     return EXIT_OK;
   }
   if (args.error !== undefined || args.config === undefined) {
@@ -57,11 +79,13 @@ export async function main(argv: readonly string[], env: Env = process.env): Pro
   const { config } = loaded;
   if (args.check) {
     console.log(
-      `edge-sentinel-agent: ${args.config} is valid: agent ${config.agentId}, groups ${config.groups.map((g) => g.name).join(', ')}`,
+      `edge-sentinel-agent: ${args.config} is valid: agent ${config.agentId}, groups ${config.groups.map((g) => g.name).join(', ')} (${describeBuild(build)})`,
     );
     return EXIT_OK;
   }
   const logger = createLogger(config.logLevel, config.agentId);
+  // First line of every run: a stale build (an old commit or build time) shows here.
+  logger.info({ build: build ?? 'source' }, `edge-sentinel-agent ${describeBuild(build)} starting`);
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent(config, { logger });

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { agentToken } from '../../workers/auth/hmac.js';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.mjs';
 import type { LogLevel } from './options.js';
 import { type GroupProcess, spawnGroup } from './process-group.js';
 import { portOpen, waitFor } from './wait.js';
@@ -71,7 +72,10 @@ export function agentConfigPath(runDir: string, agentId: string): string {
   return join(runDir, `agent-${agentId}`, 'agent.yaml');
 }
 
-/** Writes the file (fresh each run: the agent never rewrites it) and starts `edge-sentinel-agent --config`. */
+/**
+ * Writes the file (fresh each run: the agent never rewrites it) and starts `edge-sentinel-agent --config`
+ * (`agentBin`: the bundle the stack built, run with the shipped V8 flags).
+ */
 export async function startAgentProcess(
   spec: AgentSpec,
   agentBin: string,
@@ -89,12 +93,18 @@ export async function startAgentProcess(
 }
 
 /** Starts the agent on its existing file and state (also a restart after a crash). */
-export async function launchAgent(spec: AgentSpec, agentBin: string, root: string): Promise<GroupProcess> {
+export async function launchAgent(
+  spec: AgentSpec,
+  agentBin: string,
+  root: string,
+  nodeFlags: readonly string[] = AGENT_NODE_FLAGS,
+): Promise<GroupProcess> {
   const routed = spec.routes !== undefined && Object.keys(spec.routes).length > 0;
   const proc = spawnGroup({
     name: `agent-${spec.agentId}`,
     command: process.execPath,
     args: [
+      ...nodeFlags,
       ...(routed ? ['--import', CONNECT_ROUTES_HOOK] : []),
       agentBin,
       '--config',

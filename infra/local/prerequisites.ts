@@ -1,12 +1,11 @@
 // Checks what the local stack needs before starting anything, with one exact message per missing piece.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Prerequisites {
   readonly redisServer: string;
   readonly wranglerJs: string;
-  readonly agentBin: string;
 }
 
 export type PrerequisiteCheck =
@@ -35,31 +34,8 @@ export function checkPrerequisites(root: string): PrerequisiteCheck {
   if (redisServer === null) problems.push('redis-server not found: apt-get install redis-server');
   const wranglerJs = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   if (!existsSync(wranglerJs)) problems.push(`wrangler not found (${wranglerJs}): run npm install`);
-  const agentBin = agentBinPath(root);
-  if (agentBin === null || !existsSync(agentBin)) {
-    problems.push(
-      `the agent's bin (package.json bin.edge-sentinel-agent) is missing: ${agentBin ?? 'not declared'}`,
-    );
-  }
-  if (!existsSync(join(root, 'node_modules', 'tsx'))) problems.push('tsx not found: run npm install');
+  // The stack bundles the agent at start (infra/scripts/build-agent.ts), as `npm run build` does.
+  if (!existsSync(join(root, 'node_modules', 'esbuild'))) problems.push('esbuild not found: run npm install');
   if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    found: { redisServer: redisServer ?? 'redis-server', wranglerJs, agentBin: agentBin ?? '' },
-  };
-}
-
-/** The agent is run through its published bin (package.json), as `npx edge-sentinel-agent` would. */
-function agentBinPath(root: string): string | null {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    const bin = typeof pkg === 'object' && pkg !== null && 'bin' in pkg ? pkg.bin : undefined;
-    const entry =
-      typeof bin === 'object' && bin !== null && 'edge-sentinel-agent' in bin
-        ? bin['edge-sentinel-agent']
-        : undefined;
-    return typeof entry === 'string' ? join(root, entry) : null;
-  } catch {
-    return null;
-  }
+  return { ok: true, found: { redisServer: redisServer ?? 'redis-server', wranglerJs } };
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { buildAgent } from '../scripts/build-agent.js';
 import { type AgentSpec, launchAgent, startAgentProcess } from './agent-process.js';
 import { type Coordinator, startCoordinator } from './coordinator.js';
 import { getMaster, type PublishedMaster } from './coordinator-client.js';
@@ -107,7 +108,10 @@ export async function startStack(
   if (problems.length > 0) throw new Error(problems.join('\n'));
   const runDir = resolve(options.runDir ?? defaultRunDir(options.root));
   mkdirSync(join(runDir, 'logs'), { recursive: true });
-  const stack = new Stack(options, checked.found, runDir);
+  // Agents run from a bundle built now from the working tree, as shipped (npm run build), never a stale dist/.
+  const bundle = await buildAgent(options.root, join(runDir, 'edge-sentinel-agent.mjs'));
+  log(`built the agent bundle ${bundle.outfile} (${bundle.identity.commit})`);
+  const stack = new Stack(options, { ...checked.found, agentBin: bundle.outfile }, runDir);
   try {
     await stack.start(log);
   } catch (error) {
@@ -127,7 +131,7 @@ class Stack implements LocalStack {
 
   constructor(
     readonly options: StackOptions,
-    private readonly tools: Prerequisites,
+    private readonly tools: Prerequisites & { readonly agentBin: string },
     readonly runDir: string,
   ) {
     this.nodes = Array.from({ length: options.nodes }, (_, index) => ({

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { type AgentSpec, agentConfigPath, agentFile, launchAgent } from '../../infra/local/agent-process.js';
 import { startCoordinator } from '../../infra/local/coordinator.js';
@@ -11,8 +12,8 @@ import { type GroupProcess, spawnGroup } from '../../infra/local/process-group.j
 import { startRedisNode } from '../../infra/local/redis-node.js';
 import { localGroups } from '../../infra/local/stack.js';
 import { portOpen, sleep, waitFor } from '../../infra/local/wait.js';
+import { buildAgent } from '../../infra/scripts/build-agent.js';
 import { agentToken } from '../../workers/auth/hmac.js';
-import { buildAgentBundle } from './agent-bundle.js';
 import { EndpointProbe } from './endpoint-probe.js';
 import { PORTS } from './plan.js';
 import { sampleWindow } from './proc-stats.js';
@@ -46,8 +47,9 @@ export const groupNames = (n: number): string[] =>
 /**
  * One wrangler dev serving `groups` groups (3 voters each), three redis-servers, one sentinel
  * monitoring every group's master, and the agent of node 0, started again for each phase:
- * `groups` groups through tsx, then from the esbuild bundle, then 1 group from the bundle (1 group
- * through tsx is the main idle measurement). Both probe all three nodes of every group at once;
+ * `groups` groups as shipped (the bundle with the shipped V8 flags, side by side with the
+ * sentinel), then 1 group from source through tsx without flags, as a developer runs it (1 group
+ * as shipped is the main idle measurement). Both probe all three nodes of every group at once;
  * the nodes never fail, so nobody acts on them.
  */
 export async function footprintPhase(
@@ -65,7 +67,8 @@ export async function footprintPhase(
   const options = { ...defaultStackOptions(spec.root), redisPort: p.redis, coordinatorPort: p.coordinator };
   const secret = randomBytes(24).toString('hex');
   const adminToken = randomBytes(24).toString('hex');
-  const bundle = await buildAgentBundle(spec.root, runDir);
+  const bundle = (await buildAgent(spec.root, join(runDir, 'edge-sentinel-agent.mjs'))).outfile;
+  const fromSource = writeSourceEntry(spec.root, runDir);
   spec.log(
     `footprint: wrangler dev with ${names.length} groups, 3 redis-servers, an agent with ${names.length} groups, a sentinel monitoring ${names.length} masters`,
   );
@@ -146,15 +149,14 @@ export async function footprintPhase(
   const results: FootprintResult[] = [];
   try {
     const phases: [number, AgentRunner][] = [
-      [names.length, 'tsx'],
       [names.length, 'bundle'],
-      [1, 'bundle'],
+      [1, 'tsx'],
     ];
     for (const [count, runner] of phases) {
       const agents = await startAgents(
         specs,
         names.slice(0, count),
-        runner === 'tsx' ? tools.agentBin : bundle,
+        runner === 'tsx' ? { script: fromSource, nodeFlags: [] } : { script: bundle },
         spec.root,
         started,
       );
@@ -171,7 +173,7 @@ export async function footprintPhase(
         500,
       );
       await sleep(SETTLE_MS);
-      const withSentinels = runner === 'tsx';
+      const withSentinels = count === names.length;
       const pids = [...agents.map((a) => a.pid), ...(withSentinels ? sentinels.map((s) => s.pid) : [])];
       const samples = await sampleWindow(pids, spec.windowMs);
       results.push({
@@ -209,11 +211,23 @@ export async function footprintPhase(
   return results;
 }
 
+/** What `npx edge-sentinel agent` runs: agent/cli.ts through tsx, no build, no V8 flags. */
+function writeSourceEntry(root: string, runDir: string): string {
+  const entry = join(runDir, 'agent-from-source.mjs');
+  writeFileSync(
+    entry,
+    "import { register } from 'tsx/esm/api';\nregister();\n" +
+      `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'agent', 'cli.ts')).href)});\n` +
+      'process.exit(await main(process.argv.slice(2), process.env));\n',
+  );
+  return entry;
+}
+
 /** Writes each agent's file with `groups` (a token per group: tokens are per agent and group) and starts it. */
 async function startAgents(
   specs: readonly AgentSpec[],
   groups: readonly string[],
-  bin: string,
+  run: { readonly script: string; readonly nodeFlags?: readonly string[] },
   root: string,
   started: <T extends Stoppable>(s: Promise<T>) => Promise<T>,
 ): Promise<GroupProcess[]> {
@@ -237,7 +251,7 @@ async function startAgents(
         mode: 0o600,
       },
     );
-    agents.push(await started(launchAgent(spec, bin, root)));
+    agents.push(await started(launchAgent(spec, run.script, root, run.nodeFlags)));
   }
   return agents;
 }

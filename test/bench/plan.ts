@@ -72,7 +72,7 @@ export interface BenchPlan {
   readonly partitionMinReplicas: boolean;
   readonly partitionNoFencing: boolean;
   readonly idleWindowMs: number;
-  /** The 100-group footprint stack (and the agent bundle comparison). */
+  /** The 100-group footprint stack (and one agent run from source through tsx, for comparison). */
   readonly footprintGroups: number | null;
   readonly footprintWindowMs: number;
   readonly lookupRequests: number;

@@ -83,6 +83,7 @@ export interface SwitchoverResult {
   readonly longestPauseMs: number | null;
 }
 
+/** `bundle`: as shipped (dist's esbuild bundle with AGENT_NODE_FLAGS); `tsx`: from source, development only. */
 export type AgentRunner = 'tsx' | 'bundle';
 
 export interface ProcessFootprint {

@@ -170,7 +170,7 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
           )),
         );
       });
-    } else out.skipped.push('footprint with 100 groups and the agent bundle comparison (--quick)');
+    } else out.skipped.push('footprint with 100 groups and the agent run from source (--quick)');
   } finally {
     await stopEverything();
   }
@@ -247,7 +247,8 @@ async function idlePhase(
     {
       system: 'ours',
       groups: 1,
-      runner: 'tsx',
+      // The stack runs agents as shipped: its bundle with the shipped V8 flags.
+      runner: 'bundle',
       windowMs,
       processes: samples.slice(0, ourPids.length),
       ok: true,

@@ -116,7 +116,7 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
       {
         system: 'ours',
         groups: 1,
-        runner: 'tsx',
+        runner: 'bundle',
         windowMs: 5000,
         processes: [
           { pid: 1, rssMb: 100, peakRssMb: 110, cpuPercent: 4 },

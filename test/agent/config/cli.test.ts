@@ -1,5 +1,4 @@
-// The CLI's exit codes and messages for bad usage and bad files (run in-process and through the real bin).
-import { spawnSync } from 'node:child_process';
+// The CLI's exit codes and messages for bad usage and bad files, in-process (the built bin: test/infra/agent/bundle.test.ts).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,18 +37,5 @@ describe('edge-sentinel-agent CLI', () => {
     expect(await main(['--config', file(GOOD), '--check'], {})).toBe(EXIT_OK);
     spy.mockRestore();
     log.mockRestore();
-  });
-
-  it('the bin exits 2 on a bad file, printing where', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['infra/agent/edge-sentinel-agent.mjs', '--config', file('groups: 3\n')],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
-    expect(result.status).toBe(EXIT_BAD_CONFIG);
-    expect(result.stderr).toMatch(/agent\.yaml:1: groups: /);
   });
 });
