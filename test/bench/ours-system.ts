@@ -4,7 +4,7 @@ import { getStatus, postAdmin } from '../../infra/local/coordinator-client.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
 import { nodeRole } from '../../infra/local/redis-query.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
-import { waitFor } from '../../infra/local/wait.js';
+import { sleep, waitFor } from '../../infra/local/wait.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { EndpointProbe } from './endpoint-probe.js';
 import { type EventClock, voterEventClock } from './event-clock.js';
@@ -63,6 +63,10 @@ export async function startOurs(spec: OursSpec, log: (line: string) => void): Pr
       },
       log,
     );
+    // Freshly started voters judge a down master only after their restart grace (2 x down-after by
+    // default: agents reconnecting after a deploy must not look like a dead master). A deployment
+    // that has been running is past it, hibernation included, so the runs start after it too.
+    await sleep(2 * spec.downAfterMs);
     return new OursSystem(stack, proxies, spec.downAfterMs);
   } catch (error) {
     await Promise.all(proxies.map((x) => x.close()));
