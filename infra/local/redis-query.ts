@@ -94,6 +94,14 @@ export function existingKeys(port: number, keys: readonly string[]): Promise<Set
   );
 }
 
+/** `CONFIG GET name` on the node at `port` (null if the node does not know it). */
+export function configGet(port: number, name: string): Promise<string | null> {
+  return withConnection(port, async (redis) => {
+    const reply = (await redis.config('GET', name)) as string[];
+    return reply[1] ?? null;
+  });
+}
+
 /** `CONFIG SET name value` on the node at `port` (a test or an operator tuning a node). */
 export function configSet(port: number, name: string, value: string): Promise<void> {
   return withConnection(port, async (redis) => {

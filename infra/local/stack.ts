@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { buildAgent } from '../scripts/build-agent.js';
 import { type AgentSpec, launchAgent, startAgentProcess } from './agent-process.js';
 import { type Coordinator, startCoordinator } from './coordinator.js';
@@ -10,7 +11,7 @@ import { portProblems, type StackOptions } from './options.js';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.js';
 import type { GroupProcess } from './process-group.js';
 import { startRedisNode } from './redis-node.js';
-import { sentinelMasterAddr } from './redis-query.js';
+import { configGet, sentinelMasterAddr } from './redis-query.js';
 import { waitFor } from './wait.js';
 
 export interface StackNode {
@@ -172,6 +173,12 @@ class Stack implements LocalStack {
     );
     log('waiting for the committed master');
     await this.waitForMaster(master.address, 60_000);
+    if (o.fencing) {
+      // Ready means writable: the master's agent unfences it once a majority renewed its lease.
+      await waitFor(`${master.address} to be unfenced by its agent`, 30_000, async () =>
+        Number(await configGet(master.port, 'min-replicas-to-write')) < FENCE_MIN_REPLICAS ? true : undefined,
+      );
+    }
   }
 
   private launchCoordinator(): Promise<Coordinator> {

@@ -38,7 +38,7 @@ const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':'
 function startWriter(client: Redis, prefix: string) {
   client.on('error', () => undefined);
   const acked: AckedWrite[] = [];
-  const firstError = new Map<string, number>();
+  const errors: { kind: string; atMs: number }[] = [];
   let failed = 0;
   let running = true;
   const loop = (async () => {
@@ -52,7 +52,7 @@ function startWriter(client: Redis, prefix: string) {
         failed++;
         const message = error instanceof Error ? error.message : String(error);
         const kind = message.split(' ')[0] ?? message;
-        if (!firstError.has(kind)) firstError.set(kind, performance.now());
+        errors.push({ kind, atMs: performance.now() });
         if (/timed out/i.test(message)) client.disconnect(true);
         await sleep(20);
       }
@@ -63,8 +63,10 @@ function startWriter(client: Redis, prefix: string) {
     acked,
     ackedCount: () => acked.length,
     firstAckSentAfter: (afterMs: number) => acked.find((w) => w.sentAtMs >= afterMs),
-    firstErrorAt: (kind: string) => firstError.get(kind),
-    errorKinds: () => [...firstError.keys()],
+    /** The first error of this kind at or after `afterMs` (performance.now()). */
+    firstErrorAfter: (kind: string, afterMs: number) =>
+      errors.find((e) => e.kind === kind && e.atMs >= afterMs)?.atMs,
+    errorKinds: () => [...new Set(errors.map((e) => e.kind))],
     async stop() {
       running = false;
       await loop;
@@ -174,7 +176,7 @@ async function isolationScenario(fencing: boolean): Promise<void> {
     let fenceMs: number | null = null;
     if (fencing) {
       const fencedAtMs = await waitFor('the old master to refuse writes (NOREPLICAS)', 15_000, async () =>
-        insideWriter.firstErrorAt('NOREPLICAS'),
+        insideWriter.firstErrorAfter('NOREPLICAS', isolateAtMs),
       );
       fenceMs = fencedAtMs - isolateAtMs;
       console.log(
