@@ -26,6 +26,15 @@ export function votersOf(c: AppContext, group: GroupEntry): VoterSet {
   return new VoterSet(voterNamespace(c.env), group);
 }
 
+/** A voter index from the path or a query (`raw`); 404 unless the group has that voter. */
+export function voterIndexOf(group: GroupEntry, voters: VoterSet, raw: string | number): number {
+  const index = typeof raw === 'number' ? raw : /^\d$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(index >= 0 && index < voters.count)) {
+    throw notFound('unknown_voter', `group "${group.name}" has voters 0..${voters.count - 1}`);
+  }
+  return index;
+}
+
 /** The Durable Object namespace seen through the narrow interface the API calls. */
 export function voterNamespace(env: Env): VoterNamespace {
   return env.VOTER;

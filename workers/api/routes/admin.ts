@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { adminAccess } from '../../auth/guards.js';
 import type { AdminAction } from '../../core/types.js';
 import type { AdminResult } from '../../voter/contract.js';
-import { type AppContext, type AppEnv, groupOf, votersOf } from '../context.js';
+import { type AppContext, type AppEnv, groupOf, voterIndexOf, votersOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { settleAll } from '../gather.js';
 import { EmptyBodySchema, FailoverBodySchema, OutageBodySchema, SwitchoverBodySchema } from '../schemas.js';
@@ -38,14 +38,10 @@ export const adminRoutes = new Hono<AppEnv>()
     }
     const group = groupOf(c);
     const voters = votersOf(c, group);
-    const index = c.req.param('i');
-    if (!/^\d$/.test(index) || Number(index) >= voters.count) {
-      throw notFound('unknown_voter', `group "${group.name}" has voters 0..${voters.count - 1}`);
-    }
+    const index = voterIndexOf(group, voters, c.req.param('i'));
     const { down } = c.req.valid('json');
-    const address = { group: group.name, index: Number(index) };
-    const result = await voters.stub(Number(index)).outage(address, down);
-    return c.json({ group: group.name, voter: Number(index), down: result.down });
+    const result = await voters.stub(index).outage({ group: group.name, index }, down);
+    return c.json({ group: group.name, voter: index, down: result.down });
   });
 
 /**

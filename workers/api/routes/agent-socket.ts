@@ -2,8 +2,8 @@
 import { Hono } from 'hono';
 import { verifyAgent } from '../../auth/guards.js';
 import { AgentIdSchema } from '../../protocol/index.js';
-import { type AppEnv, groupOf, votersOf } from '../context.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { type AppEnv, groupOf, voterIndexOf, votersOf } from '../context.js';
+import { ApiError, badRequest } from '../errors.js';
 import { AgentQuerySchema } from '../schemas.js';
 import { query } from '../validate.js';
 
@@ -25,10 +25,7 @@ export const agentSocketRoutes = new Hono<AppEnv>().get(
     await verifyAgent(c.env, c.req.header('Authorization'), agentId.data, groupName);
     const group = groupOf(c);
     const voters = votersOf(c, group);
-    const index = c.req.param('i');
-    if (!/^\d$/.test(index) || Number(index) >= voters.count) {
-      throw notFound('unknown_voter', `group "${group.name}" has voters 0..${voters.count - 1}`);
-    }
+    const index = voterIndexOf(group, voters, c.req.param('i'));
     if ((c.req.header('Upgrade') ?? '').toLowerCase() !== 'websocket') {
       throw new ApiError(426, 'upgrade_required', 'this route only accepts a WebSocket upgrade', {
         Upgrade: 'websocket',
@@ -40,8 +37,8 @@ export const agentSocketRoutes = new Hono<AppEnv>().get(
     }
     headers.delete('Authorization');
     headers.set('x-edge-sentinel-group', group.name);
-    headers.set('x-edge-sentinel-voter', index);
+    headers.set('x-edge-sentinel-voter', String(index));
     headers.set('x-edge-sentinel-agent', agentId.data);
-    return voters.stub(Number(index)).fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+    return voters.stub(index).fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   },
 );

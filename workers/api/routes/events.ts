@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { readAccess } from '../../auth/guards.js';
 import type { GroupEntry } from '../../config/load.js';
 import type { EventsPage, VoterAddress } from '../../voter/contract.js';
-import { type AppContext, type AppEnv, groupOf, votersOf } from '../context.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { type AppContext, type AppEnv, groupOf, voterIndexOf, votersOf } from '../context.js';
+import { ApiError, badRequest } from '../errors.js';
 import { EventsQuerySchema } from '../schemas.js';
 import { streamEvents } from '../sse.js';
 import { query } from '../validate.js';
@@ -20,9 +20,7 @@ export const eventRoutes = new Hono<AppEnv>().get(
     const group = groupOf(c);
     const voters = votersOf(c, group);
     const { after: afterQuery, limit = DEFAULT_LIMIT, voter } = c.req.valid('query');
-    if (voter !== undefined && voter >= voters.count) {
-      throw notFound('unknown_voter', `group "${group.name}" has voters 0..${voters.count - 1}`);
-    }
+    if (voter !== undefined) voterIndexOf(group, voters, voter);
     const after = lastEventId(c) ?? afterQuery ?? 0;
     const first = await firstPage(voters, group, voter, after, limit);
     if (wantsStream(c)) return streamEvents(c, voters, first.index, first.page, limit);
