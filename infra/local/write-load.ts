@@ -18,7 +18,11 @@ export interface WriteLoadReport {
 
 export interface WriteLoad {
   readonly client: Redis;
+  /** Every acknowledged write so far, in order (live). */
+  readonly acked: readonly AckedWrite[];
   ackedCount(): number;
+  /** When a write first failed with a message starting with `prefix` at or after `afterMs`, if it did. */
+  firstErrorAfter(prefix: string, afterMs: number): number | undefined;
   /** The first write sent at or after `afterMs` (performance.now()) that was acknowledged, if any yet. */
   firstAckSentAfter(afterMs: number): AckedWrite | undefined;
   stop(): Promise<WriteLoadReport>;
@@ -71,6 +75,7 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
   const errors = new Map<string, number>();
   client.on('error', (error: Error) => errors.set(error.message, (errors.get(error.message) ?? 0) + 1));
   const acked: AckedWrite[] = [];
+  const failures: { message: string; atMs: number }[] = [];
   let failed = 0;
   let running = true;
   const intervalMs = options.intervalMs ?? 5;
@@ -85,6 +90,7 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
         failed++;
         const message = error instanceof Error ? error.message : String(error);
         errors.set(message, (errors.get(message) ?? 0) + 1);
+        failures.push({ message, atMs: performance.now() });
         // Only from a connection that is up: ioredis 6 ends a Sentinel-mode client for good when
         // disconnect() lands while it is still resolving the master ("Connection is closed.").
         if (options.reconnectOnTimeout === true && /timed out/i.test(message) && client.status === 'ready') {
@@ -97,7 +103,10 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
   })();
   return {
     client,
+    acked,
     ackedCount: () => acked.length,
+    firstErrorAfter: (prefix, afterMs) =>
+      failures.find((f) => f.atMs >= afterMs && f.message.startsWith(prefix))?.atMs,
     firstAckSentAfter: (afterMs) => acked.find((w) => w.sentAtMs >= afterMs),
     async stop() {
       running = false;

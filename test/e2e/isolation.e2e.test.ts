@@ -1,13 +1,12 @@
 // End to end: the master and its agent isolated from everything (fault proxies), with fencing on and off.
 
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { defaultStackOptions } from '../../infra/local/options.js';
 import { existingKeys, nodeRole } from '../../infra/local/redis-query.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
 import { sleep, waitFor } from '../../infra/local/wait.js';
-import type { AckedWrite } from '../../infra/local/write-load.js';
+import { startWriteLoad, type WriteLoad } from '../../infra/local/write-load.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,60 +29,8 @@ const REPLICATION_LAG_WINDOW_MS = 250;
 
 const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 
-/**
- * One write in flight at a time, recording acks and the first error of each kind. A timed-out
- * command drops the connection and reconnects (a blackholed TCP connection never closes by itself):
- * a Sentinel-mode client then asks the agents for the master again.
- */
-function startWriter(client: Redis, prefix: string) {
-  client.on('error', () => undefined);
-  const acked: AckedWrite[] = [];
-  const errors: { kind: string; atMs: number }[] = [];
-  let failed = 0;
-  let running = true;
-  const loop = (async () => {
-    for (let seq = 0; running; seq++) {
-      const key = `${prefix}:${seq}`;
-      const sentAtMs = performance.now();
-      try {
-        await client.set(key, String(seq));
-        acked.push({ key, sentAtMs, ackAtMs: performance.now() });
-      } catch (error) {
-        failed++;
-        const message = error instanceof Error ? error.message : String(error);
-        const kind = message.split(' ')[0] ?? message;
-        errors.push({ kind, atMs: performance.now() });
-        if (/timed out/i.test(message)) client.disconnect(true);
-        await sleep(20);
-      }
-      await sleep(5);
-    }
-  })();
-  return {
-    acked,
-    ackedCount: () => acked.length,
-    firstAckSentAfter: (afterMs: number) => acked.find((w) => w.sentAtMs >= afterMs),
-    /** The first error of this kind at or after `afterMs` (performance.now()). */
-    firstErrorAfter: (kind: string, afterMs: number) =>
-      errors.find((e) => e.kind === kind && e.atMs >= afterMs)?.atMs,
-    errorKinds: () => [...new Set(errors.map((e) => e.kind))],
-    async stop() {
-      running = false;
-      await loop;
-      client.disconnect();
-      return { acked, failed };
-    },
-  };
-}
-
-type Writer = ReturnType<typeof startWriter>;
-
-const CLIENT_TIMEOUTS = {
-  retryStrategy: () => 100,
-  connectTimeout: 1000,
-  commandTimeout: 500,
-  maxRetriesPerRequest: 1,
-} as const;
+/** Commands time out fast: a timed-out write reconnects (a blackholed connection never closes by itself). */
+const WRITER_TIMEOUTS = { commandTimeoutMs: 500, reconnectOnTimeout: true } as const;
 
 async function isolationScenario(fencing: boolean): Promise<void> {
   const label = `fencing ${fencing ? 'on' : 'off'}`;
@@ -91,8 +38,8 @@ async function isolationScenario(fencing: boolean): Promise<void> {
   let masterProxy: FaultProxy | undefined;
   let coordinatorProxy: FaultProxy | undefined;
   let stack: LocalStack | undefined;
-  let outside: Writer | undefined;
-  let inside: Writer | undefined;
+  let outside: WriteLoad | undefined;
+  let inside: WriteLoad | undefined;
   try {
     // Everybody but node 0's agent reaches node 0 through masterProxy (its announce address), and
     // node 0's agent reaches wrangler dev only through coordinatorProxy.
@@ -126,21 +73,20 @@ async function isolationScenario(fencing: boolean): Promise<void> {
     expect(coordinatorProxy.connections()).toBeGreaterThanOrEqual(1);
 
     // The outside writer asks the agents outside the partition; the inside one writes to 7671.
-    const outsideWriter = startWriter(
-      new Redis({
-        sentinels: s.sentinels.slice(1).map((x) => ({ ...x })),
-        name: s.options.group,
-        role: 'master',
-        sentinelRetryStrategy: () => 100,
-        ...CLIENT_TIMEOUTS,
-      }),
-      'out',
-    );
+    const outsideWriter = startWriteLoad({
+      sentinels: s.sentinels.slice(1),
+      group: s.options.group,
+      prefix: 'out',
+      ...WRITER_TIMEOUTS,
+    });
     outside = outsideWriter;
-    const insideWriter = startWriter(
-      new Redis({ host: '127.0.0.1', port: REDIS_PORT, ...CLIENT_TIMEOUTS }),
-      'in',
-    );
+    const insideWriter = startWriteLoad({
+      sentinels: [],
+      group: s.options.group,
+      prefix: 'in',
+      target: { host: '127.0.0.1', port: REDIS_PORT },
+      ...WRITER_TIMEOUTS,
+    });
     inside = insideWriter;
     await waitFor('200 acknowledged writes from each writer', 20_000, async () =>
       outsideWriter.ackedCount() >= 200 && insideWriter.ackedCount() >= 200 ? true : undefined,
