@@ -8,7 +8,7 @@ import { type AgentSpec, agentConfigPath, agentFile, launchAgent } from '../../i
 import { startCoordinator } from '../../infra/local/coordinator.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
 import { checkPrerequisites } from '../../infra/local/prerequisites.js';
-import { type GroupProcess, spawnGroup } from '../../infra/local/process-group.js';
+import type { GroupProcess } from '../../infra/local/process-group.js';
 import { startRedisNode } from '../../infra/local/redis-node.js';
 import { localGroups } from '../../infra/local/stack.js';
 import { portOpen, sleep, waitFor } from '../../infra/local/wait.js';
@@ -18,7 +18,7 @@ import { EndpointProbe } from './endpoint-probe.js';
 import { PORTS } from './plan.js';
 import { sampleWindow } from './proc-stats.js';
 import type { AgentRunner, FootprintResult } from './results.js';
-import { sentinelConf } from './sentinel-conf.js';
+import { spawnSentinel } from './sentinel-conf.js';
 
 export interface FootprintSpec {
   readonly root: string;
@@ -99,29 +99,15 @@ export async function footprintPhase(
   const sentinels: GroupProcess[] = [];
   for (let i = 0; i < MONITORS; i++) {
     const port = p.sentinel + i;
-    const dir = join(runDir, `sentinel-${port}`);
-    mkdirSync(dir, { recursive: true });
-    const conf = join(dir, 'sentinel.conf');
-    writeFileSync(
-      conf,
-      sentinelConf({
-        port,
-        dir,
-        groups: names,
-        master,
-        quorum: 2,
-        downAfterMs: 1000,
-        failoverTimeoutMs: 6000,
-      }),
-    );
     const proc = await started(
       Promise.resolve(
-        spawnGroup({
-          name: `sentinel-${port}`,
-          command: tools.redisServer,
-          args: [conf, '--sentinel'],
-          logFile: join(runDir, 'logs', `sentinel-${port}.log`),
-          stopGraceMs: 3000,
+        spawnSentinel(tools.redisServer, runDir, {
+          port,
+          groups: names,
+          master,
+          quorum: 2,
+          downAfterMs: 1000,
+          failoverTimeoutMs: 6000,
         }),
       ),
     );

@@ -1,4 +1,7 @@
-// A fresh redis-sentinel config file for one run (Sentinel rewrites its own file, so it is never reused).
+// A fresh redis-sentinel config file for one run (Sentinel rewrites its own file, so it is never reused), and the process on it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GroupProcess, spawnGroup } from '../../infra/local/process-group.js';
 
 export interface SentinelConfSpec {
   readonly port: number;
@@ -34,4 +37,26 @@ export function sentinelConf(spec: SentinelConfSpec): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes `<runDir>/sentinel-<port>/sentinel.conf` and starts `redis-server <conf> --sentinel` in its
+ * own process group, logging to `<runDir>/logs/sentinel-<port>.log`. The caller waits for its port.
+ */
+export function spawnSentinel(
+  redisServer: string,
+  runDir: string,
+  spec: Omit<SentinelConfSpec, 'dir'>,
+): GroupProcess {
+  const dir = join(runDir, `sentinel-${spec.port}`);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, sentinelConf({ ...spec, dir }));
+  return spawnGroup({
+    name: `sentinel-${spec.port}`,
+    command: redisServer,
+    args: [conf, '--sentinel'],
+    logFile: join(runDir, 'logs', `sentinel-${spec.port}.log`),
+    stopGraceMs: 3000,
+  });
 }

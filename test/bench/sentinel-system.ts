@@ -1,9 +1,9 @@
 // Real Redis Sentinel under test: three redis-servers behind fault proxies and three `redis-server --sentinel`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { checkPrerequisites } from '../../infra/local/prerequisites.js';
-import { type GroupProcess, spawnGroup } from '../../infra/local/process-group.js';
+import type { GroupProcess } from '../../infra/local/process-group.js';
 import { startRedisNode } from '../../infra/local/redis-node.js';
 import { portOpen, sleep, waitFor } from '../../infra/local/wait.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -11,7 +11,7 @@ import { EndpointProbe, fieldsOf } from './endpoint-probe.js';
 import { type EventClock, sentinelEventClock } from './event-clock.js';
 import { topologyProblems } from './ours-system.js';
 import type { SentinelPorts } from './plan.js';
-import { sentinelConf } from './sentinel-conf.js';
+import { spawnSentinel } from './sentinel-conf.js';
 import type { BenchNode, SystemUnderTest } from './system.js';
 
 export interface SentinelSpec {
@@ -102,27 +102,13 @@ export class SentinelSystem implements SystemUnderTest {
     for (let i = 0; i < SENTINELS; i++) {
       const port = this.spec.ports.sentinel + i;
       if (await portOpen(port)) throw new Error(`port ${port} is already in use`);
-      const dir = join(this.dir, `sentinel-${port}`);
-      mkdirSync(dir, { recursive: true });
-      const conf = join(dir, 'sentinel.conf');
-      writeFileSync(
-        conf,
-        sentinelConf({
-          port,
-          dir,
-          groups: [this.spec.group],
-          master: master.address,
-          quorum: QUORUM,
-          downAfterMs: this.spec.downAfterMs,
-          failoverTimeoutMs: this.spec.failoverTimeoutMs,
-        }),
-      );
-      const proc = spawnGroup({
-        name: `sentinel-${port}`,
-        command: this.redisServer,
-        args: [conf, '--sentinel'],
-        logFile: join(this.dir, 'logs', `sentinel-${port}.log`),
-        stopGraceMs: 3000,
+      const proc = spawnSentinel(this.redisServer, this.dir, {
+        port,
+        groups: [this.spec.group],
+        master: master.address,
+        quorum: QUORUM,
+        downAfterMs: this.spec.downAfterMs,
+        failoverTimeoutMs: this.spec.failoverTimeoutMs,
       });
       this.sentinels.push(proc);
       await waitFor(`redis-sentinel on ${port} (log ${proc.logFile})`, 10_000, async () => {
