@@ -1,24 +1,11 @@
-// Small HTTP client of the coordinator API for the launcher: master reads and the SSE event stream.
+// Small HTTP client of the coordinator API for the launcher: master reads and the SSE event stream
+// (answers checked with the API's own response schemas).
 import { z } from 'zod';
+import { EventSchema, MasterSchema } from '../../workers/api/schemas.js';
 import { sleep } from './wait.js';
 
-const MasterSchema = z.object({
-  group: z.string(),
-  host: z.string(),
-  port: z.number().int(),
-  epoch: z.number().int(),
-  since: z.string().nullable(),
-});
 export type PublishedMaster = z.infer<typeof MasterSchema>;
 
-const EventSchema = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  name: z.string(),
-  payload: z.string(),
-  epoch: z.number().int(),
-  reason: z.string(),
-});
 export type CoordinatorEvent = z.infer<typeof EventSchema>;
 
 /** `GET /v1/groups/:group/master` (a majority read); throws on anything but 200. */
