@@ -44,14 +44,7 @@ export async function readCounters(
   const response = await fetch(`${coordinatorUrl}/v1/groups/${group}`, { signal: AbortSignal.timeout(5000) });
   if (response.status !== 200) throw new Error(`status answered ${response.status}`);
   const { voters } = StatusCountersSchema.parse(await response.json());
-  const sum: Counters = {
-    requests: 0,
-    rpcCalls: 0,
-    wsMessagesIn: 0,
-    wsMessagesOut: 0,
-    rowsWritten: 0,
-    alarms: 0,
-  };
+  const sum = Object.fromEntries(COUNTER_FIELDS.map((f) => [f, 0])) as Counters;
   for (const v of voters) {
     if (!v.answered || v.counters === null) throw new Error(`voter ${v.index} did not answer`);
     for (const f of COUNTER_FIELDS) sum[f] += v.counters[f] ?? 0;
