@@ -48,6 +48,22 @@ export function scheduleProbes(state: AgentState, nowMs: number): Step {
   return { state: next, effects, notes: [] };
 }
 
+/**
+ * INFO every `infoIntervalMs`, but every probe interval for a node the committed config names
+ * master while it still reports another role: the target of a hand-off turns master by its old
+ * master's FAILOVER, not by a command of this agent, and the voters call the change done (and
+ * publish it) only once an agent has seen it.
+ */
+export function infoIntervalMs(state: AgentState, node: string): number {
+  const config = state.config;
+  const awaited =
+    config !== null &&
+    config.state !== 'active' &&
+    config.master === node &&
+    state.nodes[node]?.info?.role !== 'master';
+  return awaited ? state.settings.probeIntervalMs : state.settings.infoIntervalMs;
+}
+
 export function scheduleInfo(state: AgentState, nowMs: number): Step {
   let next = state;
   const effects: AgentEffect[] = [];
@@ -55,7 +71,7 @@ export function scheduleInfo(state: AgentState, nowMs: number): Step {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const last = ns.lastInfoRequestMs;
-    if (last !== null && nowMs - last < state.settings.infoIntervalMs) continue;
+    if (last !== null && nowMs - last < infoIntervalMs(state, node)) continue;
     effects.push({ kind: 'info', node });
     next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
   }

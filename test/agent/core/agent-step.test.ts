@@ -176,6 +176,33 @@ describe('action results and retries', () => {
   });
 });
 
+describe('INFO cadence', () => {
+  const infoNodes = (effects: readonly AgentEffect[]) => ofKind(effects, 'info').map((e) => e.node);
+
+  it('reads a hand-off target every probe interval until it reports master, then every INFO interval', () => {
+    // Agent of A; the voters committed a hand-off from A to B: B turns master by A's FAILOVER.
+    const d = new Driver(settings(), {
+      highestEpoch: 3,
+      config: config(3, B, { state: 'handoff', previousMaster: A }),
+    });
+    d.step({ kind: 'tick' }, 1000);
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A) }, 1000);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1099))).toEqual([]);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1100))).toEqual([B]);
+    d.step({ kind: 'info-result', node: B, info: info() }, 1100);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1200))).toEqual([]);
+    expect(infoNodes(d.step({ kind: 'tick' }, 2100))).toContain(B);
+  });
+
+  it('reads an active master only every INFO interval', () => {
+    const d = new Driver(settings(), { highestEpoch: 3, config: config(3, B) });
+    d.step({ kind: 'tick' }, 1000);
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A) }, 1000);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1100))).toEqual([]);
+    expect(infoNodes(d.step({ kind: 'tick' }, 2000))).toContain(B);
+  });
+});
+
 describe('observe requests', () => {
   it('answers with a fresh observation once every INFO is back', () => {
     const d = new Driver();
