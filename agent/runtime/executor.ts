@@ -28,6 +28,9 @@ const KILL_CLIENTS: readonly (readonly string[])[] = [
   ['CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes'],
 ];
 
+/** How often the hand-off target is asked to acknowledge its offset while FAILOVER waits for it. */
+const ACK_REQUEST_EVERY_MS = 10;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One action at a time per node; the core retries a refused one after a probe interval. */
@@ -121,11 +124,16 @@ export class Executor {
       if (/unknown command|ERR unknown/i.test(text)) return this.pausedHandoff(link, to, timeoutMs, text);
       return { ok: false, detail: `FAILOVER TO ${host} ${port} refused: ${text}` };
     }
-    const deadline = performance.now() + timeoutMs + 1000;
-    while (performance.now() < deadline) {
-      await sleep(20);
-      const role = await readRole(link).catch(() => null);
-      if (role?.role === 'slave') break;
+    const stopAcks = this.deps.links.get(to)?.requestAcks(ACK_REQUEST_EVERY_MS);
+    try {
+      const deadline = performance.now() + timeoutMs + 1000;
+      while (performance.now() < deadline) {
+        await sleep(20);
+        const role = await readRole(link).catch(() => null);
+        if (role?.role === 'slave') break;
+      }
+    } finally {
+      stopAcks?.();
     }
     const verified = await verifyRole(link, to, `FAILOVER TO ${host} ${port}`);
     if (!verified.ok) return verified;

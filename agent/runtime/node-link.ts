@@ -103,6 +103,35 @@ export class NodeLink {
     return result.map(([error, reply]) => ({ error: error === null ? null : errorText(error), reply }));
   }
 
+  /**
+   * While a hand-off waits, asks this replica every `everyMs` to acknowledge its replication
+   * offset to its master now. FAILOVER waits, with writes paused, until the target's acknowledged
+   * offset reaches the master's, and a paused master asks for no acknowledgement: left alone, the
+   * replica's once-a-second REPLCONF ACK would set the write pause. REPLCONF GETACK has no reply,
+   * so it goes on a connection of its own, dropped (with its unanswered requests) by the stopper.
+   */
+  requestAcks(everyMs: number): () => void {
+    const poke = this.redis.duplicate({ connectionName: `${this.redis.options.connectionName}-getack` });
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let stopped = false;
+    const ask = () => {
+      if (poke.status === 'ready') poke.call('REPLCONF', 'GETACK', '*').catch(() => undefined);
+    };
+    poke
+      .connect()
+      .then(() => {
+        if (stopped) return;
+        ask();
+        timer = setInterval(ask, everyMs);
+      })
+      .catch(() => undefined);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      poke.disconnect(false);
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.redis.status !== 'ready') {
