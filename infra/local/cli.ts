@@ -2,6 +2,7 @@
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CoordinatorEvent, followEvents } from './coordinator-client.js';
+import { EventMerger } from './event-merge.js';
 import { runFailoverScenario } from './failover-scenario.js';
 import { parseStackFlags, STACK_FLAGS_USAGE } from './options.js';
 import { onTerminationSignals } from './process-group.js';
@@ -53,13 +54,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   printEndpoints(stack, timeline);
-  const seen = new Set<number>();
-  const follower = followEvents(stack.coordinatorUrl, stack.options.group, (event: CoordinatorEvent) => {
-    if (seen.has(event.id)) return;
-    seen.add(event.id);
-    timeline.event(event);
-  });
-  stopFollowing = () => follower.stop();
+  // Every voter's log: the leader's +elected-leader and +selected-slave are in its own only.
+  const merger = new EventMerger();
+  const followers = Array.from({ length: stack.options.voters }, (_, voter) =>
+    followEvents(
+      stack.coordinatorUrl,
+      stack.options.group,
+      (event: CoordinatorEvent) => {
+        if (merger.accept(voter, event, performance.now())) timeline.event(event, voter);
+      },
+      { voter },
+    ),
+  );
+  stopFollowing = async () => {
+    await Promise.all(followers.map((f) => f.stop()));
+  };
   if (scenario === undefined) {
     timeline.note('running; Ctrl-C stops everything');
     await new Promise<never>(() => {});

@@ -21,11 +21,11 @@ export class Timeline {
     this.write(`${this.stamp()}  ${text}`);
   }
 
-  /** An event from the voters' log, as it arrives on the SSE stream. */
-  event(event: CoordinatorEvent): void {
+  /** An event from voter `voter`'s log, as it arrives on the SSE stream. */
+  event(event: CoordinatorEvent, voter: number): void {
     const epoch = event.epoch > 0 ? ` [epoch ${event.epoch}]` : '';
     const reason = event.reason === '' ? '' : `  -- ${event.reason}`;
-    this.write(`${this.stamp()}  ${event.name.padEnd(18)} ${event.payload}${epoch}${reason}`);
+    this.write(`${this.stamp()}  v${voter} ${event.name.padEnd(18)} ${event.payload}${epoch}${reason}`);
   }
 
   /** Plain text (headers, reports), not time-stamped. */
