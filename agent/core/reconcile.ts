@@ -76,7 +76,8 @@ function reconcileOther(
   if (view.role === 'master') {
     if (config.state === 'handoff' && config.previousMaster === localNode) {
       return act(
-        { kind: 'handoff', to: config.master, timeoutMs: handoffTimeoutMs },
+        // The operator's timeout for this switchover, if given, over the agent's default.
+        { kind: 'handoff', to: config.master, timeoutMs: config.handoffTimeoutMs ?? handoffTimeoutMs },
         `epoch ${config.epoch} hands ${localNode}'s mastership over to ${config.master}`,
       );
     }

@@ -1,5 +1,7 @@
 // End to end: a planned switchover to a replica under a steady write load; zero acknowledged writes lost.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postAdmin } from '../../infra/local/coordinator-client.js';
@@ -15,6 +17,7 @@ const REDIS_PORT = 7631;
 /** Generous on purpose (a hand-off is bounded by the agents' handoffTimeoutMs, 5 s by default). */
 const SWITCHOVER_BOUND_MS = 30_000;
 const PAUSE_BOUND_MS = 15_000;
+const HANDOFF_TIMEOUT_MS = 4000;
 
 describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => {
   let stack: LocalStack;
@@ -51,9 +54,8 @@ describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => 
       stack.options.group,
       'switchover',
       stack.adminToken,
-      {
-        target: target.address,
-      },
+      // The operator's FAILOVER timeout reaches the old master's agent (default 5000).
+      { target: target.address, timeoutMs: HANDOFF_TIMEOUT_MS },
     );
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const published = await stack.waitForMaster(target.address, SWITCHOVER_BOUND_MS);
@@ -90,6 +92,8 @@ describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => 
     );
     expect(lost.map((w) => w.key)).toEqual([]);
     expect(pause.ms).toBeLessThan(PAUSE_BOUND_MS);
+    const oldAgentLog = readFileSync(join(stack.runDir, 'logs', `agent-${old.agentId}.log`), 'utf8');
+    expect(oldAgentLog).toContain(`FAILOVER TO ${target.address} TIMEOUT ${HANDOFF_TIMEOUT_MS}`);
     // The demoted master resynced from the new one: it holds every acknowledged write too.
     await waitFor(`${old.address} to hold the acknowledged writes`, 10_000, async () =>
       (await existingKeys(old.port, keys)).size === keys.length ? true : undefined,

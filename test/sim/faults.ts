@@ -138,7 +138,12 @@ export class FaultInjector {
       return;
     }
     const target = toReplica ? (this.resolveNode('replica')?.id ?? null) : null;
-    w.rng.pick(live).deliver({ kind: 'admin', action: { kind: action, target } });
+    // Half the switchovers carry the operator's FAILOVER TIMEOUT, half leave it to the agents.
+    const requested =
+      action === 'failover'
+        ? ({ kind: action, target } as const)
+        : ({ kind: action, target, timeoutMs: w.rng.chance(0.5) ? w.rng.int(500, 4000) : null } as const);
+    w.rng.pick(live).deliver({ kind: 'admin', action: requested });
   }
 
   private hold(handle: number, durMs: number): void {

@@ -1,6 +1,12 @@
 // The API's request and response schemas: validators use them and /v1/openapi.json is generated from them.
 import { z } from 'zod';
-import { AgentIdSchema, ConfigSchema, NodeIdSchema, NodeViewSchema } from '../protocol/index.js';
+import {
+  AgentIdSchema,
+  ConfigSchema,
+  HandoffTimeoutMsSchema,
+  NodeIdSchema,
+  NodeViewSchema,
+} from '../protocol/index.js';
 import { MAX_LONG_POLL_MS } from './long-poll.js';
 
 /** A non-negative integer in a query string ("12"), checked against bounds after conversion. */
@@ -138,7 +144,7 @@ export const FailoverBodySchema = z.strictObject({ target: NodeIdSchema.optional
 export const SwitchoverBodySchema = z.strictObject({
   target: NodeIdSchema.optional(),
   /** Upper bound for the coordinated hand-off; at most the group's failoverTimeoutMs. */
-  timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  timeoutMs: HandoffTimeoutMsSchema.optional(),
 });
 
 export const EmptyBodySchema = z.strictObject({});

@@ -31,6 +31,7 @@ export function onAdmin(state: VoterState, action: AdminAction, nowMs: number, o
         pendingRequest: {
           purpose: action.kind === 'failover' ? 'manual' : 'switchover',
           target: action.target,
+          handoffTimeoutMs: action.kind === 'switchover' ? action.timeoutMs : null,
         },
         nextElectionAtMs: nowMs,
       };

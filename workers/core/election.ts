@@ -1,5 +1,5 @@
 // The voter as candidate: promise and vote for itself, ask the others, win or lose by majority.
-import type { ElectionPurpose, NodeId, VoteReply } from '../protocol/index.js';
+import type { VoteReply } from '../protocol/index.js';
 import { buildVoteReply, promise } from './acceptor.js';
 import { masterPayload } from './events.js';
 import { becomeLeader } from './leadership.js';
@@ -8,16 +8,16 @@ import { broadcastPeers, emit, type Out } from './out.js';
 import { tally } from './quorum.js';
 import { jitter } from './state.js';
 import { electionTimeoutMs, stickyMs } from './timing.js';
+import type { WantedElection } from './triggers.js';
 import type { Candidacy, VoterContext, VoterState } from './types.js';
 
 export function startCandidacy(
   state: VoterState,
-  purpose: ElectionPurpose,
-  subject: NodeId,
-  target: NodeId | null,
+  wanted: WantedElection,
   ctx: VoterContext,
   out: Out,
 ): VoterState {
+  const { purpose, subject, target } = wanted;
   const epoch = state.durable.promisedEpoch + 1;
   let next = promise(state, epoch, out);
   next = { ...next, durable: { ...next.durable, vote: { epoch, candidate: state.index } } };
@@ -27,6 +27,7 @@ export function startCandidacy(
     purpose,
     subject,
     target,
+    handoffTimeoutMs: wanted.handoffTimeoutMs,
     replies: {},
     deadlineMs: ctx.nowMs + electionTimeoutMs(state.settings),
   };

@@ -45,6 +45,7 @@ export function becomeLeader(state: VoterState, c: Candidacy, ctx: VoterContext,
     from,
     subject: c.subject,
     target: c.target,
+    handoffTimeoutMs: c.handoffTimeoutMs,
     proposal: null,
     acceptedBy: [],
     refusedBy: [],
@@ -308,6 +309,9 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
     previousMaster: role.purpose === 'retry' ? (from.previousMaster ?? from.master) : from.master,
     cause: abortTo !== null ? 'abort' : role.purpose,
     leader: state.index,
+    ...(role.purpose === 'switchover' && role.handoffTimeoutMs !== null
+      ? { handoffTimeoutMs: role.handoffTimeoutMs }
+      : {}),
   };
   emit(
     out,

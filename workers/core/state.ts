@@ -68,7 +68,8 @@ export function sameConfig(a: Config, b: Config): boolean {
     a.previousMaster === b.previousMaster &&
     a.cause === b.cause &&
     a.leader === b.leader &&
-    a.publishedAtMs === b.publishedAtMs
+    a.publishedAtMs === b.publishedAtMs &&
+    a.handoffTimeoutMs === b.handoffTimeoutMs
   );
 }
 

@@ -46,15 +46,20 @@ export function wantedElection(state: VoterState, nowMs: number): WantedElection
   const { durable } = state;
   const request = state.pendingRequest;
   if (request !== null)
-    return { purpose: request.purpose, subject: durable.published.master, target: request.target };
+    return {
+      purpose: request.purpose,
+      subject: durable.published.master,
+      target: request.target,
+      handoffTimeoutMs: request.handoffTimeoutMs,
+    };
   if (unfinishedTooLong(state, nowMs))
-    return { purpose: 'retry', subject: durable.committed.master, target: null };
+    return { purpose: 'retry', subject: durable.committed.master, target: null, handoffTimeoutMs: null };
   if (state.odownSinceMs !== null && !durable.paused && durable.committed.state === 'active') {
-    return { purpose: 'failover', subject: durable.published.master, target: null };
+    return { purpose: 'failover', subject: durable.published.master, target: null, handoffTimeoutMs: null };
   }
   // An epoch was promised here but never closed (a candidate failed): close it, so leases resume.
   if (durable.promisedEpoch > durable.committed.epoch && state.odownSinceMs === null) {
-    return { purpose: 'reaffirm', subject: durable.committed.master, target: null };
+    return { purpose: 'reaffirm', subject: durable.committed.master, target: null, handoffTimeoutMs: null };
   }
   return null;
 }
@@ -63,6 +68,7 @@ export interface WantedElection {
   readonly purpose: ElectionPurpose;
   readonly subject: NodeId;
   readonly target: NodeId | null;
+  readonly handoffTimeoutMs: number | null;
 }
 
 export function considerElection(state: VoterState, ctx: VoterContext, out: Out): VoterState {
@@ -73,5 +79,5 @@ export function considerElection(state: VoterState, ctx: VoterContext, out: Out)
     wanted.purpose === 'manual' || wanted.purpose === 'switchover'
       ? { ...state, pendingRequest: null }
       : state;
-  return startCandidacy(next, wanted.purpose, wanted.subject, wanted.target, ctx, out);
+  return startCandidacy(next, wanted, ctx, out);
 }

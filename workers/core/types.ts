@@ -76,6 +76,8 @@ export interface Candidacy {
   readonly purpose: ElectionPurpose;
   readonly subject: NodeId;
   readonly target: NodeId | null;
+  /** A switchover's FAILOVER TIMEOUT from the operator, carried into the proposal. */
+  readonly handoffTimeoutMs: number | null;
   readonly replies: Readonly<Record<number, VoteReply>>;
   readonly deadlineMs: number;
 }
@@ -97,6 +99,7 @@ export interface Leadership {
   readonly from: Config;
   readonly subject: NodeId;
   readonly target: NodeId | null;
+  readonly handoffTimeoutMs: number | null;
   readonly proposal: Config | null;
   readonly acceptedBy: readonly number[];
   /** Voters that refused the current proposal because they promised a higher epoch. */
@@ -132,6 +135,7 @@ export interface VoterState {
   readonly pendingRequest: {
     readonly purpose: 'manual' | 'switchover';
     readonly target: NodeId | null;
+    readonly handoffTimeoutMs: number | null;
   } | null;
   /** Counter for request ids, so they stay unique across leaderships without randomness. */
   readonly requestCounter: number;
@@ -165,7 +169,7 @@ export type VoterInput =
 
 export type AdminAction =
   | { readonly kind: 'failover'; readonly target: NodeId | null }
-  | { readonly kind: 'switchover'; readonly target: NodeId | null }
+  | { readonly kind: 'switchover'; readonly target: NodeId | null; readonly timeoutMs: number | null }
   | { readonly kind: 'pause' }
   | { readonly kind: 'resume' }
   | { readonly kind: 'reset' };

@@ -76,6 +76,9 @@ export type ConfigCause = z.infer<typeof ConfigCauseSchema>;
  *   X's agent waits instead of promoting.
  * - `active`: X is confirmed master; this is what clients are told.
  */
+/** Bounds of a hand-off's FAILOVER TIMEOUT (ms), wherever one is given. */
+export const HandoffTimeoutMsSchema = z.number().int().min(100).max(3_600_000);
+
 export const ConfigStateSchema = z.enum(['promoting', 'handoff', 'active']);
 export type ConfigState = z.infer<typeof ConfigStateSchema>;
 
@@ -93,6 +96,11 @@ export const ConfigSchema = z.object({
    * voter reports the same time. Absent for the initial config and before a config is active.
    */
   publishedAtMs: z.number().int().nonnegative().optional(),
+  /**
+   * A switchover's `FAILOVER ... TIMEOUT` as the operator asked for it; absent, the previous
+   * master's agent uses its own `handoffTimeoutMs`.
+   */
+  handoffTimeoutMs: HandoffTimeoutMsSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -2,12 +2,16 @@
 import { z } from 'zod';
 import { rankReplicas } from '../core/index.js';
 import type { AdminAction, VoterResult, VoterState } from '../core/types.js';
-import { NodeIdSchema } from '../protocol/index.js';
+import { HandoffTimeoutMsSchema, NodeIdSchema } from '../protocol/index.js';
 import type { AdminResult } from './contract.js';
 
 export const AdminActionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('failover'), target: NodeIdSchema.nullable() }),
-  z.strictObject({ kind: z.literal('switchover'), target: NodeIdSchema.nullable() }),
+  z.strictObject({
+    kind: z.literal('switchover'),
+    target: NodeIdSchema.nullable(),
+    timeoutMs: HandoffTimeoutMsSchema.nullable(),
+  }),
   z.strictObject({ kind: z.literal('pause') }),
   z.strictObject({ kind: z.literal('resume') }),
   z.strictObject({ kind: z.literal('reset') }),

@@ -93,6 +93,14 @@ describe('reconcile (local node A)', () => {
       reason: /hands/,
     },
     {
+      name: "previous master in hand-off: the operator's FAILOVER timeout over the agent's",
+      cfg: config(2, B, { state: 'handoff', previousMaster: A, handoffTimeoutMs: 1500 }),
+      view: master(),
+      highest: 2,
+      action: { kind: 'handoff', to: B, timeoutMs: 1500 },
+      reason: /hands/,
+    },
+    {
       name: 'hand-off done (previous master now a replica of the target): nothing',
       cfg: config(2, B, { state: 'handoff', previousMaster: A }),
       view: replicaOf(B),

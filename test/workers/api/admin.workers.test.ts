@@ -21,13 +21,13 @@ describe('POST /v1/groups/:group/failover and /switchover', () => {
   it('accepts an empty body, and a JSON body sent without a JSON content type', async () => {
     const voters = new FakeNamespace();
     expect((await call('/v1/groups/mymaster/switchover', adminPost(), fakeEnv(voters))).status).toBe(202);
-    const form = adminPost('{"target":"127.0.0.1:7003"}', {
+    const form = adminPost('{"target":"127.0.0.1:7003","timeoutMs":2500}', {
       'Content-Type': 'application/x-www-form-urlencoded',
     });
     expect((await call('/v1/groups/mymaster/switchover', form, fakeEnv(voters))).status).toBe(202);
     expect(voters.voter('mymaster', 0).actions).toEqual([
-      { kind: 'switchover', target: null },
-      { kind: 'switchover', target: '127.0.0.1:7003' },
+      { kind: 'switchover', target: null, timeoutMs: null },
+      { kind: 'switchover', target: '127.0.0.1:7003', timeoutMs: 2500 },
     ]);
   });
 

@@ -33,7 +33,7 @@ describe('operator actions', () => {
   it('a switchover commits a hand-off from the current master to the requested replica', () => {
     const c = new Cluster();
     c.connectAgents(() => healthy());
-    c.step(1, { kind: 'admin', action: { kind: 'switchover', target: R2 } });
+    c.step(1, { kind: 'admin', action: { kind: 'switchover', target: R2, timeoutMs: null } });
     run(c, 1000);
     const committed = c.committed(1);
     expect(committed).toMatchObject({ master: R2, state: 'handoff', previousMaster: M, cause: 'switchover' });
@@ -47,11 +47,28 @@ describe('operator actions', () => {
     expect(c.voters[1]?.durable.published.master).toBe(R2);
   });
 
+  it("a switchover carries the operator's FAILOVER timeout to the agents; a failover carries none", () => {
+    const c = new Cluster();
+    c.connectAgents(() => healthy());
+    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R1, timeoutMs: 1500 } });
+    run(c, 1000);
+    for (let i = 0; i < 3; i++) {
+      expect(c.committed(i)).toMatchObject({ master: R1, state: 'handoff', handoffTimeoutMs: 1500 });
+    }
+
+    const f = new Cluster();
+    f.connectAgents(() => healthy());
+    f.step(0, { kind: 'admin', action: { kind: 'switchover', target: R1, timeoutMs: null } });
+    run(f, 1000);
+    expect(f.committed(0)).toMatchObject({ master: R1, state: 'handoff' });
+    expect(f.committed(0).handoffTimeoutMs).toBeUndefined();
+  });
+
   it('a switchover to a replica that cannot be promoted is aborted with the reason', () => {
     const c = new Cluster();
     const views = () => NODES.map((n) => view(n, { priority: n === R2 ? 0 : 100 }));
     c.connectAgents(views);
-    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R2 } });
+    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R2, timeoutMs: null } });
     run(c, 1000, views);
     // The epoch the failed attempt opened is closed by re-committing the same master.
     for (let i = 0; i < 3; i++) expect(c.committed(i).master).toBe(M);
@@ -84,7 +101,7 @@ describe('operator actions', () => {
     const c = new Cluster();
     const views = () => NODES.map((n) => view(n, n === M ? { sdown: true, role: 'unknown' } : {}));
     c.connectAgents(views);
-    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R1 } });
+    c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R1, timeoutMs: null } });
     run(c, 1000, views);
     for (let i = 0; i < 3; i++) expect(c.committed(i).master).toBe(M);
     expect(c.events.find((e) => e.name === '-failover-abort-master-down')?.reason).toContain(

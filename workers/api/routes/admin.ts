@@ -24,7 +24,7 @@ export const adminRoutes = new Hono<AppEnv>()
         `body.timeoutMs: at most the group's failoverTimeoutMs (${group.config.failoverTimeoutMs})`,
       );
     }
-    return askOneVoter(c, { kind: 'switchover', target: target ?? null });
+    return askOneVoter(c, { kind: 'switchover', target: target ?? null, timeoutMs: timeoutMs ?? null });
   })
   .post('/:group/pause', adminAccess(), jsonBody(EmptyBodySchema), (c) => askAllVoters(c, { kind: 'pause' }))
   .post('/:group/resume', adminAccess(), jsonBody(EmptyBodySchema), (c) =>
