@@ -1,5 +1,6 @@
 // After every input: report view changes, update fences, reconcile local nodes, answer observe requests.
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
+import { instancePayload } from '../sentinel/events.js';
 import { type AgentState, allNodes, isLocal, withNode, withVoter } from './agent-state.js';
 import {
   bestReplicaFor,
@@ -36,9 +37,15 @@ function trackRoles(state: AgentState, nowMs: number): AgentState {
   return next;
 }
 
-/** Sentinel names instances `master` or `slave` in event payloads. */
+/**
+ * Sentinel's instance payload (`master <group> <ip> <port>`, or `slave <ip:port> <ip> <port> @
+ * <group> <master-ip> <master-port>`), which subscribers parse.
+ */
 function instanceName(state: AgentState, node: NodeId): string {
-  return `${state.config?.master === node ? 'master' : 'slave'} ${node}`;
+  const master = state.config?.master;
+  const group = state.settings.group;
+  if (master === node) return instancePayload('master', group, node);
+  return instancePayload('slave', node, node, master === undefined ? undefined : { group, node: master });
 }
 
 function viewEvents(
@@ -166,7 +173,7 @@ function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
       effects.push({
         kind: 'event',
         name: '+convert-to-slave',
-        payload: `slave ${node}`,
+        payload: instanceName(next, node),
         reason: decision.reason,
       });
     }

@@ -401,7 +401,8 @@ describe('detection through the step function', () => {
     d.run(2000, world);
     const down = d.run(3500, { ...world, down: new Set([C]) });
     const sdown = ofKind(down, 'event').filter((e) => e.name === '+sdown');
-    expect(sdown).toMatchObject([{ payload: `slave ${C}` }]);
+    // Sentinel's instance format, which subscribers (Lettuce, Jedis) parse.
+    expect(sdown).toMatchObject([{ payload: 'slave 10.0.0.3:6379 10.0.0.3 6379 @ g1 10.0.0.2 6379' }]);
     expect(
       observations(down, 0)
         .at(-1)
@@ -409,6 +410,10 @@ describe('detection through the step function', () => {
     ).toBe(true);
     const up = d.run(3600, world);
     expect(ofKind(up, 'event').map((e) => e.name)).toContain('-sdown');
+    const masterDown = d.run(6000, { ...world, down: new Set([B]) });
+    expect(ofKind(masterDown, 'event').filter((e) => e.name === '+sdown')).toMatchObject([
+      { payload: 'master g1 10.0.0.2 6379' },
+    ]);
   });
 });
 

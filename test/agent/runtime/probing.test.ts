@@ -123,7 +123,8 @@ describe('probing', () => {
     await master.kill();
     master = await startRedis({ port: local });
     cleanups.push(() => master.stop());
-    await waitFor('+reboot', 3000, () => events.some((e) => e.startsWith('+reboot')));
+    const rebootEvent = `+reboot master reboot 127.0.0.1 ${local}`;
+    await waitFor(rebootEvent, 3000, () => events.includes(rebootEvent));
     await waitFor('rebooted reported to voters', 1000, () =>
       v
         .messages('observation')
