@@ -1,5 +1,6 @@
 // What agents tell a voter: connections, hellos, observations, command results; forgetting dead agents.
 import type { AgentId, AgentMessage } from '../protocol/index.js';
+import { fetchStateIfBehind } from './catch-up.js';
 import { noteFreshObservation } from './leadership.js';
 import { configPush, epochNotice, settingsPush } from './learn.js';
 import { leaseFrozen } from './lease-view.js';
@@ -67,6 +68,7 @@ export function onAgentMessage(
   }
   switch (message.kind) {
     case 'hello':
+      fetchStateIfBehind(state, message.highestEpoch, -1, out);
       return withAgent(state, {
         ...record,
         localNodes: message.localNodes,
@@ -78,6 +80,7 @@ export function onAgentMessage(
         note(out, `ignored observation ${message.seq} from ${agentId}: already have ${record.seq}`);
         return state;
       }
+      fetchStateIfBehind(state, message.highestEpoch, record.highestEpoch, out);
       const views = Object.fromEntries(message.views.map((v) => [v.node, v]));
       const next = withAgent(state, {
         ...record,

@@ -3,6 +3,7 @@ import { onAccept, onVoteRequest } from './acceptor.js';
 import { onAdmin } from './admin.js';
 import { forgetExpiredAgents, onAgentConnected, onAgentDisconnected, onAgentMessage } from './agents.js';
 import { nextAlarmMs } from './alarm.js';
+import { onFetchState } from './catch-up.js';
 import { expireCandidacy, onVoteReply } from './election.js';
 import { checkVoterInvariants } from './invariants.js';
 import { advanceLeader, onAcceptReply } from './leadership.js';
@@ -40,6 +41,8 @@ function handle(state: VoterState, input: VoterInput, ctx: VoterContext, out: Ou
           return onAcceptReply(state, message, ctx, out);
         case 'commit':
           return learn(state, message.config, nowMs, out);
+        case 'fetch-state':
+          return onFetchState(state, message, out);
       }
     }
   }

@@ -83,16 +83,30 @@ export const CommitSchema = z.object({
   config: ConfigSchema,
 });
 
+/**
+ * A voter that learns of an epoch above its committed one (an agent reports it) asks its peers
+ * for their committed config; a peer that holds a newer one answers with a `commit`.
+ */
+export const FetchStateSchema = z.object({
+  v: VersionSchema,
+  kind: z.literal('fetch-state'),
+  group: GroupNameSchema,
+  from: VoterIndexSchema,
+  committedEpoch: EpochSchema,
+});
+
 export const PeerMessageSchema = z.discriminatedUnion('kind', [
   VoteRequestSchema,
   VoteReplySchema,
   AcceptSchema,
   AcceptReplySchema,
   CommitSchema,
+  FetchStateSchema,
 ]);
 export type VoteRequest = z.infer<typeof VoteRequestSchema>;
 export type VoteReply = z.infer<typeof VoteReplySchema>;
 export type Accept = z.infer<typeof AcceptSchema>;
 export type AcceptReply = z.infer<typeof AcceptReplySchema>;
 export type Commit = z.infer<typeof CommitSchema>;
+export type FetchState = z.infer<typeof FetchStateSchema>;
 export type PeerMessage = z.infer<typeof PeerMessageSchema>;
