@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postAdmin } from '../../infra/local/coordinator-client.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
@@ -99,4 +100,44 @@ describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => 
       (await existingKeys(old.port, keys)).size === keys.length ? true : undefined,
     );
   }, 90_000);
+
+  it('SENTINEL FAILOVER sent to an agent fails over, and every agent pushes +switch-master to its subscribers', async () => {
+    const before = await stack.publishedMaster();
+    const group = stack.options.group;
+    const subscribers = stack.sentinels.map((s) => sentinelClient(s.port));
+    clients.push(...subscribers);
+    const received: string[][] = subscribers.map(() => []);
+    await Promise.all(
+      subscribers.map(async (sub, i) => {
+        sub.on('message', (_channel: string, message: string) => received[i]?.push(message));
+        await sub.subscribe('+switch-master');
+      }),
+    );
+    const admin = sentinelClient(stack.sentinels[1]?.port ?? 0);
+    clients.push(admin);
+    // What `redis-cli -p <port> SENTINEL FAILOVER mymaster` or a Sentinel client sends.
+    expect(await admin.call('SENTINEL', 'FAILOVER', group)).toBe('OK');
+    const published = await waitFor('a new master after SENTINEL FAILOVER', SWITCHOVER_BOUND_MS, async () => {
+      const now = await stack.publishedMaster();
+      return now.epoch > before.epoch && now.port !== before.port ? now : undefined;
+    });
+    const expected = `${group} ${before.host} ${before.port} ${published.host} ${published.port}`;
+    await waitFor('+switch-master on every agent', 10_000, async () =>
+      received.every((messages) => messages.includes(expected)) ? true : undefined,
+    );
+    // An unknown group gets Sentinel's own error.
+    await expect(admin.call('SENTINEL', 'FAILOVER', 'nosuchgroup')).rejects.toThrow(/No such master/);
+  }, 60_000);
 });
+
+const clients: Redis[] = [];
+afterAll(() => {
+  for (const c of clients.splice(0)) c.disconnect();
+});
+
+/** A plain RESP2 connection to an agent's Sentinel port, as redis-cli or a subscriber makes. */
+function sentinelClient(port: number): Redis {
+  const c = new Redis({ host: '127.0.0.1', port, protocol: 2, maxRetriesPerRequest: 0, lazyConnect: false });
+  c.on('error', () => undefined);
+  return c;
+}
