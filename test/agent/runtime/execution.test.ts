@@ -76,9 +76,17 @@ describe('execution on real nodes', () => {
     const agent = await agentOn(v, 7302, [7301, 7303], stateDir);
     await waitFor('three voter links', 3000, () => v.connected().length === 3);
 
-    // Promote: epoch 1 names the local replica.
+    // Promote: epoch 1 names the local replica. A client of the replica (reading from it, or a
+    // subscriber) is disconnected by the role change, so it reconnects and asks again.
+    const reader = client(7302);
+    cleanups.push(() => reader.disconnect());
+    const readerClosed = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+    expect(await reader.ping()).toBe('PONG');
     v.push(config(1, 7302, 'promoting', 7301));
     await waitFor('7302 promoted', 3000, async () => (await role(7302)) === 'master');
+    await waitFor('the replica reader disconnected', 3000, () =>
+      Promise.race([readerClosed.then(() => true), sleep(50).then(() => undefined)]),
+    );
     const result = await waitFor('a command result', 2000, () =>
       v.messages('command-result').find((m) => m.kind === 'command-result' && m.epoch === 1),
     );
