@@ -32,6 +32,13 @@ function samples(text: string, name: string): string[] {
     .sort();
 }
 
+/** The per-node gauges, then the per-group epoch, each family sorted. */
+function nodeAndEpochSamples(text: string): string[] {
+  return ['edge_sentinel_node_sdown', 'edge_sentinel_node_fenced', 'edge_sentinel_epoch'].flatMap((name) =>
+    samples(text, name),
+  );
+}
+
 describe('agent metrics server', () => {
   it('binds an ephemeral port when asked for port 0', async () => {
     const base = await serve(new AgentMetrics(false));
@@ -61,14 +68,10 @@ describe('agent metrics server', () => {
     expect(text).toContain('# TYPE edge_sentinel_node_fenced gauge');
     expect(text).toContain('# TYPE edge_sentinel_epoch gauge');
     expect(text).toContain('# TYPE edge_sentinel_commands_total counter');
-    expect(samples(text, 'edge_sentinel_node_sdown')).toEqual([
+    expect(nodeAndEpochSamples(text)).toEqual([
       'edge_sentinel_node_sdown{group="g1",node="10.0.0.1:6380"} 1',
       'edge_sentinel_node_sdown{group="g1",node="10.0.0.2:6380"} 0',
-    ]);
-    expect(samples(text, 'edge_sentinel_node_fenced')).toEqual([
       'edge_sentinel_node_fenced{group="g1",node="10.0.0.1:6380"} 1',
-    ]);
-    expect(samples(text, 'edge_sentinel_epoch')).toEqual([
       'edge_sentinel_epoch{group="g1"} 7',
       'edge_sentinel_epoch{group="g2"} 3',
     ]);
@@ -84,14 +87,10 @@ describe('agent metrics server', () => {
     metrics.epoch.set({ group: 'g1' }, 8);
     metrics.commands.inc({ group: 'g1', kind: 'promote', result: 'ok' });
     text = await scrape(base);
-    expect(samples(text, 'edge_sentinel_node_sdown')).toEqual([
+    expect(nodeAndEpochSamples(text)).toEqual([
       'edge_sentinel_node_sdown{group="g1",node="10.0.0.1:6380"} 0',
       'edge_sentinel_node_sdown{group="g1",node="10.0.0.2:6380"} 0',
-    ]);
-    expect(samples(text, 'edge_sentinel_node_fenced')).toEqual([
       'edge_sentinel_node_fenced{group="g1",node="10.0.0.1:6380"} 0',
-    ]);
-    expect(samples(text, 'edge_sentinel_epoch')).toEqual([
       'edge_sentinel_epoch{group="g1"} 8',
       'edge_sentinel_epoch{group="g2"} 3',
     ]);

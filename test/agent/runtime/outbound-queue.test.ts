@@ -105,21 +105,24 @@ describe('OutboundQueue', () => {
     expect(drain(queue)).toEqual(['o3', 'o4', 'o5']);
   });
 
-  it('when full of hello and results, drops the incoming observation and keeps every queued message', () => {
+  /** A full queue of capacity 3: hello h, results r1 and r2. */
+  const fullOfHelloAndResults = () => {
     const queue = new OutboundQueue(3);
     queue.push(hello('h'), 'h');
     queue.push(result('r1'), 'r1');
     queue.push(result('r2'), 'r2');
+    return queue;
+  };
+
+  it('when full of hello and results, drops the incoming observation and keeps every queued message', () => {
+    const queue = fullOfHelloAndResults();
     expect(queue.push(observation(1), 'o1')).toBe(1);
     expect(queue.length).toBe(3);
     expect(drain(queue)).toEqual(['h', 'r1', 'r2']);
   });
 
   it('when full of hello and results, a further result drops the oldest result and keeps the hello', () => {
-    const queue = new OutboundQueue(3);
-    queue.push(hello('h'), 'h');
-    queue.push(result('r1'), 'r1');
-    queue.push(result('r2'), 'r2');
+    const queue = fullOfHelloAndResults();
     expect(queue.push(result('r3'), 'r3')).toBe(1);
     expect(drain(queue)).toEqual(['h', 'r2', 'r3']);
   });
