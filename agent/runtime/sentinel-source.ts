@@ -58,6 +58,11 @@ export class RuntimeSentinelSource implements SentinelSource {
     return { myId: this.myId, groups };
   }
 
+  masterAddress(group: string): NodeId | null {
+    const runner = this.groups().find((g) => g.name === group);
+    return runner === undefined ? null : publishedMaster(runner.current.config);
+  }
+
   onEvent(listener: (event: SentinelEvent) => void): () => void {
     if (this.listeners.size >= MAX_LISTENERS) throw new Error('too many event subscribers');
     this.listeners.add(listener);

@@ -56,6 +56,11 @@ export type FailoverOutcome =
 
 export interface SentinelSource {
   snapshot(): SentinelSnapshot;
+  /**
+   * The group's published master, or null for an unknown group (or one with no master yet):
+   * `GET-MASTER-ADDR-BY-NAME`, the command clients send most, without building a snapshot.
+   */
+  masterAddress(group: string): NodeId | null;
   /** Subscribe to events (`+switch-master`, `+sdown`, ...); returns the unsubscribe function. */
   onEvent(listener: (event: SentinelEvent) => void): () => void;
   /** `SENTINEL FAILOVER`: forwarded to the coordinator. */

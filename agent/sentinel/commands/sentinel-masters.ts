@@ -16,9 +16,9 @@ const oneMaster: Handler = (context) => {
 
 /** Unknown names answer the null array (`*-1`), which clients read as "no such master". */
 const addressByName: Handler = ({ args, server }) => {
-  const group = server.source.snapshot().groups.find((g) => g.name === args[2]);
-  if (group === undefined) return nullArray();
-  const { host, port } = parseNodeId(group.master.node);
+  const master = server.source.masterAddress(args[2] ?? '');
+  if (master === null) return nullArray();
+  const { host, port } = parseNodeId(master);
   return array([bulk(host), bulk(String(port))]);
 };
 

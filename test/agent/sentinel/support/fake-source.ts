@@ -30,6 +30,10 @@ export class FakeSource implements SentinelSource {
     return this.current;
   }
 
+  masterAddress(group: string): NodeId | null {
+    return this.current.groups.find((g) => g.name === group)?.master.node ?? null;
+  }
+
   onEvent(listener: (event: SentinelEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
