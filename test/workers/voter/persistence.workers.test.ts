@@ -222,3 +222,22 @@ describe('hibernation wake-up vs real restart', () => {
     expect((await fresh.status(me)).odown).toBe(false);
   });
 });
+
+describe('damaged storage', () => {
+  it('a voter whose stored state fails validation refuses every call rather than forget its vote', async () => {
+    const group = 'vt-corrupt';
+    const me = { group, index: 0 };
+    await stubOf(group, 0).peer(me, 0, voteRequest(group, 7, 0));
+    expect((await stubOf(group, 0).status(me)).durable.promisedEpoch).toBeGreaterThanOrEqual(7);
+    await runInDurableObject(stubOf(group, 0), async (_, state) => {
+      await state.storage.deleteAlarm();
+      state.storage.sql.exec(`UPDATE durable SET state = '{"promisedEpoch":"seven"}' WHERE id = 1`);
+    });
+    await abortAllDurableObjects();
+    // Starting empty would let it vote again in epochs it already voted in: it stays down instead.
+    expect(await failure(stubOf(group, 0).status(me))).toMatch(/stored durable state is invalid/);
+    expect(await failure(stubOf(group, 0).peer(me, 0, voteRequest(group, 8, 0)))).toMatch(
+      /stored durable state is invalid/,
+    );
+  });
+});

@@ -25,6 +25,8 @@ export function voterTestGroups(receiverUrl: string, upstashUrl: string): Record
     'vt-persist': base,
     // Hibernation wake-up vs restart: a long restart grace makes the difference visible.
     'vt-wake': { ...base, restartGraceMs: 60_000 },
+    // A voter whose stored state is damaged: it must refuse to serve, not start afresh.
+    'vt-corrupt': { ...base, voters: 1, quorum: 1 },
     // Alarms and malformed messages on a single voter.
     'vt-solo': { ...base, voters: 1, quorum: 1 },
     'vt-hooks': {
