@@ -8,23 +8,18 @@ import {
   dollarsPerMillionMasterReads,
   groupsInIncluded,
   monthlyUsage,
+  perKey,
   totalDollars,
 } from './cost-model.js';
 import type { OursSystem } from './ours-system.js';
-import type { CostResult, VoterUsage } from './results.js';
+import { BILLED_COUNTERS, type BilledCounters, type CostResult, type VoterUsage } from './results.js';
 import { nodeIndexOf } from './system.js';
 
 export const ASSUMED_FAILOVERS_PER_MONTH = 1;
 
-const COUNTER_FIELDS = [
-  'requests',
-  'rpcCalls',
-  'wsMessagesIn',
-  'wsMessagesOut',
-  'rowsWritten',
-  'alarms',
-] as const;
-type Counters = Record<(typeof COUNTER_FIELDS)[number], number>;
+/** One value per billed counter. */
+const perCounter = (value: (field: keyof BilledCounters) => number): BilledCounters =>
+  perKey(BILLED_COUNTERS, value);
 
 const StatusCountersSchema = z.object({
   voters: z.array(
@@ -40,47 +35,31 @@ const StatusCountersSchema = z.object({
 export async function readCounters(
   coordinatorUrl: string,
   group: string,
-): Promise<Counters & { voters: number }> {
+): Promise<BilledCounters & { voters: number }> {
   const response = await fetch(`${coordinatorUrl}/v1/groups/${group}`, { signal: AbortSignal.timeout(5000) });
   if (response.status !== 200) throw new Error(`status answered ${response.status}`);
   const { voters } = StatusCountersSchema.parse(await response.json());
-  const sum = Object.fromEntries(COUNTER_FIELDS.map((f) => [f, 0])) as Counters;
-  for (const v of voters) {
+  const answers = voters.map((v) => {
     if (!v.answered || v.counters === null) throw new Error(`voter ${v.index} did not answer`);
-    for (const f of COUNTER_FIELDS) sum[f] += v.counters[f] ?? 0;
-  }
+    return v.counters;
+  });
+  const sum = perCounter((f) => answers.reduce((total, counters) => total + (counters[f] ?? 0), 0));
   return { ...sum, voters: voters.length };
 }
 
 function delta(
-  before: Counters,
-  after: Counters,
-  overhead: Counters,
+  before: BilledCounters,
+  after: BilledCounters,
+  overhead: BilledCounters,
   voters: number,
   windowMs: number,
 ): VoterUsage {
   // One status read (the one that closes the window) is ours, not the group's.
-  const d = (f: keyof Counters) => Math.max(0, after[f] - before[f] - overhead[f]);
-  return {
-    windowMs,
-    voters,
-    requests: d('requests'),
-    rpcCalls: d('rpcCalls'),
-    wsMessagesIn: d('wsMessagesIn'),
-    wsMessagesOut: d('wsMessagesOut'),
-    rowsWritten: d('rowsWritten'),
-    alarms: d('alarms'),
-  };
+  const usage = perCounter((f) => Math.max(0, after[f] - before[f] - overhead[f]));
+  return { windowMs, voters, ...usage };
 }
 
-const minus = (a: Counters, b: Counters): Counters => ({
-  requests: a.requests - b.requests,
-  rpcCalls: a.rpcCalls - b.rpcCalls,
-  wsMessagesIn: a.wsMessagesIn - b.wsMessagesIn,
-  wsMessagesOut: a.wsMessagesOut - b.wsMessagesOut,
-  rowsWritten: a.rowsWritten - b.rowsWritten,
-  alarms: a.alarms - b.alarms,
-});
+const minus = (a: BilledCounters, b: BilledCounters): BilledCounters => perCounter((f) => a[f] - b[f]);
 
 export interface CostWindows {
   /** Runs `during` as the idle window (the footprint samples it); the counters bracket it. */

@@ -37,22 +37,21 @@ export function billedUsage(u: VoterUsage, prices: Prices = PRICES): BilledUsage
   };
 }
 
+const USAGE_KEYS = ['workerRequests', 'doRequests', 'gbSeconds', 'rowsWritten'] as const;
+
+/** One number per key: field-by-field arithmetic on usage and counter records. */
+export function perKey<K extends string>(keys: readonly K[], value: (key: K) => number): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const key of keys) out[key] = value(key);
+  return out;
+}
+
 export function scaleUsage(u: BilledUsage, factor: number): BilledUsage {
-  return {
-    workerRequests: u.workerRequests * factor,
-    doRequests: u.doRequests * factor,
-    gbSeconds: u.gbSeconds * factor,
-    rowsWritten: u.rowsWritten * factor,
-  };
+  return perKey(USAGE_KEYS, (k) => u[k] * factor);
 }
 
 export function addUsage(a: BilledUsage, b: BilledUsage): BilledUsage {
-  return {
-    workerRequests: a.workerRequests + b.workerRequests,
-    doRequests: a.doRequests + b.doRequests,
-    gbSeconds: a.gbSeconds + b.gbSeconds,
-    rowsWritten: a.rowsWritten + b.rowsWritten,
-  };
+  return perKey(USAGE_KEYS, (k) => a[k] + b[k]);
 }
 
 /** A month of one group: the idle rate for 30 days plus `failoversPerMonth` incidents like the measured one. */
@@ -72,31 +71,17 @@ export function monthlyUsage(
  * per account, shared by every group (and whatever else runs there), so one group adds this.
  */
 export function billLines(u: BilledUsage, prices: Prices = PRICES): CostLine[] {
+  const line = (item: string, units: number, unit: string, dollarsPerMillion: number): CostLine => ({
+    item,
+    units,
+    unit,
+    dollars: (units / 1e6) * dollarsPerMillion,
+  });
   return [
-    {
-      item: 'Worker requests',
-      units: u.workerRequests,
-      unit: 'requests',
-      dollars: (u.workerRequests / 1e6) * prices.workerDollarsPerMillionRequests,
-    },
-    {
-      item: 'Durable Object requests',
-      units: u.doRequests,
-      unit: 'requests',
-      dollars: (u.doRequests / 1e6) * prices.doDollarsPerMillionRequests,
-    },
-    {
-      item: 'Durable Object duration',
-      units: u.gbSeconds,
-      unit: 'GB-s',
-      dollars: (u.gbSeconds / 1e6) * prices.doDollarsPerMillionGbSeconds,
-    },
-    {
-      item: 'SQLite rows written',
-      units: u.rowsWritten,
-      unit: 'rows',
-      dollars: (u.rowsWritten / 1e6) * prices.dollarsPerMillionRowsWritten,
-    },
+    line('Worker requests', u.workerRequests, 'requests', prices.workerDollarsPerMillionRequests),
+    line('Durable Object requests', u.doRequests, 'requests', prices.doDollarsPerMillionRequests),
+    line('Durable Object duration', u.gbSeconds, 'GB-s', prices.doDollarsPerMillionGbSeconds),
+    line('SQLite rows written', u.rowsWritten, 'rows', prices.dollarsPerMillionRowsWritten),
   ];
 }
 

@@ -1,5 +1,7 @@
 // What one `npm run bench` measured: the shape of results.json, shared by the runners, the report and the sanity checks.
 
+import type { VoterCounters } from '../../workers/voter/contract.js';
+
 export type SystemKind = 'ours' | 'sentinel';
 
 export const SYSTEM_LABEL: Readonly<Record<SystemKind, string>> = {
@@ -119,16 +121,21 @@ export interface LookupResult {
   readonly error: string | null;
 }
 
+/** The voter counters the bill is made of (the others count webhooks and the sink). */
+export const BILLED_COUNTERS = [
+  'requests',
+  'rpcCalls',
+  'wsMessagesIn',
+  'wsMessagesOut',
+  'rowsWritten',
+  'alarms',
+] as const;
+export type BilledCounters = Pick<VoterCounters, (typeof BILLED_COUNTERS)[number]>;
+
 /** Counter deltas summed over a group's voters, with our own reads taken out. */
-export interface VoterUsage {
+export interface VoterUsage extends BilledCounters {
   readonly windowMs: number;
   readonly voters: number;
-  readonly requests: number;
-  readonly rpcCalls: number;
-  readonly wsMessagesIn: number;
-  readonly wsMessagesOut: number;
-  readonly rowsWritten: number;
-  readonly alarms: number;
 }
 
 export interface CostLine {

@@ -52,21 +52,11 @@ function failoverRows(r: BenchResults, downAfterMs: number): SummaryRow[] {
   const section = `Unplanned failover (SIGKILL of the master), down-after ${downAfterMs} ms`;
   const ours = runsOf(r, 'ours', downAfterMs);
   const theirs = runsOf(r, 'sentinel', downAfterMs);
+  const runsWhere = (measurement: string, pick: (run: FailoverRun) => boolean) =>
+    row(section, measurement, 'runs', ours.filter(pick).length, theirs.filter(pick).length);
   const rows: SummaryRow[] = [
-    row(
-      section,
-      'runs that failed over',
-      'runs',
-      ours.filter((x) => x.ok).length,
-      theirs.filter((x) => x.ok).length,
-    ),
-    row(
-      section,
-      'runs followed by a second, unasked failover (flapping)',
-      'runs',
-      ours.filter((x) => x.flapped).length,
-      theirs.filter((x) => x.flapped).length,
-    ),
+    runsWhere('runs that failed over', (x) => x.ok),
+    runsWhere('runs followed by a second, unasked failover (flapping)', (x) => x.flapped),
   ];
   const metrics: [string, (run: FailoverRun) => number | null][] = [
     ['new master visible (HTTP endpoint / get-master-addr-by-name)', (x) => x.visibleMs],
