@@ -8,12 +8,11 @@ import { broadcastPeers, emit, type Out } from './out.js';
 import { tally } from './quorum.js';
 import { jitter } from './state.js';
 import { electionTimeoutMs, stickyMs } from './timing.js';
-import type { WantedElection } from './triggers.js';
-import type { Candidacy, VoterContext, VoterState } from './types.js';
+import type { Candidacy, ElectionRequest, VoterContext, VoterState } from './types.js';
 
 export function startCandidacy(
   state: VoterState,
-  wanted: WantedElection,
+  wanted: ElectionRequest,
   ctx: VoterContext,
   out: Out,
 ): VoterState {
@@ -24,10 +23,7 @@ export function startCandidacy(
   const candidacy: Candidacy = {
     kind: 'candidate',
     epoch,
-    purpose,
-    subject,
-    target,
-    handoffTimeoutMs: wanted.handoffTimeoutMs,
+    ...wanted,
     replies: {},
     deadlineMs: ctx.nowMs + electionTimeoutMs(state.settings),
   };

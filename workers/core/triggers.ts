@@ -5,7 +5,7 @@ import { odownOf } from './detection.js';
 import { startCandidacy } from './election.js';
 import { masterPayload } from './events.js';
 import { emit, type Out } from './out.js';
-import type { VoterContext, VoterState } from './types.js';
+import type { ElectionRequest, VoterContext, VoterState } from './types.js';
 
 /** Before the first try, each voter waits a random part of this, so they rarely collide. */
 const FIRST_TRY_SPREAD_MS = 250;
@@ -42,34 +42,28 @@ export function unfinishedTooLong(state: VoterState, nowMs: number): boolean {
 }
 
 /** The election a follower wants to run now (timing aside), if any: one predicate for trigger and alarm. */
-export function wantedElection(state: VoterState, nowMs: number): WantedElection | null {
+export function wantedElection(state: VoterState, nowMs: number): ElectionRequest | null {
   const { durable } = state;
   const request = state.pendingRequest;
-  if (request !== null)
-    return {
-      purpose: request.purpose,
-      subject: durable.published.master,
-      target: request.target,
-      handoffTimeoutMs: request.handoffTimeoutMs,
-    };
-  if (unfinishedTooLong(state, nowMs))
-    return { purpose: 'retry', subject: durable.committed.master, target: null, handoffTimeoutMs: null };
+  if (request !== null) return { ...request, subject: durable.published.master };
+  if (unfinishedTooLong(state, nowMs)) return automatic('retry', durable.committed.master);
   if (state.odownSinceMs !== null && !durable.paused && durable.committed.state === 'active') {
-    return { purpose: 'failover', subject: durable.published.master, target: null, handoffTimeoutMs: null };
+    return automatic('failover', durable.published.master);
   }
   // An epoch was promised here but never closed (a candidate failed): close it, so leases resume.
   if (durable.promisedEpoch > durable.committed.epoch && state.odownSinceMs === null) {
-    return { purpose: 'reaffirm', subject: durable.committed.master, target: null, handoffTimeoutMs: null };
+    return automatic('reaffirm', durable.committed.master);
   }
   return null;
 }
 
-export interface WantedElection {
-  readonly purpose: ElectionPurpose;
-  readonly subject: NodeId;
-  readonly target: NodeId | null;
-  readonly handoffTimeoutMs: number | null;
-}
+/** An election no operator asked for. */
+const automatic = (purpose: ElectionPurpose, subject: NodeId): ElectionRequest => ({
+  purpose,
+  subject,
+  target: null,
+  handoffTimeoutMs: null,
+});
 
 export function considerElection(state: VoterState, ctx: VoterContext, out: Out): VoterState {
   if (state.role.kind !== 'follower' || ctx.nowMs < state.nextElectionAtMs) return state;

@@ -70,14 +70,19 @@ export interface AgentRecord {
   readonly leaseSeenMs: number;
 }
 
-export interface Candidacy {
-  readonly kind: 'candidate';
-  readonly epoch: number;
+/** What an election is for: its purpose, the master it is about, and what an operator asked. */
+export interface ElectionRequest {
   readonly purpose: ElectionPurpose;
   readonly subject: NodeId;
+  /** The replica an operator named, if any. */
   readonly target: NodeId | null;
   /** A switchover's FAILOVER TIMEOUT from the operator, carried into the proposal. */
   readonly handoffTimeoutMs: number | null;
+}
+
+export interface Candidacy extends ElectionRequest {
+  readonly kind: 'candidate';
+  readonly epoch: number;
   readonly replies: Readonly<Record<number, VoteReply>>;
   readonly deadlineMs: number;
 }
@@ -90,16 +95,12 @@ export interface Candidacy {
  *   (or, for a hand-off, for the hand-off to complete);
  * - `activating`: accept(E, proposal with state active) sent, counting replies.
  */
-export interface Leadership {
+export interface Leadership extends ElectionRequest {
   readonly kind: 'leader';
   readonly epoch: number;
-  readonly purpose: ElectionPurpose;
   readonly phase: 'preparing' | 'accepting' | 'confirming' | 'activating';
   /** The highest config among the grants: the one this leader fails over from. */
   readonly from: Config;
-  readonly subject: NodeId;
-  readonly target: NodeId | null;
-  readonly handoffTimeoutMs: number | null;
   readonly proposal: Config | null;
   readonly acceptedBy: readonly number[];
   /** Voters that refused the current proposal because they promised a higher epoch. */
@@ -132,11 +133,9 @@ export interface VoterState {
   /** No new candidacy before this time (jitter before the first try, back-off after a loss). */
   readonly nextElectionAtMs: number;
   /** An operator request waiting for this voter to run its election. */
-  readonly pendingRequest: {
-    readonly purpose: 'manual' | 'switchover';
-    readonly target: NodeId | null;
-    readonly handoffTimeoutMs: number | null;
-  } | null;
+  readonly pendingRequest:
+    | (Omit<ElectionRequest, 'purpose' | 'subject'> & { readonly purpose: 'manual' | 'switchover' })
+    | null;
   /** Counter for request ids, so they stay unique across leaderships without randomness. */
   readonly requestCounter: number;
   /** When this voter learned that the committed config is not `active` yet (null when it is). */
