@@ -6,21 +6,17 @@ import {
   dollarsPerMillionMasterReads,
   groupsInIncluded,
   monthlyUsage,
+  perKey,
   SECONDS_PER_MONTH,
   totalDollars,
 } from './cost-model.js';
 import { PRICES } from './prices.js';
-import type { VoterUsage } from './results.js';
+import { BILLED_COUNTERS, type VoterUsage } from './results.js';
 
 const usage = (overrides: Partial<VoterUsage>): VoterUsage => ({
   windowMs: 10_000,
   voters: 3,
-  requests: 0,
-  rpcCalls: 0,
-  wsMessagesIn: 0,
-  wsMessagesOut: 0,
-  rowsWritten: 0,
-  alarms: 0,
+  ...perKey(BILLED_COUNTERS, () => 0),
   ...overrides,
 });
 
