@@ -1,7 +1,12 @@
 // `edge-sentinel-agent --config agent.yaml`: load and check the file, run the agent until SIGTERM/SIGINT.
-import { loadAgentConfig } from './config/load.js';
-import { startAgent } from './runtime/agent.js';
-import { createLogger } from './runtime/logger.js';
+import { type AgentConfig, loadAgentConfig } from './config/load.js';
+import { fenceTargets, startAgent } from './runtime/agent.js';
+import { monotonicClock } from './runtime/clock.js';
+import { ChannelFence, SUPERVISED_VARIABLE, ToAgentSchema } from './runtime/fence-channel.js';
+import { redisFenceConnection } from './runtime/fence-connection.js';
+import { FenceOwner } from './runtime/fence-owner.js';
+import { createLogger, type Logger } from './runtime/logger.js';
+import { realTimers } from './runtime/timers.js';
 
 /** Exit codes: 0 stopped by a signal (or --check passed), 1 could not start, 2 bad config or usage. */
 export const EXIT_OK = 0;
@@ -86,9 +91,16 @@ export async function main(
   const logger = createLogger(config.logLevel, config.agentId);
   // First line of every run: a stale build (an old commit or build time) shows here.
   logger.info({ build: build ?? 'source' }, `edge-sentinel-agent ${describeBuild(build)} starting`);
+  const supervised = env[SUPERVISED_VARIABLE] === '1' && typeof process.send === 'function';
+  const fence = supervised ? supervisedFence(config, logger) : undefined;
+  if (!supervised) {
+    logger.warn(
+      'running without the supervisor: if this process dies or hangs, nothing fences its master (run the edge-sentinel-agent bin)',
+    );
+  }
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
-    agent = await startAgent(config, { logger });
+    agent = await startAgent(config, { logger, ...(fence === undefined ? {} : { fence: fence.port }) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: message }, 'agent could not start');
@@ -97,14 +109,11 @@ export async function main(
   }
   return new Promise<number>((resolve) => {
     let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting without waiting');
-        resolve(EXIT_START_FAILED);
-        return;
-      }
-      logger.info({ signal }, 'signal received: graceful shutdown');
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ why }, 'graceful shutdown');
       agent.stop().then(
         () => resolve(EXIT_OK),
         (error: unknown) => {
@@ -113,7 +122,68 @@ export async function main(
         },
       );
     };
+    // A signal to the whole process group reaches the supervisor too, which then asks over IPC:
+    // that request is the same stop, not a second one.
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        resolve(EXIT_START_FAILED);
+        return;
+      }
+      stop(signal);
+    };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    fence?.onStop(() => stop('the supervisor asked'));
   });
+}
+
+/**
+ * Under the supervisor, fence deadlines go to it over IPC, and it asks for a graceful stop the
+ * same way. If the supervisor is gone (the channel closes), nothing would enforce the deadlines:
+ * the agent fences its local nodes itself, as it can, and exits for the service manager to
+ * restart the whole unit.
+ */
+function supervisedFence(
+  config: AgentConfig,
+  logger: Logger,
+): { port: ChannelFence; onStop: (fn: () => void) => void } {
+  let stopListener: () => void = () => {};
+  const port = new ChannelFence((message) => process.send?.(message), monotonicClock);
+  process.on('message', (raw) => {
+    const parsed = ToAgentSchema.safeParse(raw);
+    if (!parsed.success) {
+      logger.error(
+        { error: parsed.error.issues[0]?.message },
+        'malformed message from the supervisor ignored',
+      );
+      return;
+    }
+    if (parsed.data.kind === 'stop') stopListener();
+    else port.receive(parsed.data);
+  });
+  process.on('disconnect', () => {
+    logger.fatal('the supervisor is gone: fencing the local nodes here and exiting');
+    const owner = new FenceOwner({
+      clock: monotonicClock,
+      timers: realTimers,
+      logger,
+      connect: (target) => redisFenceConnection(target, `edge-sentinel-fence:${config.agentId}`, logger),
+    });
+    owner.configure(fenceTargets(config));
+    owner.fenceAllNow();
+    const giveUpAtMs = monotonicClock.nowMs() + 2000;
+    const check = () => {
+      if (owner.allSettled() || monotonicClock.nowMs() > giveUpAtMs) process.exit(EXIT_START_FAILED);
+      setTimeout(check, 20);
+    };
+    check();
+  });
+  return {
+    port,
+    onStop: (fn) => {
+      stopListener = fn;
+    },
+  };
 }

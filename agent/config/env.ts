@@ -36,6 +36,14 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { variable: 'EDGE_SENTINEL_SENTINEL_ANNOUNCE', path: ['sentinel', 'announce'], kind: 'string' },
   { variable: 'EDGE_SENTINEL_METRICS_HOST', path: ['metrics', 'host'], kind: 'string' },
   { variable: 'EDGE_SENTINEL_METRICS_PORT', path: ['metrics', 'port'], kind: 'number' },
+  { variable: 'EDGE_SENTINEL_FAILSAFE_HOST', path: ['failsafe', 'host'], kind: 'string' },
+  { variable: 'EDGE_SENTINEL_FAILSAFE_PORT', path: ['failsafe', 'port'], kind: 'number' },
+  {
+    variable: 'EDGE_SENTINEL_FAILSAFE_SECRET',
+    path: ['failsafe', 'secret'],
+    kind: 'string',
+    replaces: 'secretFile',
+  },
 ];
 
 /** Sets every group's `local.password` (ACL password of the local node), replacing passwordFile. */

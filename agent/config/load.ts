@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { AgentIdSchema } from '../../workers/protocol/index.js';
+import { AgentIdSchema, parseNodeId } from '../../workers/protocol/index.js';
+import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
 import { applyEnvOverrides } from './env.js';
-import { type AgentFile, AgentFileSchema, type GroupFile, type TlsFile } from './schema.js';
+import { type AgentFile, AgentFileSchema, type GroupFile, nodeOf, type TlsFile } from './schema.js';
 
 export interface TlsConfig {
   readonly ca?: string;
@@ -15,16 +16,27 @@ export interface TlsConfig {
   readonly rejectUnauthorized: boolean;
 }
 
-export interface GroupConfig extends Omit<GroupFile, 'token' | 'tokenFile' | 'local'> {
+export interface AgentAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface GroupConfig extends Omit<GroupFile, 'token' | 'tokenFile' | 'local' | 'nodes'> {
   readonly token: string;
+  /** The other nodes, by announce address. */
+  readonly nodes: readonly string[];
+  /** Where each other node's agent receives failsafe datagrams. */
+  readonly agents: Readonly<Record<string, AgentAddress>>;
   readonly local: Omit<GroupFile['local'], 'password' | 'passwordFile' | 'tls'> & {
     readonly password?: string;
     readonly tls?: TlsConfig;
   };
 }
 
-export interface AgentConfig extends Omit<AgentFile, 'agentId' | 'groups' | 'coordinator'> {
+export interface AgentConfig extends Omit<AgentFile, 'agentId' | 'groups' | 'coordinator' | 'failsafe'> {
   readonly agentId: string;
+  /** The failsafe endpoint; `secret` is set when any group has the failsafe on. */
+  readonly failsafe: { readonly host: string; readonly port: number; readonly secret?: string };
   readonly coordinator: { readonly url: string; readonly adminToken?: string };
   readonly groups: readonly GroupConfig[];
   /** Where the file came from, for logs. */
@@ -176,8 +188,24 @@ function resolve(file: AgentFile, source: string): LoadResult {
     (file.coordinator.adminTokenFile === undefined
       ? undefined
       : readSecret(file.coordinator.adminTokenFile, 'coordinator.adminTokenFile', errors));
+  const failsafeSecret =
+    file.failsafe.secret ??
+    (file.failsafe.secretFile === undefined
+      ? undefined
+      : readSecret(file.failsafe.secretFile, 'failsafe.secretFile', errors));
+  if (failsafeSecret !== undefined && failsafeSecret.length < MIN_PEER_SECRET_CHARS) {
+    errors.push(`failsafe.secretFile: the secret must be at least ${MIN_PEER_SECRET_CHARS} characters`);
+  }
   const groups = file.groups.map((group, i): GroupConfig => {
-    const { token: _t, tokenFile, local, ...rest } = group;
+    const { token: _t, tokenFile, local, nodes: entries, ...rest } = group;
+    const nodes = entries.map(nodeOf);
+    const agents: Record<string, AgentAddress> = {};
+    for (const entry of entries) {
+      const node = nodeOf(entry);
+      const agent =
+        typeof entry === 'string' || entry.agent === undefined ? undefined : parseNodeId(entry.agent);
+      agents[node] = agent ?? { host: parseNodeId(node).host, port: file.failsafe.port };
+    }
     const token =
       group.token ??
       (tokenFile === undefined ? undefined : readSecret(tokenFile, `groups.${i}.tokenFile`, errors)) ??
@@ -193,6 +221,8 @@ function resolve(file: AgentFile, source: string): LoadResult {
     return {
       ...rest,
       token,
+      nodes,
+      agents,
       local: {
         ...localRest,
         ...(password === undefined ? {} : { password }),
@@ -201,11 +231,16 @@ function resolve(file: AgentFile, source: string): LoadResult {
     };
   });
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${source}: ${e}`) };
-  const { coordinator, agentId: _a, groups: _g, ...rest } = file;
+  const { coordinator, agentId: _a, groups: _g, failsafe, ...rest } = file;
   return {
     ok: true,
     config: {
       ...rest,
+      failsafe: {
+        host: failsafe.host,
+        port: failsafe.port,
+        ...(failsafeSecret === undefined ? {} : { secret: failsafeSecret }),
+      },
       agentId,
       coordinator: {
         url: coordinator.url.replace(/\/+$/, ''),

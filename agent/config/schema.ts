@@ -1,6 +1,7 @@
 // The agent file's schema (zod 4): every field, its default, and the cross-field rules.
 import { z } from 'zod';
 import { AgentIdSchema, GroupNameSchema, NodeIdSchema } from '../../workers/protocol/index.js';
+import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
 
 const PortSchema = z.number().int().min(1).max(65535);
 const HostSchema = z.string().min(1).max(253);
@@ -34,6 +35,18 @@ const LocalNodeSchema = z.strictObject({
   minReplicasToWrite: z.number().int().min(0).max(1_000_000).optional(),
 });
 
+/**
+ * Another node of the group, by announce address; with `agent`, where that node's agent receives
+ * failsafe datagrams (default: the node's host and this agent's own `failsafe.port`).
+ */
+const NodeEntrySchema = z.union([
+  NodeIdSchema,
+  z.strictObject({ node: NodeIdSchema, agent: NodeIdSchema.optional() }),
+]);
+export type NodeEntry = z.infer<typeof NodeEntrySchema>;
+
+export const nodeOf = (entry: NodeEntry): string => (typeof entry === 'string' ? entry : entry.node);
+
 const GroupSchema = z
   .strictObject({
     name: GroupNameSchema,
@@ -41,8 +54,8 @@ const GroupSchema = z
     token: z.string().min(1).optional(),
     tokenFile: z.string().min(1).optional(),
     local: LocalNodeSchema,
-    /** The other nodes of the group, by announce address. */
-    nodes: z.array(NodeIdSchema).max(63).default([]),
+    /** The other nodes of the group, by announce address (and where their agents are). */
+    nodes: z.array(NodeEntrySchema).max(63).default([]),
     probeIntervalMs: MsSchema(10, 10_000).default(100),
     probeTimeoutMs: MsSchema(10, 60_000).default(500),
     infoIntervalMs: MsSchema(50, 60_000).default(1000),
@@ -51,11 +64,24 @@ const GroupSchema = z
     handoffTimeoutMs: MsSchema(100, 600_000).default(5000),
     /** Used until the voters announce theirs (they always win); true fences a master until then. */
     fencing: z.boolean().default(true),
+    /**
+     * Keep the master writable on grants from every other node's agent when no majority of voters
+     * renews its lease (a coordinator outage). Needs `failsafe.secret` and every peer reachable.
+     */
+    failsafe: z.boolean().default(true),
     leaseMs: MsSchema(100, 3_600_000).default(2000),
   })
-  .refine((g) => !g.nodes.includes(g.local.announce), {
-    message: 'nodes lists the other nodes only; the local node is local.announce',
-    path: ['nodes'],
+  .superRefine((g, ctx) => {
+    const seen = new Set<string>([g.local.announce]);
+    g.nodes.forEach((entry, i) => {
+      const node = nodeOf(entry);
+      const message =
+        node === g.local.announce
+          ? 'nodes lists the other nodes only; the local node is local.announce'
+          : `${node} is listed twice`;
+      if (seen.has(node)) ctx.addIssue({ code: 'custom', message, path: ['nodes', i] });
+      seen.add(node);
+    });
   });
 
 export const AgentFileSchema = z
@@ -91,6 +117,18 @@ export const AgentFileSchema = z
       .prefault({}),
     /** Other agents' Sentinel endpoints ("host:port"), for SENTINEL sentinels. */
     peers: z.array(NodeIdSchema).max(64).default([]),
+    /**
+     * The failsafe link between agents (UDP): where this agent receives, and the secret every agent
+     * of a group shares (HMAC-SHA256 of every datagram).
+     */
+    failsafe: z
+      .strictObject({
+        host: HostSchema.default('0.0.0.0'),
+        port: PortSchema.default(26379),
+        secret: z.string().min(MIN_PEER_SECRET_CHARS).max(1024).optional(),
+        secretFile: z.string().min(1).optional(),
+      })
+      .prefault({}),
     groups: z.array(GroupSchema).min(1).max(256),
   })
   .superRefine((file, ctx) => {
@@ -121,6 +159,22 @@ export const AgentFileSchema = z
         });
       }
     });
+    const needsSecret = file.groups.findIndex((g) => g.failsafe);
+    if (needsSecret !== -1 && file.failsafe.secret === undefined && file.failsafe.secretFile === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the failsafe needs failsafe.secret, failsafe.secretFile or EDGE_SENTINEL_FAILSAFE_SECRET (the same on every agent of the group), or failsafe: false in the group (then a coordinator outage fences the master after leaseMs)',
+        path: ['groups', needsSecret, 'failsafe'],
+      });
+    }
+    if (file.failsafe.secret !== undefined && file.failsafe.secretFile !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give secret or secretFile, not both',
+        path: ['failsafe', 'secretFile'],
+      });
+    }
     if (file.coordinator.token !== undefined && file.coordinator.tokenFile !== undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -1,6 +1,8 @@
 // Time-driven work of a tick: stall detection, probe timeouts, and scheduling probes, INFO and lease pings.
-import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
-import { onPingSent, pingDue, renewalHeldBack } from './lease.js';
+import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
+import { currentLeaseValidUntil } from './agent-views.js';
+import { grantsWanted, onRequestSent, READINESS_PROBE_MS, requestDue } from './failsafe.js';
+import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack } from './lease.js';
 import type { Step } from './outbox.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
 import type { AgentEffect } from './types.js';
@@ -115,4 +117,39 @@ export function scheduleLeasePings(state: AgentState, nowMs: number): Step {
     next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   });
   return { state: next, effects, notes: [] };
+}
+
+/**
+ * The master's agent asks every peer for a grant while its voters' lease is about to end, at the
+ * voters' ping cadence, and only while its node answers it (a dead master must still fail over
+ * about a lease after it went silent). Otherwise it only asks, every few seconds, whether each
+ * peer would grant: a misconfigured peer shows in health long before an outage needs it.
+ */
+export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
+  const { settings, config } = state;
+  if (!settings.failsafe || !settings.fencing || config === null || !isLocal(settings, config.master)) {
+    return { state, effects: [], notes: [] };
+  }
+  if (localMasterSilent(state, nowMs)) return { state, effects: [], notes: [] };
+  const { leaseMs, probeIntervalMs } = settings;
+  const wanted = grantsWanted(currentLeaseValidUntil(state), nowMs, leaseMs);
+  const probe = !wanted;
+  const intervalMs = wanted ? pingIntervalMs(probeIntervalMs, leaseMs) : READINESS_PROBE_MS;
+  const timeoutMs = wanted ? leaseMs / 2 : READINESS_PROBE_MS;
+  const peers = { ...state.failsafe.peers };
+  const effects: AgentEffect[] = [];
+  for (const node of peerNodes(settings)) {
+    const peer = peers[node];
+    if (peer === undefined || !requestDue(peer, probe, nowMs, intervalMs, timeoutMs)) continue;
+    effects.push({
+      kind: 'grant-request',
+      to: node,
+      epoch: config.epoch,
+      master: config.master,
+      durationMs: wanted ? leaseMs : 0,
+    });
+    peers[node] = onRequestSent(peer, probe, nowMs);
+  }
+  if (effects.length === 0) return { state, effects, notes: [] };
+  return { state: { ...state, failsafe: { ...state.failsafe, peers } }, effects, notes: [] };
 }

@@ -11,6 +11,7 @@ import {
   viewChanged,
   viewList,
 } from './agent-views.js';
+import { heldAt, holdReason } from './failsafe.js';
 import { andThen, broadcast, noop, observationMessage, type Step } from './outbox.js';
 import { reconcile } from './reconcile.js';
 import { observeRole, sdownVerdict } from './sdown.js';
@@ -19,7 +20,7 @@ import type { AgentEffect, NodeAction } from './types.js';
 export function settle(state: AgentState, nowMs: number): Step {
   let step = noop(trackRoles(state, nowMs));
   step = andThen(step, (s) => reportViews(s, nowMs));
-  step = andThen(step, (s) => updateFences(s));
+  step = andThen(step, (s) => updateFences(s, nowMs));
   step = andThen(step, (s) => reconcileLocalNodes(s, nowMs));
   step = andThen(step, (s) => answerObserves(s, nowMs));
   return step;
@@ -76,7 +77,7 @@ function viewEvents(
     effects.push({ kind: 'event', name: '+reboot', payload, reason });
   }
   if ((before?.fenced ?? false) !== after.fenced && isLocal(state.settings, after.node)) {
-    const reason = currentFence(state, after.node).reason;
+    const reason = currentFence(state, after.node, nowMs).reason;
     effects.push({ kind: 'event', name: after.fenced ? '+fenced' : '-fenced', payload, reason });
   }
   return effects;
@@ -103,14 +104,14 @@ function reportViews(state: AgentState, nowMs: number): Step {
   return { state: { ...state, seq, reported: views }, effects, notes };
 }
 
-function updateFences(state: AgentState): Step {
+function updateFences(state: AgentState, nowMs: number): Step {
   let next = state;
   const effects: AgentEffect[] = [];
   const notes: string[] = [];
   for (const node of state.settings.localNodes) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
-    const decision = currentFence(next, node);
+    const decision = currentFence(next, node, nowMs);
     if (ns.fenceSent !== undefined && ns.fenceSent.writableUntilMs === decision.writableUntilMs) continue;
     // Renewals move the deadline constantly; only a change between fenced/unfenced is worth a note.
     if (
@@ -158,6 +159,7 @@ function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
       highestEpoch,
       settings.handoffTimeoutMs,
       bestReplicaFor(next, node, nowMs),
+      heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
     );
     if (decision.action === null || config === null) {
       if (decision.refused) notes.push(decision.reason);

@@ -1,5 +1,6 @@
 // The agent core's state, its creation from settings and the state file, and recommended timings.
 import type { AnnouncedSettings, Config, NodeId, NodeView } from '../../workers/protocol/index.js';
+import { createFailsafe, type FailsafeState } from './failsafe.js';
 import { createVoterLease, type VoterLease } from './lease.js';
 import { createDetector, type NodeDetector } from './sdown.js';
 import type { AgentSettings, NodeAction, NodeInfo } from './types.js';
@@ -54,11 +55,15 @@ export interface AgentState {
   readonly reported: Readonly<Record<NodeId, NodeView>> | null;
   /** The group's settings as the voters announced them (quorum, timeouts for the Sentinel surface). */
   readonly announced: AnnouncedSettings | null;
+  /** Grants asked of the other nodes' agents, and the hold this agent promised them (failsafe.ts). */
+  readonly failsafe: FailsafeState;
 }
 
 export interface PersistedAgentState {
   readonly highestEpoch: number;
   readonly config: Config | null;
+  /** The grants' hold horizon (agent clock), honoured after a restart; null = no grant given. */
+  readonly holdUntilMs: number | null;
 }
 
 /**
@@ -88,7 +93,7 @@ export function createNodeState(nowMs: number): NodeState {
   };
 }
 
-/** Fresh state after a (re)start: only the persisted epoch and config survive a restart. */
+/** Fresh state after a (re)start: only the persisted epoch, config and grant hold survive a restart. */
 export function createAgentState(
   settings: AgentSettings,
   persisted: PersistedAgentState | null,
@@ -112,12 +117,18 @@ export function createAgentState(
     seq: 0,
     reported: null,
     announced: null,
+    failsafe: createFailsafe(peerNodes(settings), persisted?.holdUntilMs ?? null),
   };
 }
 
 /** Every probed node, local nodes included even if the settings forgot to list them, sorted. */
 export function allNodes(settings: AgentSettings): readonly NodeId[] {
   return [...new Set([...settings.nodes, ...settings.localNodes])].sort();
+}
+
+/** The other nodes, whose agents must all grant for the failsafe to hold. */
+export function peerNodes(settings: AgentSettings): readonly NodeId[] {
+  return allNodes(settings).filter((node) => !settings.localNodes.includes(node));
 }
 
 export function isLocal(settings: AgentSettings, node: NodeId): boolean {

@@ -5,14 +5,16 @@ import {
   expireProbes,
   localMasterSilent,
   requestInfo,
+  scheduleGrantRequests,
   scheduleInfo,
   scheduleLeasePings,
   scheduleProbes,
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
-import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
-import { computeViews, viewList } from './agent-views.js';
+import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
+import { computeViews, viewList, writableLocalNode } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
+import { dropGrants, grantVerdict, heldAt, holdEnd, holdHorizon, onPeerAnswer } from './failsafe.js';
 import {
   onEpochNotice,
   onLeasePong,
@@ -42,6 +44,7 @@ export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): 
   const handled = handle(state, input, nowMs);
   const settled = andThen(handled.step, (s) => settle(s, nowMs));
   assertNoStaleExecute(settled);
+  assertHoldKept(settled, nowMs);
   const reason = [handled.reason, ...settled.notes].join('; ');
   return { state: settled.state, effects: settled.effects, reason };
 }
@@ -51,6 +54,19 @@ function assertNoStaleExecute(step: Step): void {
   for (const effect of step.effects) {
     if (effect.kind === 'execute' && effect.epoch < step.state.highestEpoch) {
       throw new Error(`invariant broken: execute at epoch ${effect.epoch} below ${step.state.highestEpoch}`);
+    }
+  }
+}
+
+/** A grant given is a promise: no promotion and no unfence of a local node while it holds. */
+function assertHoldKept(step: Step, nowMs: number): void {
+  if (!heldAt(step.state.failsafe, nowMs)) return;
+  for (const effect of step.effects) {
+    const unfence =
+      effect.kind === 'fence' && (effect.writableUntilMs === null || effect.writableUntilMs > nowMs);
+    const promote = effect.kind === 'execute' && effect.action.kind === 'promote';
+    if (unfence || promote) {
+      throw new Error(`invariant broken: ${effect.kind} of ${effect.node} during a grant's hold`);
     }
   }
 }
@@ -124,7 +140,96 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
     }
     case 'action-result':
       return onActionResult(state, input, nowMs);
+    case 'grant-request':
+      return onGrantRequest(state, input, nowMs);
+    case 'grant-reply':
+      return onGrantReply(state, input, nowMs);
   }
+}
+
+/**
+ * A peer master's agent asks for a grant. A grant is a promise that must outlive a crash of this
+ * agent, so a hold beyond the persisted horizon is persisted first: the shell writes the state
+ * file before it sends the reply that follows the `persist`.
+ */
+function onGrantRequest(
+  state: AgentState,
+  input: AgentInput & { kind: 'grant-request' },
+  nowMs: number,
+): Handled {
+  const { settings } = state;
+  const verdict = grantVerdict(input, {
+    failsafe: settings.failsafe,
+    fencing: settings.fencing,
+    localNodes: settings.localNodes,
+    peerNodes: peerNodes(settings),
+    config: state.config,
+    writableLocal: writableLocalNode(state, nowMs),
+    capMs: settings.leaseMs,
+  });
+  const reply: AgentEffect = {
+    kind: 'grant-reply',
+    to: input.from,
+    requestId: input.requestId,
+    granted: verdict.granted,
+    durationMs: verdict.durationMs,
+    reason: verdict.reason,
+  };
+  const what = `grant request of the agent of ${input.from} (epoch ${input.epoch}, ${input.durationMs} ms)`;
+  if (!verdict.granted || verdict.durationMs === 0) {
+    return handled(state, `${what}: ${verdict.granted ? 'would grant' : 'refused'}: ${verdict.reason}`, [
+      reply,
+    ]);
+  }
+  const { failsafe } = state;
+  const untilMs = holdEnd(nowMs, verdict.durationMs, settings.clockDriftRatio);
+  let next: AgentState = {
+    ...state,
+    failsafe: {
+      ...failsafe,
+      holdUntilMs: Math.max(failsafe.holdUntilMs ?? untilMs, untilMs),
+      holdFor: input.from,
+    },
+  };
+  const effects: AgentEffect[] = [];
+  if (failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs) {
+    const horizon = holdHorizon(nowMs, untilMs, verdict.durationMs, settings.clockDriftRatio);
+    next = { ...next, failsafe: { ...next.failsafe, persistedHoldUntilMs: horizon } };
+    effects.push({
+      kind: 'persist',
+      highestEpoch: state.highestEpoch,
+      config: state.config,
+      holdUntilMs: horizon,
+    });
+  }
+  effects.push(reply);
+  return handled(next, `${what}: granted until ${untilMs}: ${verdict.reason}`, effects);
+}
+
+/** A peer answered this agent's grant request; it counts only for the config it was asked for. */
+function onGrantReply(
+  state: AgentState,
+  input: AgentInput & { kind: 'grant-reply' },
+  nowMs: number,
+): Handled {
+  const peer = state.failsafe.peers[input.from];
+  if (peer === undefined) return handled(state, `grant reply from unknown node ${input.from} ignored`);
+  const { config, settings } = state;
+  const current =
+    config !== null &&
+    config.epoch === input.epoch &&
+    config.master === input.master &&
+    isLocal(settings, config.master);
+  const answered = onPeerAnswer(peer, input, current, nowMs, settings.clockDriftRatio);
+  const next = {
+    ...state,
+    failsafe: { ...state.failsafe, peers: { ...state.failsafe.peers, [input.from]: answered } },
+  };
+  const verdict = input.granted ? (input.durationMs > 0 ? 'granted' : 'would grant') : 'refused';
+  return handled(
+    next,
+    `the agent of ${input.from} ${verdict}${current ? '' : ' (for a config no longer held)'}: ${input.reason}`,
+  );
 }
 
 function onTick(state: AgentState, nowMs: number): Handled {
@@ -133,6 +238,7 @@ function onTick(state: AgentState, nowMs: number): Handled {
   step = andThen(step, (s) => scheduleProbes(s, nowMs));
   step = andThen(step, (s) => scheduleInfo(s, nowMs));
   step = andThen(step, (s) => scheduleLeasePings(s, nowMs));
+  step = andThen(step, (s) => scheduleGrantRequests(s, nowMs));
   return { step: { ...step, notes: [] }, reason: ['tick', ...step.notes].join('; ') };
 }
 
@@ -233,7 +339,11 @@ function onConfigPush(state: AgentState, voter: number, message: ConfigPush, now
   let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
   if (newer) {
     const highestEpoch = Math.max(state.highestEpoch, config.epoch);
-    effects.push({ kind: 'persist', highestEpoch, config });
+    effects.push({ kind: 'persist', highestEpoch, config, holdUntilMs: state.failsafe.persistedHoldUntilMs });
+    // Grants were asked for the old config's epoch and master: they do not carry over.
+    if (state.config?.epoch !== config.epoch || state.config?.master !== config.master) {
+      next = { ...next, failsafe: dropGrants(next.failsafe) };
+    }
     next = { ...next, config, highestEpoch };
     next = clearReboots(next, config.epoch);
     reason += '; it is the newest config seen: persisted, then reconciled';

@@ -1,6 +1,7 @@
 // The agent's view of each node (what observations carry) and the fence of each local node.
 import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
-import { type AgentState, allNodes, isLocal } from './agent-state.js';
+import { type AgentState, allNodes, isLocal, peerNodes } from './agent-state.js';
+import { failsafeValidUntil, heldAt, holdReason, READINESS_FRESH_MS } from './failsafe.js';
 import { type FenceDecision, fenceDecision, leaseValidUntil } from './lease.js';
 import { sdownVerdict } from './sdown.js';
 
@@ -22,18 +23,32 @@ export function currentLeaseValidUntil(state: AgentState): number | null {
   );
 }
 
-export function currentFence(state: AgentState, node: NodeId): FenceDecision {
+/** Until when the peers' grants let the master write; null with the failsafe off or a grant missing. */
+export function currentFailsafeUntil(state: AgentState): number | null {
+  if (!state.settings.failsafe) return null;
+  return failsafeValidUntil(state.failsafe, peerNodes(state.settings));
+}
+
+export function currentFence(state: AgentState, node: NodeId, nowMs: number): FenceDecision {
   const ns = state.nodes[node];
-  const role = ns?.info?.role ?? 'unknown';
-  const rebooted = ns !== undefined && ns.rebootedAtEpoch !== null;
-  return fenceDecision(
-    state.settings.fencing,
+  return fenceDecision({
+    fencing: state.settings.fencing,
     node,
-    state.config,
-    role,
-    currentLeaseValidUntil(state),
-    rebooted,
-  );
+    config: state.config,
+    role: ns?.info?.role ?? 'unknown',
+    voterLeaseUntilMs: currentLeaseValidUntil(state),
+    failsafeUntilMs: currentFailsafeUntil(state),
+    held: heldAt(state.failsafe, nowMs) ? holdReason(state.failsafe) : null,
+    rebooted: ns !== undefined && ns.rebootedAtEpoch !== null,
+  });
+}
+
+/** A local node that may accept writes right now (the agent cannot promise to keep it fenced). */
+export function writableLocalNode(state: AgentState, nowMs: number): NodeId | null {
+  for (const node of state.settings.localNodes) {
+    if (!fencedAt(currentFence(state, node, nowMs), nowMs)) return node;
+  }
+  return null;
 }
 
 export function fencedAt(decision: FenceDecision, nowMs: number): boolean {
@@ -58,7 +73,7 @@ export function computeView(state: AgentState, node: NodeId, nowMs: number): Nod
   // The agent knows its own fence better than the last INFO does; other nodes only via INFO.
   const fenced =
     isLocal(settings, node) && settings.fencing
-      ? fencedAt(currentFence(state, node), nowMs)
+      ? fencedAt(currentFence(state, node, nowMs), nowMs)
       : (info?.fenced ?? false);
   return {
     node,
@@ -123,4 +138,45 @@ export function bestReplicaFor(state: AgentState, localNode: NodeId, nowMs: numb
       (a.node < b.node ? -1 : 1),
   );
   return candidates[0]?.node ?? null;
+}
+
+export interface FailsafeStatus {
+  readonly enabled: boolean;
+  /** The local master writes on the peers' grants right now (its voters' lease has ended). */
+  readonly active: boolean;
+  /** Until when (ms from now) the grants cover the local master; null without every grant. */
+  readonly coveredForMs: number | null;
+  /** Grantor side: how long this agent still holds its node fenced for a peer (0: no hold). */
+  readonly holdForMs: number;
+  readonly peers: readonly {
+    readonly node: NodeId;
+    /** Answered "granted" or "would grant" within READINESS_FRESH_MS. */
+    readonly ready: boolean;
+    readonly lastAnswerAgoMs: number | null;
+    readonly lastAnswer: string | null;
+  }[];
+}
+
+/** For health and metrics: whether the failsafe would hold, and whether it is holding. */
+export function failsafeStatus(state: AgentState, nowMs: number): FailsafeStatus {
+  const voters = currentLeaseValidUntil(state);
+  const peers = currentFailsafeUntil(state);
+  const master = state.config !== null && isLocal(state.settings, state.config.master);
+  const hold = state.failsafe.holdUntilMs;
+  return {
+    enabled: state.settings.failsafe && state.settings.fencing,
+    active: master && peers !== null && peers > nowMs && (voters === null || voters < nowMs),
+    coveredForMs: peers === null ? null : Math.max(0, Math.round(peers - nowMs)),
+    holdForMs: hold === null ? 0 : Math.max(0, Math.round(hold - nowMs)),
+    peers: peerNodes(state.settings).map((node) => {
+      const answer = state.failsafe.peers[node]?.lastAnswer ?? null;
+      const ago = answer === null ? null : nowMs - answer.atMs;
+      return {
+        node,
+        ready: answer?.granted === true && (ago ?? Number.POSITIVE_INFINITY) <= READINESS_FRESH_MS,
+        lastAnswerAgoMs: ago,
+        lastAnswer: answer === null ? null : `${answer.granted ? 'granted' : 'refused'}: ${answer.reason}`,
+      };
+    }),
+  };
 }

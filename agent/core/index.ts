@@ -7,9 +7,12 @@ export {
   currentFence,
   currentLeaseValidUntil,
   expectsMaster,
+  type FailsafeStatus,
+  failsafeStatus,
   viewChanged,
 } from './agent-views.js';
 export * from './announced.js';
+export * from './failsafe.js';
 export * from './info-parser.js';
 export * from './lease.js';
 export * from './reboot.js';

@@ -161,42 +161,63 @@ export function leaseValidUntil(
   return kth === undefined ? null : kth + leaseMs * (1 - clockDriftRatio);
 }
 
+export interface FenceInputs {
+  readonly fencing: boolean;
+  readonly node: NodeId;
+  readonly config: Config | null;
+  readonly role: NodeRole;
+  /** Until when a majority of voters renewed the lease (`leaseValidUntil`); null without. */
+  readonly voterLeaseUntilMs: number | null;
+  /** Until when every peer's grants cover the master (`failsafeValidUntil`); null without. */
+  readonly failsafeUntilMs: number | null;
+  /** Why this agent may not unfence right now (a grant it gave is unexpired); null = free. */
+  readonly held: string | null;
+  /** The node restarted with its dataset lost. */
+  readonly rebooted: boolean;
+}
+
 /**
- * The fence of one local node. The configured master may write until its lease ends (at start,
- * with no renewals, that is now). With fencing on, every other node is fenced: an old master
- * awaiting demotion, a hand-off's source, and replicas too, since a replica can become master
- * (a stale FAILOVER, a restart without replicaof) before the agent's next INFO notices.
+ * The fence of one local node. The configured master may write until the later of its two leases
+ * ends, the voters' or the peers' grants (at start, with neither, that is now). With fencing on,
+ * every other node is fenced: an old master awaiting demotion, a hand-off's source, and replicas
+ * too, since a replica can become master (a stale FAILOVER, a restart without replicaof) before
+ * the agent's next INFO notices. A node this agent promised a peer to keep fenced stays fenced.
  */
-export function fenceDecision(
-  fencing: boolean,
-  node: NodeId,
-  config: Config | null,
-  role: NodeRole,
-  validUntilMs: number | null,
-  rebooted = false,
-): FenceDecision {
-  if (!fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
+export function fenceDecision(f: FenceInputs): FenceDecision {
+  if (!f.fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
   // Writes to a master that lost its data on restart would be lost again when it is replaced.
-  if (rebooted && role === 'master') {
+  if (f.rebooted && f.role === 'master') {
     return {
       writableUntilMs: 0,
       reason: 'the node restarted with its data lost: no writes until a failover',
     };
   }
-  if (config !== null && config.master === node) {
+  if (f.held !== null) return { writableUntilMs: 0, reason: f.held };
+  if (f.config !== null && f.config.master === f.node) {
     // A hand-off target too: Redis's FAILOVER may make it master at any moment, and then it may
     // write only under its own lease.
-    if (validUntilMs === null) {
-      return { writableUntilMs: 0, reason: 'the configured master holds no lease from a majority of voters' };
+    const voters = f.voterLeaseUntilMs;
+    const peers = f.failsafeUntilMs;
+    if (voters === null && peers === null) {
+      return {
+        writableUntilMs: 0,
+        reason: 'the configured master holds no lease from a majority of voters and no grant from every peer',
+      };
     }
-    return { writableUntilMs: validUntilMs, reason: `the configured master may write until its lease ends` };
+    if (peers === null || (voters !== null && voters >= peers)) {
+      return { writableUntilMs: voters, reason: 'the configured master may write until its lease ends' };
+    }
+    return {
+      writableUntilMs: peers,
+      reason: 'failsafe: the configured master may write until the grants of every peer end',
+    };
   }
   // Every other node stays fenced, whatever its role looks like right now: a stale FAILOVER or a
   // restart can make it master before the next INFO shows it.
   return {
     writableUntilMs: 0,
     reason:
-      role === 'master'
+      f.role === 'master'
         ? 'the node reports master but is not the configured master'
         : 'the node is not the configured master',
   };

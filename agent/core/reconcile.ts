@@ -23,6 +23,21 @@ export function reconcile(
   highestEpoch: number,
   handoffTimeoutMs: number,
   quarantineTo: NodeId | null = null,
+  promotionHeld: string | null = null,
+): ReconcileDecision {
+  const decision = decide(config, localNode, view, highestEpoch, handoffTimeoutMs, quarantineTo);
+  // A grant this agent gave (failsafe.ts) forbids making its node master until it ends.
+  if (decision.action?.kind === 'promote' && promotionHeld !== null) return idle(promotionHeld);
+  return decision;
+}
+
+function decide(
+  config: Config | null,
+  localNode: NodeId,
+  view: NodeView,
+  highestEpoch: number,
+  handoffTimeoutMs: number,
+  quarantineTo: NodeId | null,
 ): ReconcileDecision {
   if (config === null) return idle('no committed config is known yet');
   if (config.epoch < highestEpoch) {

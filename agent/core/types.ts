@@ -26,6 +26,11 @@ export interface AgentSettings {
   /** How long the configured master may report `role:slave` before it counts as down. */
   readonly roleGraceMs: number;
   readonly fencing: boolean;
+  /**
+   * Failsafe: with fencing on, the master may stay writable on grants from the agents of every
+   * other node when it cannot renew its lease from the voters (failsafe.ts).
+   */
+  readonly failsafe: boolean;
   readonly leaseMs: number;
   /** Bound on the relative clock-rate difference between this agent and any voter. */
   readonly clockDriftRatio: number;
@@ -76,6 +81,33 @@ export type AgentInput =
   | { readonly kind: 'voter-message'; readonly voter: number; readonly message: VoterMessage }
   /** The voter's runtime answered the lease ping this agent sent at `pingSentAtMs`. */
   | { readonly kind: 'lease-pong'; readonly voter: number; readonly pingSentAtMs: number }
+  /**
+   * An authenticated grant request from the agent of node `from` (the shell checked its MAC and
+   * its single-use challenge): "promise not to promote or unfence your node for `durationMs`".
+   * `durationMs` 0 asks only whether this agent would grant (a readiness probe).
+   */
+  | {
+      readonly kind: 'grant-request';
+      readonly from: NodeId;
+      readonly requestId: string;
+      readonly epoch: number;
+      readonly master: NodeId;
+      readonly durationMs: number;
+    }
+  /**
+   * The answer to this agent's `grant-request` effect sent at `sentAtMs` (agent clock) to the
+   * agent of `from`, with the epoch and master it asked for.
+   */
+  | {
+      readonly kind: 'grant-reply';
+      readonly from: NodeId;
+      readonly sentAtMs: number;
+      readonly epoch: number;
+      readonly master: NodeId;
+      readonly granted: boolean;
+      readonly durationMs: number;
+      readonly reason: string;
+    }
   | {
       readonly kind: 'action-result';
       readonly node: NodeId;
@@ -96,8 +128,34 @@ export type AgentEffect =
    * in the past means fenced now); null means no fence (fencing off, or not the master).
    */
   | { readonly kind: 'fence'; readonly node: NodeId; readonly writableUntilMs: number | null }
-  /** Persist before acting on it: the agent's state file (atomic write + fsync + rename). */
-  | { readonly kind: 'persist'; readonly highestEpoch: number; readonly config: Config | null }
+  /**
+   * Persist before acting on it: the agent's state file (atomic write + fsync + rename). Every
+   * effect after it in the same step depends on it: if it fails, the shell drops them.
+   */
+  | {
+      readonly kind: 'persist';
+      readonly highestEpoch: number;
+      readonly config: Config | null;
+      /** No promotion or unfence of a local node before this agent time (grants given); null = none. */
+      readonly holdUntilMs: number | null;
+    }
+  /** Ask the agent of `to` for a grant (the shell signs it and remembers the send time). */
+  | {
+      readonly kind: 'grant-request';
+      readonly to: NodeId;
+      readonly epoch: number;
+      readonly master: NodeId;
+      readonly durationMs: number;
+    }
+  /** Answer a `grant-request` input (a grant is sent only after the persist of its hold). */
+  | {
+      readonly kind: 'grant-reply';
+      readonly to: NodeId;
+      readonly requestId: string;
+      readonly granted: boolean;
+      readonly durationMs: number;
+      readonly reason: string;
+    }
   | { readonly kind: 'event'; readonly name: string; readonly payload: string; readonly reason: string };
 
 export interface AgentResult<S> {

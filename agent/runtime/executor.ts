@@ -6,13 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
 import type { NodeAction } from '../core/index.js';
 import { parseInfo } from '../core/index.js';
+import type { ActionOutcome, ActionRunner } from './group-runner.js';
 import type { Logger } from './logger.js';
 import { errorText, type NodeLink } from './node-link.js';
-
-export interface ActionOutcome {
-  readonly ok: boolean;
-  readonly detail: string;
-}
 
 export interface ExecutorDeps {
   readonly links: ReadonlyMap<NodeId, NodeLink>;
@@ -34,7 +30,7 @@ const ACK_REQUEST_EVERY_MS = 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One action at a time per node; the core retries a refused one after a probe interval. */
-export class Executor {
+export class Executor implements ActionRunner {
   private readonly busy = new Map<NodeId, Promise<ActionOutcome>>();
 
   constructor(private readonly deps: ExecutorDeps) {}

@@ -1,7 +1,8 @@
 // The write fence of one local node: `min-replicas-to-write` raised to refuse writes, and a timer for the lease end.
 import type { Clock } from './clock.js';
+import { errorText } from './errors.js';
 import type { Logger } from './logger.js';
-import { errorText, type NodeLink } from './node-link.js';
+import type { Cancel, Timers } from './timers.js';
 
 /**
  * The fence value: no master ever has this many replicas, so every write is refused with
@@ -17,20 +18,27 @@ type Applied = 'fenced' | 'unfenced' | 'unknown';
 
 export type FenceListener = (node: string, fenced: boolean, reason: string) => void;
 
+/** The one connection a fence needs to its node: CONFIG GET/SET (an ioredis link, or the simulator's node). */
+export interface FenceConnection {
+  readonly ready: boolean;
+  command(name: string, args: readonly (string | number)[]): Promise<unknown>;
+}
+
 export class NodeFence {
   /** The core's last word: null = no fence; otherwise writes allowed until this agent time. */
   private writableUntilMs: number | null | undefined = undefined;
   private applied: Applied = 'unknown';
   private unfencedValue: number | undefined;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Cancel | null = null;
   private running = false;
   private dirty = false;
   private closed = false;
 
   constructor(
     readonly node: string,
-    private readonly link: NodeLink,
+    private readonly link: FenceConnection,
     private readonly clock: Clock,
+    private readonly timers: Timers,
     private readonly logger: Logger,
     configuredUnfenced: number | undefined,
     private readonly onChange: FenceListener,
@@ -68,25 +76,30 @@ export class NodeFence {
     return this.applied;
   }
 
+  /** The deadline the core gave last (undefined before its first word). */
+  get deadline(): number | null | undefined {
+    return this.writableUntilMs;
+  }
+
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer?.();
     this.timer = null;
   }
 
   private arm(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer?.();
     this.timer = null;
     const until = this.writableUntilMs;
     if (until === null || until === undefined || this.closed) return;
     const delayMs = until - this.clock.nowMs();
     if (delayMs <= 0) return;
     // Re-computed from the clock when it fires: a timer that fires early re-arms, one that fires late fences at once.
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.after(delayMs, () => {
       this.timer = null;
       this.arm();
       this.kick();
-    }, delayMs);
+    });
   }
 
   private kick(): void {
@@ -113,7 +126,7 @@ export class NodeFence {
         const reason =
           want === 'fenced'
             ? 'the lease ended or this node is not the configured master'
-            : 'the configured master holds a lease from a majority of voters';
+            : 'the configured master holds a lease (from a majority of voters, or failsafe grants)';
         this.logger.info({ node: this.node, minReplicasToWrite: value }, `node ${want}: ${reason}`);
         this.onChange(this.node, want === 'fenced', reason);
       } catch (error) {
@@ -122,7 +135,7 @@ export class NodeFence {
           { node: this.node, err: errorText(error) },
           'applying the write fence failed; retrying',
         );
-        setTimeout(() => this.kick(), RETRY_MS).unref();
+        this.timers.after(RETRY_MS, () => this.kick());
         return;
       }
     }

@@ -1,30 +1,37 @@
-// Drives one group's agent core: serial input queue, effects applied in order (persist first), timers and links.
+// Drives one group's agent core: serial input queue, effects applied in order (persist first), ticks, and the ports to the world.
 
-import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
-import type { AgentConfig, GroupConfig } from '../config/load.js';
+import type { AgentMessage, Config, NodeId, NodeView, VoterMessage } from '../../workers/protocol/index.js';
 import {
   type AgentEffect,
   type AgentInput,
+  type AgentSettings,
   type AgentState,
   computeView,
   createAgentState,
+  type NodeAction,
   type PersistedAgentState,
+  type ProbeOutcome,
   parseNodeInfo,
   stepAgent,
 } from '../core/index.js';
 import type { Clock } from './clock.js';
-import { Executor } from './executor.js';
-import { NodeFence } from './fence.js';
-import { agentSettings, nodeEndpoints, voterUrl } from './group-settings.js';
+import type { FencePort } from './fence-owner.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
-import { NodeLink } from './node-link.js';
-import { writeStateFile } from './state-file.js';
-import { VoterSocket } from './voter-socket.js';
+import type { PeerPort } from './peer-channel.js';
+import type { Cancel, Timers } from './timers.js';
 
 /** Inputs are small and handled in microseconds; a backlog this long means something is wrong. */
 const MAX_QUEUED_INPUTS = 10_000;
 const PERSIST_ATTEMPTS = 3;
+
+/** After a persist failed, these effects of the same step are not carried out: they act on what was not saved. */
+const DEPENDS_ON_PERSIST: ReadonlySet<AgentEffect['kind']> = new Set([
+  'send',
+  'execute',
+  'grant-request',
+  'grant-reply',
+]);
 
 export interface GroupEvent {
   readonly group: string;
@@ -33,30 +40,83 @@ export interface GroupEvent {
   readonly reason: string;
 }
 
+/** PING and INFO of one node (an ioredis link in production). */
+export interface NodePort {
+  start(): void;
+  /** Never rejects. */
+  probe(): Promise<ProbeOutcome>;
+  /** INFO text, or null when it failed. Never rejects. */
+  info(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export interface ActionOutcome {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Carries out `execute` effects (the Executor in production). Never rejects. */
+export interface ActionRunner {
+  execute(node: NodeId, epoch: number, action: NodeAction): Promise<ActionOutcome>;
+  /** Commands still running (graceful shutdown waits for them, bounded). */
+  inFlight(): Promise<unknown>[];
+}
+
+/** The group's state file. Rejects when the write did not become durable. */
+export interface StateStore {
+  write(state: PersistedAgentState): Promise<void>;
+}
+
+export interface VoterEvents {
+  readonly onOpen: () => void;
+  readonly onClose: () => void;
+  readonly onMessage: (message: VoterMessage) => void;
+  readonly onLeasePong: (pingSentAtMs: number) => void;
+  readonly onBadFrame: () => void;
+  readonly onAuthFailure: (status: number) => void;
+  readonly onDropped: () => void;
+}
+
+/** One voter link (a WebSocket in production). */
+export interface VoterPort {
+  readonly status: string;
+  readonly consecutiveAuthFailures: number;
+  start(): void;
+  send(message: AgentMessage): void;
+  leasePing(sentAtMs: number): void;
+  close(): Promise<void>;
+}
+
 export interface GroupRunnerDeps {
-  readonly config: AgentConfig;
-  readonly group: GroupConfig;
+  readonly settings: AgentSettings;
   readonly persisted: PersistedAgentState | null;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
+  readonly nodes: ReadonlyMap<NodeId, NodePort>;
+  readonly executor: ActionRunner;
+  /** The agent's fence owner (shared by its groups): the supervisor's, through IPC, in production. */
+  readonly fence: FencePort;
+  readonly store: StateStore;
+  readonly openVoter: (voter: number, events: VoterEvents) => VoterPort;
+  /** The failsafe link, or null when this agent's failsafe is off. */
+  readonly openPeers: (onInput: (input: AgentInput) => void) => PeerPort | null;
   readonly onEvent: (event: GroupEvent) => void;
-  /** A broken core invariant: the process must stop (systemd restarts it from the state file). */
+  /** A broken core invariant: the process must stop (its supervisor restarts it from the state file). */
   readonly onFatal: (error: unknown) => void;
 }
 
 export class GroupRunner {
   readonly name: string;
   private state: AgentState;
-  private readonly links = new Map<NodeId, NodeLink>();
-  private readonly fences = new Map<NodeId, NodeFence>();
-  private readonly sockets: VoterSocket[] = [];
-  private readonly executor: Executor;
+  private readonly voters: VoterPort[] = [];
+  private readonly peers: PeerPort | null;
   private readonly log: Logger;
   private readonly queue: AgentInput[] = [];
   private pumping: Promise<void> | null = null;
   private tickQueued = false;
-  private tickTimer: NodeJS.Timeout | null = null;
+  private stopTicks: Cancel | null = null;
   private stopping = false;
   private persistedEpoch: number;
   /** A state that failed to persist: retried on every tick; executes stay refused meanwhile. */
@@ -64,57 +124,32 @@ export class GroupRunner {
   private published: NodeId | null;
 
   constructor(private readonly deps: GroupRunnerDeps) {
-    const { config, group, clock, logger } = deps;
-    this.name = group.name;
-    this.log = logger.child({ group: group.name });
-    const settings = agentSettings(config, group);
+    const { settings, clock, logger } = deps;
+    this.name = settings.group;
+    this.log = logger.child({ group: settings.group });
     this.state = createAgentState(settings, deps.persisted, clock.nowMs());
     this.persistedEpoch = this.state.highestEpoch;
     this.published = publishedMaster(this.state.config);
-    for (const [node, endpoint] of nodeEndpoints(group)) {
-      const local = node === group.local.announce;
-      const link = new NodeLink(
-        node,
-        endpoint,
-        group.probeTimeoutMs,
-        `edge-sentinel-agent:${config.agentId}`,
-        this.log,
-        () => this.fences.get(node)?.onReady(),
-      );
-      this.links.set(node, link);
-      if (local) {
-        const fence = new NodeFence(
-          node,
-          link,
-          clock,
-          this.log,
-          group.local.minReplicasToWrite,
-          (n, fenced) => deps.metrics.fenced.set({ group: group.name, node: n }, fenced ? 1 : 0),
-        );
-        this.fences.set(node, fence);
-      }
-    }
-    this.executor = new Executor({
-      links: this.links,
-      persistedEpoch: () => this.persistedEpoch,
-      logger: this.log,
-      onResult: (kind, ok) =>
-        deps.metrics.commands.inc({ group: group.name, kind, result: ok ? 'ok' : 'failed' }),
-    });
-    for (let voter = 0; voter < config.voters; voter++) this.sockets.push(this.createSocket(voter));
-    deps.metrics.epoch.set({ group: group.name }, this.state.highestEpoch);
+    for (let voter = 0; voter < settings.voters; voter++) this.voters.push(this.openVoter(voter));
+    this.peers = deps.openPeers((input) => this.enqueue(input));
+    deps.metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
   }
 
   start(): void {
     this.log.info(
-      { highestEpoch: this.state.highestEpoch, config: this.state.config, nodes: [...this.links.keys()] },
+      {
+        highestEpoch: this.state.highestEpoch,
+        config: this.state.config,
+        nodes: [...this.deps.nodes.keys()],
+        holdUntilMs: this.state.failsafe.holdUntilMs,
+      },
       'group starting',
     );
-    for (const link of this.links.values()) link.start();
-    for (const socket of this.sockets) socket.start();
+    for (const node of this.deps.nodes.values()) node.start();
+    for (const voter of this.voters) voter.start();
     // Ticks at half the probe interval: the core sends each probe when its interval is up.
     const periodMs = Math.max(5, Math.floor(this.state.settings.probeIntervalMs / 2));
-    this.tickTimer = setInterval(() => this.enqueueTick(), periodMs);
+    this.stopTicks = this.deps.timers.every(periodMs, () => this.enqueueTick());
     this.enqueueTick();
   }
 
@@ -124,16 +159,16 @@ export class GroupRunner {
   }
 
   get voterStatus(): string[] {
-    return this.sockets.map((s) => s.status);
+    return this.voters.map((s) => s.status);
   }
 
   get authFailures(): number {
-    return Math.max(0, ...this.sockets.map((s) => s.consecutiveAuthFailures));
+    return Math.max(0, ...this.voters.map((s) => s.consecutiveAuthFailures));
   }
 
   /** What the fence of a local node has applied on Redis (`fenced`, `unfenced`, `unknown`); null for other nodes. */
   fenceApplied(node: NodeId): string | null {
-    return this.fences.get(node)?.appliedState ?? null;
+    return this.state.settings.localNodes.includes(node) ? this.deps.fence.applied(node) : null;
   }
 
   view(node: NodeId): NodeView {
@@ -142,23 +177,26 @@ export class GroupRunner {
 
   /**
    * Graceful stop: no new probes or commands, a running command may finish (bounded), the
-   * input queue drains (so a pending persist lands), then links close. The node keeps its
-   * role and fence as they are: stopping the agent changes nothing on Redis.
+   * input queue drains (so a pending persist lands), then links close. The fence deadlines
+   * already handed over stay with their owner, which applies them when they pass.
    */
   async stop(commandGraceMs: number): Promise<void> {
     this.stopping = true;
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
-    this.tickTimer = null;
-    const running = this.executor.inFlight();
+    this.stopTicks?.();
+    this.stopTicks = null;
+    const running = this.deps.executor.inFlight();
     if (running.length > 0) {
       this.log.info({ count: running.length }, 'waiting for a running command to finish');
-      await Promise.race([Promise.allSettled(running), sleep(commandGraceMs)]);
+      await Promise.race([
+        Promise.allSettled(running),
+        new Promise<void>((resolve) => this.deps.timers.after(commandGraceMs, resolve)),
+      ]);
     }
     await this.pumping;
     if (this.unpersisted !== null) await this.persist(this.unpersisted);
-    await Promise.all(this.sockets.map((s) => s.close()));
-    for (const fence of this.fences.values()) fence.close();
-    await Promise.all([...this.links.values()].map((l) => l.close()));
+    await Promise.all(this.voters.map((s) => s.close()));
+    this.peers?.close();
+    await Promise.all([...this.deps.nodes.values()].map((l) => l.close()));
     this.log.info('group stopped');
   }
 
@@ -186,7 +224,6 @@ export class GroupRunner {
         if (input.kind === 'tick') {
           this.tickQueued = false;
           if (this.unpersisted !== null) await this.persist(this.unpersisted);
-          for (const fence of this.fences.values()) fence.onTick();
         }
         await this.step(input);
       }
@@ -206,14 +243,29 @@ export class GroupRunner {
       return;
     }
     this.state = result.state;
+    // A grant given is a decision; a readiness probe's answer (every few seconds) is not.
     const decisive = result.effects.some(
-      (e) => e.kind === 'execute' || e.kind === 'persist' || e.kind === 'event',
+      (e) =>
+        e.kind === 'execute' ||
+        e.kind === 'persist' ||
+        e.kind === 'event' ||
+        (e.kind === 'grant-reply' && e.durationMs > 0),
     );
     if (decisive) this.log.info({ input: input.kind }, result.reason);
     else if (this.log.isLevelEnabled('debug')) this.log.debug({ input: input.kind }, result.reason);
+    let persistFailed = false;
     for (const effect of result.effects) {
       if (effect.kind === 'persist') {
-        await this.persist({ highestEpoch: effect.highestEpoch, config: effect.config });
+        const state = {
+          highestEpoch: effect.highestEpoch,
+          config: effect.config,
+          holdUntilMs: effect.holdUntilMs,
+        };
+        if (!(await this.persist(state))) persistFailed = true;
+        continue;
+      }
+      if (persistFailed && DEPENDS_ON_PERSIST.has(effect.kind)) {
+        this.log.warn({ effect: effect.kind }, 'not carried out: the state file write it depends on failed');
         continue;
       }
       this.apply(effect, nowMs);
@@ -221,20 +273,30 @@ export class GroupRunner {
     this.afterStep();
   }
 
-  private async persist(state: PersistedAgentState): Promise<void> {
+  /** True once the state is durable; false after the attempts failed (retried on every tick). */
+  private async persist(state: PersistedAgentState): Promise<boolean> {
     for (let attempt = 1; attempt <= PERSIST_ATTEMPTS; attempt++) {
       try {
-        await writeStateFile(this.deps.config.stateDir, this.name, state);
+        await this.deps.store.write(state);
         this.persistedEpoch = Math.max(this.persistedEpoch, state.highestEpoch);
         this.unpersisted = null;
-        this.log.info({ highestEpoch: state.highestEpoch, config: state.config }, 'state file written');
-        return;
+        this.log.info(
+          { highestEpoch: state.highestEpoch, config: state.config, holdUntilMs: state.holdUntilMs },
+          'state file written',
+        );
+        return true;
       } catch (error) {
         this.log.error({ err: String(error), attempt }, 'writing the state file failed');
       }
     }
     // Commands at the new epoch are refused (the executor checks the file's epoch) until it lands.
     this.unpersisted = state;
+    return false;
+  }
+
+  /** Highest epoch durably in the state file: a command must be at exactly this epoch (the executor checks). */
+  get durableEpoch(): number {
+    return this.persistedEpoch;
   }
 
   private apply(effect: Exclude<AgentEffect, { kind: 'persist' }>, nowMs: number): void {
@@ -246,15 +308,21 @@ export class GroupRunner {
         if (!this.stopping) this.info(effect.node);
         return;
       case 'send':
-        this.sockets[effect.voter]?.send(effect.message);
+        this.voters[effect.voter]?.send(effect.message);
         return;
       case 'lease-ping':
-        this.sockets[effect.voter]?.leasePing(nowMs);
+        this.voters[effect.voter]?.leasePing(nowMs);
+        return;
+      case 'grant-request':
+        this.peers?.request(effect, nowMs);
+        return;
+      case 'grant-reply':
+        this.peers?.reply(effect);
         return;
       case 'execute': {
         if (this.stopping) return;
         const { node, epoch, action } = effect;
-        void this.executor.execute(node, epoch, action).then((outcome) =>
+        void this.deps.executor.execute(node, epoch, action).then((outcome) =>
           this.enqueue({
             kind: 'action-result',
             node,
@@ -267,7 +335,7 @@ export class GroupRunner {
         return;
       }
       case 'fence':
-        this.fences.get(effect.node)?.set(effect.writableUntilMs);
+        this.deps.fence.set(effect.node, effect.writableUntilMs);
         return;
       case 'event':
         this.log.info(
@@ -285,9 +353,9 @@ export class GroupRunner {
   }
 
   private probe(node: NodeId, sentAtMs: number): void {
-    const link = this.links.get(node);
-    if (link === undefined) return;
-    void link.probe().then((outcome) => {
+    const port = this.deps.nodes.get(node);
+    if (port === undefined) return;
+    void port.probe().then((outcome) => {
       const latencyS = (this.deps.clock.nowMs() - sentAtMs) / 1000;
       this.deps.metrics.probeLatency.observe({ group: this.name, node, outcome }, latencyS);
       this.enqueue({ kind: 'probe-result', node, sentAtMs, outcome });
@@ -295,12 +363,12 @@ export class GroupRunner {
   }
 
   private info(node: NodeId): void {
-    const link = this.links.get(node);
-    if (link === undefined) return;
-    void link.info().then((text) => {
-      const fence = this.fences.get(node);
+    const port = this.deps.nodes.get(node);
+    if (port === undefined) return;
+    void port.info().then((text) => {
       // Local nodes: the agent's own fence state; other nodes: unknown from here, reported unfenced.
-      const parsed = text === null ? null : parseNodeInfo(text, fence?.fencedNow() ?? false);
+      const local = this.state.settings.localNodes.includes(node);
+      const parsed = text === null ? null : parseNodeInfo(text, local && this.deps.fence.fencedNow(node));
       if (parsed !== null && !parsed.ok)
         this.log.warn({ node, error: parsed.error }, 'INFO reply did not parse');
       this.enqueue({ kind: 'info-result', node, info: parsed?.ok ? parsed.value : null });
@@ -329,17 +397,11 @@ export class GroupRunner {
     }
   }
 
-  private createSocket(voter: number): VoterSocket {
-    const { config, group, clock, metrics } = this.deps;
-    const labels = { group: group.name, voter: String(voter) };
+  private openVoter(voter: number): VoterPort {
+    const { metrics } = this.deps;
+    const labels = { group: this.name, voter: String(voter) };
     metrics.voterLink.set(labels, 0);
-    return new VoterSocket({
-      url: voterUrl(config.coordinator.url, group.name, voter),
-      token: group.token,
-      agentId: config.agentId,
-      voter,
-      clock,
-      logger: this.log.child({ voter }),
+    return this.deps.openVoter(voter, {
       onOpen: () => {
         metrics.voterLink.set(labels, 1);
         this.enqueue({ kind: 'voter-connected', voter });
@@ -369,5 +431,3 @@ function spaced(node: NodeId): string {
   const host = node.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   return `${host} ${node.slice(colon + 1)}`;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -20,6 +20,7 @@ export function agentSettings(config: AgentConfig, group: GroupConfig): AgentSet
     downAfterOverride: group.downAfterMs !== undefined,
     roleGraceMs: RECOMMENDED_TIMINGS.roleGraceMs,
     fencing: group.fencing,
+    failsafe: group.failsafe,
     leaseMs: group.leaseMs,
     clockDriftRatio: RECOMMENDED_TIMINGS.clockDriftRatio,
     // Ticks run every probeIntervalMs / 2; a gap several times that is a stall.

@@ -1,6 +1,7 @@
 // One ioredis connection per node: PING probes, INFO, and the commands the executor and the fence send.
 import { Redis } from 'ioredis';
 import type { ProbeOutcome } from '../core/index.js';
+import { errorText } from './errors.js';
 import type { Logger } from './logger.js';
 import { type NodeEndpoint, redisOptions } from './redis-options.js';
 
@@ -12,9 +13,7 @@ function outcomeOfError(message: string): ProbeOutcome {
   return 'error';
 }
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorText };
 
 /**
  * A single connection carries everything for its node: probes, INFO and admin commands. Being

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --optimize-for-size --v8-pool-size=1
-// `edge-sentinel-agent --config agent.yaml`: runs the built agent, dist/edge-sentinel-agent.mjs (`npm ci && npm run build`).
+// `edge-sentinel-agent --config agent.yaml`: runs the built agent under its supervisor (dist/, `npm ci && npm run build`).
 //
 // The shebang passes the shipped V8 flags (node-flags.mjs) when the bin is executed directly (npx,
 // a linked or installed bin). A missing bundle is an installation error, not something to paper
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { missingNodeFlags } from './node-flags.mjs';
 
 const bundle = new URL('../../dist/edge-sentinel-agent.mjs', import.meta.url);
-if (!existsSync(bundle)) {
+const supervisor = new URL('../../dist/edge-sentinel-supervisor.mjs', import.meta.url);
+if (!existsSync(bundle) || !existsSync(supervisor)) {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   console.error(
     `edge-sentinel-agent: ${fileURLToPath(bundle)} is missing: the agent is not built.\n` +
@@ -29,5 +30,7 @@ if (missing.length > 0 && runs) {
       `run it as \`node ${missing.join(' ')} ${fileURLToPath(import.meta.url)} ...\` or execute the bin directly`,
   );
 }
-// The bundle runs the agent and exits the process itself.
-await import(bundle.href);
+// --check, --version and --help are the agent's own; a run goes through the supervisor, which
+// forks the agent and applies its fences when it dies or hangs (agent/README.md, "Dead-man").
+// Either bundle exits the process itself.
+await import(runs ? supervisor.href : bundle.href);

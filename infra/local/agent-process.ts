@@ -19,9 +19,13 @@ export interface AgentSpec {
   readonly redisPort: number;
   /** The local node's name ("host:port"), when it is not 127.0.0.1:redisPort (a proxy in front). */
   readonly announce?: string;
-  /** The other nodes ("host:port"). */
-  readonly otherNodes: readonly string[];
+  /** The other nodes ("host:port"), and where their agents receive failsafe datagrams ("host:port", UDP). */
+  readonly otherNodes: readonly { readonly node: string; readonly agent: string }[];
   readonly sentinelPort: number;
+  /** This agent's failsafe endpoint (UDP); the stack uses the Sentinel port's number. */
+  readonly failsafePort: number;
+  /** Shared by every agent of the stack; null turns the failsafe off. */
+  readonly failsafeSecret: string | null;
   readonly metricsPort: number;
   /** The other agents' Sentinel endpoints. */
   readonly peers: readonly string[];
@@ -52,6 +56,9 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
     sentinel: { host: '127.0.0.1', port: spec.sentinelPort, announce: `127.0.0.1:${spec.sentinelPort}` },
     metrics: { host: '127.0.0.1', port: spec.metricsPort },
     peers: [...spec.peers],
+    ...(spec.failsafeSecret === null
+      ? {}
+      : { failsafe: { host: '127.0.0.1', port: spec.failsafePort, secret: spec.failsafeSecret } }),
     groups: [
       {
         name: spec.group,
@@ -59,10 +66,13 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
           host: '127.0.0.1',
           port: spec.redisPort,
           announce: spec.announce ?? `127.0.0.1:${spec.redisPort}`,
+          // The stack's nodes start fenced (redis-node.ts): unfencing restores 0.
+          minReplicasToWrite: 0,
         },
-        nodes: [...spec.otherNodes],
+        nodes: spec.otherNodes.map(({ node, agent }) => ({ node, agent })),
         // Only until the voters announce theirs; they always win.
         fencing: spec.fencing,
+        failsafe: spec.failsafeSecret !== null,
       },
     ],
   };
@@ -74,7 +84,8 @@ export function agentConfigPath(runDir: string, agentId: string): string {
 
 /**
  * Writes the file (fresh each run: the agent never rewrites it) and starts `edge-sentinel-agent --config`
- * (`agentBin`: the bundle the stack built, run with the shipped V8 flags).
+ * (`agentBin`: the supervisor bundle the stack built, which forks the agent bundle next to it, both
+ * with the shipped V8 flags: the process tree of a systemd deployment).
  */
 export async function startAgentProcess(
   spec: AgentSpec,
@@ -113,8 +124,9 @@ export async function launchAgent(
     cwd: root,
     ...(routed ? { env: { ...process.env, EDGE_SENTINEL_LOCAL_ROUTES: JSON.stringify(spec.routes) } } : {}),
     logFile: join(spec.runDir, 'logs', `agent-${spec.agentId}.log`),
-    // The agent lets a command already sent to Redis finish for up to 5 s.
-    stopGraceMs: 7000,
+    // The agent lets a command already sent to Redis finish for up to 5 s; the supervisor then
+    // waits for the last fence deadline (a lease) to pass and be applied.
+    stopGraceMs: 12_000,
   });
   await waitFor(
     `agent ${spec.agentId} Sentinel port ${spec.sentinelPort} (log ${proc.logFile})`,

@@ -25,6 +25,8 @@ export interface StackOptions {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly fencing: boolean;
+  /** Agents keep a master writable on each other's grants when the voters are unreachable. */
+  readonly failsafe: boolean;
   readonly agentLogLevel: LogLevel;
   /**
    * Test hook (no flag): for agent i, TCP connections to a "host:port" go to another address,
@@ -38,6 +40,11 @@ export interface StackOptions {
    * proxy on 7009 in front of node 0; only its own agent connects to the real port.
    */
   readonly announcePorts?: Readonly<Record<number, number>>;
+  /**
+   * Test hook (no flag): agent i sends node j's agent its failsafe datagrams at 127.0.0.1:<port>
+   * instead of that agent's own port, e.g. `{ 0: { 1: 7100 } }` through a UDP fault proxy on 7100.
+   */
+  readonly failsafeRoutes?: Readonly<Record<number, Readonly<Record<number, number>>>>;
   /** Test hook (no flag): serve outage drills (`POST .../voters/:i/outage`), see workers/env.ts. */
   readonly outageDrills?: boolean;
 }
@@ -57,6 +64,7 @@ export function defaultStackOptions(root: string): StackOptions {
     downAfterMs: 1000,
     failoverTimeoutMs: 6000,
     fencing: true,
+    failsafe: true,
     agentLogLevel: 'info',
   };
 }
@@ -72,6 +80,8 @@ export const STACK_FLAGS_USAGE = `stack flags (defaults in brackets):
   --down-after <ms>       down-after of the group [1000]
   --failover-timeout <ms> [6000]
   --fencing <on|off>      fence a master that loses its lease [on]
+  --failsafe <on|off>     agents keep the master writable on each other's grants
+                          when the voters are unreachable [on]
   --agent-log-level <l>   fatal|error|warn|info|debug|trace [info]
   --run-dir <dir>         logs and state [.local-state/run-<timestamp>]`;
 
@@ -86,6 +96,7 @@ const FLAG_SPEC = {
   'down-after': { type: 'string' },
   'failover-timeout': { type: 'string' },
   fencing: { type: 'string' },
+  failsafe: { type: 'string' },
   'agent-log-level': { type: 'string' },
   'run-dir': { type: 'string' },
 } as const;
@@ -128,6 +139,8 @@ export function parseStackFlags(
   const quorum = values.quorum === undefined ? undefined : int('quorum', 1, 1, nodes);
   const fencingFlag = values.fencing ?? 'on';
   if (fencingFlag !== 'on' && fencingFlag !== 'off') problems.push(`--fencing: expected on or off`);
+  const failsafeFlag = values.failsafe ?? 'on';
+  if (failsafeFlag !== 'on' && failsafeFlag !== 'off') problems.push(`--failsafe: expected on or off`);
   const level = values['agent-log-level'] ?? base.agentLogLevel;
   const levels: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
   if (typeof level !== 'string' || !levels.includes(level)) {
@@ -145,6 +158,7 @@ export function parseStackFlags(
     downAfterMs: int('down-after', base.downAfterMs, 100, 600_000),
     failoverTimeoutMs: int('failover-timeout', base.failoverTimeoutMs, 1000, 3_600_000),
     fencing: fencingFlag !== 'off',
+    failsafe: failsafeFlag !== 'off',
     agentLogLevel: level as LogLevel,
     ...(typeof values['run-dir'] === 'string' ? { runDir: values['run-dir'] } : {}),
   };

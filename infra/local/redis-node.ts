@@ -1,6 +1,7 @@
 // One local redis-server with shared/TOOLCHAIN.md's flags, in its own process group, logging to the run dir.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { type GroupProcess, spawnGroup } from './process-group.js';
 import { portOpen, waitFor } from './wait.js';
 
@@ -11,6 +12,11 @@ export interface RedisNodeSpec {
   readonly replicaOf?: string;
   /** The port the node announces to its master as a replica, when it is not `port` (a proxy in front). */
   readonly announcePort?: number;
+  /**
+   * Start with writes refused (`min-replicas-to-write` at the fence value) until its agent holds a
+   * lease and unfences it: a restarted node never takes a write its agent has not allowed.
+   */
+  readonly startFenced?: boolean;
   readonly runDir: string;
 }
 
@@ -39,6 +45,7 @@ export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
     const [host = '', port = ''] = spec.replicaOf.split(':');
     args.push('--replicaof', host, port);
   }
+  if (spec.startFenced === true) args.push('--min-replicas-to-write', String(FENCE_MIN_REPLICAS));
   return args;
 }
 

@@ -1,6 +1,6 @@
 // The local stack: wrangler dev (voters + API), N redis-servers and one agent per node, started and stopped together.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { buildAgent } from '../scripts/build-agent.js';
@@ -41,8 +41,13 @@ export interface LocalStack {
    * `replicaOf` ("host:port") as a replica of that node (an operator's restart).
    */
   restartRedisEmpty(index: number, replicaOf?: string): Promise<void>;
+  /** SIGKILL a node's agent and its supervisor together (the whole unit; nothing fences its node). */
   killAgent(index: number): Promise<void>;
   restartAgent(index: number): Promise<void>;
+  /** The agent process under node `index`'s supervisor (its only child), or null. */
+  agentPid(index: number): number | null;
+  /** A signal to the agent process only (SIGKILL, SIGSTOP, SIGCONT): its supervisor stays. */
+  signalAgent(index: number, signal: NodeJS.Signals): void;
   /** Stop `wrangler dev` (SIGTERM, as an operator would); agents, redis and the persisted state stay. */
   stopCoordinator(): Promise<void>;
   /** Start `wrangler dev` again on the same port and persist dir (stopping it first if it runs). */
@@ -111,8 +116,8 @@ export async function startStack(
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   // Agents run from a bundle built now from the working tree, as shipped (npm run build), never a stale dist/.
   const bundle = await buildAgent(options.root, join(runDir, 'edge-sentinel-agent.mjs'));
-  log(`built the agent bundle ${bundle.outfile} (${bundle.identity.commit})`);
-  const stack = new Stack(options, { ...checked.found, agentBin: bundle.outfile }, runDir);
+  log(`built the agent bundle ${bundle.outfile} and its supervisor (${bundle.identity.commit})`);
+  const stack = new Stack(options, { ...checked.found, agentBin: bundle.supervisor }, runDir);
   try {
     await stack.start(log);
   } catch (error) {
@@ -127,6 +132,7 @@ class Stack implements LocalStack {
   readonly sentinels: { host: string; port: number }[];
   readonly adminToken = randomBytes(24).toString('hex');
   private readonly agentSecret = randomBytes(24).toString('hex');
+  private readonly failsafeSecret = randomBytes(24).toString('hex');
   private coordinator: Coordinator | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -203,6 +209,7 @@ class Stack implements LocalStack {
       port: node.port,
       announcePort: portOfAddress(node.address),
       runDir: this.runDir,
+      startFenced: this.options.fencing,
       ...(replicaOf === undefined ? {} : { replicaOf }),
     });
   }
@@ -219,8 +226,13 @@ class Stack implements LocalStack {
       fencing: this.options.fencing,
       redisPort: node.port,
       announce: node.address,
-      otherNodes: others.map((n) => n.address),
+      otherNodes: others.map((n) => ({
+        node: n.address,
+        agent: `127.0.0.1:${this.options.failsafeRoutes?.[node.index]?.[n.index] ?? n.sentinelPort}`,
+      })),
       sentinelPort: node.sentinelPort,
+      failsafePort: node.sentinelPort,
+      failsafeSecret: this.options.failsafe ? this.failsafeSecret : null,
       metricsPort: node.metricsPort,
       peers: others.map((n) => `127.0.0.1:${n.sentinelPort}`),
       logLevel: this.options.agentLogLevel,
@@ -259,6 +271,24 @@ class Stack implements LocalStack {
     const node = this.node(index);
     if (node.agent?.running()) throw new Error(`${node.agentId} is still running`);
     node.agent = await launchAgent(this.agentSpec(node), this.tools.agentBin, this.options.root);
+  }
+
+  agentPid(index: number): number | null {
+    const supervisor = this.node(index).agent;
+    if (supervisor === null || !supervisor.running()) return null;
+    try {
+      const children = readFileSync(`/proc/${supervisor.pid}/task/${supervisor.pid}/children`, 'utf8').trim();
+      const pid = Number(children.split(/\s+/)[0]);
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  signalAgent(index: number, signal: NodeJS.Signals): void {
+    const pid = this.agentPid(index);
+    if (pid === null) throw new Error(`no agent process under node ${index}'s supervisor`);
+    process.kill(pid, signal);
   }
 
   async stopCoordinator(): Promise<void> {

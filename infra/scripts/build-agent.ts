@@ -1,7 +1,7 @@
-// `npm run build`: bundles the agent (agent/cli.ts and its dependencies) into dist/edge-sentinel-agent.mjs with esbuild.
+// `npm run build`: bundles the agent (agent/cli.ts) and its supervisor (agent/supervisor/main.ts) into dist/ with esbuild.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildInfo } from '../../agent/cli.js';
 
@@ -14,11 +14,14 @@ export type BuildIdentity = BuildInfo;
 
 export interface AgentBuild {
   readonly outfile: string;
+  /** The supervisor, next to the agent: what the bin runs, and what forks the agent. */
+  readonly supervisor: string;
   readonly identity: BuildIdentity;
   readonly bytes: number;
 }
 
 export const DEFAULT_AGENT_BUNDLE = join('dist', 'edge-sentinel-agent.mjs');
+export const SUPERVISOR_BUNDLE_NAME = 'edge-sentinel-supervisor.mjs';
 
 /**
  * CommonJS dependencies (ioredis, pino) call require() for Node built-ins, which an ESM bundle
@@ -66,37 +69,50 @@ export async function buildAgent(
   const { build } = await import('esbuild');
   const identity = buildIdentity(root, new Date());
   mkdirSync(dirname(outfile), { recursive: true });
-  await build({
-    stdin: {
-      contents:
-        "import { main } from './agent/cli.ts';\n" +
+  const bundle = (contents: string, sourcefile: string, out: string) =>
+    build({
+      stdin: { contents, resolveDir: root, sourcefile, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: out,
+      absWorkingDir: root,
+      banner: { js: REQUIRE_BANNER },
+      legalComments: 'none',
+      minify: options.minify ?? false,
+      keepNames: options.minify ?? false,
+      logLevel: 'warning',
+    });
+  const agentName = basename(outfile);
+  const supervisor = join(dirname(outfile), SUPERVISOR_BUNDLE_NAME);
+  await Promise.all([
+    bundle(
+      "import { main } from './agent/cli.ts';\n" +
         `const build = ${JSON.stringify(identity)};\n` +
         // Every handle is closed once main returns; exit explicitly so nothing left over keeps the process up.
         'process.exit(await main(process.argv.slice(2), process.env, build));\n',
-      resolveDir: root,
-      sourcefile: 'edge-sentinel-agent-entry.ts',
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    absWorkingDir: root,
-    banner: { js: REQUIRE_BANNER },
-    legalComments: 'none',
-    minify: options.minify ?? false,
-    keepNames: options.minify ?? false,
-    logLevel: 'warning',
-  });
-  return { outfile, identity, bytes: statSync(outfile).size };
+      'edge-sentinel-agent-entry.ts',
+      outfile,
+    ),
+    // Only the fence and the child process: none of the agent's probing, WebSockets or Sentinel server.
+    bundle(
+      "import { superviseMain } from './agent/supervisor/main.ts';\n" +
+        "import { AGENT_NODE_FLAGS } from './infra/agent/node-flags.mjs';\n" +
+        `superviseMain(process.argv.slice(2), process.env, new URL(${JSON.stringify(`./${agentName}`)}, import.meta.url), AGENT_NODE_FLAGS);\n`,
+      'edge-sentinel-supervisor-entry.ts',
+      supervisor,
+    ),
+  ]);
+  return { outfile, supervisor, identity, bytes: statSync(outfile).size };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
   const built = await buildAgent(root);
   console.log(
-    `built ${relative(process.cwd(), built.outfile)} (${(built.bytes / 1024).toFixed(0)} KiB): ` +
+    `built ${relative(process.cwd(), built.outfile)} (${(built.bytes / 1024).toFixed(0)} KiB) and ` +
+      `${relative(process.cwd(), built.supervisor)}: ` +
       `edge-sentinel-agent ${built.identity.version} ${built.identity.commit} ${built.identity.builtAt}`,
   );
 }

@@ -141,10 +141,13 @@ async function main(): Promise<number> {
       voters: options.voters,
       fencing: true,
       redisPort: PORTS.redis + i,
-      otherNodes: Array.from({ length: NODES }, (_, j) => `127.0.0.1:${PORTS.redis + j}`).filter(
-        (_, j) => j !== i,
-      ),
+      otherNodes: Array.from({ length: NODES }, (_, j) => ({
+        node: `127.0.0.1:${PORTS.redis + j}`,
+        agent: `127.0.0.1:${PORTS.agentSentinel + j}`,
+      })).filter((_, j) => j !== i),
       sentinelPort: PORTS.agentSentinel + i,
+      failsafePort: PORTS.agentSentinel + i,
+      failsafeSecret: secret,
       metricsPort: PORTS.metrics + i,
       peers: [],
       logLevel: 'info',

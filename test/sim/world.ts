@@ -160,6 +160,7 @@ export class World {
       downAfterMs: p.downAfterMs,
       roleGraceMs: 2000,
       fencing: p.fencing,
+      failsafe: false,
       leaseMs: p.leaseMs,
       clockDriftRatio: 0.01,
       stallThresholdMs: 1000,

@@ -14,6 +14,7 @@ function file(text: string): string {
 
 const GOOD = `coordinator: { url: "https://x.example.com", token: abc }
 agentId: a1
+failsafe: { secret: a-failsafe-secret-for-tests }
 groups:
   - name: g
     local: { port: 7399, announce: "127.0.0.1:7399" }
@@ -26,7 +27,7 @@ describe('edge-sentinel-agent CLI', () => {
     const code = await main(['--config', file(GOOD.replace('port: 7399', 'port: 0'))], {});
     spy.mockRestore();
     expect(code).toBe(EXIT_BAD_CONFIG);
-    expect(errors.join('\n')).toMatch(/agent\.yaml:5: groups\.0\.local\.port: /);
+    expect(errors.join('\n')).toMatch(/agent\.yaml:6: groups\.0\.local\.port: /);
   });
 
   it('exits 2 without --config, 0 with --check on a good file', async () => {

@@ -11,6 +11,8 @@ coordinator:
   url: https://edge-sentinel.example.workers.dev
   token: t0ken
 stateDir: /tmp/es-state
+failsafe:
+  secret: a-failsafe-secret-of-32-characters
 groups:
   - name: mymaster
     local:
@@ -44,14 +46,58 @@ describe('agent file', () => {
     });
     expect(group?.local.host).toBe('127.0.0.1');
     expect(group?.downAfterMs).toBeUndefined();
+    // The failsafe is on, and each other node's agent is at its host on this agent's failsafe port.
+    expect(config.failsafe).toEqual({
+      host: '0.0.0.0',
+      port: 26379,
+      secret: 'a-failsafe-secret-of-32-characters',
+    });
+    expect(group?.failsafe).toBe(true);
+    expect(group?.nodes).toEqual(['db2.example.com:6380']);
+    expect(group?.agents).toEqual({ 'db2.example.com:6380': { host: 'db2.example.com', port: 26379 } });
+  });
+
+  it('takes a node with its agent address, and the failsafe off without a secret', () => {
+    const withAgent = GOOD.replace(
+      '      - db2.example.com:6380',
+      '      - { node: db2.example.com:6380, agent: "10.0.0.2:27000" }',
+    );
+    const result = parseAgentConfig(withAgent, 'agent.yaml', {});
+    expect(result.ok && result.config.groups[0]?.agents).toEqual({
+      'db2.example.com:6380': { host: '10.0.0.2', port: 27000 },
+    });
+    const off = GOOD.replace('failsafe:\n  secret: a-failsafe-secret-of-32-characters\n', '').replace(
+      '    nodes:',
+      '    failsafe: false\n    nodes:',
+    );
+    const offResult = parseAgentConfig(off, 'agent.yaml', {});
+    expect(offResult.ok ? offResult.config.groups[0]?.failsafe : offResult.errors).toBe(false);
+  });
+
+  it('reads the failsafe secret from a file or the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
+    writeFileSync(join(dir, 'secret'), 'a-secret-from-a-file-0123456789\n');
+    const fromFile = GOOD.replace(
+      '  secret: a-failsafe-secret-of-32-characters',
+      `  secretFile: ${join(dir, 'secret')}`,
+    );
+    const result = parseAgentConfig(fromFile, 'agent.yaml', {});
+    expect(result.ok && result.config.failsafe.secret).toBe('a-secret-from-a-file-0123456789');
+    const env = parseAgentConfig(fromFile, 'agent.yaml', {
+      EDGE_SENTINEL_FAILSAFE_SECRET: 'a-secret-from-the-env-0123',
+    });
+    expect(env.ok && env.config.failsafe.secret).toBe('a-secret-from-the-env-0123');
+    writeFileSync(join(dir, 'short'), 'short\n');
+    const short = errorsOf(fromFile.replace(join(dir, 'secret'), join(dir, 'short')));
+    expect(short[0]).toMatch(/failsafe\.secretFile: the secret must be at least 16 characters/);
   });
 
   it.each([
-    ['a wrong type', GOOD.replace('port: 6380', 'port: "six"'), 9, 'groups.0.local.port'],
+    ['a wrong type', GOOD.replace('port: 6380', 'port: "six"'), 11, 'groups.0.local.port'],
     [
       'a bad announce address',
       GOOD.replace('announce: db1.example.com:6380', 'announce: db1'),
-      10,
+      12,
       'groups.0.local.announce',
     ],
     [
@@ -60,19 +106,40 @@ describe('agent file', () => {
       6,
       'probeInterval',
     ],
-    ['a missing required field', GOOD.replace('      port: 6380\n', ''), 8, 'groups.0.local.port'],
+    ['a missing required field', GOOD.replace('      port: 6380\n', ''), 10, 'groups.0.local.port'],
     ['a bad url', GOOD.replace('https://edge-sentinel.example.workers.dev', 'ftp://x'), 3, 'coordinator.url'],
     [
       'the local node listed among the others',
       GOOD.replace('db2.example.com:6380', 'db1.example.com:6380'),
-      11,
-      'groups.0.nodes',
+      14,
+      'groups.0.nodes.0',
     ],
     [
       'a too small probe interval',
       GOOD.replace('    nodes:', '    probeIntervalMs: 1\n    nodes:'),
-      11,
+      13,
       'groups.0.probeIntervalMs',
+    ],
+    [
+      'the failsafe on without a secret',
+      GOOD.replace('failsafe:\n  secret: a-failsafe-secret-of-32-characters\n', ''),
+      7,
+      'groups.0.failsafe',
+    ],
+    [
+      'a failsafe secret shorter than 16 characters',
+      GOOD.replace('a-failsafe-secret-of-32-characters', 'short'),
+      7,
+      'failsafe.secret',
+    ],
+    [
+      'a node listed twice',
+      GOOD.replace(
+        '      - db2.example.com:6380',
+        '      - db2.example.com:6380\n      - { node: db2.example.com:6380 }',
+      ),
+      15,
+      'groups.0.nodes.1',
     ],
   ])('reports %s with field and line', (_name, text, line, field) => {
     const errors = errorsOf(text);
@@ -128,8 +195,11 @@ describe('agent file', () => {
 });
 
 describe('infra/agent/agent.example.yaml', () => {
-  it('is valid (with the token from the environment instead of its file)', () => {
-    const result = loadAgentConfig('infra/agent/agent.example.yaml', { EDGE_SENTINEL_TOKEN: 'x' });
+  it('is valid (with the token and the failsafe secret from the environment instead of their files)', () => {
+    const result = loadAgentConfig('infra/agent/agent.example.yaml', {
+      EDGE_SENTINEL_TOKEN: 'x',
+      EDGE_SENTINEL_FAILSAFE_SECRET: 'a-failsafe-secret-from-the-environment',
+    });
     expect(result.ok ? [] : result.errors).toEqual([]);
   });
 });

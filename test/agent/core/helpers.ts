@@ -23,6 +23,8 @@ export function settings(overrides: Partial<AgentSettings> = {}): AgentSettings 
     downAfterMs: 1000,
     roleGraceMs: 3000,
     fencing: true,
+    // Off unless a test is about it: with it on, the master's agent also asks its peers for grants.
+    failsafe: false,
     leaseMs: 2000,
     clockDriftRatio: 0.01,
     stallThresholdMs: 500,
@@ -89,10 +91,10 @@ export class Driver {
 
   constructor(
     s: AgentSettings = settings(),
-    persisted: { highestEpoch: number; config: Config | null } | null = null,
+    persisted: { highestEpoch: number; config: Config | null; holdUntilMs?: number | null } | null = null,
     nowMs = 1000,
   ) {
-    this.state = createAgentState(s, persisted, nowMs);
+    this.state = createAgentState(s, persisted === null ? null : { holdUntilMs: null, ...persisted }, nowMs);
     this.nowMs = nowMs;
   }
 

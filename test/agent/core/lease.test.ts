@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createVoterLease,
+  type FenceInputs,
   fenceDecision,
   leaseValidUntil,
   onEpochNotice,
@@ -241,16 +242,47 @@ describe('fenceDecision', () => {
       writableUntil: 0,
     },
   ];
+  const inputs = (over: Partial<FenceInputs>): FenceInputs => ({
+    fencing: true,
+    node: A,
+    config: config(1, A),
+    role: 'master',
+    voterLeaseUntilMs: null,
+    failsafeUntilMs: null,
+    held: null,
+    rebooted: false,
+    ...over,
+  });
+
   it.each(rows)('$name', ({ fencing, cfg, role, validUntil, writableUntil }) => {
-    const decision = fenceDecision(fencing, A, cfg, role, validUntil);
+    const decision = fenceDecision(inputs({ fencing, config: cfg, role, voterLeaseUntilMs: validUntil }));
     expect(decision.writableUntilMs).toBe(writableUntil);
     expect(decision.reason.length).toBeGreaterThan(0);
   });
 
   it('a configured master that restarted with its data lost is fenced even with a live lease', () => {
-    const decision = fenceDecision(true, A, config(1, A), 'master', 99_000, true);
+    const decision = fenceDecision(inputs({ voterLeaseUntilMs: 99_000, rebooted: true }));
     expect(decision.writableUntilMs).toBe(0);
     expect(decision.reason).toContain('data lost');
-    expect(fenceDecision(false, A, config(1, A), 'master', 99_000, true).writableUntilMs).toBeNull();
+    const off = fenceDecision(inputs({ fencing: false, voterLeaseUntilMs: 99_000, rebooted: true }));
+    expect(off.writableUntilMs).toBeNull();
+  });
+
+  it.each([
+    { voters: 5000, peers: null, until: 5000, says: 'lease ends' },
+    { voters: null, peers: 6000, until: 6000, says: 'grants of every peer' },
+    { voters: 5000, peers: 6000, until: 6000, says: 'grants of every peer' },
+    { voters: 7000, peers: 6000, until: 7000, says: 'lease ends' },
+  ])('the configured master writes until the later lease: voters $voters, peers $peers -> $until', (row) => {
+    const decision = fenceDecision(inputs({ voterLeaseUntilMs: row.voters, failsafeUntilMs: row.peers }));
+    expect(decision.writableUntilMs).toBe(row.until);
+    expect(decision.reason).toContain(row.says);
+  });
+
+  it('a node this agent promised a peer to keep fenced stays fenced, whatever its leases', () => {
+    const decision = fenceDecision(
+      inputs({ voterLeaseUntilMs: 9000, failsafeUntilMs: 9000, held: 'promised the agent of B' }),
+    );
+    expect(decision).toEqual({ writableUntilMs: 0, reason: 'promised the agent of B' });
   });
 });

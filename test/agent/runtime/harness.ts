@@ -39,11 +39,14 @@ export async function testConfig(options: TestAgentOptions): Promise<AgentConfig
     token: options.token ?? (await tokenFor(AGENT_ID, options.voters.group)),
     local: { host: '127.0.0.1', port: options.localPort, announce: node(options.localPort) },
     nodes: (options.otherPorts ?? []).map(node),
+    agents: {},
     probeIntervalMs: 100,
     probeTimeoutMs: 300,
     infoIntervalMs: 500,
     handoffTimeoutMs: 3000,
     fencing: true,
+    // The runtime tests here have one agent; the failsafe has its own tests with several.
+    failsafe: false,
     leaseMs: options.voters.settings.leaseMs,
     ...options.group,
   };
@@ -56,6 +59,7 @@ export async function testConfig(options: TestAgentOptions): Promise<AgentConfig
     sentinel: { host: '127.0.0.1', port: 26379, enabled: false },
     metrics: { host: '127.0.0.1', port: 0, enabled: true },
     peers: [],
+    failsafe: { host: '127.0.0.1', port: 0 },
     groups: [group],
     source: 'test',
   };

@@ -41,8 +41,11 @@ const run = (args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
 
 describe('the agent bundle', () => {
   it('--check validates the example file and exits 0, naming its build', () => {
-    // The example reads its token from /etc; the environment override replaces that.
-    const result = run(['--check', '--config', EXAMPLE], { EDGE_SENTINEL_TOKEN: 'example-token' });
+    // The example reads its token and failsafe secret from /etc; environment overrides replace them.
+    const result = run(['--check', '--config', EXAMPLE], {
+      EDGE_SENTINEL_TOKEN: 'example-token',
+      EDGE_SENTINEL_FAILSAFE_SECRET: 'example-failsafe-secret',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('is valid: agent db1');
@@ -67,6 +70,7 @@ describe('the agent bundle', () => {
         `stateDir: ${join(tree, 'state')}`,
         `sentinel: { host: 127.0.0.1, port: ${PORTS.sentinel} }`,
         `metrics: { host: 127.0.0.1, port: ${PORTS.metrics} }`,
+        `failsafe: { host: 127.0.0.1, port: ${PORTS.sentinel}, secret: a-failsafe-secret-for-tests }`,
         'groups:',
         `  - name: g`,
         `    local: { port: ${PORTS.redis}, announce: "127.0.0.1:${PORTS.redis}" }`,

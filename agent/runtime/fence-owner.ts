@@ -1,0 +1,179 @@
+// The one owner of the local nodes' write fences: deadlines in, CONFIG SET out, outliving the agent that set them.
+import { z } from 'zod';
+import { NodeIdSchema } from '../../workers/protocol/index.js';
+import type { Clock } from './clock.js';
+import { type FenceConnection, NodeFence } from './fence.js';
+import type { Logger } from './logger.js';
+import type { Timers } from './timers.js';
+
+/**
+ * Where a fence connects, and the unfenced `min-replicas-to-write` to restore (absent: learned
+ * from the node). Sent by the agent to its supervisor at start, so the supervisor needs no config.
+ */
+export const FenceTargetSchema = z.strictObject({
+  node: NodeIdSchema,
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  username: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(1024).optional(),
+  tls: z
+    .strictObject({
+      ca: z.string().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+      servername: z.string().optional(),
+      rejectUnauthorized: z.boolean(),
+    })
+    .optional(),
+  minReplicasToWrite: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type FenceTarget = z.infer<typeof FenceTargetSchema>;
+
+export type AppliedFence = 'fenced' | 'unfenced' | 'unknown';
+
+export type AppliedListener = (node: string, state: AppliedFence) => void;
+
+/** What the agent's runner needs of the fence: hand over deadlines, read back their effect. */
+export interface FencePort {
+  /** The nodes this agent fences and how to reach them; before any `set`. */
+  configure(targets: readonly FenceTarget[]): void;
+  /** A core `fence` effect: writes allowed until `writableUntilMs` (agent clock); null = no fence. */
+  set(node: string, writableUntilMs: number | null): void;
+  /** Whether writes should be refused now by the deadline last set (what INFO reports as fenced). */
+  fencedNow(node: string): boolean;
+  /** What the owner last applied on Redis, for health and metrics. */
+  applied(node: string): AppliedFence;
+  /** Called whenever the owner applied a fence or an unfence. */
+  subscribe(listener: AppliedListener): void;
+  close(): void;
+}
+
+/** A live connection for one fence; `onReady` must be called whenever it (re)connects. */
+export interface OwnedConnection extends FenceConnection {
+  start(onReady: () => void): void;
+  close(): void;
+}
+
+export interface FenceOwnerDeps {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly connect: (target: FenceTarget) => OwnedConnection;
+}
+
+/**
+ * Holds a NodeFence per local node. The owner lives in the agent's supervisor (a separate
+ * process), so a fence deadline the agent handed over is enforced when the deadline passes even
+ * if the agent has died, is stopped or its event loop hangs: the dead-man switch.
+ */
+export class FenceOwner {
+  private readonly fences = new Map<string, { fence: NodeFence; connection: OwnedConnection }>();
+  private readonly listeners: AppliedListener[] = [];
+
+  constructor(private readonly deps: FenceOwnerDeps) {}
+
+  subscribe(listener: AppliedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** (Re)declares the targets; a known node keeps its fence and its deadline, a new one is connected. */
+  configure(targets: readonly FenceTarget[]): void {
+    for (const target of targets) {
+      if (this.fences.has(target.node)) continue;
+      const { clock, timers, logger } = this.deps;
+      const connection = this.deps.connect(target);
+      const fence = new NodeFence(
+        target.node,
+        connection,
+        clock,
+        timers,
+        logger,
+        target.minReplicasToWrite,
+        (node, fenced) => {
+          for (const listener of this.listeners) listener(node, fenced ? 'fenced' : 'unfenced');
+        },
+      );
+      this.fences.set(target.node, { fence, connection });
+      connection.start(() => fence.onReady());
+    }
+  }
+
+  set(node: string, writableUntilMs: number | null): void {
+    const entry = this.fences.get(node);
+    if (entry === undefined) {
+      this.deps.logger.error({ node }, 'fence deadline for a node that was never configured: ignored');
+      return;
+    }
+    entry.fence.set(writableUntilMs);
+  }
+
+  fencedNow(node: string): boolean {
+    return this.fences.get(node)?.fence.fencedNow() ?? true;
+  }
+
+  applied(node: string): AppliedFence {
+    return this.fences.get(node)?.fence.appliedState ?? 'unknown';
+  }
+
+  /** The latest deadline over every node (null: a node is unfenced for good; undefined: none set). */
+  lastDeadlineMs(): number | null | undefined {
+    let last: number | null | undefined;
+    for (const { fence } of this.fences.values()) {
+      const deadline = fence.deadline;
+      if (deadline === undefined) continue;
+      if (deadline === null) return null;
+      last = last === undefined || last === null ? deadline : Math.max(last, deadline);
+    }
+    return last;
+  }
+
+  /** Every fence applied now, whatever the deadlines say (the agent cannot run, or is told to stop). */
+  fenceAllNow(): void {
+    for (const { fence } of this.fences.values()) fence.set(0);
+  }
+
+  /** Every node whose deadline has passed is fenced on Redis (or had no deadline at all). */
+  allSettled(): boolean {
+    for (const { fence } of this.fences.values()) {
+      if (fence.fencedNow() && fence.appliedState !== 'fenced') return false;
+    }
+    return true;
+  }
+
+  close(): void {
+    for (const { fence, connection } of this.fences.values()) {
+      fence.close();
+      connection.close();
+    }
+    this.fences.clear();
+  }
+}
+
+/** The fence owner in this very process: for tests and a development run without the supervisor. */
+export class InProcessFence implements FencePort {
+  constructor(private readonly owner: FenceOwner) {}
+
+  configure(targets: readonly FenceTarget[]): void {
+    this.owner.configure(targets);
+  }
+
+  set(node: string, writableUntilMs: number | null): void {
+    this.owner.set(node, writableUntilMs);
+  }
+
+  fencedNow(node: string): boolean {
+    return this.owner.fencedNow(node);
+  }
+
+  applied(node: string): AppliedFence {
+    return this.owner.applied(node);
+  }
+
+  subscribe(listener: AppliedListener): void {
+    this.owner.subscribe(listener);
+  }
+
+  close(): void {
+    this.owner.close();
+  }
+}
