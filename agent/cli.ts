@@ -150,7 +150,16 @@ function supervisedFence(
   logger: Logger,
 ): { port: ChannelFence; onStop: (fn: () => void) => void } {
   let stopListener: () => void = () => {};
-  const port = new ChannelFence((message) => process.send?.(message), monotonicClock);
+  // Once the channel is closed, process.send emits 'error' on process, and with no listener that
+  // crashes the agent before the disconnect handler below has fenced its nodes: send only while
+  // connected, and let a failed send report to the callback instead.
+  const port = new ChannelFence(
+    (message) => {
+      if (process.connected) process.send?.(message, undefined, undefined, () => {});
+    },
+    monotonicClock,
+    realTimers,
+  );
   process.on('message', (raw) => {
     const parsed = ToAgentSchema.safeParse(raw);
     if (!parsed.success) {

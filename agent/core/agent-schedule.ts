@@ -135,7 +135,10 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
   const wanted = grantsWanted(currentLeaseValidUntil(state), nowMs, leaseMs);
   const probe = !wanted;
   const intervalMs = wanted ? pingIntervalMs(probeIntervalMs, leaseMs) : READINESS_PROBE_MS;
-  const timeoutMs = wanted ? leaseMs / 2 : READINESS_PROBE_MS;
+  // An answer missing after one interval is taken as lost (a LAN round trip is milliseconds): the
+  // next request goes out on time, so a lost datagram costs one interval, not the grant. A late
+  // answer still counts, from its own send time.
+  const timeoutMs = intervalMs;
   const peers = { ...state.failsafe.peers };
   const effects: AgentEffect[] = [];
   for (const node of peerNodes(settings)) {

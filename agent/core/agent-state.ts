@@ -57,6 +57,8 @@ export interface AgentState {
   readonly announced: AnnouncedSettings | null;
   /** Grants asked of the other nodes' agents, and the hold this agent promised them (failsafe.ts). */
   readonly failsafe: FailsafeState;
+  /** Fence deadlines of local nodes inherited from this agent's previous process (`fence-inherited`). */
+  readonly inherited: Readonly<Record<NodeId, number>>;
 }
 
 export interface PersistedAgentState {
@@ -118,18 +120,34 @@ export function createAgentState(
     reported: null,
     announced: null,
     failsafe: createFailsafe(peerNodes(settings), persisted?.holdUntilMs ?? null),
+    inherited: {},
   };
 }
 
 /** Every probed node, local nodes included even if the settings forgot to list them, sorted. */
 export function allNodes(settings: AgentSettings): readonly NodeId[] {
-  return [...new Set([...settings.nodes, ...settings.localNodes])].sort();
+  // Asked many times per step; settings objects are immutable, so the list is computed once each.
+  let nodes = nodeLists.get(settings);
+  if (nodes === undefined) {
+    nodes = Object.freeze([...new Set([...settings.nodes, ...settings.localNodes])].sort());
+    nodeLists.set(settings, nodes);
+  }
+  return nodes;
 }
+
+const nodeLists = new WeakMap<AgentSettings, readonly NodeId[]>();
 
 /** The other nodes, whose agents must all grant for the failsafe to hold. */
 export function peerNodes(settings: AgentSettings): readonly NodeId[] {
-  return allNodes(settings).filter((node) => !settings.localNodes.includes(node));
+  let nodes = peerLists.get(settings);
+  if (nodes === undefined) {
+    nodes = Object.freeze(allNodes(settings).filter((node) => !settings.localNodes.includes(node)));
+    peerLists.set(settings, nodes);
+  }
+  return nodes;
 }
+
+const peerLists = new WeakMap<AgentSettings, readonly NodeId[]>();
 
 export function isLocal(settings: AgentSettings, node: NodeId): boolean {
   return settings.localNodes.includes(node);

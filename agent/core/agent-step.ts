@@ -144,6 +144,16 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
       return onGrantRequest(state, input, nowMs);
     case 'grant-reply':
       return onGrantReply(state, input, nowMs);
+    case 'fence-inherited': {
+      if (!state.settings.localNodes.includes(input.node)) {
+        return handled(state, `inherited fence of ${input.node}, not a local node, ignored`);
+      }
+      const next = { ...state, inherited: { ...state.inherited, [input.node]: input.writableUntilMs } };
+      return handled(
+        next,
+        `${input.node} may write until ${input.writableUntilMs}, as the previous process left it`,
+      );
+    }
   }
 }
 

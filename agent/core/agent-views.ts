@@ -31,14 +31,18 @@ export function currentFailsafeUntil(state: AgentState): number | null {
 
 export function currentFence(state: AgentState, node: NodeId, nowMs: number): FenceDecision {
   const ns = state.nodes[node];
+  const held = heldAt(state.failsafe, nowMs) ? holdReason(state.failsafe) : null;
   return fenceDecision({
-    fencing: state.settings.fencing,
+    // A grant given while fencing was on outlives fencing being turned off (announced by the
+    // voters, or in the agent's file at a restart): the node stays fenced until the hold ends.
+    fencing: state.settings.fencing || held !== null,
     node,
     config: state.config,
     role: ns?.info?.role ?? 'unknown',
     voterLeaseUntilMs: currentLeaseValidUntil(state),
     failsafeUntilMs: currentFailsafeUntil(state),
-    held: heldAt(state.failsafe, nowMs) ? holdReason(state.failsafe) : null,
+    inheritedUntilMs: state.inherited[node] ?? null,
+    held,
     rebooted: ns !== undefined && ns.rebootedAtEpoch !== null,
   });
 }

@@ -170,6 +170,8 @@ export interface FenceInputs {
   readonly voterLeaseUntilMs: number | null;
   /** Until when every peer's grants cover the master (`failsafeValidUntil`); null without. */
   readonly failsafeUntilMs: number | null;
+  /** The deadline this agent's previous process left with the supervisor; null without. */
+  readonly inheritedUntilMs: number | null;
   /** Why this agent may not unfence right now (a grant it gave is unexpired); null = free. */
   readonly held: string | null;
   /** The node restarted with its dataset lost. */
@@ -177,8 +179,9 @@ export interface FenceInputs {
 }
 
 /**
- * The fence of one local node. The configured master may write until the later of its two leases
- * ends, the voters' or the peers' grants (at start, with neither, that is now). With fencing on,
+ * The fence of one local node. The configured master may write until the latest of its leases
+ * ends: the voters', the peers' grants, or the deadline the agent's previous process left with the
+ * supervisor (each was safe when it was given; at a first start, with none, that is now). With fencing on,
  * every other node is fenced: an old master awaiting demotion, a hand-off's source, and replicas
  * too, since a replica can become master (a stale FAILOVER, a restart without replicaof) before
  * the agent's next INFO notices. A node this agent promised a peer to keep fenced stays fenced.
@@ -196,21 +199,25 @@ export function fenceDecision(f: FenceInputs): FenceDecision {
   if (f.config !== null && f.config.master === f.node) {
     // A hand-off target too: Redis's FAILOVER may make it master at any moment, and then it may
     // write only under its own lease.
-    const voters = f.voterLeaseUntilMs;
-    const peers = f.failsafeUntilMs;
-    if (voters === null && peers === null) {
+    const sources: [number | null, string][] = [
+      [f.voterLeaseUntilMs, 'the configured master may write until its lease ends'],
+      [f.failsafeUntilMs, 'failsafe: the configured master may write until the grants of every peer end'],
+      [
+        f.inheritedUntilMs,
+        "the configured master may write until the deadline this agent's previous process set",
+      ],
+    ];
+    let best: [number, string] | null = null;
+    for (const [until, reason] of sources) {
+      if (until !== null && (best === null || until > best[0])) best = [until, reason];
+    }
+    if (best === null) {
       return {
         writableUntilMs: 0,
         reason: 'the configured master holds no lease from a majority of voters and no grant from every peer',
       };
     }
-    if (peers === null || (voters !== null && voters >= peers)) {
-      return { writableUntilMs: voters, reason: 'the configured master may write until its lease ends' };
-    }
-    return {
-      writableUntilMs: peers,
-      reason: 'failsafe: the configured master may write until the grants of every peer end',
-    };
+    return { writableUntilMs: best[0], reason: best[1] };
   }
   // Every other node stays fenced, whatever its role looks like right now: a stale FAILOVER or a
   // restart can make it master before the next INFO shows it.

@@ -108,6 +108,12 @@ export type AgentInput =
       readonly durationMs: number;
       readonly reason: string;
     }
+  /**
+   * At start: the fence deadline the supervisor still enforces for a local node, set by this
+   * agent's previous process from leases it held. Writes may go on until then, as they would have
+   * had the old process lived; the first input, before any fence is decided.
+   */
+  | { readonly kind: 'fence-inherited'; readonly node: NodeId; readonly writableUntilMs: number }
   | {
       readonly kind: 'action-result';
       readonly node: NodeId;

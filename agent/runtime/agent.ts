@@ -92,7 +92,8 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
         metrics.fenced.set({ group: group.name, node }, applied === 'fenced' ? 1 : 0);
     }
   });
-  fence.configure(fenceTargets(config));
+  // A restarted agent takes over the deadlines its previous process left with the supervisor.
+  const inherited = await fence.configure(fenceTargets(config));
   const peers = await startPeerEndpoint(config, clock, logger);
   const runners: GroupRunner[] = [];
   const source = new RuntimeSentinelSource(
@@ -120,6 +121,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
         logger,
         metrics,
         fence,
+        inherited,
         peers,
         bootId,
         onEvent: (event) => source.publish({ name: event.name, payload: event.payload }),
@@ -227,6 +229,7 @@ interface RunnerContext {
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
   readonly fence: FencePort;
+  readonly inherited: ReadonlyMap<string, number>;
   readonly peers: FailsafeEndpoint | null;
   readonly bootId: string;
   readonly onEvent: ConstructorParameters<typeof GroupRunner>[0]['onEvent'];
@@ -268,6 +271,7 @@ function groupRunner(config: AgentConfig, group: GroupConfig, ctx: RunnerContext
     nodes: links as ReadonlyMap<string, NodePort>,
     executor,
     fence: ctx.fence,
+    inheritedFence: ctx.inherited.get(group.local.announce) ?? null,
     store: {
       write: (state) => writeStateFile(config.stateDir, group.name, state, ctx.clock.nowMs(), ctx.bootId),
     },

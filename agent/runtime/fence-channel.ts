@@ -10,6 +10,7 @@ import {
   type FenceTarget,
   FenceTargetSchema,
 } from './fence-owner.js';
+import type { Timers } from './timers.js';
 
 /** Set by the supervisor for its child: the agent then hands its fence deadlines over IPC. */
 export const SUPERVISED_VARIABLE = 'EDGE_SENTINEL_SUPERVISED';
@@ -25,16 +26,33 @@ export const ToSupervisorSchema = z.discriminatedUnion('kind', [
 ]);
 export type ToSupervisor = z.infer<typeof ToSupervisorSchema>;
 
-/** Supervisor -> agent: what the owner applied, and the request to stop gracefully (instead of a signal). */
+const AppliedSchema = z.enum(['fenced', 'unfenced', 'unknown']);
+
+/**
+ * Supervisor -> agent: the answer to `targets` (what the owner already enforces for each node: a
+ * restarted agent inherits it), what the owner applied since, and the request to stop gracefully
+ * (instead of a signal).
+ */
 export const ToAgentSchema = z.discriminatedUnion('kind', [
   z.strictObject({
-    kind: z.literal('applied'),
-    node: NodeIdSchema,
-    state: z.enum(['fenced', 'unfenced', 'unknown']),
+    kind: z.literal('inherited'),
+    fences: z
+      .array(
+        z.strictObject({
+          node: NodeIdSchema,
+          writableUntilMs: z.number().finite().min(0).nullable().optional(),
+          applied: AppliedSchema,
+        }),
+      )
+      .max(256),
   }),
+  z.strictObject({ kind: z.literal('applied'), node: NodeIdSchema, state: AppliedSchema }),
   z.strictObject({ kind: z.literal('stop') }),
 ]);
 export type ToAgent = z.infer<typeof ToAgentSchema>;
+
+/** How long a starting agent waits for its supervisor's answer before deciding alone. */
+const INHERIT_TIMEOUT_MS = 1000;
 
 /**
  * The agent's side. It knows its own deadlines (so it reports `fenced` in INFO results exactly as
@@ -44,14 +62,25 @@ export class ChannelFence implements FencePort {
   private readonly deadlines = new Map<string, number | null>();
   private readonly appliedStates = new Map<string, AppliedFence>();
   private readonly listeners: AppliedListener[] = [];
+  private inheritedReply: ((deadlines: ReadonlyMap<string, number>) => void) | null = null;
 
   constructor(
     private readonly send: (message: ToSupervisor) => void,
     private readonly clock: Clock,
+    private readonly timers: Timers,
   ) {}
 
-  configure(targets: readonly FenceTarget[]): void {
-    this.send({ kind: 'targets', targets: [...targets] });
+  configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>> {
+    return new Promise((resolve) => {
+      const cancel = this.timers.after(INHERIT_TIMEOUT_MS, () => settle(new Map()));
+      const settle = (deadlines: ReadonlyMap<string, number>) => {
+        cancel();
+        this.inheritedReply = null;
+        resolve(deadlines);
+      };
+      this.inheritedReply = settle;
+      this.send({ kind: 'targets', targets: [...targets] });
+    });
   }
 
   set(node: string, writableUntilMs: number | null): void {
@@ -75,9 +104,22 @@ export class ChannelFence implements FencePort {
   }
 
   /** A report from the owner. */
-  receive(message: Extract<ToAgent, { kind: 'applied' }>): void {
-    this.appliedStates.set(message.node, message.state);
-    for (const listener of this.listeners) listener(message.node, message.state);
+  receive(message: Exclude<ToAgent, { kind: 'stop' }>): void {
+    if (message.kind === 'applied') {
+      this.report(message.node, message.state);
+      return;
+    }
+    const deadlines = new Map<string, number>();
+    for (const fence of message.fences) {
+      if (typeof fence.writableUntilMs === 'number') deadlines.set(fence.node, fence.writableUntilMs);
+      if (fence.applied !== 'unknown') this.report(fence.node, fence.applied);
+    }
+    this.inheritedReply?.(deadlines);
+  }
+
+  private report(node: string, state: AppliedFence): void {
+    this.appliedStates.set(node, state);
+    for (const listener of this.listeners) listener(node, state);
   }
 
   close(): void {
@@ -85,14 +127,18 @@ export class ChannelFence implements FencePort {
   }
 }
 
-/** The supervisor's side: one validated message from the agent, applied to the owner. */
-export function applyToOwner(owner: FenceOwner, message: ToSupervisor): void {
+/**
+ * The supervisor's side: one validated message from the agent, applied to the owner; `targets`
+ * is answered with what the owner already enforces (a restarted agent knows nothing of it, and the
+ * owner reports only changes).
+ */
+export function serveFenceMessage(owner: FenceOwner, message: ToSupervisor): ToAgent | null {
   switch (message.kind) {
     case 'targets':
       owner.configure(message.targets);
-      return;
+      return { kind: 'inherited', fences: message.targets.map(({ node }) => owner.current(node)) };
     case 'fence':
       owner.set(message.node, message.writableUntilMs);
-      return;
+      return null;
   }
 }

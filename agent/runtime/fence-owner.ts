@@ -35,8 +35,11 @@ export type AppliedListener = (node: string, state: AppliedFence) => void;
 
 /** What the agent's runner needs of the fence: hand over deadlines, read back their effect. */
 export interface FencePort {
-  /** The nodes this agent fences and how to reach them; before any `set`. */
-  configure(targets: readonly FenceTarget[]): void;
+  /**
+   * The nodes this agent fences and how to reach them; before any `set`. Resolves with the
+   * deadlines the owner already enforces (left by this agent's previous process), by node.
+   */
+  configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>>;
   /** A core `fence` effect: writes allowed until `writableUntilMs` (agent clock); null = no fence. */
   set(node: string, writableUntilMs: number | null): void;
   /** Whether writes should be refused now by the deadline last set (what INFO reports as fenced). */
@@ -115,14 +118,27 @@ export class FenceOwner {
     return this.fences.get(node)?.fence.appliedState ?? 'unknown';
   }
 
-  /** The latest deadline over every node (null: a node is unfenced for good; undefined: none set). */
-  lastDeadlineMs(): number | null | undefined {
-    let last: number | null | undefined;
+  /** What the owner enforces for `node`: its deadline (undefined before any) and what is applied. */
+  current(node: string): { node: string; writableUntilMs?: number | null; applied: AppliedFence } {
+    const fence = this.fences.get(node)?.fence;
+    const deadline = fence?.deadline;
+    return {
+      node,
+      ...(deadline === undefined ? {} : { writableUntilMs: deadline }),
+      applied: this.applied(node),
+    };
+  }
+
+  /**
+   * The latest deadline over the nodes that have one (undefined: none has). A node without a fence
+   * (null: fencing is off for it) has nothing to wait for, and must not hide the deadlines of the others.
+   */
+  lastDeadlineMs(): number | undefined {
+    let last: number | undefined;
     for (const { fence } of this.fences.values()) {
       const deadline = fence.deadline;
-      if (deadline === undefined) continue;
-      if (deadline === null) return null;
-      last = last === undefined || last === null ? deadline : Math.max(last, deadline);
+      if (deadline === undefined || deadline === null) continue;
+      last = last === undefined ? deadline : Math.max(last, deadline);
     }
     return last;
   }
@@ -132,9 +148,10 @@ export class FenceOwner {
     for (const { fence } of this.fences.values()) fence.set(0);
   }
 
-  /** Every node whose deadline has passed is fenced on Redis (or had no deadline at all). */
+  /** Every node whose deadline has passed is fenced on Redis (a node given no deadline is left as it is). */
   allSettled(): boolean {
     for (const { fence } of this.fences.values()) {
+      if (fence.deadline === undefined) continue;
       if (fence.fencedNow() && fence.appliedState !== 'fenced') return false;
     }
     return true;
@@ -153,8 +170,10 @@ export class FenceOwner {
 export class InProcessFence implements FencePort {
   constructor(private readonly owner: FenceOwner) {}
 
-  configure(targets: readonly FenceTarget[]): void {
+  /** The owner starts with this process: there is nothing to inherit. */
+  configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>> {
     this.owner.configure(targets);
+    return Promise.resolve(new Map());
   }
 
   set(node: string, writableUntilMs: number | null): void {

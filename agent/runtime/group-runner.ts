@@ -4,6 +4,7 @@ import type { AgentMessage, Config, NodeId, NodeView, VoterMessage } from '../..
 import {
   type AgentEffect,
   type AgentInput,
+  type AgentResult,
   type AgentSettings,
   type AgentState,
   computeView,
@@ -87,7 +88,16 @@ export interface VoterPort {
   close(): Promise<void>;
 }
 
+/** The pure core the runner drives: the real one, or (in the simulator's teeth tests) a deliberately unsafe variant. */
+export interface AgentCore {
+  createAgentState(settings: AgentSettings, persisted: PersistedAgentState | null, nowMs: number): AgentState;
+  stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState>;
+}
+
+export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent };
+
 export interface GroupRunnerDeps {
+  readonly core?: AgentCore;
   readonly settings: AgentSettings;
   readonly persisted: PersistedAgentState | null;
   readonly clock: Clock;
@@ -98,6 +108,8 @@ export interface GroupRunnerDeps {
   readonly executor: ActionRunner;
   /** The agent's fence owner (shared by its groups): the supervisor's, through IPC, in production. */
   readonly fence: FencePort;
+  /** The local node's deadline the owner still enforces from this agent's previous process. */
+  readonly inheritedFence?: number | null;
   readonly store: StateStore;
   readonly openVoter: (voter: number, events: VoterEvents) => VoterPort;
   /** The failsafe link, or null when this agent's failsafe is off. */
@@ -122,12 +134,14 @@ export class GroupRunner {
   /** A state that failed to persist: retried on every tick; executes stay refused meanwhile. */
   private unpersisted: PersistedAgentState | null = null;
   private published: NodeId | null;
+  private readonly core: AgentCore;
 
   constructor(private readonly deps: GroupRunnerDeps) {
     const { settings, clock, logger } = deps;
     this.name = settings.group;
     this.log = logger.child({ group: settings.group });
-    this.state = createAgentState(settings, deps.persisted, clock.nowMs());
+    this.core = deps.core ?? REAL_AGENT_CORE;
+    this.state = this.core.createAgentState(settings, deps.persisted, clock.nowMs());
     this.persistedEpoch = this.state.highestEpoch;
     this.published = publishedMaster(this.state.config);
     for (let voter = 0; voter < settings.voters; voter++) this.voters.push(this.openVoter(voter));
@@ -145,6 +159,12 @@ export class GroupRunner {
       },
       'group starting',
     );
+    // First, before any fence is decided: the deadline the previous process left stands.
+    const inherited = this.deps.inheritedFence ?? null;
+    const local = this.state.settings.localNodes[0];
+    if (inherited !== null && local !== undefined) {
+      this.enqueue({ kind: 'fence-inherited', node: local, writableUntilMs: inherited });
+    }
     for (const node of this.deps.nodes.values()) node.start();
     for (const voter of this.voters) voter.start();
     // Ticks at half the probe interval: the core sends each probe when its interval is up.
@@ -234,14 +254,15 @@ export class GroupRunner {
 
   private async step(input: AgentInput): Promise<void> {
     const nowMs = this.deps.clock.nowMs();
-    let result: ReturnType<typeof stepAgent>;
+    let result: AgentResult<AgentState>;
     try {
-      result = stepAgent(this.state, input, nowMs);
+      result = this.core.stepAgent(this.state, input, nowMs);
     } catch (error) {
       this.log.fatal({ err: String(error), input: input.kind }, 'agent core invariant broken');
       this.deps.onFatal(error);
       return;
     }
+    const previous = this.state;
     this.state = result.state;
     // A grant given is a decision; a readiness probe's answer (every few seconds) is not.
     const decisive = result.effects.some(
@@ -270,7 +291,7 @@ export class GroupRunner {
       }
       this.apply(effect, nowMs);
     }
-    this.afterStep();
+    this.afterStep(previous);
   }
 
   /** True once the state is durable; false after the attempts failed (retried on every tick). */
@@ -376,11 +397,14 @@ export class GroupRunner {
   }
 
   /** Metrics and the `+switch-master` event when the published (last active) master changes. */
-  private afterStep(): void {
+  private afterStep(previous: AgentState): void {
     const { metrics } = this.deps;
-    metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
+    // Only what changed: most steps are ticks and probe results that change neither.
+    if (this.state.highestEpoch !== previous.highestEpoch) {
+      metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
+    }
     const reported = this.state.reported;
-    if (reported !== null) {
+    if (reported !== null && reported !== previous.reported) {
       for (const view of Object.values(reported))
         metrics.sdown.set({ group: this.name, node: view.node }, view.sdown ? 1 : 0);
     }

@@ -34,14 +34,14 @@ export interface VoterSocketOptions {
   readonly onDropped: () => void;
 }
 
-const DEFAULT_RECONNECT: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
+export const DEFAULT_RECONNECT: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 /** A refused token will not fix itself quickly: retry slowly, but retry (the secret may be rotated back). */
 const AUTH_RECONNECT: BackoffPolicy = { initialMs: 5_000, maxMs: 60_000 };
 const QUEUE_CAPACITY = 64;
 const MAX_BUFFERED_BYTES = 1_048_576;
 const MAX_UNANSWERED_PINGS = 8;
 /** A connection that stayed open this long resets the back-off. */
-const STABLE_MS = 5_000;
+export const STABLE_MS = 5_000;
 
 export class VoterSocket {
   private ws: WebSocket | null = null;

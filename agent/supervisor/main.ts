@@ -11,14 +11,10 @@ import { Supervisor } from './supervisor.js';
 
 /**
  * Runs until the agent has stopped and its fences are settled, then exits the process. `agent` is
- * the agent bundle, forked with `nodeFlags` and an IPC channel; its stdout and stderr are ours.
+ * the agent bundle, forked with an IPC channel and this process's own node flags (the shipped V8
+ * flags from the bin's shebang or the systemd unit); its stdout and stderr are ours.
  */
-export function superviseMain(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  agent: URL,
-  nodeFlags: readonly string[],
-): void {
+export function superviseMain(argv: readonly string[], env: NodeJS.ProcessEnv, agent: URL): void {
   const logger = createLogger(env.EDGE_SENTINEL_LOG_LEVEL === 'debug' ? 'debug' : 'info', 'supervisor').child(
     {
       component: 'supervisor',
@@ -37,7 +33,7 @@ export function superviseMain(
     owner,
     spawnAgent: (events) => {
       const child = fork(fileURLToPath(agent), [...argv], {
-        execArgv: [...nodeFlags],
+        execArgv: process.execArgv,
         env: { ...env, [SUPERVISED_VARIABLE]: '1' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         serialization: 'json',

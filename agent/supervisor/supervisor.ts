@@ -1,7 +1,7 @@
 // The dead-man supervisor: runs the agent as its child, owns the fences, and applies them when the agent cannot.
 import { backoffDelayMs } from '../runtime/backoff.js';
 import type { Clock } from '../runtime/clock.js';
-import { applyToOwner, type ToAgent, ToSupervisorSchema } from '../runtime/fence-channel.js';
+import { serveFenceMessage, type ToAgent, ToSupervisorSchema } from '../runtime/fence-channel.js';
 import type { FenceOwner } from '../runtime/fence-owner.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Cancel, Timers } from '../runtime/timers.js';
@@ -69,7 +69,8 @@ export class Supervisor {
   /** SIGTERM/SIGINT to the supervisor. */
   stop(): void {
     if (this.stopping) {
-      this.deps.logger.warn('second stop request: fencing now and exiting');
+      this.deps.logger.warn('second stop request: killing the agent, fencing now and exiting');
+      this.child?.kill('SIGKILL');
       this.deps.owner.fenceAllNow();
       this.settleThenExit(1);
       return;
@@ -93,7 +94,8 @@ export class Supervisor {
       );
       return;
     }
-    applyToOwner(this.deps.owner, parsed.data);
+    const reply = serveFenceMessage(this.deps.owner, parsed.data);
+    if (reply !== null) this.child?.send(reply);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -129,7 +131,7 @@ export class Supervisor {
     const giveUpAtMs = Math.max(clock.nowMs(), deadline) + SETTLE_GRACE_MS;
     const check = (): void => {
       const last = owner.lastDeadlineMs();
-      const passed = last === undefined || last === null || clock.nowMs() >= last;
+      const passed = last === undefined || clock.nowMs() >= last;
       if (passed && owner.allSettled()) {
         owner.close();
         this.deps.exit(code);

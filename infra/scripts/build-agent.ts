@@ -98,8 +98,7 @@ export async function buildAgent(
     // Only the fence and the child process: none of the agent's probing, WebSockets or Sentinel server.
     bundle(
       "import { superviseMain } from './agent/supervisor/main.ts';\n" +
-        "import { AGENT_NODE_FLAGS } from './infra/agent/node-flags.mjs';\n" +
-        `superviseMain(process.argv.slice(2), process.env, new URL(${JSON.stringify(`./${agentName}`)}, import.meta.url), AGENT_NODE_FLAGS);\n`,
+        `superviseMain(process.argv.slice(2), process.env, new URL(${JSON.stringify(`./${agentName}`)}, import.meta.url));\n`,
       'edge-sentinel-supervisor-entry.ts',
       supervisor,
     ),

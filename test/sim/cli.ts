@@ -36,8 +36,8 @@ const scenario = { ...DEFAULT_SCENARIO, voters };
 const base = { ...DEFAULT_RUN, scenario, validateMessages: !values['no-validate'] };
 
 /** A failing seed is replayed with the detailed trace, whose last lines show what led up to it. */
-function report(r: SeedResult): void {
-  const replay = runSeed(r.seed, REAL_CORES, { ...base, detailedTrace: true, traceLines: 80 });
+async function report(r: SeedResult): Promise<void> {
+  const replay = await runSeed(r.seed, REAL_CORES, { ...base, detailedTrace: true, traceLines: 80 });
   console.log(`\nVIOLATION in seed ${r.seed} (${describe(r)}): ${r.violation?.message}`);
   console.log(`replay: ${replayCommand(r)}`);
   console.log('last 80 trace lines:');
@@ -54,7 +54,7 @@ const summary = emptySummary();
 if (single !== null) {
   const sink = values.trace ? (line: string) => console.log(line) : null;
   const opts = { ...base, detailedTrace: values.trace, traceLines: 80, sink };
-  const r = runSeed(single, REAL_CORES, opts);
+  const r = await runSeed(single, REAL_CORES, opts);
   addToSummary(summary, r);
   console.log(
     `seed ${single}: ${describe(r)}; faults: ${r.params.faults.map((f) => `${f.atMs}:${f.fault.kind}`).join(', ')}`,
@@ -67,9 +67,9 @@ if (single !== null) {
   const count = int('seeds', values.seeds) ?? 200;
   const first = int('start', values.start) ?? 1;
   for (let seed = first; seed < first + count; seed++) {
-    const r = runSeed(seed, REAL_CORES, base);
+    const r = await runSeed(seed, REAL_CORES, base);
     addToSummary(summary, r);
-    if (r.violation !== null && summary.violations.length <= 3) report(r);
+    if (r.violation !== null && summary.violations.length <= 3) await report(r);
   }
   if (summary.violations.length > 0) {
     console.log(`\nfailing seeds: ${summary.violations.map((r) => r.seed).join(' ')}`);

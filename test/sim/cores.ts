@@ -1,5 +1,5 @@
 // The cores the simulator drives, as an injectable object so tests can wrap them in unsafe variants.
-import type { AgentInput, AgentResult, AgentSettings } from '../../agent/core/types.js';
+import type { AgentCore } from '../../agent/runtime/group-runner.js';
 import type {
   DurableState,
   GroupSettings,
@@ -8,7 +8,6 @@ import type {
   VoterResult,
   VoterState,
 } from '../../workers/core/types.js';
-import type { Config } from '../../workers/protocol/index.js';
 
 export interface VoterCore {
   createVoterState(
@@ -22,19 +21,8 @@ export interface VoterCore {
   majority(voters: number): number;
 }
 
-export interface AgentPersisted {
-  readonly highestEpoch: number;
-  readonly config: Config | null;
-}
-
-/**
- * The agent core's state is opaque to the simulator. Method syntax keeps parameters bivariant,
- * so the real `stepAgent(state: AgentState, ...)` fits without the simulator naming its type.
- */
-export interface AgentCore {
-  createAgentState(settings: AgentSettings, persisted: AgentPersisted | null, nowMs: number): unknown;
-  stepAgent(state: unknown, input: AgentInput, nowMs: number): AgentResult<unknown>;
-}
+/** The agent core is driven by the shipped GroupRunner, which takes it as a dependency. */
+export type { AgentCore };
 
 export interface SimCores {
   readonly voter: VoterCore;

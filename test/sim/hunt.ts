@@ -18,21 +18,21 @@ export interface Hunt {
  * A seed counts only if `baseline` (the real cores) does not break the same invariant on it, so
  * a bug of the real core is never mistaken for the variant's.
  */
-export function hunt(
+export async function hunt(
   cores: SimCores,
   baseline: SimCores,
   invariants: readonly string[],
   maxSeeds: number,
   firstSeed = 1,
   options: RunOptions = DEFAULT_RUN,
-): Hunt {
+): Promise<Hunt> {
   const other: string[] = [];
   for (let i = 0; i < maxSeeds; i++) {
     const seed = firstSeed + i;
-    const r = runSeed(seed, cores, options);
+    const r = await runSeed(seed, cores, options);
     if (r.violation === null) continue;
     if (invariants.includes(r.violation.invariant)) {
-      const base = runSeed(seed, baseline, options).violation;
+      const base = (await runSeed(seed, baseline, options)).violation;
       if (base === null || base.invariant !== r.violation.invariant) {
         return { caught: r, seedsRun: i + 1, otherViolations: other };
       }

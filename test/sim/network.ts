@@ -66,6 +66,12 @@ export interface NetConditions {
   spikeDelayMs: number;
   /** Chance per second that a given WebSocket connection drops by itself. */
   socketDropPerSecond: number;
+  /** Agent<->agent failsafe datagrams (UDP): loss, duplication, delay. */
+  failsafeDropRatio: number;
+  failsafeDupRatio: number;
+  failsafeDelayMs: readonly [number, number];
+  /** How often a second the adversary replays an old failsafe datagram. */
+  replayPerSecond: number;
 }
 
 export function calmConditions(): NetConditions {
@@ -76,6 +82,10 @@ export function calmConditions(): NetConditions {
     socketDelayMs: [2, 25],
     spikeDelayMs: 0,
     socketDropPerSecond: 0,
+    failsafeDropRatio: 0.01,
+    failsafeDupRatio: 0.01,
+    failsafeDelayMs: [1, 5],
+    replayPerSecond: 0.5,
   };
 }
 

@@ -1,6 +1,8 @@
-// A simulated Redis node: role, append-only log of write ids, replication link, fence and hand-off.
-import type { NodeAction, NodeInfo, ProbeOutcome } from '../../agent/core/types.js';
+// A simulated Redis node: role, append-only log of write ids, replication link, min-replicas-to-write, INFO text and hand-off.
+import type { NodeAction, ProbeOutcome } from '../../agent/core/types.js';
+import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import type { NodeId } from '../../workers/protocol/index.js';
+import { renderInfo } from './info-text.js';
 
 /** What a node needs from the world around it. */
 export interface NodeEnv {
@@ -14,6 +16,8 @@ export interface NodeEnv {
   logChanged(node: RedisNode): void;
   /** A write id reached a second node (for classifying lost writes). */
   replicated(id: number): void;
+  /** Replicas of `master` whose link to it is up (what min-replicas-to-write counts). */
+  linkedReplicas(master: NodeId): number;
 }
 
 export type Restart = 'empty' | 'data';
@@ -39,10 +43,17 @@ export class RedisNode {
   runId: string;
   linkUp = false;
   linkDownSinceMs = 0;
+  /** The link to the current master has been up since the last REPLICAOF (Redis prints -1 otherwise). */
+  linkEverUp = false;
   private linkAttemptPending = false;
   private syncPending = false;
-  /** Sim time from which writes are refused; null = no fence. */
-  fenceAtMs: number | null;
+  /**
+   * CONFIG min-replicas-to-write: the agent's fence sets FENCE_MIN_REPLICAS, its unfence 0. A node
+   * (re)starts with its config file's value: the fence value with fencing on (the shipped local
+   * stack and the recommended deployment), so it takes no write its agent has not allowed.
+   */
+  minReplicasToWrite: number;
+  startedAtMs = 0;
   pausedForHandoff = false;
   readonly crashTimesMs: number[] = [];
 
@@ -55,14 +66,14 @@ export class RedisNode {
     private readonly env: NodeEnv,
   ) {
     this.runId = runIdFor(index, 0);
-    // With fencing on, the dead-man switch starts closed: no writes until an agent grants a deadline.
-    this.fenceAtMs = fencing ? 0 : null;
+    this.minReplicasToWrite = fencing ? FENCE_MIN_REPLICAS : 0;
   }
 
   writable(nowMs: number): boolean {
     if (!this.alive || this.role !== 'master' || this.pausedForHandoff) return false;
     if (nowMs < this.loadingUntilMs) return false;
-    return this.fenceAtMs === null || nowMs < this.fenceAtMs;
+    const min = this.minReplicasToWrite;
+    return min === 0 || (min < FENCE_MIN_REPLICAS && this.env.linkedReplicas(this.id) >= min);
   }
 
   /** A client write arriving now; true when accepted (appended). */
@@ -79,20 +90,34 @@ export class RedisNode {
     return 'pong';
   }
 
-  info(): NodeInfo | null {
+  /** `INFO server replication keyspace` as redis 7.0 prints the fields the agent reads. */
+  infoText(): string | null {
     if (!this.alive) return null;
     const now = this.env.now();
-    return {
-      role: this.role,
-      masterNode: this.role === 'replica' ? this.masterOf : null,
-      linkUp: this.role === 'replica' && this.linkUp,
-      linkDownMs: this.role === 'replica' && !this.linkUp ? now - this.linkDownSinceMs : 0,
-      offsetBytes: this.log.length,
+    return renderInfo({
       runId: this.runId,
+      uptimeSeconds: Math.floor((now - this.startedAtMs) / 1000),
+      role: this.role,
+      masterOf: this.role === 'replica' ? this.masterOf : null,
+      linkUp: this.linkUp,
+      linkDownSinceSeconds: this.linkEverUp ? Math.floor((now - this.linkDownSinceMs) / 1000) : null,
+      offsetBytes: this.log.length,
       priority: this.priority,
       keys: this.log.length,
-      fenced: this.pausedForHandoff || (this.fenceAtMs !== null && now >= this.fenceAtMs),
-    };
+    });
+  }
+
+  /** CONFIG GET / SET of min-replicas-to-write, the only setting the agent's fence touches. */
+  config(args: readonly (string | number)[]): unknown {
+    const [verb, name, value] = args;
+    if (String(name) !== 'min-replicas-to-write') throw new Error(`ERR unsupported CONFIG parameter ${name}`);
+    if (verb === 'GET') return ['min-replicas-to-write', String(this.minReplicasToWrite)];
+    if (verb === 'SET') {
+      this.minReplicasToWrite = Number(value);
+      this.env.trace(`${this.id} min-replicas-to-write ${value}`);
+      return 'OK';
+    }
+    throw new Error(`ERR unknown CONFIG subcommand ${verb}`);
   }
 
   crash(): void {
@@ -116,8 +141,10 @@ export class RedisNode {
     this.role = 'master';
     this.masterOf = null;
     this.linkUp = false;
+    this.linkEverUp = false;
     this.linkDownSinceMs = this.env.now();
-    this.fenceAtMs = this.fencing ? 0 : null;
+    this.startedAtMs = this.env.now();
+    this.minReplicasToWrite = this.fencing ? FENCE_MIN_REPLICAS : 0;
     this.loadingUntilMs = this.env.now() + (mode === 'empty' ? 5 : this.env.randInt(50, 300));
     this.env.trace(`${this.id} restarted ${mode} as master, runId ${this.runId}, ${this.log.length} writes`);
     this.env.logChanged(this);
@@ -155,6 +182,7 @@ export class RedisNode {
     this.masterOf = master;
     if (!wasLinked) {
       this.linkUp = false;
+      this.linkEverUp = false;
       this.linkDownSinceMs = this.env.now();
       this.pausedForHandoff = false;
       this.scheduleLinkAttempt(this.env.randInt(5, 30));
@@ -189,6 +217,7 @@ export class RedisNode {
         this.role = 'replica';
         this.masterOf = target.id;
         this.linkUp = true;
+        this.linkEverUp = true;
         this.env.logChanged(target);
         done(true, `FAILOVER TO ${to} done at offset ${this.log.length}`);
         return;
@@ -247,6 +276,7 @@ export class RedisNode {
     }
     if (isPrefix(this.log, master.log)) {
       this.linkUp = true;
+      this.linkEverUp = true;
       this.env.trace(`${this.id} partial resync from ${master.id} at ${this.log.length}`);
       this.catchUp(master);
       return;
@@ -260,6 +290,7 @@ export class RedisNode {
       this.log = master.log.slice();
       for (const id of this.log) this.env.replicated(id);
       this.linkUp = true;
+      this.linkEverUp = true;
       this.env.logChanged(this);
     });
   }

@@ -1,5 +1,6 @@
 // Running one seed (fault phase, heal, bounded convergence) and many seeds into one summary.
 import type { SimCores } from './cores.js';
+import { type FailsafeFigures, FailsafeLiveness } from './failsafe-liveness.js';
 import { FaultInjector } from './faults.js';
 import { convergenceProblem } from './liveness.js';
 import { Rng } from './rng.js';
@@ -39,6 +40,8 @@ export interface SeedResult {
   readonly lostWrites: number;
   /** Lost writes that never reached a second node: the asynchronous-replication window. */
   readonly lostUnreplicated: number;
+  /** Invariant 8's windows: voters unreachable, every agent up and connected. */
+  readonly failsafe: FailsafeFigures;
   readonly events: number;
   readonly endMs: number;
   readonly trace: Trace;
@@ -46,7 +49,11 @@ export interface SeedResult {
 
 const LIVENESS_STABLE_MS = 1000;
 
-export function runSeed(seed: number, cores: SimCores, options: RunOptions = DEFAULT_RUN): SeedResult {
+export async function runSeed(
+  seed: number,
+  cores: SimCores,
+  options: RunOptions = DEFAULT_RUN,
+): Promise<SeedResult> {
   const params = generateParams(seed, options.scenario);
   const trace = new Trace(options.detailedTrace, options.traceLines, options.sink);
   const world = new World(
@@ -58,13 +65,15 @@ export function runSeed(seed: number, cores: SimCores, options: RunOptions = DEF
     options.repliesAgainstDisk,
   );
   const faults = new FaultInjector(world);
+  const failsafe = new FailsafeLiveness(world);
+  world.onEvent = () => failsafe.observe();
   let violation: Violation | null = null;
   try {
     for (const planned of params.faults) world.at(planned.atMs, 'fault', () => faults.inject(planned.fault));
     world.start();
-    world.runUntil(params.faultPhaseMs);
+    await world.runUntil(params.faultPhaseMs);
     faults.healAll();
-    converge(world, params);
+    await converge(world, params);
   } catch (error) {
     if (!(error instanceof Violation)) throw error;
     violation = error;
@@ -92,6 +101,7 @@ export function runSeed(seed: number, cores: SimCores, options: RunOptions = DEF
     ackedWrites: acked,
     lostWrites: violation === null ? lost : 0,
     lostUnreplicated: violation === null ? lostUnreplicated : 0,
+    failsafe: failsafe.figures,
     events: world.stats.events,
     endMs: world.now,
     trace,
@@ -99,12 +109,12 @@ export function runSeed(seed: number, cores: SimCores, options: RunOptions = DEF
 }
 
 /** Invariant 7: after the heal, the world must settle within `convergeMs` and stay settled a while. */
-function converge(world: World, params: SimParams): void {
+async function converge(world: World, params: SimParams): Promise<void> {
   const deadline = world.now + params.convergeMs;
   let settledSince: number | null = null;
   let problem: string | null = 'not checked';
   while (world.now < deadline) {
-    world.runUntil(world.now + 100);
+    await world.runUntil(world.now + 100);
     problem = convergenceProblem(world);
     if (problem !== null) {
       settledSince = null;
@@ -113,7 +123,7 @@ function converge(world: World, params: SimParams): void {
     settledSince ??= world.now;
     if (world.now - settledSince >= LIVENESS_STABLE_MS) {
       for (const c of world.clients) c.writesEnabled = false;
-      world.runUntil(world.now + 200);
+      await world.runUntil(world.now + 200);
       return;
     }
   }
@@ -130,6 +140,7 @@ export interface Summary {
   lostWithoutFencing: number;
   ackedWithFencing: number;
   ackedWithoutFencing: number;
+  failsafe: FailsafeFigures;
   events: number;
 }
 
@@ -144,6 +155,7 @@ export function emptySummary(): Summary {
     lostWithoutFencing: 0,
     ackedWithFencing: 0,
     ackedWithoutFencing: 0,
+    failsafe: { windowMs: 0, writableMs: 0, windows: 0 },
     events: 0,
   };
 }
@@ -154,6 +166,9 @@ export function addToSummary(s: Summary, r: SeedResult): void {
   s.failovers += r.failovers;
   s.durationsMs.push(...r.failoverDurationsMs);
   s.events += r.events;
+  s.failsafe.windowMs += r.failsafe.windowMs;
+  s.failsafe.writableMs += r.failsafe.writableMs;
+  s.failsafe.windows += r.failsafe.windows;
   if (r.params.fencing) {
     s.lostWithFencing += r.lostWrites;
     s.lostWithFencingUnreplicated += r.lostUnreplicated;
@@ -177,8 +192,14 @@ export function summaryLine(s: Summary): string {
     `failover p50 ${percentile(d, 50)} ms p99 ${percentile(d, 99)} ms (simulated), ` +
     `acked writes lost: ${s.lostWithFencing} with fencing (${s.lostWithFencingUnreplicated} never replicated, ` +
     `${s.lostWithFencing - s.lostWithFencingUnreplicated} discarded after replicating; of ${s.ackedWithFencing} acked), ` +
-    `${s.lostWithoutFencing} without fencing (of ${s.ackedWithoutFencing} acked)`
+    `${s.lostWithoutFencing} without fencing (of ${s.ackedWithoutFencing} acked); ` +
+    `failsafe: master writable ${failsafePercent(s.failsafe)} of ${(s.failsafe.windowMs / 1000).toFixed(1)} s ` +
+    `with the voters unreachable and every agent up and connected (${s.failsafe.windows} windows)`
   );
+}
+
+function failsafePercent(f: FailsafeFigures): string {
+  return f.windowMs === 0 ? '-' : `${((100 * f.writableMs) / f.windowMs).toFixed(2)} %`;
 }
 
 export function replayCommand(r: SeedResult): string {

@@ -32,6 +32,24 @@ export type Fault =
   | { readonly kind: 'crash-agent'; readonly target: Target; readonly downMs: number }
   | { readonly kind: 'stall-agent'; readonly target: Target; readonly durMs: number }
   | { readonly kind: 'net-spike'; readonly conditions: NetConditions; readonly durMs: number }
+  /** Every voter unreachable from everything else (a Cloudflare outage, the box's uplink). */
+  | { readonly kind: 'coordinator-outage'; readonly durMs: number }
+  /** One agent cut from every voter (only its own link to the coordinator fails). */
+  | { readonly kind: 'cut-agent-voters'; readonly target: Target; readonly durMs: number }
+  /** One agent cut from every other agent (its failsafe links). */
+  | { readonly kind: 'cut-peers'; readonly target: Target; readonly durMs: number }
+  /** Failsafe datagrams lost, duplicated and late for a while. */
+  | {
+      readonly kind: 'peer-loss';
+      readonly dropRatio: number;
+      readonly delayMs: number;
+      readonly durMs: number;
+    }
+  /**
+   * The failsafe's hardest case: the master's agent is cut from the voters (so it writes on grants),
+   * a replica's agent crashes and restarts, and an operator fails over to that replica.
+   */
+  | { readonly kind: 'failsafe-drill'; readonly downMs: number; readonly durMs: number }
   | { readonly kind: 'drop-sockets'; readonly ratio: number }
   | {
       readonly kind: 'admin';
@@ -56,6 +74,8 @@ export interface SimParams {
   readonly boxes: number;
   readonly quorum: number;
   readonly fencing: boolean;
+  /** The agents keep the master writable on each other's grants (with fencing on). */
+  readonly failsafe: boolean;
   readonly probeIntervalMs: number;
   readonly probeTimeoutMs: number;
   readonly infoIntervalMs: number;
@@ -103,12 +123,20 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
   // Since b91c443 the failover timeout runs from the end of the lease wait (FINDINGS.md #2), so
   // any combination is deployable, including a lease longer than the timeout.
   const failoverTimeoutMs = rng.int(30, 60) * 100;
+  const fencing = rng.chance(0.8);
+  const failsafe = fencing && rng.chance(0.85);
+  const failsafeFaults = failsafe && rng.chance(0.4);
+  const faults = failsafeFaults
+    ? generateFailsafeFaults(rng, voters, options.faultPhaseMs, leaseMs)
+    : generateFaults(rng, voters, options.faultPhaseMs);
+  const lastHealMs = Math.max(0, ...faults.map((f) => f.atMs + faultDurationMs(f.fault)));
   return {
     seed,
     voters,
     boxes,
     quorum: boxes === 3 ? 2 : 3,
-    fencing: rng.chance(0.8),
+    fencing,
+    failsafe,
     probeIntervalMs: 100,
     probeTimeoutMs: Math.min(500, downAfterMs / 2),
     infoIntervalMs: rng.pick([500, 1000]),
@@ -119,10 +147,70 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
     clocks,
     priorities,
     conditions: calmConditions(),
-    faultPhaseMs: options.faultPhaseMs,
+    // A long coordinator outage runs to its end before everything heals.
+    faultPhaseMs: Math.max(options.faultPhaseMs, lastHealMs + 2000),
     convergeMs: options.convergeMs,
-    faults: generateFaults(rng, voters, options.faultPhaseMs),
+    faults,
   };
+}
+
+/** How long a fault lasts before it heals by itself (0: instantaneous or healed only at the end). */
+function faultDurationMs(fault: Fault): number {
+  return 'durMs' in fault ? fault.durMs : 0;
+}
+
+/**
+ * Seeds about the failsafe: a coordinator outage (seconds to minutes) or the master's agent cut
+ * from the voters first, then what may happen meanwhile: the master crashing or isolated, agents
+ * dying or stalling, failsafe links cut or lossy, operators acting.
+ */
+function generateFailsafeFaults(rng: Rng, voters: number, phaseMs: number, leaseMs: number): PlannedFault[] {
+  const start = rng.int(2500, 4000);
+  const first = rng.weighted<() => Fault>([
+    [35, () => ({ kind: 'coordinator-outage', durMs: rng.int(1000, 9000) })],
+    [10, () => ({ kind: 'coordinator-outage', durMs: rng.int(30_000, 300_000) })],
+    [30, () => ({ kind: 'cut-agent-voters', target: 'master', durMs: rng.int(1000, 9000) })],
+    [25, () => ({ kind: 'failsafe-drill', downMs: rng.int(100, 800), durMs: rng.int(3000, 8000) })],
+  ])();
+  const faults: PlannedFault[] = [{ atMs: start, fault: first }];
+  const endMs = start + Math.max(faultDurationMs(first), 2000);
+  const count = rng.weighted([
+    [30, 0],
+    [40, 1],
+    [20, 2],
+    [10, 3],
+  ] as const);
+  for (let i = 0; i < count; i++) {
+    // During the first fault, mostly after the voters' lease has run out (the failsafe holds).
+    const atMs = rng.int(start + 100, Math.min(endMs, start + Math.max(leaseMs * 3, 3000)));
+    faults.push({ atMs, fault: duringFailsafe(rng, voters) });
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs).filter((f) => f.atMs < Math.max(phaseMs, endMs));
+}
+
+function duringFailsafe(rng: Rng, voters: number): Fault {
+  const target = (): Target => (rng.chance(0.5) ? 'master' : 'replica');
+  return rng.weighted<() => Fault>([
+    [14, () => killNode(rng, 'master')],
+    [10, () => ({ kind: 'crash-agent', target: target(), downMs: rng.int(200, 6000) })],
+    [10, () => ({ kind: 'stall-agent', target: target(), durMs: rng.int(200, 3000) })],
+    [8, () => isolateBox(rng, 'master')],
+    [10, () => ({ kind: 'cut-peers', target: target(), durMs: rng.int(300, 6000) })],
+    [
+      6,
+      () => ({
+        kind: 'peer-loss',
+        dropRatio: rng.int(10, 60) / 100,
+        delayMs: rng.int(5, 400),
+        durMs: rng.int(500, 5000),
+      }),
+    ],
+    [6, () => ({ kind: 'cut-agent-node', agent: 'master', node: target(), durMs: rng.int(500, 4000) })],
+    [6, () => ({ kind: 'crash-voter', voter: rng.int(0, voters - 1), downMs: rng.int(100, 6000) })],
+    [6, () => ({ kind: 'admin', action: 'failover', toReplica: rng.chance(0.5) })],
+    [4, () => ({ kind: 'admin', action: 'switchover', toReplica: rng.chance(0.5) })],
+    [4, () => ({ kind: 'net-spike', conditions: spike(rng), durMs: rng.int(500, 5000) })],
+  ])();
 }
 
 function generateFaults(rng: Rng, voters: number, phaseMs: number): PlannedFault[] {
@@ -199,5 +287,9 @@ function spike(rng: Rng): NetConditions {
     socketDelayMs: [2, rng.int(30, 400)],
     spikeDelayMs: rng.int(0, 300),
     socketDropPerSecond: rng.int(0, 20) / 10,
+    failsafeDropRatio: rng.int(5, 40) / 100,
+    failsafeDupRatio: rng.int(5, 30) / 100,
+    failsafeDelayMs: [1, rng.int(20, 500)],
+    replayPerSecond: rng.int(0, 50) / 10,
   };
 }

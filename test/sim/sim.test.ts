@@ -24,10 +24,10 @@ describe('simulator plumbing', () => {
     expect(seen).toEqual(['a', 'b', 'x', 'c', 'd']);
   });
 
-  it('replays a seed exactly', () => {
+  it('replays a seed exactly', async () => {
     expect(new Rng(7).nextU32()).toBe(new Rng(7).nextU32());
-    const a = runSeed(3, REAL_CORES);
-    const b = runSeed(3, REAL_CORES);
+    const a = await runSeed(3, REAL_CORES);
+    const b = await runSeed(3, REAL_CORES);
     expect(b.events).toBe(a.events);
     expect(b.ackedWrites).toBe(a.ackedWrites);
     expect(b.trace.last(80)).toEqual(a.trace.last(80));
@@ -35,10 +35,11 @@ describe('simulator plumbing', () => {
 });
 
 describe(`simulation of ${SEEDS} mixed seeds with the real cores`, () => {
-  it('breaks no invariant, and really fails over', { timeout: 240_000 }, () => {
+  it('breaks no invariant, and really fails over', { timeout: 240_000 }, async () => {
     const summary = emptySummary();
     const started = Date.now();
-    for (let seed = 1; seed <= SEEDS; seed++) addToSummary(summary, runSeed(seed, REAL_CORES, DEFAULT_RUN));
+    for (let seed = 1; seed <= SEEDS; seed++)
+      addToSummary(summary, await runSeed(seed, REAL_CORES, DEFAULT_RUN));
     const line = summaryLine(summary);
     console.log(`${line} [${((Date.now() - started) / 1000).toFixed(1)} s wall]`);
     const failures = summary.violations.map(
@@ -50,5 +51,8 @@ describe(`simulation of ${SEEDS} mixed seeds with the real cores`, () => {
     expect(summary.durationsMs.length).toBeGreaterThan(SEEDS / 5);
     expect(summary.ackedWithFencing).toBeGreaterThan(SEEDS * 100);
     expect(summary.ackedWithoutFencing).toBeGreaterThan(0);
+    // The failsafe's windows (voters unreachable, every agent up) really occur, and hold the master.
+    expect(summary.failsafe.windows).toBeGreaterThan(SEEDS / 20);
+    expect(summary.failsafe.writableMs / summary.failsafe.windowMs).toBeGreaterThan(0.99);
   });
 });

@@ -4,7 +4,14 @@ import type { SimCores } from './cores.js';
 import { hunt, SAFETY_INVARIANTS } from './hunt.js';
 import { REAL_CORES } from './real-cores.js';
 import { replayCommand } from './run.js';
-import { acceptsLowerEpoch, forgetsVotes, skipsLeaseWait, votesTwice } from './unsafe-cores.js';
+import {
+  acceptsLowerEpoch,
+  forgetsVotes,
+  grantsWithoutPersisting,
+  ignoresGrants,
+  skipsLeaseWait,
+  votesTwice,
+} from './unsafe-cores.js';
 
 const MAX_SEEDS = 300;
 
@@ -13,12 +20,17 @@ const variants: readonly { name: string; cores: SimCores }[] = [
   { name: '(b) a vote answered before it is persisted', cores: forgetsVotes(REAL_CORES) },
   { name: "(c) promoting without waiting for the old master's lease", cores: skipsLeaseWait(REAL_CORES) },
   { name: '(d) accepting a config below the promised epoch', cores: acceptsLowerEpoch(REAL_CORES) },
+  { name: '(e) an agent that promotes despite an unexpired grant', cores: ignoresGrants(REAL_CORES) },
+  {
+    name: '(f) an agent that grants without persisting its hold',
+    cores: grantsWithoutPersisting(REAL_CORES),
+  },
 ];
 
-describe('the simulator catches unsafe voters', () => {
+describe('the simulator catches unsafe voters and agents', () => {
   for (const variant of variants) {
-    it(`${variant.name} within ${MAX_SEEDS} seeds`, { timeout: 240_000 }, () => {
-      const found = hunt(variant.cores, REAL_CORES, SAFETY_INVARIANTS, MAX_SEEDS);
+    it(`${variant.name} within ${MAX_SEEDS} seeds`, { timeout: 240_000 }, async () => {
+      const found = await hunt(variant.cores, REAL_CORES, SAFETY_INVARIANTS, MAX_SEEDS);
       const r = found.caught;
       const why = `not caught in ${MAX_SEEDS} seeds; other stops: ${found.otherViolations.slice(0, 5).join(' | ')}`;
       expect(r, why).not.toBeNull();

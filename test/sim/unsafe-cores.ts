@@ -1,7 +1,8 @@
-// Deliberately unsafe variants of the real voter core, each breaking one rule of DESIGN §3/§4.
+// Deliberately unsafe variants of the real voter and agent cores, each breaking one rule of DESIGN §3/§4.
 // Only tests use these, to prove the simulator catches such bugs (see teeth.test.ts).
+import type { AgentState } from '../../agent/core/index.js';
 import type { DurableState, VoterInput, VoterResult, VoterState } from '../../workers/core/types.js';
-import type { SimCores, VoterCore } from './cores.js';
+import type { AgentCore, SimCores, VoterCore } from './cores.js';
 
 function withVoter(base: SimCores, voter: VoterCore): SimCores {
   return { voter, agent: base.agent };
@@ -109,6 +110,38 @@ export function acceptsLowerEpoch(base: SimCores): SimCores {
         }
       }
       return base.voter.stepVoter(s, input, ctx);
+    },
+  });
+}
+
+function withAgent(base: SimCores, agent: AgentCore): SimCores {
+  return { voter: base.voter, agent };
+}
+
+/** (e) Forgets every grant it gave: promotes and unfences its node while a peer's master still writes on it. */
+export function ignoresGrants(base: SimCores): SimCores {
+  const forget = (state: AgentState): AgentState => ({
+    ...state,
+    failsafe: { ...state.failsafe, holdUntilMs: null },
+  });
+  return withAgent(base, {
+    createAgentState: (settings, persisted, nowMs) =>
+      forget(base.agent.createAgentState(settings, persisted, nowMs)),
+    stepAgent: (state, input, nowMs) => {
+      const result = base.agent.stepAgent(forget(state), input, nowMs);
+      return { ...result, state: forget(result.state) };
+    },
+  });
+}
+
+/** (f) Answers a grant without making its hold durable: after a restart it has forgotten the promise. */
+export function grantsWithoutPersisting(base: SimCores): SimCores {
+  return withAgent(base, {
+    createAgentState: (settings, persisted, nowMs) => base.agent.createAgentState(settings, persisted, nowMs),
+    stepAgent: (state, input, nowMs) => {
+      const result = base.agent.stepAgent(state, input, nowMs);
+      const effects = result.effects.map((e) => (e.kind === 'persist' ? { ...e, holdUntilMs: null } : e));
+      return { ...result, effects };
     },
   });
 }

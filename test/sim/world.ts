@@ -1,5 +1,9 @@
 // The simulated world: virtual time, voters, agents, Redis nodes, clients and the network between them.
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { pino } from 'pino';
 import type { AgentSettings } from '../../agent/core/types.js';
+import type { Logger } from '../../agent/runtime/logger.js';
+import { AgentMetrics } from '../../agent/runtime/metrics.js';
 import type { DurableState, GroupSettings } from '../../workers/core/types.js';
 import type {
   AgentMessage,
@@ -22,6 +26,7 @@ import { EventQueue } from './event-queue.js';
 import { InvariantTracker } from './invariants.js';
 import type { NetConditions } from './network.js';
 import { Reachability, Socket } from './network.js';
+import { PeerNetwork } from './peer-network.js';
 import { RedisNode } from './redis-node.js';
 import type { Rng } from './rng.js';
 import type { SimParams } from './scenario.js';
@@ -77,6 +82,18 @@ export class World {
   readonly replicatedWrites = new Set<number>();
   private socketIds = 0;
   private readonly nodesById = new Map<NodeId, RedisNode>();
+  readonly peerNetwork: PeerNetwork;
+  /**
+   * Set by work that may resolve promises (the shipped agent runtime is async): the world lets the
+   * microtask queue drain before the next event, so the runtime's continuations run at the same
+   * virtual time, deterministically.
+   */
+  touchedAsync = false;
+  /** A violation raised inside async runtime code (an agent's onFatal), thrown by the run loop. */
+  private failure: Error | null = null;
+  private readonly silent: Logger = pino({ level: 'silent' });
+  /** One registry for every simulated agent: metrics decide nothing, and a registry per start is costly. */
+  readonly metrics = new AgentMetrics(false);
 
   constructor(
     readonly params: SimParams,
@@ -116,6 +133,7 @@ export class World {
       leader: -1,
     };
     this.invariants = new InvariantTracker(params.voters, this.majority, params.fencing, repliesAgainstDisk);
+    this.peerNetwork = new PeerNetwork(this);
     const env = {
       now: () => this.now,
       schedule: (d: number, label: string, run: () => void) => this.schedule(d, label, run),
@@ -127,6 +145,8 @@ export class World {
       logChanged: (node: RedisNode) => {
         for (const n of this.nodes) if (n.masterOf === node.id && n.role === 'replica') n.scheduleSync();
       },
+      linkedReplicas: (master: NodeId) =>
+        this.nodes.filter((n) => n.alive && n.role === 'replica' && n.masterOf === master && n.linkUp).length,
     };
     nodeIds.forEach((id, i) => {
       const node = new RedisNode(id, i, `n${i}`, params.priorities[i] ?? 100, params.fencing, env);
@@ -160,7 +180,7 @@ export class World {
       downAfterMs: p.downAfterMs,
       roleGraceMs: 2000,
       fencing: p.fencing,
-      failsafe: false,
+      failsafe: p.failsafe,
       leaseMs: p.leaseMs,
       clockDriftRatio: 0.01,
       stallThresholdMs: 1000,
@@ -173,16 +193,38 @@ export class World {
     for (const v of this.voters) v.start();
     for (const a of this.agents) a.start();
     for (const c of this.clients) c.start();
+    this.peerNetwork.start();
     const chaos = (): void => {
       const p = this.conditions.socketDropPerSecond / 10;
       if (p > 0) {
         for (const a of this.agents) {
-          for (const s of a.sockets) if (s?.open && this.rng.chance(p)) this.closeSocket(s, 'dropped');
+          for (const s of a.sockets()) if (s.open && this.rng.chance(p)) this.closeSocket(s, 'dropped');
         }
       }
       this.schedule(100, 'chaos tick', chaos);
     };
     this.schedule(100, 'chaos tick', chaos);
+  }
+
+  /** A violation found inside async code: the run loop throws it after the current event. */
+  fail(error: Error): void {
+    this.failure ??= error;
+  }
+
+  /** The agents' and supervisors' logs: nothing, or every line into the detailed trace. */
+  logger(name: string): Logger {
+    if (!this.trace.detailed) return this.silent;
+    return pino(
+      { level: 'debug', base: { p: name }, timestamp: false },
+      { write: (line: string) => this.trace.add(this.now, `${name} log ${line.trim()}`) },
+    );
+  }
+
+  /** Request ids and challenges of the failsafe channels, from the seed. */
+  randomHex(bytes: number): string {
+    let out = '';
+    for (let i = 0; i < bytes; i++) out += this.rng.int(0, 255).toString(16).padStart(2, '0');
+    return out;
   }
 
   // ---- time and randomness ----
@@ -200,7 +242,7 @@ export class World {
   }
 
   /** Runs events up to and including `untilMs`, checking the write invariant after each. */
-  runUntil(untilMs: number, stop: () => boolean = () => false): void {
+  async runUntil(untilMs: number, stop: () => boolean = () => false): Promise<void> {
     for (;;) {
       const t = this.queue.peekTime();
       if (t === null || t > untilMs) break;
@@ -210,11 +252,22 @@ export class World {
       this.stats.events++;
       this.trace.add(this.now, event.label);
       event.run();
+      if (this.touchedAsync) {
+        this.touchedAsync = false;
+        // Every promise continuation this event caused runs before the next event (no real I/O or
+        // timers are pending, so one macrotask turn drains them all).
+        await nextMacrotask();
+      }
+      if (this.failure !== null) throw this.failure;
       this.invariants.checkWritable(this.nodes, this.now);
+      this.onEvent?.();
       if (stop()) return;
     }
     this.now = Math.max(this.now, untilMs);
   }
+
+  /** Called after every event (the failsafe liveness tracker). */
+  onEvent: (() => void) | null = null;
 
   // ---- lookups ----
 
@@ -282,7 +335,10 @@ export class World {
     const at = socket.deliveryTime('to-agent', this.now + this.delay(this.conditions.socketDelayMs));
     this.at(at, `v${voter.index} -> a${socket.agent} ${m.kind}`, () => {
       if (!socket.open) return;
-      this.agents[socket.agent]?.deliver({ kind: 'voter-message', voter: socket.voter, message: m });
+      const agent = this.agents[socket.agent];
+      agent?.process.post(agent.process.life, `<- v${socket.voter} ${m.kind}`, () =>
+        agent.voterMessage(socket, m),
+      );
     });
   }
 
@@ -311,35 +367,42 @@ export class World {
         if (!socket.open) return;
         const pingSentAtMs = socket.pingsInFlight.shift();
         if (pingSentAtMs === undefined) violate('sim', 'lease pong without a ping');
-        this.agents[socket.agent]?.deliver({ kind: 'lease-pong', voter: socket.voter, pingSentAtMs });
+        const agent = this.agents[socket.agent];
+        agent?.process.post(agent.process.life, `<- v${socket.voter} pong`, () =>
+          agent.leasePong(socket, pingSentAtMs),
+        );
       });
     });
   }
 
-  tryConnect(agent: AgentHost, voterIndex: number, done: (ok: boolean) => void): void {
+  /** A WebSocket handshake: `done` gets the open socket, or null (refused: the agent backs off and retries). */
+  tryConnect(agent: AgentHost, voterIndex: number, done: (socket: Socket | null) => void): void {
     const voter = this.voters[voterIndex];
     const ok = (): boolean =>
       voter?.alive === true && agent.alive && this.reach.reachable(agent.endpoint, `v${voterIndex}`);
+    const life = agent.process.life;
     if (!ok()) {
-      done(false);
+      agent.process.later(this.randInt(1, 5), `v${voterIndex} refused`, () => done(null));
       return;
     }
-    const agentLife = agent.life;
     const voterLife = voter?.life;
     this.schedule(
       this.randInt(5, 30) + this.conditions.spikeDelayMs,
       `a${agent.index} handshake v${voterIndex}`,
       () => {
-        if (voter === undefined || !ok() || agent.life !== agentLife || voter.life !== voterLife)
-          return done(false);
+        if (voter === undefined || !ok() || agent.process.life !== life || voter.life !== voterLife) {
+          agent.process.post(life, `v${voterIndex} handshake failed`, () => done(null));
+          return;
+        }
         const socket = new Socket(++this.socketIds, agent.index, voterIndex);
         socket.lastToAgentMs = this.now;
         socket.lastToVoterMs = this.now;
-        agent.sockets[voterIndex] = socket;
         voter.sockets.set(agent.index, socket);
-        done(true);
         voter.deliver({ kind: 'agent-connected', agentId: this.agentId(agent.index) });
-        if (socket.open) agent.deliver({ kind: 'voter-connected', voter: voterIndex });
+        agent.process.post(life, `v${voterIndex} handshake`, () => {
+          done(socket);
+          if (socket.open) agent.voterOpened(socket);
+        });
       },
     );
   }
@@ -356,17 +419,18 @@ export class World {
     this.agents[socket.agent]?.socketClosed(socket);
   }
 
-  /** After any partition, crash or role change: cut sockets across partitions, recheck replication. */
+  /**
+   * After any partition, crash or role change: cut sockets across partitions, recheck replication
+   * and the supervisors' connections. Agents reconnect to voters on their own back-off.
+   */
   topologyChanged(): void {
     for (const a of this.agents) {
-      for (const s of a.sockets) {
-        if (s?.open && !this.reach.reachable(a.endpoint, `v${s.voter}`)) this.closeSocket(s, 'partitioned');
+      for (const s of a.sockets()) {
+        if (s.open && !this.reach.reachable(a.endpoint, `v${s.voter}`)) this.closeSocket(s, 'partitioned');
       }
     }
     for (const n of this.nodes) n.reevaluateLink();
-    for (const a of this.agents) {
-      for (let v = 0; v < this.voters.length; v++) a.connectSoon(v, this.randInt(20, 200));
-    }
+    for (const a of this.agents) a.supervisor.topologyChanged();
   }
 
   // ---- clients ----

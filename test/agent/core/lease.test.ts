@@ -249,6 +249,7 @@ describe('fenceDecision', () => {
     role: 'master',
     voterLeaseUntilMs: null,
     failsafeUntilMs: null,
+    inheritedUntilMs: null,
     held: null,
     rebooted: false,
     ...over,
@@ -277,6 +278,13 @@ describe('fenceDecision', () => {
     const decision = fenceDecision(inputs({ voterLeaseUntilMs: row.voters, failsafeUntilMs: row.peers }));
     expect(decision.writableUntilMs).toBe(row.until);
     expect(decision.reason).toContain(row.says);
+  });
+
+  it("the previous process's deadline counts like a lease, for the configured master only", () => {
+    const inherited = fenceDecision(inputs({ voterLeaseUntilMs: 5000, inheritedUntilMs: 8000 }));
+    expect(inherited.writableUntilMs).toBe(8000);
+    expect(inherited.reason).toContain('previous process');
+    expect(fenceDecision(inputs({ config: config(2, B), inheritedUntilMs: 8000 })).writableUntilMs).toBe(0);
   });
 
   it('a node this agent promised a peer to keep fenced stays fenced, whatever its leases', () => {
