@@ -46,7 +46,16 @@ export class PeerEndpoint {
   }
 
   send(to: PeerAddress, message: PeerDatagram): void {
-    this.transport?.send(to, encodePeerDatagram(this.secret, message));
+    let bytes: Buffer;
+    try {
+      bytes = encodePeerDatagram(this.secret, message);
+    } catch (error) {
+      // Node ids too long to fit one datagram: a configuration problem to report, not an
+      // exception to throw into the group's runner (which would stop its input pump).
+      this.logger.error({ err: String(error), to: message.to }, 'failsafe datagram not sent');
+      return;
+    }
+    this.transport?.send(to, bytes);
   }
 
   receive(bytes: Buffer): void {

@@ -27,9 +27,14 @@ export async function startUdpTransport(
   });
   socket.on('error', (error) => logger.error({ err: error.message }, 'failsafe socket error'));
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
+    // A socket that could not bind is closed here: the caller never gets it to close.
+    const failed = (error: Error) => {
+      socket.close();
+      reject(error);
+    };
+    socket.once('error', failed);
     socket.bind(port, host, () => {
-      socket.off('error', reject);
+      socket.off('error', failed);
       resolve();
     });
   });
@@ -46,10 +51,17 @@ export async function startUdpTransport(
     port: socket.address().port,
     send(to: PeerAddress, bytes: Buffer): void {
       resolve(to.host).then(
-        (address) =>
-          socket.send(bytes, to.port, address, (error) => {
-            if (error) logger.debug({ to, err: error.message }, 'failsafe datagram not sent');
-          }),
+        (address) => {
+          // The socket may have closed while the address resolved (a send racing close()):
+          // socket.send then throws, which here would be an unhandled rejection.
+          try {
+            socket.send(bytes, to.port, address, (error) => {
+              if (error) logger.debug({ to, err: error.message }, 'failsafe datagram not sent');
+            });
+          } catch (error) {
+            logger.debug({ to, err: String(error) }, 'failsafe datagram not sent');
+          }
+        },
         (error: unknown) => logger.warn({ to, err: String(error) }, 'failsafe peer address does not resolve'),
       );
     },

@@ -301,13 +301,21 @@ describe('Supervisor: messages from the agent', () => {
     r.fence(B, 0);
     await r.scheduler.advance(1000);
     expect(r.current().sent).toEqual([
+      // The answer to `targets`: nothing enforced yet for a first agent.
+      {
+        kind: 'inherited',
+        fences: [
+          { node: A, applied: 'unknown' },
+          { node: B, applied: 'unknown' },
+        ],
+      },
       { kind: 'applied', node: A, state: 'unfenced' },
       { kind: 'applied', node: B, state: 'fenced' },
       { kind: 'applied', node: A, state: 'fenced' },
     ]);
   });
 
-  it('tells a restarted agent what is applied already when it declares its targets', async () => {
+  it('tells a restarted agent the deadlines it still enforces and what is applied, when it declares its targets', async () => {
     const r = rig();
     r.supervisor.start();
     r.targets(A, B);
@@ -318,10 +326,16 @@ describe('Supervisor: messages from the agent', () => {
     await r.scheduler.advance(1000);
     expect(r.agents).toHaveLength(2);
     r.targets(A, B);
-    // The owner reports changes only, and B will not change: without this the new agent never learns it.
+    // The owner reports changes only, and B will not change: without this the new agent never
+    // learns it; and A's deadline from the dead agent still stands, for the new one to take over.
     expect(r.current().sent).toEqual([
-      { kind: 'applied', node: A, state: 'unfenced' },
-      { kind: 'applied', node: B, state: 'fenced' },
+      {
+        kind: 'inherited',
+        fences: [
+          { node: A, writableUntilMs: T0 + 5000, applied: 'unfenced' },
+          { node: B, writableUntilMs: T0, applied: 'fenced' },
+        ],
+      },
     ]);
   });
 });
@@ -353,7 +367,10 @@ describe('Supervisor: a dying agent', () => {
       const restartedAtMs = Number(r.timeline[started]?.split(' ')[0]);
       if (restartedAtMs > 800) expect(fenced).toBeLessThan(started);
       // The dead agent is told nothing more.
-      expect(r.agents[0]?.sent).toEqual([{ kind: 'applied', node: A, state: 'unfenced' }]);
+      expect(r.agents[0]?.sent).toEqual([
+        { kind: 'inherited', fences: [{ node: A, applied: 'unknown' }] },
+        { kind: 'applied', node: A, state: 'unfenced' },
+      ]);
     },
   );
 
