@@ -1,7 +1,7 @@
 // Time-driven work of a tick: stall detection, probe timeouts, and scheduling probes, INFO and lease pings.
 import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
 import { currentLeaseValidUntil } from './agent-views.js';
-import { grantsWanted, onRequestSent, READINESS_PROBE_MS, requestDue } from './failsafe.js';
+import { grantsWanted, membershipOf, onRequestSent, READINESS_PROBE_MS, requestDue } from './failsafe.js';
 import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack } from './lease.js';
 import type { Step } from './outbox.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
@@ -150,6 +150,7 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
       epoch: config.epoch,
       master: config.master,
       durationMs: wanted ? leaseMs : 0,
+      membership: membershipOf(allNodes(settings)),
     });
     peers[node] = onRequestSent(peer, probe, nowMs);
   }

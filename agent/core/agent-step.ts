@@ -14,7 +14,15 @@ import { settle } from './agent-settle.js';
 import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
 import { computeViews, viewList, writableLocalNode } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
-import { dropGrants, grantVerdict, heldAt, holdEnd, holdHorizon, onPeerAnswer } from './failsafe.js';
+import {
+  dropGrants,
+  grantVerdict,
+  heldAt,
+  holdEnd,
+  holdHorizon,
+  membershipOf,
+  onPeerAnswer,
+} from './failsafe.js';
 import {
   onEpochNotice,
   onLeasePong,
@@ -173,6 +181,7 @@ function onGrantRequest(
     fencing: settings.fencing,
     localNodes: settings.localNodes,
     peerNodes: peerNodes(settings),
+    membership: membershipOf(allNodes(settings)),
     config: state.config,
     writableLocal: writableLocalNode(state, nowMs),
     capMs: settings.leaseMs,

@@ -169,7 +169,7 @@ export function failsafeStatus(state: AgentState, nowMs: number): FailsafeStatus
   const hold = state.failsafe.holdUntilMs;
   return {
     enabled: state.settings.failsafe && state.settings.fencing,
-    active: master && peers !== null && peers > nowMs && (voters === null || voters < nowMs),
+    active: master && peers !== null && peers > nowMs && (voters === null || voters <= nowMs),
     coveredForMs: peers === null ? null : Math.max(0, Math.round(peers - nowMs)),
     holdForMs: hold === null ? 0 : Math.max(0, Math.round(hold - nowMs)),
     peers: peerNodes(state.settings).map((node) => {

@@ -24,6 +24,8 @@ export interface PeerGrant {
   readonly pendingSentAtMs: number | null;
   /** The pending request is a readiness probe: a real request does not wait for it. */
   readonly pendingProbe: boolean;
+  /** The last request was a readiness probe: the first real one does not wait an interval after it. */
+  readonly lastProbe: boolean;
   /** Send time of the last request, answered or not; null makes one due at once. */
   readonly lastRequestAtMs: number | null;
   /** The peer's last answer: health, and the reason of a fence. */
@@ -60,6 +62,7 @@ export function createFailsafe(peerNodes: readonly NodeId[], holdUntilMs: number
       validUntilMs: null,
       pendingSentAtMs: null,
       pendingProbe: false,
+      lastProbe: false,
       lastRequestAtMs: null,
       lastAnswer: null,
     };
@@ -100,12 +103,12 @@ export function requestDue(
 ): boolean {
   const blocking = peer.pendingSentAtMs !== null && (probe || !peer.pendingProbe);
   if (blocking && nowMs - (peer.pendingSentAtMs ?? nowMs) < timeoutMs) return false;
-  if (peer.lastRequestAtMs === null) return true;
+  if (peer.lastRequestAtMs === null || (!probe && peer.lastProbe)) return true;
   return nowMs - peer.lastRequestAtMs >= intervalMs;
 }
 
 export function onRequestSent(peer: PeerGrant, probe: boolean, nowMs: number): PeerGrant {
-  return { ...peer, pendingSentAtMs: nowMs, pendingProbe: probe, lastRequestAtMs: nowMs };
+  return { ...peer, pendingSentAtMs: nowMs, pendingProbe: probe, lastProbe: probe, lastRequestAtMs: nowMs };
 }
 
 /**
@@ -148,6 +151,26 @@ export interface GrantRequest {
   readonly epoch: number;
   readonly master: NodeId;
   readonly durationMs: number;
+  readonly membership: string;
+}
+
+/**
+ * A short fingerprint of a group's node list (sorted), carried by every grant request. The master's
+ * agent asks for grants from the nodes its own file lists; a node missing there would never be
+ * asked and could be promoted behind the master's back. So a grantor refuses unless both agents
+ * list the same nodes: a misconfigured group falls back to fencing, and shows in readiness. (Two
+ * 32-bit FNV-1a hashes: a checksum against mistakes, not a MAC — the datagram has one.)
+ */
+export function membershipOf(nodes: readonly NodeId[]): string {
+  const text = [...nodes].sort().join('\n');
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
 export interface GrantVerdict {
@@ -172,6 +195,8 @@ export function grantVerdict(
     readonly fencing: boolean;
     readonly localNodes: readonly NodeId[];
     readonly peerNodes: readonly NodeId[];
+    /** This agent's `membershipOf` its node list. */
+    readonly membership: string;
     readonly config: Config | null;
     readonly writableLocal: NodeId | null;
     readonly capMs: number;
@@ -182,6 +207,11 @@ export function grantVerdict(
   if (!options.peerNodes.includes(request.from)) return refuse(`${request.from} is not a node of this group`);
   if (request.master !== request.from) {
     return refuse(`the agent of ${request.from} asks for ${request.master}: only a master's own agent may`);
+  }
+  if (request.membership !== options.membership) {
+    return refuse(
+      `the agent of ${request.from} lists other nodes than this agent: every agent of a group must list every node`,
+    );
   }
   const { config } = options;
   if (config !== null && config.epoch > request.epoch) {

@@ -93,6 +93,8 @@ export type AgentInput =
       readonly epoch: number;
       readonly master: NodeId;
       readonly durationMs: number;
+      /** The requester's node list, as `membershipOf` (a grant needs the same list on both sides). */
+      readonly membership: string;
     }
   /**
    * The answer to this agent's `grant-request` effect sent at `sentAtMs` (agent clock) to the
@@ -152,6 +154,7 @@ export type AgentEffect =
       readonly epoch: number;
       readonly master: NodeId;
       readonly durationMs: number;
+      readonly membership: string;
     }
   /** Answer a `grant-request` input (a grant is sent only after the persist of its hold). */
   | {

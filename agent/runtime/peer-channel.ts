@@ -39,6 +39,7 @@ interface Pending {
   readonly epoch: number;
   readonly master: NodeId;
   readonly durationMs: number;
+  readonly membership: string;
   /** Already resent once after a `stale` answer. */
   readonly retried: boolean;
 }
@@ -72,6 +73,7 @@ export class PeerChannel implements PeerPort {
       epoch: effect.epoch,
       master: effect.master,
       durationMs: effect.durationMs,
+      membership: effect.membership,
       retried: false,
     };
     this.sendRequest(pending);
@@ -123,6 +125,7 @@ export class PeerChannel implements PeerPort {
       epoch: pending.epoch,
       master: pending.master,
       durationMs: pending.durationMs,
+      membership: pending.membership,
     });
   }
 
@@ -152,6 +155,7 @@ export class PeerChannel implements PeerPort {
       epoch: request.epoch,
       master: request.master,
       durationMs: request.durationMs,
+      membership: request.membership,
     });
   }
 

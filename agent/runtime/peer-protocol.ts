@@ -7,9 +7,10 @@ import { EpochSchema, GroupNameSchema, NodeIdSchema } from '../../workers/protoc
  * One datagram: 64 hex characters of HMAC-SHA256 over the body, a newline, then the JSON body.
  * The MAC covers the exact bytes received, so no canonical JSON is needed; the body names the
  * group, the sender's node and the receiver's node, so a datagram cannot be moved to another
- * group or peer. Bounded well under any path MTU.
+ * group or peer. Bounded under a 1500-byte path MTU (1472 bytes of UDP payload): every message
+ * the schemas admit fits, even with 261-character node names and a 300-character reason.
  */
-export const MAX_PEER_DATAGRAM_BYTES = 1024;
+export const MAX_PEER_DATAGRAM_BYTES = 1400;
 const MAC_HEX = 64;
 /** Separates the MAC of this protocol from any other use of the same secret. */
 const MAC_CONTEXT = 'edge-sentinel failsafe v1\n';
@@ -43,6 +44,8 @@ export const PeerRequestSchema = z.strictObject({
   master: NodeIdSchema,
   /** 0: only "would you grant?" (a readiness probe). */
   durationMs: z.number().int().min(0).max(3_600_000),
+  /** The sender's node list fingerprint (`membershipOf`). */
+  membership: Hex(16, 16),
 });
 
 export const PeerReplySchema = z.strictObject({
@@ -65,7 +68,12 @@ function mac(secret: string, body: Buffer): Buffer {
   return createHmac('sha256', secret).update(MAC_CONTEXT).update(body).digest();
 }
 
+/** Throws on a message the receiver would refuse (the schema), so nothing invalid is ever sent. */
 export function encodePeerDatagram(secret: string, message: PeerDatagram): Buffer {
+  const checked = PeerMessageSchema.safeParse(message);
+  if (!checked.success) {
+    throw new Error(`failsafe datagram not sent: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+  }
   const body = Buffer.from(JSON.stringify(message), 'utf8');
   const bytes = Buffer.concat([Buffer.from(`${mac(secret, body).toString('hex')}\n`, 'ascii'), body]);
   if (bytes.length > MAX_PEER_DATAGRAM_BYTES) {

@@ -17,6 +17,7 @@ import {
   heldAt,
   holdEnd,
   holdHorizon,
+  membershipOf,
   onPeerAnswer,
   onRequestSent,
   type PeerGrant,
@@ -38,6 +39,7 @@ const idlePeer: PeerGrant = {
   validUntilMs: null,
   pendingSentAtMs: null,
   pendingProbe: false,
+  lastProbe: false,
   lastRequestAtMs: null,
   lastAnswer: null,
 };
@@ -110,6 +112,21 @@ describe('requestDue', () => {
       probe: false,
       now: 2000,
       due: true,
+    },
+    {
+      // The voters' lease just got short: the first grant must not wait an interval after the probe.
+      name: 'an answered readiness probe does not pace the first real request',
+      peer: { ...onRequestSent(idlePeer, true, 1000), pendingSentAtMs: null },
+      probe: false,
+      now: 1010,
+      due: true,
+    },
+    {
+      name: 'an answered readiness probe paces the next probe',
+      peer: { ...onRequestSent(idlePeer, true, 1000), pendingSentAtMs: null },
+      probe: true,
+      now: 1010,
+      due: false,
     },
     {
       name: 'a real request in flight blocks a readiness probe',
@@ -258,11 +275,19 @@ describe('grantVerdict', () => {
     fencing: true,
     localNodes: [B],
     peerNodes: [A, C],
+    membership: membershipOf([A, B, C]),
     config: config(3, A) as Config | null,
     writableLocal: null as string | null,
     capMs: LEASE_MS,
   };
-  const request: GrantRequest = { from: A, epoch: 3, master: A, durationMs: LEASE_MS };
+  const request: GrantRequest = {
+    from: A,
+    epoch: 3,
+    master: A,
+    durationMs: LEASE_MS,
+    // The same list in another order: the fingerprint sorts it.
+    membership: membershipOf([C, B, A]),
+  };
 
   const refusals: {
     name: string;
@@ -294,6 +319,12 @@ describe('grantVerdict', () => {
       reason: /epoch 3 names 10\.0\.0\.1:6379 master, not 10\.0\.0\.3:6379/,
     },
     { name: 'a local node may write', options: { writableLocal: B }, reason: /may write here/ },
+    {
+      // The master's agent does not list C: C's agent would never be asked, and could be promoted.
+      name: 'the requester lists other nodes',
+      request: { membership: membershipOf([A, B]) },
+      reason: /lists other nodes than this agent/,
+    },
   ];
   it.each(refusals)('refuses: $name', ({ request: r, options: o, reason }) => {
     const verdict = grantVerdict({ ...request, ...r }, { ...options, ...o });
@@ -648,6 +679,7 @@ function request(over: Partial<Extract<AgentInput, { kind: 'grant-request' }>> =
     epoch: 1,
     master: A,
     durationMs: LEASE_MS,
+    membership: membershipOf([A, B, C]),
     ...over,
   };
 }

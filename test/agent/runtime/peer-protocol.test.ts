@@ -19,6 +19,7 @@ const request: PeerRequest = {
   to: 'redis-b:7002',
   id: '0123456789abcdef',
   kind: 'request',
+  membership: '0123456789abcdef',
   challenge: '',
   epoch: 7,
   master: 'redis-a:7001',
@@ -79,7 +80,7 @@ describe('encodePeerDatagram / decodePeerDatagram', () => {
   });
 
   it('rejects an oversized datagram before its MAC is looked at, even an authentic one', () => {
-    const authentic = sign(SECRET, JSON.stringify({ ...reply, reason: 'x'.repeat(1000) }));
+    const authentic = sign(SECRET, JSON.stringify({ ...reply, reason: 'x'.repeat(2000) }));
     expect(authentic.length).toBeGreaterThan(MAX_PEER_DATAGRAM_BYTES);
     expect(errorOf(authentic)).toBe(`larger than ${MAX_PEER_DATAGRAM_BYTES} bytes`);
     expect(errorOf(Buffer.alloc(MAX_PEER_DATAGRAM_BYTES + 1, 0x61))).toBe(
@@ -119,31 +120,41 @@ describe('encodePeerDatagram / decodePeerDatagram', () => {
     expect(errorOf(sign(SECRET, JSON.stringify(body)))).toMatch(/^authenticated body: /);
   });
 
-  it('throws rather than encode a datagram over the size limit', () => {
-    expect(() => encodePeerDatagram(SECRET, { ...reply, reason: 'x'.repeat(2000) })).toThrow(/exceeds 1024/);
+  // Found by these tests: encode used not to validate, so a sender could build a datagram
+  // within the size limit that every receiver refuses. It refuses to send it now.
+  it('refuses to encode a body the receiver would refuse', () => {
+    expect(() => encodePeerDatagram(SECRET, { ...reply, reason: 'x'.repeat(301) })).toThrow(/not sent/);
+    expect(() => encodePeerDatagram(SECRET, { ...request, durationMs: -1 })).toThrow(/not sent/);
   });
 
-  // Found by these tests and reported: encode does not validate, so a sender can build a
-  // datagram within the size limit that every receiver refuses. The channel guards the one
-  // field it takes from elsewhere (it cuts `reason` to 300); the others hold by construction.
-  it('encodes, without complaint, a body the receiver then refuses', () => {
-    const bytes = encodePeerDatagram(SECRET, { ...reply, reason: 'x'.repeat(301) });
-    expect(bytes.length).toBeLessThanOrEqual(MAX_PEER_DATAGRAM_BYTES);
-    expect(errorOf(bytes)).toMatch(/^authenticated body: /);
-  });
-
-  // Also reported: node ids may be up to 261 characters (NodeIdSchema), but with long ones a
-  // request no longer fits the datagram, so encode throws on the sending path.
-  it('cannot encode a request between nodes with maximal-length node ids', () => {
-    const node = (c: string) => `${c.repeat(256)}:7001`;
+  // Also found here: with 261-character node names (NodeIdSchema allows them) a request did not
+  // fit 1024 bytes. The limit is 1400 now, under a 1500-byte MTU: every valid message fits.
+  it('encodes the longest valid request and reply within the limit', () => {
+    const node = (c: string) => `${c.repeat(255)}:65535`;
     const long: PeerRequest = {
       ...request,
       group: 'g'.repeat(64),
       from: node('a'),
       to: node('b'),
       master: node('a'),
+      id: 'f'.repeat(32),
       challenge: 'c'.repeat(32),
+      epoch: Number.MAX_SAFE_INTEGER,
+      durationMs: 3_600_000,
     };
-    expect(() => encodePeerDatagram(SECRET, long)).toThrow(/exceeds 1024/);
+    const longReply: PeerReply = {
+      ...reply,
+      group: 'g'.repeat(64),
+      from: node('b'),
+      to: node('a'),
+      id: 'f'.repeat(32),
+      durationMs: 3_600_000,
+      reason: 'r'.repeat(300),
+    };
+    for (const message of [long, longReply]) {
+      const bytes = encodePeerDatagram(SECRET, message);
+      expect(bytes.length).toBeLessThanOrEqual(MAX_PEER_DATAGRAM_BYTES);
+      expect(decodePeerDatagram(SECRET, bytes)).toEqual({ ok: true, message });
+    }
   });
 });

@@ -96,7 +96,14 @@ function grantReplies(agent: UdpAgent): AgentInput[] {
 
 function ask(agent: UdpAgent): void {
   agent.channel.request(
-    { kind: 'grant-request', to: NODE_B, epoch: 1, master: NODE_A, durationMs: 2000 },
+    {
+      kind: 'grant-request',
+      to: NODE_B,
+      epoch: 1,
+      master: NODE_A,
+      durationMs: 2000,
+      membership: '0123456789abcdef',
+    },
     42,
   );
 }
