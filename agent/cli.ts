@@ -13,10 +13,12 @@ export const EXIT_OK = 0;
 export const EXIT_START_FAILED = 1;
 export const EXIT_BAD_CONFIG = 2;
 
-const USAGE = `usage: edge-sentinel-agent --config <agent.yaml> [--check]
+const USAGE = `usage: edge-sentinel-agent --config <agent.yaml> [--check | --fence]
        edge-sentinel-agent --version
   --config <file>  the agent file (or EDGE_SENTINEL_CONFIG)
   --check          validate the file (and environment overrides), print a summary, exit
+  --fence          refuse writes on every local node now (min-replicas-to-write), exit:
+                   the systemd unit's ExecStopPost, for when the supervisor itself is gone
   --version        print the build (version, commit, build time) and exit
 See agent/README.md for every field and EDGE_SENTINEL_* override.`;
 
@@ -35,6 +37,7 @@ const describeBuild = (build: BuildInfo | undefined) =>
 interface Args {
   readonly config?: string;
   readonly check: boolean;
+  readonly fence?: boolean;
   readonly help: boolean;
   readonly version?: boolean;
   readonly error?: string;
@@ -43,18 +46,21 @@ interface Args {
 function parseArgs(argv: readonly string[], env: Env): Args {
   let config = env.EDGE_SENTINEL_CONFIG;
   let check = false;
+  let fence = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') return { check, help: true };
     if (arg === '--version') return { check, help: false, version: true };
     if (arg === '--check') check = true;
+    else if (arg === '--fence') fence = true;
     else if (arg === '--config' || arg === '-c') {
       config = argv[++i];
       if (config === undefined) return { check, help: false, error: '--config needs a file path' };
     } else if (arg.startsWith('--config=')) config = arg.slice('--config='.length);
     else return { check, help: false, error: `unknown argument ${JSON.stringify(arg)}` };
   }
-  return { ...(config === undefined ? {} : { config }), check, help: false };
+  if (check && fence) return { check, help: false, error: '--check and --fence do not go together' };
+  return { ...(config === undefined ? {} : { config }), check, fence, help: false };
 }
 
 export async function main(
@@ -86,7 +92,12 @@ export async function main(
     console.log(
       `edge-sentinel-agent: ${args.config} is valid: agent ${config.agentId}, groups ${config.groups.map((g) => g.name).join(', ')} (${describeBuild(build)})`,
     );
+    for (const line of failsafeSummary(config)) console.log(`  ${line}`);
     return EXIT_OK;
+  }
+  if (args.fence === true) {
+    const logger = createLogger(config.logLevel, config.agentId);
+    return (await fenceNow(config, logger)) ? EXIT_OK : EXIT_START_FAILED;
   }
   const logger = createLogger(config.logLevel, config.agentId);
   // First line of every run: a stale build (an old commit or build time) shows here.
@@ -174,20 +185,7 @@ function supervisedFence(
   });
   process.on('disconnect', () => {
     logger.fatal('the supervisor is gone: fencing the local nodes here and exiting');
-    const owner = new FenceOwner({
-      clock: monotonicClock,
-      timers: realTimers,
-      logger,
-      connect: (target) => redisFenceConnection(target, `edge-sentinel-fence:${config.agentId}`, logger),
-    });
-    owner.configure(fenceTargets(config));
-    owner.fenceAllNow();
-    const giveUpAtMs = monotonicClock.nowMs() + 2000;
-    const check = () => {
-      if (owner.allSettled() || monotonicClock.nowMs() > giveUpAtMs) process.exit(EXIT_START_FAILED);
-      setTimeout(check, 20);
-    };
-    check();
+    void fenceNow(config, logger).then(() => process.exit(EXIT_START_FAILED));
   });
   return {
     port,
@@ -195,4 +193,52 @@ function supervisedFence(
       stopListener = fn;
     },
   };
+}
+
+/** How long `fenceNow` tries to reach the local nodes. */
+const FENCE_NOW_TIMEOUT_MS = 2000;
+
+/** Fences every local node at once; true once every fence is applied, false if one could not be in time. */
+async function fenceNow(config: AgentConfig, logger: Logger): Promise<boolean> {
+  const owner = new FenceOwner({
+    clock: monotonicClock,
+    timers: realTimers,
+    logger,
+    connect: (target) => redisFenceConnection(target, `edge-sentinel-fence:${config.agentId}`, logger),
+  });
+  owner.configure(fenceTargets(config));
+  owner.fenceAllNow();
+  const giveUpAtMs = monotonicClock.nowMs() + FENCE_NOW_TIMEOUT_MS;
+  while (!owner.allSettled() && monotonicClock.nowMs() < giveUpAtMs) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const settled = owner.allSettled();
+  if (!settled) logger.error('a local node could not be fenced in time (unreachable?)');
+  owner.close();
+  return settled;
+}
+
+/** What --check says of the failsafe: on or off per group, and where each peer's agent is expected. */
+function failsafeSummary(config: AgentConfig): string[] {
+  const lines: string[] = [];
+  const on = config.groups.filter((g) => g.failsafe);
+  if (on.length > 0) {
+    lines.push(`failsafe: UDP ${config.failsafe.host}:${config.failsafe.port}, secret set`);
+  }
+  for (const group of config.groups) {
+    if (!group.failsafe) {
+      lines.push(
+        `group ${group.name}: failsafe off (a coordinator outage fences its master after the lease)`,
+      );
+      continue;
+    }
+    const peers = group.nodes.map((node) => {
+      const agent = group.agents[node];
+      return `${node} (agent ${agent === undefined ? '?' : `${agent.host}:${agent.port}`})`;
+    });
+    lines.push(
+      `group ${group.name}: failsafe grants from ${peers.length === 0 ? 'no other node' : peers.join(', ')}`,
+    );
+  }
+  return lines;
 }

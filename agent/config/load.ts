@@ -200,11 +200,29 @@ function resolve(file: AgentFile, source: string): LoadResult {
     const { token: _t, tokenFile, local, nodes: entries, ...rest } = group;
     const nodes = entries.map(nodeOf);
     const agents: Record<string, AgentAddress> = {};
+    const seen = new Map<string, string>();
     for (const entry of entries) {
       const node = nodeOf(entry);
       const agent =
         typeof entry === 'string' || entry.agent === undefined ? undefined : parseNodeId(entry.agent);
-      agents[node] = agent ?? { host: parseNodeId(node).host, port: file.failsafe.port };
+      const address = agent ?? { host: parseNodeId(node).host, port: file.failsafe.port };
+      agents[node] = address;
+      if (!group.failsafe) continue;
+      // Datagrams to one's own endpoint, or one agent standing for two nodes: the failsafe would
+      // count a grant that no other node's agent gave.
+      const key = `${address.host}:${address.port}`;
+      if (isOwnEndpoint(address, file.failsafe)) {
+        errors.push(
+          `groups.${i}.nodes: the agent of ${node} would be at ${key}, this agent's own failsafe endpoint: give the node's agent address ({ node, agent })`,
+        );
+      }
+      const other = seen.get(key);
+      if (other !== undefined) {
+        errors.push(
+          `groups.${i}.nodes: ${other} and ${node} both have their agent at ${key}: give each node's agent address`,
+        );
+      }
+      seen.set(key, node);
     }
     const token =
       group.token ??
@@ -250,6 +268,16 @@ function resolve(file: AgentFile, source: string): LoadResult {
       source,
     },
   };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/** Whether `address` is this agent's own failsafe endpoint, as far as the file can tell. */
+function isOwnEndpoint(address: AgentAddress, own: { host: string; port: number }): boolean {
+  if (address.port !== own.port) return false;
+  if (address.host === own.host) return true;
+  const wildcard = own.host === '0.0.0.0' || own.host === '::';
+  return LOOPBACK.test(address.host) && (wildcard || LOOPBACK.test(own.host));
 }
 
 function defaultAgentId(errors: string[]): string {

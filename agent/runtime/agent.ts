@@ -134,6 +134,10 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
       metrics.fenced.set({ group: runner.name, node }, 1);
     }
   }
+  metrics.watchFailsafe(() => ({
+    groups: runners.map((r) => ({ group: r.name, status: failsafeStatus(r.current, clock.nowMs()) })),
+    datagrams: peers === null ? null : { ...peers.counters },
+  }));
   let stopping = false;
   const health = () => ({
     ok: !stopping,

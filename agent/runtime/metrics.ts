@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client, a private registry) and the /metrics + /healthz HTTP server.
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { FailsafeStatus } from '../core/index.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -66,9 +67,68 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time: the failsafe's state per group and the datagram counters. */
+  private failsafe: () => FailsafeReading = () => ({ groups: [], datagrams: null });
+
+  readonly failsafeActive = new Gauge({
+    name: 'edge_sentinel_failsafe_active',
+    help: '1 while the local master writes on its peers grants (no majority of voters renews its lease)',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+    collect: () => this.readFailsafe(),
+  });
+  readonly failsafePeersReady = new Gauge({
+    name: 'edge_sentinel_failsafe_peers_ready',
+    help: 'Peer agents that answered this agent granted (or would grant) within 15 s',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly failsafePeers = new Gauge({
+    name: 'edge_sentinel_failsafe_peers',
+    help: 'Peer agents whose grants the failsafe needs (every other node of the group)',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly failsafeHoldSeconds = new Gauge({
+    name: 'edge_sentinel_failsafe_hold_seconds',
+    help: 'How long this agent still keeps its node fenced and unpromoted for a grant it gave',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly failsafeDatagrams = new Gauge({
+    name: 'edge_sentinel_failsafe_datagrams',
+    help: 'Failsafe datagrams received, rejected (bad MAC, schema, unknown group) and dropped (flood), since start',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
   }
+
+  watchFailsafe(read: () => FailsafeReading): void {
+    this.failsafe = read;
+  }
+
+  /** One read at scrape time sets every failsafe gauge (prom-client collects the first one first). */
+  private readFailsafe(): void {
+    const { groups, datagrams } = this.failsafe();
+    for (const g of groups) {
+      this.failsafeActive.set({ group: g.group }, g.status.active ? 1 : 0);
+      this.failsafePeersReady.set({ group: g.group }, g.status.peers.filter((p) => p.ready).length);
+      this.failsafePeers.set({ group: g.group }, g.status.peers.length);
+      this.failsafeHoldSeconds.set({ group: g.group }, g.status.holdForMs / 1000);
+    }
+    if (datagrams !== null) {
+      for (const [outcome, count] of Object.entries(datagrams))
+        this.failsafeDatagrams.set({ outcome }, count);
+    }
+  }
+}
+
+export interface FailsafeReading {
+  readonly groups: readonly { readonly group: string; readonly status: FailsafeStatus }[];
+  readonly datagrams: Readonly<Record<string, number>> | null;
 }
 
 export interface Health {

@@ -23,14 +23,16 @@ if (!existsSync(bundle) || !existsSync(supervisor)) {
   process.exit(2);
 }
 const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
-const runs = !process.argv.slice(2).some((arg) => ['--check', '--version', '--help', '-h'].includes(arg));
+const runs = !process.argv
+  .slice(2)
+  .some((arg) => ['--check', '--fence', '--version', '--help', '-h'].includes(arg));
 if (missing.length > 0 && runs) {
   console.error(
     `edge-sentinel-agent: warning: started without ${missing.join(' ')} (idle memory is higher); ` +
       `run it as \`node ${missing.join(' ')} ${fileURLToPath(import.meta.url)} ...\` or execute the bin directly`,
   );
 }
-// --check, --version and --help are the agent's own; a run goes through the supervisor, which
+// --check, --fence, --version and --help are the agent's own; a run goes through the supervisor, which
 // forks the agent and applies its fences when it dies or hangs (agent/README.md, "Dead-man").
 // Either bundle exits the process itself.
 await import(runs ? supervisor.href : bundle.href);

@@ -74,6 +74,24 @@ describe('agent file', () => {
     expect(offResult.ok ? offResult.config.groups[0]?.failsafe : offResult.errors).toBe(false);
   });
 
+  it("refuses a peer's agent address that is this agent's own, or one shared by two nodes", () => {
+    // Nodes on this box's loopback without their agent's address would send to this very agent.
+    const local = GOOD.replace('db2.example.com:6380', '127.0.0.1:6381');
+    expect(errorsOf(local)[0]).toMatch(
+      /the agent of 127\.0\.0\.1:6381 would be at 127\.0\.0\.1:26379, this agent's own/,
+    );
+    const shared = GOOD.replace(
+      '      - db2.example.com:6380',
+      '      - { node: db2.example.com:6380, agent: "10.0.0.9:26379" }\n      - { node: db3.example.com:6380, agent: "10.0.0.9:26379" }',
+    );
+    expect(errorsOf(shared)[0]).toMatch(
+      /db2\.example\.com:6380 and db3\.example\.com:6380 both have their agent at 10\.0\.0\.9:26379/,
+    );
+    // With the failsafe off there are no datagrams, so nothing to check.
+    const off = local.replace('    nodes:', '    failsafe: false\n    nodes:');
+    expect(errorsOf(off)).toEqual([]);
+  });
+
   it('reads the failsafe secret from a file or the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
     writeFileSync(join(dir, 'secret'), 'a-secret-from-a-file-0123456789\n');

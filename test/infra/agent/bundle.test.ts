@@ -145,6 +145,10 @@ describe('the edge-sentinel-agent bin', () => {
     expect(unit).toContain(
       `ExecStart=/usr/bin/node ${AGENT_NODE_FLAGS.join(' ')} /opt/edge-sentinel/infra/agent/edge-sentinel-agent.mjs `,
     );
+    // The dead-man's second line: whenever the unit stops, the local nodes are fenced.
+    expect(unit).toContain(
+      'ExecStopPost=/usr/bin/node /opt/edge-sentinel/infra/agent/edge-sentinel-agent.mjs --fence --config /etc/edge-sentinel/agent.yaml',
+    );
     expect(missingNodeFlags([...AGENT_NODE_FLAGS], undefined)).toEqual([]);
     expect(missingNodeFlags([], AGENT_NODE_FLAGS.join(' '))).toEqual([]);
     expect(missingNodeFlags(['--inspect'], '')).toEqual([...AGENT_NODE_FLAGS]);
