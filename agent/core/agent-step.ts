@@ -12,7 +12,7 @@ import {
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
 import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
-import { computeViews, viewList, writableLocalNode } from './agent-views.js';
+import { computeView, computeViews, viewList, writableLocalNode } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
 import {
   dropGrants,
@@ -24,6 +24,7 @@ import {
   onPeerAnswer,
 } from './failsafe.js';
 import {
+  majorityOf,
   onEpochNotice,
   onLeasePong,
   onPingSent,
@@ -35,6 +36,7 @@ import {
   andThen,
   broadcast,
   commandResultMessage,
+  connectedCount,
   helloMessage,
   noop,
   observationMessage,
@@ -182,6 +184,8 @@ function onGrantRequest(
     localNodes: settings.localNodes,
     peerNodes: peerNodes(settings),
     membership: membershipOf(allNodes(settings)),
+    masterDownAndVotersReachable:
+      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majorityOf(settings.voters),
     config: state.config,
     writableLocal: writableLocalNode(state, nowMs),
     capMs: settings.leaseMs,

@@ -197,6 +197,12 @@ export function grantVerdict(
     readonly peerNodes: readonly NodeId[];
     /** This agent's `membershipOf` its node list. */
     readonly membership: string;
+    /**
+     * This agent sees the requester's node down (SDOWN) while a majority of voters is connected
+     * to it: the voters can fail it over, and a grant would only delay that failover while the
+     * master takes writes its replicas may never get (its box half cut off).
+     */
+    readonly masterDownAndVotersReachable: boolean;
     readonly config: Config | null;
     readonly writableLocal: NodeId | null;
     readonly capMs: number;
@@ -224,6 +230,9 @@ export function grantVerdict(
   }
   if (options.writableLocal !== null) {
     return refuse(`${options.writableLocal} may write here: it cannot promise to stay fenced`);
+  }
+  if (options.masterDownAndVotersReachable) {
+    return refuse(`${request.master} is down from here and the voters are reachable: they decide`);
   }
   if (request.durationMs === 0)
     return { granted: true, durationMs: 0, reason: 'would grant (readiness probe)' };

@@ -14,8 +14,9 @@ const USAGE = `usage: npm run bench [-- --quick] [--out <dir>]
 
 Runs edge-sentinel (wrangler dev voters, agents) and real Redis Sentinel (three redis-sentinel,
 quorum 2) side by side on loopback, each over three redis-servers behind fault proxies, and
-measures: unplanned failover, a partitioned master under writes, planned switchover, footprint,
-lookup throughput and the Cloudflare cost model. Prints a table and writes results.json,
+measures: unplanned failover, a partitioned master under writes, every agent cut from the voters
+under writes (the failsafe off and on; Sentinel alongside), planned switchover, footprint (ours:
+the agent and its dead-man supervisor), lookup throughput and the Cloudflare cost model. Prints a table and writes results.json,
 report.md and SVG plots to bench-results/<timestamp>/. Exits 1 if a sanity check fails.
   --quick      2 runs per system at down-after 1000 ms only, shorter windows (about 2 minutes)
   --out <dir>  where to write (default bench-results/<timestamp>)`;

@@ -16,7 +16,7 @@ import { buildAgent } from '../../infra/scripts/build-agent.js';
 import { agentToken } from '../../workers/auth/hmac.js';
 import { EndpointProbe } from './endpoint-probe.js';
 import { PORTS } from './plan.js';
-import { sampleWindow } from './proc-stats.js';
+import { firstChildPid, sampleWindow } from './proc-stats.js';
 import type { AgentRunner, FootprintResult } from './results.js';
 import { spawnSentinel } from './sentinel-conf.js';
 
@@ -47,10 +47,10 @@ export const groupNames = (n: number): string[] =>
 /**
  * One wrangler dev serving `groups` groups (3 voters each), three redis-servers, one sentinel
  * monitoring every group's master, and the agent of node 0, started again for each phase:
- * `groups` groups as shipped (the bundle with the shipped V8 flags, side by side with the
- * sentinel), then 1 group from source through tsx without flags, as a developer runs it (1 group
- * as shipped is the main idle measurement). Both probe all three nodes of every group at once;
- * the nodes never fail, so nobody acts on them.
+ * `groups` groups as shipped (the supervisor bundle, which forks the agent bundle, both with the
+ * shipped V8 flags, side by side with the sentinel), then 1 group from source through tsx without
+ * flags or supervisor, as a developer runs it (1 group as shipped is the main idle measurement).
+ * Both probe all three nodes of every group at once; the nodes never fail, so nobody acts on them.
  */
 export async function footprintPhase(
   spec: FootprintSpec,
@@ -67,7 +67,8 @@ export async function footprintPhase(
   const options = { ...defaultStackOptions(spec.root), redisPort: p.redis, coordinatorPort: p.coordinator };
   const secret = randomBytes(24).toString('hex');
   const adminToken = randomBytes(24).toString('hex');
-  const bundle = (await buildAgent(spec.root, join(runDir, 'edge-sentinel-agent.mjs'))).outfile;
+  // As shipped: the bin runs the supervisor, which forks the agent bundle built next to it.
+  const shipped = (await buildAgent(spec.root, join(runDir, 'edge-sentinel-agent.mjs'))).supervisor;
   const fromSource = writeSourceEntry(spec.root, runDir);
   spec.log(
     `footprint: wrangler dev with ${names.length} groups, 3 redis-servers, an agent with ${names.length} groups, a sentinel monitoring ${names.length} masters`,
@@ -147,7 +148,7 @@ export async function footprintPhase(
       const agents = await startAgents(
         specs,
         names.slice(0, count),
-        runner === 'tsx' ? { script: fromSource, nodeFlags: [] } : { script: bundle },
+        runner === 'tsx' ? { script: fromSource, nodeFlags: [] } : { script: shipped },
         spec.root,
         started,
       );
@@ -165,14 +166,20 @@ export async function footprintPhase(
       );
       await sleep(SETTLE_MS);
       const withSentinels = count === names.length;
-      const pids = [...agents.map((a) => a.pid), ...(withSentinels ? sentinels.map((s) => s.pid) : [])];
+      // As shipped, `agents` are the supervisors: the agent is the process each one forked.
+      const supervised = runner === 'bundle';
+      const agentPids = agents.map((a) => (supervised ? forkedAgent(a) : a.pid));
+      const supervisorPids = supervised ? agents.map((a) => a.pid) : [];
+      const pids = [...agentPids, ...supervisorPids, ...(withSentinels ? sentinels.map((s) => s.pid) : [])];
       const samples = await sampleWindow(pids, spec.windowMs);
+      const ourCount = agentPids.length + supervisorPids.length;
       results.push({
         system: 'ours',
         groups: count,
         runner,
         windowMs: spec.windowMs,
-        processes: samples.slice(0, MONITORS),
+        processes: samples.slice(0, agentPids.length),
+        supervisors: samples.slice(agentPids.length, ourCount),
         ok: true,
         error: null,
       });
@@ -182,7 +189,8 @@ export async function footprintPhase(
           groups: count,
           runner: null,
           windowMs: spec.windowMs,
-          processes: samples.slice(MONITORS),
+          processes: samples.slice(ourCount),
+          supervisors: [],
           ok: true,
           error: null,
         });
@@ -202,7 +210,14 @@ export async function footprintPhase(
   return results;
 }
 
-/** What `npx edge-sentinel agent` runs: agent/cli.ts through tsx, no build, no V8 flags. */
+function forkedAgent(supervisor: GroupProcess): number {
+  const pid = firstChildPid(supervisor.pid);
+  if (pid === null)
+    throw new Error(`${supervisor.name}: no agent process under its supervisor (pid ${supervisor.pid})`);
+  return pid;
+}
+
+/** What `npx edge-sentinel agent` runs: agent/cli.ts through tsx, no build, no V8 flags, no supervisor. */
 function writeSourceEntry(root: string, runDir: string): string {
   const entry = join(runDir, 'agent-from-source.mjs');
   writeFileSync(

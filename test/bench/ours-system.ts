@@ -1,4 +1,4 @@
-// edge-sentinel under test: the infra/local stack with a fault proxy in front of every node and of each agent's voter link.
+// edge-sentinel under test: the infra/local stack with a fault proxy in front of every node, of each agent's voter link and of every agent-to-agent failsafe link.
 import { z } from 'zod';
 import { getStatus, postAdmin } from '../../infra/local/coordinator-client.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
@@ -6,6 +6,7 @@ import { nodeRole } from '../../infra/local/redis-query.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
 import { sleep, waitFor } from '../../infra/local/wait.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { startUdpFaultProxy, type UdpFaultProxy } from '../support/udp-fault-proxy.js';
 import { EndpointProbe } from './endpoint-probe.js';
 import { type EventClock, voterEventClock } from './event-clock.js';
 import type { OursPorts } from './plan.js';
@@ -18,6 +19,15 @@ export interface OursSpec {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly fencing: boolean;
+  /** Agents keep the master writable on each other's grants while the voters are unreachable. */
+  readonly failsafe: boolean;
+}
+
+/** One direction of the failsafe link between two agents (datagrams from agent `from` to agent `to`). */
+interface FailsafeLink {
+  readonly from: number;
+  readonly to: number;
+  readonly proxy: UdpFaultProxy;
 }
 
 const NODES = 3;
@@ -27,12 +37,17 @@ const MasterSchema = z.object({ host: z.string(), port: z.number().int(), epoch:
 /**
  * Every node is named by its proxy (announcePorts), so replicas, the other agents and clients
  * reach it only through the proxy; its own agent uses the real port. Each agent reaches wrangler
- * dev through a proxy of its own (agentRoutes). Isolating node i blackholes both of its proxies:
- * the master and its agent are cut off together, as in test/e2e/isolation.e2e.test.ts.
+ * dev through a proxy of its own (agentRoutes), and every other agent's failsafe endpoint through
+ * a one-way UDP proxy per direction (failsafeRoutes: an agent answers at its configured address
+ * for the asker, not at a datagram's source, so a link is two proxies). Isolating node i
+ * blackholes its TCP proxies and every failsafe link to or from its agent: the master and its
+ * agent are cut off together, as in test/e2e/isolation.e2e.test.ts. Without the failsafe links,
+ * an isolated master would keep writing on its peers' grants.
  */
 export async function startOurs(spec: OursSpec, log: (line: string) => void): Promise<OursSystem> {
   const p = spec.ports;
   const proxies: FaultProxy[] = [];
+  const links: FailsafeLink[] = [];
   try {
     for (let i = 0; i < NODES; i++) {
       proxies.push(await startFaultProxy({ host: '127.0.0.1', port: p.redis + i }, p.nodeProxy + i));
@@ -42,9 +57,23 @@ export async function startOurs(spec: OursSpec, log: (line: string) => void): Pr
     }
     const announcePorts: Record<number, number> = {};
     const agentRoutes: Record<number, Record<string, string>> = {};
+    const failsafeRoutes: Record<number, Record<number, number>> = {};
     for (let i = 0; i < NODES; i++) {
       announcePorts[i] = p.nodeProxy + i;
       agentRoutes[i] = { [`127.0.0.1:${p.coordinator}`]: `127.0.0.1:${p.coordinatorProxy + i}` };
+      const routes: Record<number, number> = {};
+      failsafeRoutes[i] = routes;
+      for (let j = 0; j < NODES; j++) {
+        if (j === i) continue;
+        // Agent j's failsafe endpoint is UDP on its Sentinel port's number (infra/local/stack.ts).
+        const port = p.failsafeProxy + NODES * i + j;
+        links.push({
+          from: i,
+          to: j,
+          proxy: await startUdpFaultProxy({ host: '127.0.0.1', port: p.sentinel + j }, port),
+        });
+        routes[j] = port;
+      }
     }
     const stack = await startStack(
       {
@@ -58,8 +87,10 @@ export async function startOurs(spec: OursSpec, log: (line: string) => void): Pr
         downAfterMs: spec.downAfterMs,
         failoverTimeoutMs: spec.failoverTimeoutMs,
         fencing: spec.fencing,
+        failsafe: spec.failsafe,
         announcePorts,
         agentRoutes,
+        failsafeRoutes,
       },
       log,
     );
@@ -67,9 +98,9 @@ export async function startOurs(spec: OursSpec, log: (line: string) => void): Pr
     // default: agents reconnecting after a deploy must not look like a dead master). A deployment
     // that has been running is past it, hibernation included, so the runs start after it too.
     await sleep(2 * spec.downAfterMs);
-    return new OursSystem(stack, proxies, spec.downAfterMs);
+    return new OursSystem(stack, proxies, links, spec.downAfterMs);
   } catch (error) {
-    await Promise.all(proxies.map((x) => x.close()));
+    await Promise.all([...proxies, ...links.map((l) => l.proxy)].map((x) => x.close()));
     throw error;
   }
 }
@@ -83,6 +114,7 @@ export class OursSystem implements SystemUnderTest {
   constructor(
     readonly stack: LocalStack,
     private readonly proxies: readonly FaultProxy[],
+    private readonly links: readonly FailsafeLink[],
     readonly downAfterMs: number,
   ) {
     this.nodes = stack.nodes.map((n) => ({ index: n.index, address: n.address, port: n.port }));
@@ -175,11 +207,26 @@ export class OursSystem implements SystemUnderTest {
   isolate(index: number): void {
     this.proxies[index]?.blackhole();
     this.proxies[NODES + index]?.blackhole();
+    for (const link of this.linksOf(index)) link.proxy.blackhole();
   }
 
   heal(index: number): void {
     this.proxies[index]?.restore();
     this.proxies[NODES + index]?.restore();
+    for (const link of this.linksOf(index)) link.proxy.restore();
+  }
+
+  private linksOf(index: number): FailsafeLink[] {
+    return this.links.filter((l) => l.from === index || l.to === index);
+  }
+
+  /** Blackholes every agent's link to the voters (a coordinator outage); nodes and failsafe links stay up. */
+  cutCoordinator(): void {
+    for (let i = 0; i < NODES; i++) this.proxies[NODES + i]?.blackhole();
+  }
+
+  restoreCoordinator(): void {
+    for (let i = 0; i < NODES; i++) this.proxies[NODES + i]?.restore();
   }
 
   async switchover(target: string): Promise<void> {
@@ -190,14 +237,25 @@ export class OursSystem implements SystemUnderTest {
       throw new Error(`switchover answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   }
 
+  /** Both processes of every agent as shipped: the supervisor (the unit's main process) and the agent it forked. */
   monitorPids(): number[] {
-    return this.stack.nodes.flatMap((n) => (n.agent?.running() ? [n.agent.pid] : []));
+    return this.agentProcesses().flatMap((box) => [box.agent, box.supervisor]);
+  }
+
+  /** Per node, in node order: the dead-man supervisor and the agent under it. Throws if one is missing. */
+  agentProcesses(): { readonly supervisor: number; readonly agent: number }[] {
+    return this.stack.nodes.map((n) => {
+      const agent = this.stack.agentPid(n.index);
+      if (n.agent === null || !n.agent.running() || agent === null)
+        throw new Error(`${n.agentId}: no running supervisor with an agent under it`);
+      return { supervisor: n.agent.pid, agent };
+    });
   }
 
   async stop(): Promise<void> {
     this.probe.close();
     await this.stack.stop();
-    await Promise.all(this.proxies.map((x) => x.close()));
+    await Promise.all([...this.proxies, ...this.links.map((l) => l.proxy)].map((x) => x.close()));
   }
 }
 

@@ -6,10 +6,15 @@ export interface OursPorts {
   readonly nodeProxy: number;
   /** Agent i reaches wrangler dev through coordinatorProxy + i. */
   readonly coordinatorProxy: number;
-  /** Agent i's Sentinel port and metrics port. */
+  /** Agent i's Sentinel port and metrics port; its failsafe endpoint is UDP on the Sentinel port's number. */
   readonly sentinel: number;
   readonly metrics: number;
   readonly coordinator: number;
+  /**
+   * Agent i sends node j's agent its failsafe datagrams through a UDP fault proxy on
+   * failsafeProxy + 3·i + j (i ≠ j: six one-way links of nine slots).
+   */
+  readonly failsafeProxy: number;
 }
 
 export interface SentinelPorts {
@@ -19,7 +24,10 @@ export interface SentinelPorts {
   readonly sentinel: number;
 }
 
-/** redis 7800–7899, proxies 7900–7999, agents 26800–26899, sentinels 26900–26999, wrangler 8890–8899. */
+/**
+ * redis 7800–7899, proxies 7900–7999 (TCP below 7950; the agents' UDP failsafe proxies at 7950–7958,
+ * 7960–7968, 7980–7988 and 7990–7998), agents 26800–26899, sentinels 26900–26999, wrangler 8890–8899.
+ */
 export const PORTS = {
   /** Down-after 1000 ms, fencing on: failover, partition, switchover, footprint, lookup, cost. */
   ours: {
@@ -29,6 +37,7 @@ export const PORTS = {
     sentinel: 26800,
     metrics: 26810,
     coordinator: 8890,
+    failsafeProxy: 7950,
   },
   /** Fencing off: the partition without fencing. */
   oursNoFence: {
@@ -38,6 +47,7 @@ export const PORTS = {
     sentinel: 26820,
     metrics: 26830,
     coordinator: 8891,
+    failsafeProxy: 7960,
   },
   /** Down-after 5000 ms. */
   oursSlow: {
@@ -47,6 +57,17 @@ export const PORTS = {
     sentinel: 26840,
     metrics: 26850,
     coordinator: 8892,
+    failsafeProxy: 7980,
+  },
+  /** Fencing on, failsafe off (as before it existed): the coordinator outage's "before" row, beside `ours`. */
+  oursNoFailsafe: {
+    redis: 7830,
+    nodeProxy: 7930,
+    coordinatorProxy: 7933,
+    sentinel: 26805,
+    metrics: 26815,
+    coordinator: 8894,
+    failsafeProxy: 7990,
   },
   sentinel: { redis: 7810, nodeProxy: 7910, sentinel: 26900 },
   /** The footprint stack: agents and sentinels side by side on the same three nodes. */
@@ -55,6 +76,7 @@ export const PORTS = {
   ours: OursPorts;
   oursNoFence: OursPorts;
   oursSlow: OursPorts;
+  oursNoFailsafe: OursPorts;
   sentinel: SentinelPorts;
   footprint: Record<string, number>;
 };
@@ -71,6 +93,8 @@ export interface BenchPlan {
   /** Which partition scenarios run. */
   readonly partitionMinReplicas: boolean;
   readonly partitionNoFencing: boolean;
+  /** How long every agent is cut from the voters under writes (the failsafe off and on, side by side). */
+  readonly outageMs: number;
   readonly idleWindowMs: number;
   /** The 100-group footprint stack (and one agent run from source through tsx, for comparison). */
   readonly footprintGroups: number | null;
@@ -90,6 +114,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         partitionHoldMs: 5000,
         partitionMinReplicas: false,
         partitionNoFencing: false,
+        outageMs: 10_000,
         idleWindowMs: 5000,
         footprintGroups: null,
         footprintWindowMs: 0,
@@ -105,6 +130,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         partitionHoldMs: 12_000,
         partitionMinReplicas: true,
         partitionNoFencing: true,
+        outageMs: 60_000,
         idleWindowMs: 20_000,
         footprintGroups: 100,
         footprintWindowMs: 10_000,

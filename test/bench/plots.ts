@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { type BenchResults, SYSTEM_LABEL } from './results.js';
+import { perBox } from './summary.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const COLORS = { domain: [SYSTEM_LABEL.ours, SYSTEM_LABEL.sentinel], range: ['#f38020', '#4c78a8'] };
@@ -99,13 +100,14 @@ export function lossSpec(r: BenchResults): TopLevelSpec | null {
   } as TopLevelSpec;
 }
 
-/** RSS and CPU of one monitoring process (mean of three). */
+/** RSS and CPU of one box's monitoring processes (ours as shipped: the agent and its supervisor; mean of the boxes). */
 export function footprintSpec(r: BenchResults): TopLevelSpec | null {
   const values = r.footprint
     .filter((f) => f.ok && f.processes.length > 0)
     .flatMap((f) => {
       const who = f.system === 'ours' ? `${SYSTEM_LABEL.ours} (${f.runner})` : SYSTEM_LABEL.sentinel;
-      const n = f.processes.length;
+      const boxes = perBox(f);
+      const n = boxes.length;
       const label = `${f.groups} group${f.groups === 1 ? '' : 's'}`;
       return [
         {
@@ -113,21 +115,21 @@ export function footprintSpec(r: BenchResults): TopLevelSpec | null {
           system: SYSTEM_LABEL[f.system],
           groups: label,
           measure: 'RSS (MB)',
-          value: f.processes.reduce((s, p) => s + p.rssMb, 0) / n,
+          value: boxes.reduce((s, u) => s + u.rssMb, 0) / n,
         },
         {
           who,
           system: SYSTEM_LABEL[f.system],
           groups: label,
           measure: 'CPU (% of a core)',
-          value: f.processes.reduce((s, p) => s + p.cpuPercent, 0) / n,
+          value: boxes.reduce((s, u) => s + u.cpuPercent, 0) / n,
         },
       ];
     });
   if (values.length === 0) return null;
   return {
     $schema: SCHEMA,
-    title: 'Footprint of one monitoring process, idle',
+    title: "Footprint of one box's monitoring processes, idle",
     data: { values },
     facet: {
       column: { field: 'measure', type: 'nominal', title: null },

@@ -38,6 +38,16 @@ export function snapshot(pid: number): ProcSnapshot {
   return { ...status, cpuTicks: parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) };
 }
 
+/** The first child of `pid` (/proc/<pid>/task/<pid>/children: the agent under its supervisor), or null. */
+export function firstChildPid(pid: number): number | null {
+  try {
+    const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(child) && child > 0 ? child : null;
+  } catch {
+    return null;
+  }
+}
+
 let ticksPerSecond: number | null = null;
 
 /** The kernel's USER_HZ (100 almost everywhere). */

@@ -65,6 +65,65 @@ describe('summary rows', () => {
     expect(flapping).toMatchObject({ ours: 0, sentinel: 1, ratio: 0 });
   });
 
+  it('shows the coordinator outage with the failsafe off, then on, each beside Sentinel with nothing cut', () => {
+    const outage = rows.filter((r) => r.section.startsWith('Voters unreachable from every agent'));
+    expect(
+      outage.map((r) => [r.section.includes('failsafe off, before'), r.measurement, r.ours, r.sentinel]),
+    ).toEqual([
+      [true, 'writes acknowledged during the outage', 150, 1900],
+      [true, 'writes refused (client errors), from the cut until healthy again', 170, 0],
+      [true, 'longest write pause', 9600, 30],
+      [true, 'failovers (published master or epoch changed)', 0, 0],
+      [false, 'writes acknowledged during the outage', 1800, 1900],
+      [false, 'writes refused (client errors), from the cut until healthy again', 0, 0],
+      [false, 'longest write pause', 40, 30],
+      [false, 'failovers (published master or epoch changed)', 0, 0],
+    ]);
+    expect(outage[0]?.section).toBe(
+      'Voters unreachable from every agent for 10 s under writes (failsafe off, before; Sentinel has no coordinator: nothing cut, same writer and window)',
+    );
+    // Nothing refused by Sentinel: no ratio rather than a division by zero.
+    expect(outage[1]?.ratio).toBeNull();
+    expect(outage[2]?.ratio).toBe(9600 / 30);
+  });
+
+  it('leaves out an outage row that did not run or failed', () => {
+    const results = sampleResults();
+    const outage = results.outage.map((x) =>
+      x.scenario === 'failsafe-off' ? { ...x, ok: false, error: 'no master' } : x,
+    );
+    const sections = new Set(
+      summaryRows({ ...results, outage })
+        .filter((r) => r.section.startsWith('Voters unreachable'))
+        .map((r) => r.section),
+    );
+    expect([...sections].map((x) => x.includes('failsafe on, after'))).toEqual([true]);
+    expect(summaryRows({ ...results, outage: [] }).some((r) => r.section.startsWith('Voters'))).toBe(false);
+  });
+
+  it("counts a box's agent and its dead-man supervisor together, and the supervisor alone", () => {
+    const footprint = rows.filter((r) => r.section.startsWith("Footprint of one box's monitoring processes"));
+    expect(footprint.map((r) => [r.measurement.trim(), r.ours, r.sentinel])).toEqual([
+      ['RSS (mean per box)', (100 + 50 + 120 + 52) / 2, 12],
+      ['CPU (mean per box, % of one core)', (4 + 0.1 + 2 + 0.3) / 2, 0.5],
+      ['of it the dead-man supervisor alone, RSS', 51, null],
+      ['of it the dead-man supervisor alone, CPU', 0.2, null],
+    ]);
+    expect(footprint[0]?.section).toContain('the agent and its dead-man supervisor');
+    // An agent run without a supervisor (tsx) is the agent alone, with no supervisor rows.
+    const results = sampleResults();
+    const tsx = results.footprint.map((f) =>
+      f.system === 'ours' ? { ...f, runner: 'tsx' as const, supervisors: [] } : f,
+    );
+    const alone = summaryRows({ ...results, footprint: tsx }).filter((r) =>
+      r.section.startsWith('Footprint'),
+    );
+    expect(alone.map((r) => [r.measurement, r.ours])).toEqual([
+      ['RSS (mean per box)', 110],
+      ['CPU (mean per box, % of one core)', 3],
+    ]);
+  });
+
   it('reports the HTTP endpoint for ours only', () => {
     const http = rows.find((r) => r.section.startsWith('HTTP master endpoint'));
     expect(http).toMatchObject({ ours: 400, sentinel: null, ratio: null });
@@ -108,11 +167,16 @@ describe('rendering', () => {
     expect(report).toContain('![failover-1000ms.svg](failover-1000ms.svg)');
     expect(report).toContain('- the 100-group footprint (--quick)');
     expect(report.match(/^\| (edge-sentinel|Redis Sentinel) \| 1000 \|/gm)).toHaveLength(4);
+    expect(report).toContain('## Coordinator outage runs');
+    expect(report).toContain(
+      '| edge-sentinel | failsafe-off | 10 s | 150 | 170 | 1100 ms | 9600 ms | 450 ms | 127.0.0.1:7900 → 127.0.0.1:7900 | NOREPLICAS Not enough good replicas to write. (x170) |',
+    );
   });
 
   it('the console output ends with the goals', () => {
     const text = renderConsole(sampleResults());
     expect(text).toContain('goals:\n- met: failover excess over down-after (p50) at most 0.25 of Sentinel');
     expect(text).toContain('- missed: agent RSS at most 80 MB');
+    expect(text).toContain('120.0 MB (largest of 3); with its supervisor 172.0 MB per box');
   });
 });

@@ -113,6 +113,24 @@ export function renderReport(r: BenchResults, plots: readonly string[]): string 
         `${formatValue(x.visibleMs, 'ms')} | ${formatValue(x.allEndpointsMs, 'ms')} | ${formatValue(x.firstWriteMs, 'ms')} | ${x.lost} | ${x.flapped ? 'yes' : ''} | ${[...x.writeErrors, x.error ?? ''].join('; ').replace(/\|/g, '/')} |`,
     );
   }
+  if (r.outage.length > 0) {
+    parts.push(
+      '',
+      '## Coordinator outage runs',
+      '',
+      'Every agent cut from the voters (ours) in one window; Sentinel has no coordinator and ran its writer alongside.',
+      '',
+      '| system | scenario | outage | acknowledged during it | refused | first refusal after the cut | longest pause | writes resumed after the restore | master before → after | client errors / error |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    );
+    for (const x of r.outage) {
+      parts.push(
+        `| ${SYSTEM_LABEL[x.system]} | ${x.scenario} | ${Math.round(x.outageMs / 1000)} s | ${x.acked} | ${x.refused} | ` +
+          `${formatValue(x.firstRefusalMs, 'ms')} | ${formatValue(x.longestPauseMs, 'ms')} | ${formatValue(x.resumedAfterRestoreMs, 'ms')} | ` +
+          `${x.masterBefore} → ${x.masterAfter ?? '–'} | ${[...x.writeErrors, ...(x.error === null ? [] : [x.error])].join('; ').replace(/\|/g, '/')} |`,
+      );
+    }
+  }
   if (r.cost?.ok) {
     const c = r.cost;
     parts.push('', '## Cost model', '');

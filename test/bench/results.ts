@@ -72,6 +72,39 @@ export interface PartitionResult {
   readonly lostAfterFailover: number;
 }
 
+/** ours: the failsafe off (before it existed) or on; Sentinel: it has no coordinator, so nothing is cut. */
+export type OutageScenario = 'failsafe-off' | 'failsafe-on' | 'nothing-cut';
+
+/**
+ * Every agent cut from the voters (ours) for a fixed time under writes, then restored; every
+ * scenario's writer runs in the same window, Sentinel's with nothing cut. Writes are counted from
+ * the writer's sequence numbers (one write in flight at a time).
+ */
+export interface OutageResult {
+  readonly system: SystemKind;
+  readonly scenario: OutageScenario;
+  readonly ok: boolean;
+  readonly error: string | null;
+  readonly outageMs: number;
+  /** The published master before the cut, and after the recovery (null when not read). */
+  readonly masterBefore: string;
+  readonly masterAfter: string | null;
+  /** Writes sent during the outage and acknowledged. */
+  readonly acked: number;
+  /** Writes that failed (refused or timed out) from the cut until the writer stopped, once healthy again. */
+  readonly refused: number;
+  /** The longest gap between two acknowledgements over the writer's whole run. */
+  readonly longestPauseMs: number | null;
+  /** From the cut to the first failed write; null when none failed. */
+  readonly firstRefusalMs: number | null;
+  /** From the restore until the first write sent after it was acknowledged. */
+  readonly resumedAfterRestoreMs: number | null;
+  /** The published master or its epoch changed between the cut and the recovery. */
+  readonly failedOver: boolean;
+  /** The writer's first distinct errors (what a client saw). */
+  readonly writeErrors: readonly string[];
+}
+
 export interface SwitchoverResult {
   readonly system: SystemKind;
   readonly ok: boolean;
@@ -104,7 +137,13 @@ export interface FootprintResult {
   /** How our agent ran; null for redis-sentinel. */
   readonly runner: AgentRunner | null;
   readonly windowMs: number;
+  /** The monitoring processes: our agents (one per box, forked by the supervisor as shipped), or redis-sentinel. */
   readonly processes: readonly ProcessFootprint[];
+  /**
+   * Ours as shipped: the dead-man supervisor of each agent in `processes`, same order (both run on
+   * every box). Empty for redis-sentinel and for an agent run without one (tsx, development).
+   */
+  readonly supervisors: readonly ProcessFootprint[];
   readonly ok: boolean;
   readonly error: string | null;
 }
@@ -179,6 +218,7 @@ export interface BenchResults {
   readonly downAfterMs: readonly number[];
   readonly failover: readonly FailoverRun[];
   readonly partition: readonly PartitionResult[];
+  readonly outage: readonly OutageResult[];
   readonly switchover: readonly SwitchoverResult[];
   readonly footprint: readonly FootprintResult[];
   readonly lookup: readonly LookupResult[];

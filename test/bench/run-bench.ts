@@ -7,6 +7,7 @@ import { footprintPhase } from './footprint-stack.js';
 import { httpLookup, redisBenchmark } from './lookup-bench.js';
 import { machineInfo } from './machine.js';
 import { type OursSystem, startOurs } from './ours-system.js';
+import { outageWindow } from './outage-bench.js';
 import { partitionRun } from './partition-bench.js';
 import { type BenchPlan, type OursPorts, PORTS } from './plan.js';
 import { sampleWindow } from './proc-stats.js';
@@ -16,6 +17,7 @@ import type {
   FailoverRun,
   FootprintResult,
   LookupResult,
+  OutageResult,
   PartitionResult,
   SwitchoverResult,
 } from './results.js';
@@ -60,6 +62,7 @@ export interface BenchContext {
 class Collected {
   readonly failover: FailoverRun[] = [];
   readonly partition: PartitionResult[] = [];
+  readonly outage: OutageResult[] = [];
   readonly switchover: SwitchoverResult[] = [];
   readonly footprint: FootprintResult[] = [];
   readonly lookup: LookupResult[] = [];
@@ -83,7 +86,7 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
       log(`${name} failed: ${String(error)}`);
     }
   };
-  const ours = (ports: OursPorts, name: string, d: number, fencing: boolean) =>
+  const ours = (ports: OursPorts, name: string, d: number, fencing: boolean, failsafe = true) =>
     started(
       startOurs(
         {
@@ -93,6 +96,7 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
           downAfterMs: d,
           failoverTimeoutMs: plan.failoverTimeoutMs,
           fencing,
+          failsafe,
         },
         log,
       ),
@@ -140,6 +144,9 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
           await s.setMinReplicasToWrite(0);
         } else out.skipped.push('partition against Sentinel with min-replicas-to-write 1 (--quick)');
       });
+      await phase(`voters cut from every agent for ${Math.round(plan.outageMs / 1000)} s under writes`, () =>
+        outagePhase(m, s, plan, (p, name) => ours(p, name, downAfterMs, true, false), out, log),
+      );
       await stopped(m);
       if (plan.partitionNoFencing) {
         await phase('partition without fencing', async () => {
@@ -183,6 +190,7 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
     downAfterMs: plan.downAfterMs,
     failover: out.failover,
     partition: out.partition,
+    outage: out.outage,
     switchover: out.switchover,
     footprint: out.footprint,
     lookup: out.lookup,
@@ -236,7 +244,9 @@ async function idlePhase(
   // Let the last failover's stragglers (replica resync, late observations) pass first.
   await sleep(2000);
   const windows = await costWindows(ours);
-  const ourPids = ours.monitorPids();
+  // Both processes of each agent as shipped (the supervisor and the agent it forked) run on every box.
+  const boxes = ours.agentProcesses();
+  const ourPids = [...boxes.map((b) => b.agent), ...boxes.map((b) => b.supervisor)];
   const theirPids = sentinel.monitorPids();
   let samples: Awaited<ReturnType<typeof sampleWindow>> = [];
   const idle = await windows.measureIdle(async () => {
@@ -247,10 +257,11 @@ async function idlePhase(
     {
       system: 'ours',
       groups: 1,
-      // The stack runs agents as shipped: its bundle with the shipped V8 flags.
+      // The stack runs agents as shipped: the supervisor bundle forking the agent bundle, with the shipped V8 flags.
       runner: 'bundle',
       windowMs,
-      processes: samples.slice(0, ourPids.length),
+      processes: samples.slice(0, boxes.length),
+      supervisors: samples.slice(boxes.length, ourPids.length),
       ok: true,
       error: null,
     },
@@ -260,6 +271,7 @@ async function idlePhase(
       runner: null,
       windowMs,
       processes: samples.slice(ourPids.length),
+      supervisors: [],
       ok: true,
       error: null,
     },
@@ -269,6 +281,37 @@ async function idlePhase(
   log(`one failover: ${JSON.stringify(failover)}`);
   const perRead = await windows.measureMasterRead(20);
   out.cost = costResult(idle, failover, perRead);
+}
+
+/**
+ * A stack with the failsafe off (as before it existed) is started beside `ours` for this phase
+ * only, and all three systems share one outage window: the same machine noise falls on each, and
+ * the phase costs one window instead of three.
+ */
+async function outagePhase(
+  ours: OursSystem,
+  sentinel: SentinelSystem,
+  plan: BenchPlan,
+  start: (ports: OursPorts, name: string) => Promise<OursSystem>,
+  out: Collected,
+  log: (line: string) => void,
+): Promise<void> {
+  const before = await start(PORTS.oursNoFailsafe, 'ours-no-failsafe');
+  try {
+    out.outage.push(
+      ...(await outageWindow(
+        [
+          { system: before, scenario: 'failsafe-off', coordinator: before },
+          { system: ours, scenario: 'failsafe-on', coordinator: ours },
+          { system: sentinel, scenario: 'nothing-cut', coordinator: null },
+        ],
+        plan.outageMs,
+        log,
+      )),
+    );
+  } finally {
+    await stopped(before);
+  }
 }
 
 async function lookupPhase(

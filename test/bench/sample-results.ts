@@ -1,5 +1,5 @@
 // A small, hand-made BenchResults for the tests of the pure parts (summary, report, sanity, plots).
-import type { BenchResults, FailoverRun, SystemKind } from './results.js';
+import type { BenchResults, FailoverRun, OutageResult, OutageScenario, SystemKind } from './results.js';
 
 export function sampleRun(
   system: SystemKind,
@@ -29,6 +29,30 @@ export function sampleRun(
     lost: 0,
     writeErrors: [],
     flapped: false,
+    ...overrides,
+  };
+}
+
+export function sampleOutage(
+  system: SystemKind,
+  scenario: OutageScenario,
+  overrides: Partial<OutageResult> = {},
+): OutageResult {
+  return {
+    system,
+    scenario,
+    ok: true,
+    error: null,
+    outageMs: 10_000,
+    masterBefore: '127.0.0.1:7900',
+    masterAfter: '127.0.0.1:7900',
+    acked: 1800,
+    refused: 0,
+    longestPauseMs: 40,
+    firstRefusalMs: null,
+    resumedAfterRestoreMs: 5,
+    failedOver: false,
+    writeErrors: [],
     ...overrides,
   };
 }
@@ -88,6 +112,23 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
         lostAfterFailover: 2095,
       },
     ],
+    outage: [
+      sampleOutage('ours', 'failsafe-off', {
+        acked: 150,
+        refused: 170,
+        longestPauseMs: 9600,
+        firstRefusalMs: 1100,
+        resumedAfterRestoreMs: 450,
+        writeErrors: ['NOREPLICAS Not enough good replicas to write. (x170)'],
+      }),
+      sampleOutage('ours', 'failsafe-on'),
+      sampleOutage('sentinel', 'nothing-cut', {
+        masterBefore: '127.0.0.1:7910',
+        masterAfter: '127.0.0.1:7910',
+        acked: 1900,
+        longestPauseMs: 30,
+      }),
+    ],
     switchover: [
       {
         system: 'ours',
@@ -122,6 +163,10 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
           { pid: 1, rssMb: 100, peakRssMb: 110, cpuPercent: 4 },
           { pid: 2, rssMb: 120, peakRssMb: 130, cpuPercent: 2 },
         ],
+        supervisors: [
+          { pid: 11, rssMb: 50, peakRssMb: 55, cpuPercent: 0.1 },
+          { pid: 12, rssMb: 52, peakRssMb: 56, cpuPercent: 0.3 },
+        ],
         ok: true,
         error: null,
       },
@@ -131,6 +176,7 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
         runner: null,
         windowMs: 5000,
         processes: [{ pid: 3, rssMb: 12, peakRssMb: 12, cpuPercent: 0.5 }],
+        supervisors: [],
         ok: true,
         error: null,
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleResults, sampleRun } from './sample-results.js';
+import { sampleOutage, sampleResults, sampleRun } from './sample-results.js';
 import { nonFiniteNumbers, sanityProblems } from './sanity.js';
 
 describe('sanity checks', () => {
@@ -31,6 +31,20 @@ describe('sanity checks', () => {
     };
     expect(sanityProblems(broken)).toContain('not a finite number: $.failover[0].visibleMs');
     expect(nonFiniteNumbers({ a: [1, { b: Number.NaN }], c: null, d: 'x' })).toEqual(['$.a[1].b']);
+  });
+
+  it('fail when a coordinator outage failed, or the failsafe-off baseline never saw the cut', () => {
+    const results = sampleResults({
+      outage: [
+        sampleOutage('ours', 'failsafe-off', { refused: 0 }),
+        sampleOutage('ours', 'failsafe-on', { ok: false, error: 'no write resumed' }),
+        sampleOutage('sentinel', 'nothing-cut'),
+      ],
+    });
+    expect(sanityProblems(results)).toEqual([
+      'coordinator outage edge-sentinel failsafe-off: no write refused in 10 s, so the cut did not reach the agents',
+      'coordinator outage edge-sentinel failsafe-on: no write resumed',
+    ]);
   });
 
   it('fail on a measurement that failed or a phase that threw', () => {

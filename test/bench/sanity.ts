@@ -1,4 +1,4 @@
-// The checks that make `npm run bench` exit non-zero: every run failed over, every number is finite (pure).
+// The checks that make `npm run bench` exit non-zero: every run failed over, every measurement ran, every number is finite (pure).
 import type { BenchResults, SystemKind } from './results.js';
 import { SYSTEM_LABEL } from './results.js';
 
@@ -29,6 +29,15 @@ export function sanityProblems(r: BenchResults): string[] {
   }
   for (const p of r.partition)
     if (!p.ok) problems.push(`partition ${SYSTEM_LABEL[p.system]} ${p.scenario}: ${p.error}`);
+  for (const o of r.outage) {
+    if (!o.ok) problems.push(`coordinator outage ${SYSTEM_LABEL[o.system]} ${o.scenario}: ${o.error}`);
+    // The "before" row is only a baseline if the cut reached the agents: without the failsafe the
+    // master is fenced about a lease after it.
+    else if (o.scenario === 'failsafe-off' && o.refused === 0)
+      problems.push(
+        `coordinator outage ${SYSTEM_LABEL[o.system]} failsafe-off: no write refused in ${Math.round(o.outageMs / 1000)} s, so the cut did not reach the agents`,
+      );
+  }
   for (const s of r.switchover) if (!s.ok) problems.push(`switchover ${SYSTEM_LABEL[s.system]}: ${s.error}`);
   for (const f of r.footprint)
     if (!f.ok) problems.push(`footprint ${SYSTEM_LABEL[f.system]} ${f.groups} groups: ${f.error}`);

@@ -29,14 +29,14 @@ export interface SystemUnderTest {
   killRedis(index: number): Promise<void>;
   /** Start a killed node again, empty, as a replica of `master`. */
   restartRedisAsReplica(index: number, master: string): Promise<void>;
-  /** Cut the node (and, for ours, its agent's link to the voters) off from everything else. */
+  /** Cut the node (and, for ours, its agent's links to the voters and to the other agents) off from everything else. */
   isolate(index: number): void;
   heal(index: number): void;
   /** A planned switchover to `target` (Sentinel cannot choose: SENTINEL FAILOVER picks the replica). */
   switchover(target: string): Promise<void>;
   /** Wall-clock times of the failover milestones (+odown, +elected-leader, ...) since `sinceMs` (Date.now()). */
   milestonesSince(sinceMs: number): Promise<MilestoneTimes>;
-  /** PIDs of the monitoring processes: our agents, or the redis-sentinel processes. */
+  /** PIDs of the monitoring processes: our agents and their supervisors, or the redis-sentinel processes. */
   monitorPids(): number[];
   stop(): Promise<void>;
 }

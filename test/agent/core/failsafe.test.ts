@@ -276,6 +276,7 @@ describe('grantVerdict', () => {
     localNodes: [B],
     peerNodes: [A, C],
     membership: membershipOf([A, B, C]),
+    masterDownAndVotersReachable: false,
     config: config(3, A) as Config | null,
     writableLocal: null as string | null,
     capMs: LEASE_MS,
@@ -319,6 +320,12 @@ describe('grantVerdict', () => {
       reason: /epoch 3 names 10\.0\.0\.1:6379 master, not 10\.0\.0\.3:6379/,
     },
     { name: 'a local node may write', options: { writableLocal: B }, reason: /may write here/ },
+    {
+      // The voters can fail over a master this agent sees down: a grant would only delay that.
+      name: 'the master is down from here and the voters are reachable',
+      options: { masterDownAndVotersReachable: true },
+      reason: /is down from here and the voters are reachable/,
+    },
     {
       // The master's agent does not list C: C's agent would never be asked, and could be promoted.
       name: 'the requester lists other nodes',
@@ -776,6 +783,20 @@ describe('a peer agent grants, persists its promise first, and keeps it', () => 
       expect(d.lastReason()).toMatch(/refused/);
     },
   );
+
+  it('refuses a master it sees down while the voters are reachable (they fail it over), grants without them', () => {
+    const d = new Driver(grantorSettings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    const world = { infos: { [A]: info(), [B]: replicaOf(A), [C]: replicaOf(A) }, down: new Set([A]) };
+    // A stops answering B's agent: SDOWN after down-after.
+    d.run(2600, world);
+    expect(d.state.reported?.[A]?.sdown).toBe(true);
+    // No voter connected (a coordinator outage): the promise costs nothing, and B grants.
+    expect(replies(d.step(request(), 2600))).toMatchObject([{ granted: true }]);
+    for (const voter of [0, 1]) d.step({ kind: 'voter-connected', voter }, 2650);
+    const refused = replies(d.step(request(), 2700));
+    expect(refused).toMatchObject([{ granted: false, durationMs: 0 }]);
+    expect(refused[0]?.reason).toMatch(/is down from here and the voters are reachable/);
+  });
 
   it('refuses while its own node may write: it cannot promise to stay fenced', () => {
     // B is the configured master with a lease from its voters.
