@@ -92,6 +92,8 @@ export function computeView(state: AgentState, node: NodeId, nowMs: number): Nod
     priority: info?.priority ?? 0,
     rebooted: ns?.rebootedAtEpoch !== null && ns?.rebootedAtEpoch !== undefined,
     fenced,
+    // Only while down: it moves every millisecond, and is not news (viewChanged ignores it).
+    downMs: sdown && ns !== undefined ? Math.max(0, Math.round(nowMs - ns.detector.lastValidReplyMs)) : 0,
   };
 }
 

@@ -44,6 +44,12 @@ export interface WriteLoadOptions {
    * Sentinel-mode client asks for the master again): a blackholed connection never closes by itself.
    */
   readonly reconnectOnTimeout?: boolean;
+  /**
+   * Give up a question to one agent's Sentinel port after this long and ask the next (default:
+   * never, ioredis's default). A hung agent (SIGSTOP) accepts connections and never answers: without
+   * it, a client that learnt that agent from `SENTINEL sentinels` waits on it for good.
+   */
+  readonly sentinelCommandTimeoutMs?: number;
 }
 
 /**
@@ -66,6 +72,9 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
           name: options.group,
           role: 'master',
           sentinelRetryStrategy: () => 100,
+          ...(options.sentinelCommandTimeoutMs === undefined
+            ? {}
+            : { sentinelCommandTimeout: options.sentinelCommandTimeoutMs }),
           // Not `failoverDetector: true`: in ioredis 6.0.0 its +switch-master handler calls the
           // connector's disconnect() while a reconnect is resolving the master, the pending connect
           // then rejects with "Connection is closed." and the client ends for good (seen here 4 runs

@@ -1,5 +1,5 @@
 // The voter as leader of an epoch: adopt, wait out the old lease, choose, accept, confirm, activate.
-import { type AcceptReply, type Config, type NodeId, newerConfig } from '../protocol/index.js';
+import { type AcceptReply, type AgentId, type Config, type NodeId, newerConfig } from '../protocol/index.js';
 import { liveAgents, odownOf, ownAgentOf } from './detection.js';
 import { masterPayload, replicaPayload } from './events.js';
 import { learn } from './learn.js';
@@ -285,12 +285,11 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
   }
   // A hand-off that never completed goes back to its source; otherwise rank the replicas.
   const abortTo = role.purpose === 'retry' && from.state === 'handoff' ? from.previousMaster : null;
-  const odownSince = state.odownSinceMs;
   const ranking = rankReplicas(state, ctx.nowMs, {
     exclude: new Set(role.purpose === 'retry' ? [] : [from.master]),
     deprioritize: role.purpose === 'retry' ? from.master : null,
     freshAgents: new Set(role.freshFrom),
-    masterDownMs: odownSince === null ? 0 : ctx.nowMs - odownSince,
+    masterDownMs: masterDownMs(state, from.master, role.freshFrom, ctx.nowMs),
   });
   if (role.target !== null && !ranking.ranked.includes(role.target)) {
     const why = ranking.rejected.find((r) => r.node === role.target)?.why ?? 'it is not a known node';
@@ -321,4 +320,16 @@ function choose(state: VoterState, role: Leadership, ctx: VoterContext, out: Out
     `selected ${chosen} (ranked ${ranking.ranked.join(', ') || 'none'}; ${verdict.reason})`,
   );
   return sendAccepts(state, { ...role, proposal }, ctx, out);
+}
+
+/**
+ * How long the old master has been down: since this voter saw ODOWN, or longer if a fresh agent
+ * has had no reply from it for longer (the voters were unreachable when it died: its replicas'
+ * links have been down since then, and would all be judged too stale otherwise).
+ */
+function masterDownMs(state: VoterState, master: NodeId, fresh: readonly AgentId[], nowMs: number): number {
+  const odownSince = state.odownSinceMs;
+  let downMs = odownSince === null ? 0 : nowMs - odownSince;
+  for (const agentId of fresh) downMs = Math.max(downMs, state.agents[agentId]?.views[master]?.downMs ?? 0);
+  return downMs;
 }

@@ -34,6 +34,12 @@ export const NodeViewSchema = z.object({
   rebooted: z.boolean(),
   /** The node refuses writes because its agent holds no lease. */
   fenced: z.boolean(),
+  /**
+   * While SDOWN: how long since this agent's last valid reply from the node. The voters learn of a
+   * failure only when they hear of it, perhaps long after (they were unreachable); a replica's link
+   * to a dead master has been down since it died, and the ranking must measure both the same way.
+   */
+  downMs: MillisSchema.optional(),
 });
 export type NodeView = z.infer<typeof NodeViewSchema>;
 

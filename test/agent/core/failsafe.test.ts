@@ -1,6 +1,7 @@
 // Tests of the failsafe lease: the pure grant arithmetic, the master's agent asking, and a peer's agent granting and holding.
 import { describe, expect, it } from 'vitest';
 import {
+  computeView,
   currentFence,
   currentLeaseValidUntil,
   failsafeStatus,
@@ -790,6 +791,9 @@ describe('a peer agent grants, persists its promise first, and keeps it', () => 
     // A stops answering B's agent: SDOWN after down-after.
     d.run(2600, world);
     expect(d.state.reported?.[A]?.sdown).toBe(true);
+    // The view says how long A has been silent (the voters rank replicas by it after an outage).
+    expect(computeView(d.state, A, 2600).downMs).toBeGreaterThanOrEqual(1000);
+    expect(computeView(d.state, B, 2600).downMs).toBe(0);
     // No voter connected (a coordinator outage): the promise costs nothing, and B grants.
     expect(replies(d.step(request(), 2600))).toMatchObject([{ granted: true }]);
     for (const voter of [0, 1]) d.step({ kind: 'voter-connected', voter }, 2650);

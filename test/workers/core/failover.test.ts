@@ -56,6 +56,30 @@ describe('voter core: an automatic failover across three voters', () => {
     expect(c.eventNames()).toContain('+failover-end');
   });
 
+  it('fails over a master that died while the voters were away: its replicas lost their link with it', () => {
+    // The master died a minute ago, unseen: the agents could not reach the voters. Its replicas'
+    // links have been down that minute too, far beyond 10 x down-after from the voters' own ODOWN.
+    const downMs = 60_000;
+    const views = (reportDown: boolean) => [
+      view(M, { sdown: true, role: 'unknown', ...(reportDown ? { downMs } : {}) }),
+      view(R1, { offsetBytes: 900, linkUp: false, linkDownMs: downMs }),
+      view(R2, { offsetBytes: 1000, linkUp: false, linkDownMs: downMs }),
+    ];
+    for (const reportDown of [false, true]) {
+      const c = new Cluster();
+      c.connectAgents(() => NODES.map((n) => view(n)));
+      c.nowMs = 100;
+      for (let i = 0; i < 3; i++) for (const a of AGENTS) c.observe(i, a, views(reportDown), null);
+      for (let t = 0; t < 40 && c.committed(0).epoch === 0; t++) {
+        c.tick(100);
+        answerObserves(c, () => views(reportDown));
+      }
+      // Without the agents' downMs (an older agent), every replica is judged too stale.
+      if (reportDown) expect(c.committed(0)).toMatchObject({ epoch: 1, master: R2 });
+      else expect(c.committed(0).epoch).toBe(0);
+    }
+  });
+
   it('does not fail over when only one agent reports the master down (quorum 2)', () => {
     const c = new Cluster();
     c.connectAgents(() => NODES.map((n) => view(n)));
