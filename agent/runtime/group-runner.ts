@@ -289,6 +289,12 @@ export class GroupRunner {
         this.log.warn({ effect: effect.kind }, 'not carried out: the state file write it depends on failed');
         continue;
       }
+      // A grant within the hold horizon the core believes persisted: while that write is still
+      // failing, the promise is not durable, so it is not given.
+      if (this.unpersisted !== null && effect.kind === 'grant-reply' && effect.durationMs > 0) {
+        this.log.warn('grant not sent: its hold is not in the state file yet');
+        continue;
+      }
       this.apply(effect, nowMs);
     }
     this.afterStep(previous);
