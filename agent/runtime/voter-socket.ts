@@ -6,16 +6,17 @@ import {
   LEASE_PING,
   LEASE_PONG,
   MAX_MESSAGE_BYTES,
-  type VoterMessage,
 } from '../../workers/protocol/index.js';
 import { type BackoffPolicy, backoffDelayMs } from './backoff.js';
 import type { Clock } from './clock.js';
+import type { VoterEvents, VoterPort } from './group-runner.js';
 import type { Logger } from './logger.js';
 import { OutboundQueue } from './outbound-queue.js';
 
 export type VoterSocketState = 'connecting' | 'open' | 'waiting' | 'closed';
 
-export interface VoterSocketOptions {
+/** What a WebSocket needs besides what the runner hears from it (`VoterEvents`). */
+export interface VoterSocketOptions extends VoterEvents {
   readonly url: string;
   readonly token: string;
   readonly agentId: string;
@@ -25,13 +26,6 @@ export interface VoterSocketOptions {
   readonly reconnect?: BackoffPolicy;
   /** ws ping period; a socket silent for three periods is closed. */
   readonly livenessIntervalMs?: number;
-  readonly onOpen: () => void;
-  readonly onClose: () => void;
-  readonly onMessage: (message: VoterMessage) => void;
-  readonly onLeasePong: (pingSentAtMs: number) => void;
-  readonly onBadFrame: () => void;
-  readonly onAuthFailure: (status: number) => void;
-  readonly onDropped: () => void;
 }
 
 export const DEFAULT_RECONNECT: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
@@ -43,7 +37,7 @@ const MAX_UNANSWERED_PINGS = 8;
 /** A connection that stayed open this long resets the back-off. */
 export const STABLE_MS = 5_000;
 
-export class VoterSocket {
+export class VoterSocket implements VoterPort {
   private ws: WebSocket | null = null;
   private state: VoterSocketState = 'waiting';
   private attempts = 0;
