@@ -3,7 +3,7 @@ import { type AgentConfig, loadAgentConfig } from './config/load.js';
 import { fenceTargets, startAgent } from './runtime/agent.js';
 import { monotonicClock } from './runtime/clock.js';
 import { ChannelFence, SUPERVISED_VARIABLE, ToAgentSchema } from './runtime/fence-channel.js';
-import { redisFenceConnection } from './runtime/fence-connection.js';
+import { FenceClient } from './runtime/fence-client.js';
 import { FenceOwner } from './runtime/fence-owner.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { realTimers } from './runtime/timers.js';
@@ -204,9 +204,9 @@ async function fenceNow(config: AgentConfig, logger: Logger): Promise<boolean> {
     clock: monotonicClock,
     timers: realTimers,
     logger,
-    connect: (target) => redisFenceConnection(target, `edge-sentinel-fence:${config.agentId}`, logger),
+    connect: (target) => new FenceClient(target, `edge-sentinel-fence:${config.agentId}`, logger),
   });
-  owner.configure(fenceTargets(config));
+  void owner.configure(fenceTargets(config));
   owner.fenceAllNow();
   const giveUpAtMs = monotonicClock.nowMs() + FENCE_NOW_TIMEOUT_MS;
   while (!owner.allSettled() && monotonicClock.nowMs() < giveUpAtMs) {

@@ -5,8 +5,8 @@ import { failsafeStatus, type PersistedAgentState } from '../core/index.js';
 import { AdminClient } from './admin-client.js';
 import { type Clock, monotonicClock } from './clock.js';
 import { Executor } from './executor.js';
-import { redisFenceConnection } from './fence-connection.js';
-import { FenceOwner, type FencePort, type FenceTarget, InProcessFence } from './fence-owner.js';
+import { FenceClient } from './fence-client.js';
+import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
 import { GroupRunner, type NodePort } from './group-runner.js';
 import { agentSettings, nodeEndpoints, voterUrl } from './group-settings.js';
 import type { Logger } from './logger.js';
@@ -78,14 +78,12 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   const metrics = new AgentMetrics(options.defaultMetrics ?? true);
   const fence =
     options.fence ??
-    new InProcessFence(
-      new FenceOwner({
-        clock,
-        timers,
-        logger: logger.child({ component: 'fence' }),
-        connect: (target) => redisFenceConnection(target, `edge-sentinel-fence:${config.agentId}`, logger),
-      }),
-    );
+    new FenceOwner({
+      clock,
+      timers,
+      logger: logger.child({ component: 'fence' }),
+      connect: (target) => new FenceClient(target, `edge-sentinel-fence:${config.agentId}`, logger),
+    });
   fence.subscribe((node, applied) => {
     for (const group of config.groups) {
       if (group.local.announce === node)

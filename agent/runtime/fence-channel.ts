@@ -135,7 +135,7 @@ export class ChannelFence implements FencePort {
 export function serveFenceMessage(owner: FenceOwner, message: ToSupervisor): ToAgent | null {
   switch (message.kind) {
     case 'targets':
-      owner.configure(message.targets);
+      void owner.configure(message.targets);
       return { kind: 'inherited', fences: message.targets.map(({ node }) => owner.current(node)) };
     case 'fence':
       owner.set(message.node, message.writableUntilMs);

@@ -69,7 +69,7 @@ export interface FenceOwnerDeps {
  * process), so a fence deadline the agent handed over is enforced when the deadline passes even
  * if the agent has died, is stopped or its event loop hangs: the dead-man switch.
  */
-export class FenceOwner {
+export class FenceOwner implements FencePort {
   private readonly fences = new Map<string, { fence: NodeFence; connection: OwnedConnection }>();
   private readonly listeners: AppliedListener[] = [];
 
@@ -79,8 +79,16 @@ export class FenceOwner {
     this.listeners.push(listener);
   }
 
-  /** (Re)declares the targets; a known node keeps its fence and its deadline, a new one is connected. */
-  configure(targets: readonly FenceTarget[]): void {
+  /**
+   * (Re)declares the targets; a known node keeps its fence and its deadline, a new one is connected.
+   * Resolves with the deadlines already held for them (none when the owner runs in the agent itself).
+   */
+  configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>> {
+    const held = new Map<string, number>();
+    for (const target of targets) {
+      const deadline = this.fences.get(target.node)?.fence.deadline;
+      if (typeof deadline === 'number') held.set(target.node, deadline);
+    }
     for (const target of targets) {
       if (this.fences.has(target.node)) continue;
       const { clock, timers, logger } = this.deps;
@@ -99,6 +107,7 @@ export class FenceOwner {
       this.fences.set(target.node, { fence, connection });
       connection.start(() => fence.onReady());
     }
+    return Promise.resolve(held);
   }
 
   set(node: string, writableUntilMs: number | null): void {
@@ -163,36 +172,5 @@ export class FenceOwner {
       connection.close();
     }
     this.fences.clear();
-  }
-}
-
-/** The fence owner in this very process: for tests and a development run without the supervisor. */
-export class InProcessFence implements FencePort {
-  constructor(private readonly owner: FenceOwner) {}
-
-  /** The owner starts with this process: there is nothing to inherit. */
-  configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>> {
-    this.owner.configure(targets);
-    return Promise.resolve(new Map());
-  }
-
-  set(node: string, writableUntilMs: number | null): void {
-    this.owner.set(node, writableUntilMs);
-  }
-
-  fencedNow(node: string): boolean {
-    return this.owner.fencedNow(node);
-  }
-
-  applied(node: string): AppliedFence {
-    return this.owner.applied(node);
-  }
-
-  subscribe(listener: AppliedListener): void {
-    this.owner.subscribe(listener);
-  }
-
-  close(): void {
-    this.owner.close();
   }
 }

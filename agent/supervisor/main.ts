@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicClock } from '../runtime/clock.js';
 import { SUPERVISED_VARIABLE } from '../runtime/fence-channel.js';
-import { redisFenceConnection } from '../runtime/fence-connection.js';
+import { FenceClient } from '../runtime/fence-client.js';
 import { FenceOwner } from '../runtime/fence-owner.js';
 import { createLogger } from '../runtime/logger.js';
 import { realTimers } from '../runtime/timers.js';
@@ -24,7 +24,7 @@ export function superviseMain(argv: readonly string[], env: NodeJS.ProcessEnv, a
     clock: monotonicClock,
     timers: realTimers,
     logger,
-    connect: (target) => redisFenceConnection(target, 'edge-sentinel-supervisor', logger),
+    connect: (target) => new FenceClient(target, 'edge-sentinel-supervisor', logger),
   });
   const supervisor = new Supervisor({
     clock: monotonicClock,
