@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NodeIdSchema } from '../../workers/protocol/index.js';
 import type { Clock } from './clock.js';
+import { deadlinePassed } from './fence.js';
 import {
   type AppliedFence,
   type AppliedListener,
@@ -89,10 +90,7 @@ export class ChannelFence implements FencePort {
   }
 
   fencedNow(node: string): boolean {
-    const until = this.deadlines.get(node);
-    // Before the core's first word the node counts as fenced: the agent holds no lease yet.
-    if (until === undefined) return true;
-    return until !== null && this.clock.nowMs() >= until;
+    return deadlinePassed(this.deadlines.get(node), this.clock.nowMs());
   }
 
   applied(node: string): AppliedFence {

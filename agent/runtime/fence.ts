@@ -18,6 +18,15 @@ type Applied = 'fenced' | 'unfenced' | 'unknown';
 
 export type FenceListener = (node: string, fenced: boolean, reason: string) => void;
 
+/**
+ * Whether a deadline refuses writes at `nowMs`: before the core's first word (undefined) the node
+ * counts as fenced, since the agent holds no lease yet; null means no fence.
+ */
+export function deadlinePassed(writableUntilMs: number | null | undefined, nowMs: number): boolean {
+  if (writableUntilMs === undefined) return true;
+  return writableUntilMs !== null && nowMs >= writableUntilMs;
+}
+
 /** The one connection a fence needs to its node: CONFIG GET/SET (an ioredis link, or the simulator's node). */
 export interface FenceConnection {
   readonly ready: boolean;
@@ -55,10 +64,7 @@ export class NodeFence {
 
   /** Whether writes should be refused right now (what INFO results report as `fenced`). */
   fencedNow(): boolean {
-    const until = this.writableUntilMs;
-    // Before the core's first word the node is treated as fenced: the agent holds no lease yet.
-    if (until === undefined) return true;
-    return until !== null && this.clock.nowMs() >= until;
+    return deadlinePassed(this.writableUntilMs, this.clock.nowMs());
   }
 
   /** The connection (re)opened: the node may have restarted with its own config, so apply again. */
