@@ -55,18 +55,19 @@ export const READINESS_PROBE_MS = 5000;
 /** A peer that answered within this long counts as ready in health reports. */
 export const READINESS_FRESH_MS = 3 * READINESS_PROBE_MS;
 
+/** A peer never asked: no grant, nothing pending. */
+export const IDLE_PEER: PeerGrant = Object.freeze({
+  validUntilMs: null,
+  pendingSentAtMs: null,
+  pendingProbe: false,
+  lastProbe: false,
+  lastRequestAtMs: null,
+  lastAnswer: null,
+});
+
 export function createFailsafe(peerNodes: readonly NodeId[], holdUntilMs: number | null): FailsafeState {
   const peers: Record<NodeId, PeerGrant> = {};
-  for (const node of peerNodes) {
-    peers[node] = {
-      validUntilMs: null,
-      pendingSentAtMs: null,
-      pendingProbe: false,
-      lastProbe: false,
-      lastRequestAtMs: null,
-      lastAnswer: null,
-    };
-  }
+  for (const node of peerNodes) peers[node] = IDLE_PEER;
   return { peers, holdUntilMs, persistedHoldUntilMs: holdUntilMs, holdFor: null };
 }
 

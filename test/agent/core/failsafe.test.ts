@@ -18,6 +18,7 @@ import {
   heldAt,
   holdEnd,
   holdHorizon,
+  IDLE_PEER,
   membershipOf,
   onPeerAnswer,
   onRequestSent,
@@ -36,14 +37,7 @@ const RHO = 0.01;
 // Pure functions of failsafe.ts
 // ---------------------------------------------------------------------------------------------
 
-const idlePeer: PeerGrant = {
-  validUntilMs: null,
-  pendingSentAtMs: null,
-  pendingProbe: false,
-  lastProbe: false,
-  lastRequestAtMs: null,
-  lastAnswer: null,
-};
+const idlePeer = IDLE_PEER;
 
 function withGrants(grants: Record<string, number | null>): FailsafeState {
   const peers: Record<string, PeerGrant> = {};
