@@ -1,6 +1,6 @@
 // After every input: report view changes, update fences, reconcile local nodes, answer observe requests.
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
-import { instancePayload } from '../sentinel/events.js';
+import { instancePayload } from '../../workers/protocol/index.js';
 import { type AgentState, allNodes, isLocal, withNode, withVoter } from './agent-state.js';
 import {
   bestReplicaFor,

@@ -1,5 +1,10 @@
 // The agent core's step function: one input in, the new state and the effects to carry out out.
-import { type ConfigPush, compareConfigs, type VoterMessage } from '../../workers/protocol/index.js';
+import {
+  type ConfigPush,
+  compareConfigs,
+  majority,
+  type VoterMessage,
+} from '../../workers/protocol/index.js';
 import {
   detectStall,
   expireProbes,
@@ -24,7 +29,6 @@ import {
   onPeerAnswer,
 } from './failsafe.js';
 import {
-  majorityOf,
   onEpochNotice,
   onLeasePong,
   onPingSent,
@@ -185,7 +189,7 @@ function onGrantRequest(
     peerNodes: peerNodes(settings),
     membership: membershipOf(allNodes(settings)),
     masterDownAndVotersReachable:
-      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majorityOf(settings.voters),
+      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majority(settings.voters),
     config: state.config,
     writableLocal: writableLocalNode(state, nowMs),
     capMs: settings.leaseMs,

@@ -1,5 +1,5 @@
 // The agent's view of each node (what observations carry) and the fence of each local node.
-import type { Config, NodeId, NodeView } from '../../workers/protocol/index.js';
+import { type Config, compareReplicas, type NodeId, type NodeView } from '../../workers/protocol/index.js';
 import { type AgentState, allNodes, isLocal, peerNodes } from './agent-state.js';
 import { failsafeValidUntil, heldAt, holdReason, READINESS_FRESH_MS } from './failsafe.js';
 import { type FenceDecision, fenceDecision, leaseValidUntil } from './lease.js';
@@ -129,20 +129,14 @@ export function viewList(views: Readonly<Record<NodeId, NodeView>>, nodes: reado
 
 /**
  * The replica a rebooted-empty local master should copy from: the most up-to-date healthy
- * other node, ranked like the voters rank (priority, then offset, then run id, then node id).
+ * other node, in the voters' replica order (compareReplicas).
  */
 export function bestReplicaFor(state: AgentState, localNode: NodeId, nowMs: number): NodeId | null {
   const candidates = allNodes(state.settings)
     .filter((node) => node !== localNode)
     .map((node) => computeView(state, node, nowMs))
     .filter((v) => !v.sdown && !v.rebooted && v.role === 'replica' && v.priority > 0);
-  candidates.sort(
-    (a, b) =>
-      a.priority - b.priority ||
-      b.offsetBytes - a.offsetBytes ||
-      (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) ||
-      (a.node < b.node ? -1 : 1),
-  );
+  candidates.sort(compareReplicas);
   return candidates[0]?.node ?? null;
 }
 

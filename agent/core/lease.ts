@@ -1,5 +1,5 @@
 // Lease arithmetic of the master's agent: renewals by voter pongs, expiry with drift margin, fencing.
-import type { Config, NodeId, NodeRole } from '../../workers/protocol/index.js';
+import { type Config, majority, type NodeId, type NodeRole } from '../../workers/protocol/index.js';
 
 /**
  * What the agent knows about one voter for the lease. Renewal times are the send times of the
@@ -26,10 +26,6 @@ export interface FenceDecision {
 
 export function createVoterLease(): VoterLease {
   return { latestConfig: null, promisedEpoch: 0, renewedAtMs: null, pingSentAtMs: null, lastPingAtMs: null };
-}
-
-export function majorityOf(voters: number): number {
-  return Math.floor(voters / 2) + 1;
 }
 
 /**
@@ -157,7 +153,7 @@ export function leaseValidUntil(
   clockDriftRatio: number,
 ): number | null {
   const times = renewals.filter((t): t is number => t !== null).sort((a, b) => b - a);
-  const kth = times[majorityOf(voters) - 1];
+  const kth = times[majority(voters) - 1];
   return kth === undefined ? null : kth + leaseMs * (1 - clockDriftRatio);
 }
 

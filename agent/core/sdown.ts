@@ -133,14 +133,3 @@ export function sdownVerdict(
   }
   return { sdown: false, reason: `last valid reply ${silentMs} ms ago` };
 }
-
-export function isSdown(
-  det: NodeDetector,
-  nowMs: number,
-  downAfterMs: number,
-  expectMaster: boolean,
-  role: NodeRole,
-  roleGraceMs: number,
-): boolean {
-  return sdownVerdict(det, nowMs, downAfterMs, expectMaster, role, roleGraceMs).sdown;
-}

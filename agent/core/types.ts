@@ -1,5 +1,6 @@
 // Types of the agent core: the pure brain that the agent process (and the simulator) drives.
 import type {
+  AgentEventName,
   AgentId,
   AgentMessage,
   Config,
@@ -165,7 +166,12 @@ export type AgentEffect =
       readonly durationMs: number;
       readonly reason: string;
     }
-  | { readonly kind: 'event'; readonly name: string; readonly payload: string; readonly reason: string };
+  | {
+      readonly kind: 'event';
+      readonly name: AgentEventName;
+      readonly payload: string;
+      readonly reason: string;
+    };
 
 export interface AgentResult<S> {
   readonly state: S;

@@ -56,28 +56,3 @@ export class AdminClient {
 
 const NO_TOKEN =
   'this agent has no admin token: set coordinator.adminToken (or EDGE_SENTINEL_ADMIN_TOKEN) to forward it';
-
-/** Redis glob (`*`, `?`, `[...]`) as a RegExp, for SENTINEL RESET patterns. */
-export function globToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] ?? '';
-    if (ch === '*') out += '.*';
-    else if (ch === '?') out += '.';
-    else if (ch === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i] ?? '');
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-        out += `[${body.startsWith('^') ? `^${body.slice(1)}` : body}]`;
-        i = end;
-      }
-    } else out += escapeChar(ch);
-  }
-  return new RegExp(`^${out}$`, 's');
-}
-
-function escapeChar(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import RedisParser from 'redis-parser';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../../workers/protocol/index.js';
 import { errorText } from './errors.js';
 import type { FenceTarget, OwnedConnection } from './fence-owner.js';
 import type { Logger } from './logger.js';
@@ -139,7 +139,7 @@ export class FenceClient implements OwnedConnection {
     this.down = true;
     this.drop(error);
     if (this.closed) return;
-    const delayMs = backoffDelayMs(RECONNECT, this.attempts++);
+    const delayMs = backoffDelayMs(RECONNECT, this.attempts++, Math.random);
     setTimeout(() => this.connect(), delayMs).unref();
   }
 

@@ -1,6 +1,14 @@
 // Drives one group's agent core: serial input queue, effects applied in order (persist first), ticks, and the ports to the world.
 
-import type { AgentMessage, Config, NodeId, NodeView, VoterMessage } from '../../workers/protocol/index.js';
+import {
+  type AgentEventName,
+  type AgentMessage,
+  type Config,
+  type NodeId,
+  type NodeView,
+  switchMasterPayload,
+  type VoterMessage,
+} from '../../workers/protocol/index.js';
 import {
   type AgentEffect,
   type AgentInput,
@@ -36,7 +44,7 @@ const DEPENDS_ON_PERSIST: ReadonlySet<AgentEffect['kind']> = new Set([
 
 export interface GroupEvent {
   readonly group: string;
-  readonly name: string;
+  readonly name: AgentEventName;
   readonly payload: string;
   readonly reason: string;
 }
@@ -419,7 +427,7 @@ export class GroupRunner {
       const before = this.published;
       this.published = next;
       if (before !== null) {
-        const payload = `${this.name} ${spaced(before)} ${spaced(next)}`;
+        const payload = switchMasterPayload(this.name, before, next);
         const reason = `epoch ${this.state.config?.epoch} is active with master ${next}`;
         this.log.info({ event: '+switch-master', payload }, `+switch-master ${payload}: ${reason}`);
         this.deps.onEvent({ group: this.name, name: '+switch-master', payload, reason });
@@ -454,10 +462,4 @@ export function publishedMaster(config: Config | null): NodeId | null {
   if (config === null) return null;
   if (config.state === 'active') return config.master;
   return config.previousMaster ?? config.master;
-}
-
-function spaced(node: NodeId): string {
-  const colon = node.lastIndexOf(':');
-  const host = node.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  return `${host} ${node.slice(colon + 1)}`;
 }

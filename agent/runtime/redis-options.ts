@@ -1,7 +1,7 @@
 // Every ioredis option the agent relies on, set explicitly: one place to read how the agent talks to Redis.
 import type { RedisOptions } from 'ioredis';
+import { backoffDelayMs } from '../../workers/protocol/index.js';
 import type { TlsConfig } from '../config/load.js';
-import { backoffDelayMs } from './backoff.js';
 
 export interface NodeEndpoint {
   readonly host: string;
@@ -55,7 +55,7 @@ export function redisOptions(
     maxLoadingRetryTime: 0,
     enableAutoPipelining: false,
     reconnectOnError: null,
-    retryStrategy: (times: number) => backoffDelayMs(RECONNECT_POLICY, Math.max(0, times - 1)),
+    retryStrategy: (times: number) => backoffDelayMs(RECONNECT_POLICY, Math.max(0, times - 1), Math.random),
     // RESP2: plain replies for INFO, ROLE and EXEC.
     protocol: 2,
     lazyConnect: true,

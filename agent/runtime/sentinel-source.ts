@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { NodeId } from '../../workers/protocol/index.js';
 import { parseNodeId } from '../../workers/protocol/index.js';
+import { globMatch } from '../sentinel/glob.js';
 import type {
   FailoverOutcome,
   SentinelEvent,
@@ -10,7 +11,7 @@ import type {
   SentinelSnapshot,
   SentinelSource,
 } from '../sentinel/source.js';
-import { type AdminClient, globToRegExp } from './admin-client.js';
+import type { AdminClient } from './admin-client.js';
 import type { Clock } from './clock.js';
 import { type GroupRunner, publishedMaster } from './group-runner.js';
 
@@ -77,8 +78,7 @@ export class RuntimeSentinelSource implements SentinelSource {
   }
 
   async reset(pattern: string): Promise<number> {
-    const regexp = globToRegExp(pattern);
-    const matching = this.groups().filter((g) => regexp.test(g.name));
+    const matching = this.groups().filter((g) => globMatch(pattern, g.name));
     const results = await Promise.all(matching.map((g) => this.admin.reset(g.name)));
     return results.filter(Boolean).length;
   }

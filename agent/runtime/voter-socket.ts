@@ -2,12 +2,13 @@
 import { type RawData, WebSocket } from 'ws';
 import {
   type AgentMessage,
+  type BackoffPolicy,
+  backoffDelayMs,
   decodeVoterMessage,
   LEASE_PING,
   LEASE_PONG,
   MAX_MESSAGE_BYTES,
 } from '../../workers/protocol/index.js';
-import { type BackoffPolicy, backoffDelayMs } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { VoterEvents, VoterPort } from './group-runner.js';
 import type { Logger } from './logger.js';
@@ -216,7 +217,7 @@ export class VoterSocket implements VoterPort {
       this.options.onAuthFailure(authStatus);
       policy = AUTH_RECONNECT;
     }
-    const delayMs = backoffDelayMs(policy, this.attempts++);
+    const delayMs = backoffDelayMs(policy, this.attempts++, Math.random);
     this.state = 'waiting';
     if (authStatus !== null) {
       this.options.logger.error(

@@ -1,5 +1,5 @@
 // The dead-man supervisor: runs the agent as its child, owns the fences, and applies them when the agent cannot.
-import { backoffDelayMs } from '../runtime/backoff.js';
+import { backoffDelayMs } from '../../workers/protocol/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { serveFenceMessage, type ToAgent, ToSupervisorSchema } from '../runtime/fence-channel.js';
 import type { FenceOwner } from '../runtime/fence-owner.js';
@@ -113,7 +113,7 @@ export class Supervisor {
       return;
     }
     if (clock.nowMs() - this.startedAtMs >= STABLE_UPTIME_MS) this.restarts = 0;
-    const delayMs = backoffDelayMs(RESTART_POLICY, this.restarts++);
+    const delayMs = backoffDelayMs(RESTART_POLICY, this.restarts++, Math.random);
     logger.error(
       { code, signal, restartInMs: delayMs, fenceDeadlineMs: this.deps.owner.lastDeadlineMs() ?? null },
       'the agent died: its fence deadlines stand, and it restarts',

@@ -103,7 +103,9 @@ describe('one agent partitioned from the master (3 nodes, quorum 2, 3 voters)', 
     for (const n of stack.nodes.slice(1)) {
       expect(await nodeRole(n.port)).toMatchObject({ role: 'replica', masterAddr: MASTER, linkUp: true });
     }
-    const names = new Set((await getEvents(stack.coordinatorUrl, stack.options.group)).map((e) => e.name));
+    const names = new Set<string>(
+      (await getEvents(stack.coordinatorUrl, stack.options.group)).map((e) => e.name),
+    );
     for (const name of ['+odown', '+new-epoch', '+try-failover', '+switch-master']) {
       expect(names.has(name), `event ${name}`).toBe(false);
     }

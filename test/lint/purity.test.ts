@@ -5,7 +5,7 @@
 // not globals biome can deny, and bare node built-ins such as 'fs').
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -183,6 +183,40 @@ describe('purity of the core', () => {
       scanSource(readFileSync(join(ROOT, file), 'utf8')).map((f) => `${file}:${f.line}: ${f.what}`),
     );
     expect(findings, `impure code in the core:\n${findings.join('\n')}`).toEqual([]);
+  });
+});
+
+/** Relative imports of a pure file that land outside the pure directories (which the scan would miss). */
+function importsOutsidePure(file: string, source = readFileSync(join(ROOT, file), 'utf8')): string[] {
+  const code = codeOnly(source);
+  const outside: string[] = [];
+  for (const match of source.matchAll(SPECIFIER)) {
+    const at = match.index ?? 0;
+    if (code.slice(at, at + 4).trim() === '') continue;
+    const specifier = match[2] ?? '';
+    if (!specifier.startsWith('.')) continue;
+    const target = relative(ROOT, join(dirname(join(ROOT, file)), specifier));
+    if (!PURE_DIRS.some((dir) => target.startsWith(`${dir}/`))) outside.push(`${file} imports ${target}`);
+  }
+  return outside;
+}
+
+describe('the pure core is sealed', () => {
+  it('imports, relatively, only other pure modules: the scan above covers everything the cores run', () => {
+    expect(pureFiles().flatMap((file) => importsOutsidePure(file))).toEqual([]);
+  });
+
+  it('notices a planted import that leaves the pure directories, and none in comments', () => {
+    const planted = [
+      "import { instancePayload } from '../sentinel/events.js';",
+      "import type { Config } from '../../workers/protocol/index.js';",
+      "// import { x } from '../runtime/clock.js';",
+      "export { y } from '../runtime/clock.js';",
+    ].join('\n');
+    expect(importsOutsidePure(join('agent', 'core', 'planted.ts'), planted)).toEqual([
+      `${join('agent', 'core', 'planted.ts')} imports ${join('agent', 'sentinel', 'events.js')}`,
+      `${join('agent', 'core', 'planted.ts')} imports ${join('agent', 'runtime', 'clock.js')}`,
+    ]);
   });
 });
 

@@ -1,6 +1,5 @@
 // The shipped GroupRunner's ports on simulated I/O: node probes and INFO, commands, the state file, voter links, failsafe datagrams.
 import type { AgentSettings, NodeAction, PersistedAgentState, ProbeOutcome } from '../../agent/core/index.js';
-import { backoffDelayMs } from '../../agent/runtime/backoff.js';
 import type {
   ActionOutcome,
   ActionRunner,
@@ -13,6 +12,7 @@ import type { PeerAddress } from '../../agent/runtime/peer-channel.js';
 import type { DatagramTransport } from '../../agent/runtime/peer-endpoint.js';
 import { DEFAULT_RECONNECT, STABLE_MS } from '../../agent/runtime/voter-socket.js';
 import type { AgentMessage, NodeId } from '../../workers/protocol/index.js';
+import { backoffDelayMs } from '../../workers/protocol/index.js';
 import type { AgentHost } from './agent-host.js';
 import type { Socket } from './network.js';
 import { violate } from './violation.js';

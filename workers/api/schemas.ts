@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   AgentIdSchema,
   ConfigSchema,
+  EventNameSchema,
   HandoffTimeoutMsSchema,
   NodeIdSchema,
   NodeViewSchema,
@@ -120,7 +121,7 @@ export type GroupStatus = z.infer<typeof GroupStatusSchema>;
 export const EventSchema = z.object({
   id: z.number().int(),
   at: z.string(),
-  name: z.string(),
+  name: EventNameSchema,
   payload: z.string(),
   epoch: z.number().int(),
   reason: z.string(),

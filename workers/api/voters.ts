@@ -1,5 +1,7 @@
 // The voters of one group as the API sees them: stubs by name and location hint, calls with timeouts.
+
 import type { GroupEntry } from '../config/load.js';
+import { majority } from '../protocol/index.js';
 import type { VoterAddress, VoterRpc } from '../voter/contract.js';
 import { type Answerable, withTimeout } from './gather.js';
 
@@ -34,7 +36,7 @@ export class VoterSet {
     readonly group: GroupEntry,
   ) {
     this.count = group.config.voters;
-    this.majority = Math.floor(this.count / 2) + 1;
+    this.majority = majority(this.count);
   }
 
   indices(): number[] {

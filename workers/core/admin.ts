@@ -1,5 +1,5 @@
 // Operator actions: forced failover, planned switchover, pause/resume, reset.
-import { masterPayload } from './events.js';
+import { masterPayload } from '../protocol/index.js';
 import { emit, note, type Out, sendAgent } from './out.js';
 import type { AdminAction, VoterState } from './types.js';
 

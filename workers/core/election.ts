@@ -1,12 +1,10 @@
 // The voter as candidate: promise and vote for itself, ask the others, win or lose by majority.
 import type { VoteReply } from '../protocol/index.js';
+import { jitterMs, masterPayload, tally } from '../protocol/index.js';
 import { buildVoteReply, promise } from './acceptor.js';
-import { masterPayload } from './events.js';
 import { becomeLeader } from './leadership.js';
 import { learn } from './learn.js';
 import { broadcastPeers, emit, type Out } from './out.js';
-import { tally } from './quorum.js';
-import { jitter } from './state.js';
 import { electionTimeoutMs, stickyMs } from './timing.js';
 import type { Candidacy, ElectionRequest, VoterContext, VoterState } from './types.js';
 
@@ -73,7 +71,7 @@ export function loseElection(
     ...state,
     role: { kind: 'follower' },
     nextElectionAtMs:
-      ctx.nowMs + (busy ? stickyMs(state.settings) : 0) + jitter(state.settings.electionBackoffMs, ctx.rng),
+      ctx.nowMs + (busy ? stickyMs(state.settings) : 0) + jitterMs(state.settings.electionBackoffMs, ctx.rng),
   };
 }
 

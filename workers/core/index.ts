@@ -3,7 +3,6 @@
 export { odownOf } from './detection.js';
 export { checkVoterInvariants } from './invariants.js';
 export { leaseRemainingMs } from './lease-view.js';
-export { majority, tally } from './quorum.js';
 export { rankReplicas } from './ranking.js';
 export { createVoterState, initialDurable } from './state.js';
 export { stepVoter } from './step.js';

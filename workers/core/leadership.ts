@@ -1,13 +1,23 @@
 // The voter as leader of an epoch: adopt, wait out the old lease, choose, accept, confirm, activate.
-import { type AcceptReply, type AgentId, type Config, type NodeId, newerConfig } from '../protocol/index.js';
+import {
+  type AcceptReply,
+  type AgentId,
+  type Config,
+  doubledMs,
+  jitterMs,
+  majority,
+  masterPayload,
+  type NodeId,
+  newerConfig,
+  replicaPayload,
+  tally,
+  type VoterEventName,
+} from '../protocol/index.js';
 import { liveAgents, odownOf, ownAgentOf } from './detection.js';
-import { masterPayload, replicaPayload } from './events.js';
 import { learn } from './learn.js';
 import { leaderWaitMs } from './lease-view.js';
 import { broadcastPeers, emit, note, type Out, sendAgent } from './out.js';
-import { majority, tally } from './quorum.js';
 import { rankReplicas } from './ranking.js';
-import { jitter } from './state.js';
 import type { Candidacy, GroupSettings, Leadership, VoterContext, VoterState } from './types.js';
 
 type Plan = 'continue' | 'replace';
@@ -177,7 +187,7 @@ export function onAcceptReply(
 
 export function abort(
   state: VoterState,
-  event: string,
+  event: VoterEventName,
   why: string,
   ctx: VoterContext,
   out: Out,
@@ -193,15 +203,15 @@ export function abort(
   return {
     ...state,
     role: { kind: 'follower' },
-    nextElectionAtMs: ctx.nowMs + jitter(abortBackoffMs(state.settings, state.abortStreak), ctx.rng),
+    nextElectionAtMs: ctx.nowMs + jitterMs(abortBackoffMs(state.settings, state.abortStreak), ctx.rng),
     abortStreak: state.abortStreak + 1,
   };
 }
 
 /** electionBackoffMs doubled per abort in a row, at most the failover timeout. */
 export function abortBackoffMs(settings: GroupSettings, streak: number): number {
-  const doubled = settings.electionBackoffMs * 2 ** Math.min(streak, 16);
-  return Math.max(settings.electionBackoffMs, Math.min(doubled, settings.failoverTimeoutMs));
+  const initialMs = settings.electionBackoffMs;
+  return doubledMs({ initialMs, maxMs: Math.max(initialMs, settings.failoverTimeoutMs) }, streak);
 }
 
 export function noteFreshObservation(

@@ -1,6 +1,6 @@
 // Learning a committed config: persist it, tell the agents, publish it when active.
 import type { Config } from '../protocol/index.js';
-import { switchMasterPayload } from './events.js';
+import { switchMasterPayload } from '../protocol/index.js';
 import { broadcastAgents, emit, type Out } from './out.js';
 import { learnCommitted, sameConfig } from './state.js';
 import type { VoterState } from './types.js';

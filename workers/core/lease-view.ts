@@ -1,6 +1,6 @@
 // How long the master's agent may still hold its lease, as this voter sees it.
 import type { AgentId, NodeId } from '../protocol/index.js';
-import type { AgentRecord, VoterState } from './types.js';
+import type { AgentRecord, GroupSettings, VoterState } from './types.js';
 
 /** While an election is open this voter does not count new renewals (see AgentRecord.leaseSeenMs). */
 export function leaseFrozen(state: VoterState): boolean {
@@ -30,14 +30,18 @@ export function observeRenewals(
  * lease counts as live for leaseMs*(1+ρ) after its start.
  */
 export function leaseRemainingMs(state: VoterState, master: NodeId, nowMs: number): number {
-  const { fencing, leaseMs, clockDriftRatio } = state.settings;
-  if (!fencing) return 0;
-  const span = Math.ceil(leaseMs * (1 + clockDriftRatio));
+  if (!state.settings.fencing) return 0;
+  const span = leaseSpanMs(state.settings);
   let expiresAtMs = state.startedAtMs + span;
   for (const agent of Object.values(state.agents)) {
     if (agent.localNodes.includes(master)) expiresAtMs = Math.max(expiresAtMs, agent.leaseSeenMs + span);
   }
   return Math.max(0, expiresAtMs - nowMs);
+}
+
+/** How long a voter counts a lease as live after the renewal it saw: leaseMs*(1+ρ). */
+export function leaseSpanMs(settings: Pick<GroupSettings, 'leaseMs' | 'clockDriftRatio'>): number {
+  return Math.ceil(settings.leaseMs * (1 + settings.clockDriftRatio));
 }
 
 /**

@@ -1,5 +1,5 @@
 // The effect collector one step fills: messages, events and the sentences explaining decisions.
-import type { AgentId, PeerMessage, VoterMessage } from '../protocol/index.js';
+import type { AgentId, PeerMessage, VoterEventName, VoterMessage } from '../protocol/index.js';
 import type { VoterEffect, VoterState } from './types.js';
 
 export interface Out {
@@ -31,7 +31,7 @@ export function broadcastAgents(out: Out, state: VoterState, message: VoterMessa
     if (agent.connected) sendAgent(out, agent.agentId, message);
 }
 
-export function emit(out: Out, name: string, payload: string, epoch: number, reason: string): void {
+export function emit(out: Out, name: VoterEventName, payload: string, epoch: number, reason: string): void {
   out.emits.push({ kind: 'emit', event: { name, payload, epoch, reason } });
   out.reasons.push(reason);
 }

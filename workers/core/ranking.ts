@@ -1,5 +1,5 @@
-// The deterministic replica ranking: exclusions, then priority, offset, run id (and node id last).
-import type { AgentId, NodeId, NodeView } from '../protocol/index.js';
+// The deterministic replica ranking: exclusions, then the shared replica order (workers/protocol/replica-order.ts).
+import { type AgentId, compareReplicas, type NodeId, type NodeView } from '../protocol/index.js';
 import { knownNodes, odownOf, ownAgentOf } from './detection.js';
 import type { VoterState } from './types.js';
 
@@ -55,11 +55,7 @@ export function rankReplicas(state: VoterState, nowMs: number, opts: RankOptions
   }
   eligible.sort((a, b) => {
     const last = Number(a.node === opts.deprioritize) - Number(b.node === opts.deprioritize);
-    if (last !== 0) return last;
-    if (a.view.priority !== b.view.priority) return a.view.priority - b.view.priority;
-    if (a.view.offsetBytes !== b.view.offsetBytes) return b.view.offsetBytes - a.view.offsetBytes;
-    if (a.view.runId !== b.view.runId) return a.view.runId < b.view.runId ? -1 : 1;
-    return a.node < b.node ? -1 : 1;
+    return last !== 0 ? last : compareReplicas(a.view, b.view);
   });
   return { ranked: eligible.map((e) => e.node), rejected };
 }

@@ -84,8 +84,3 @@ export function sameDurable(a: DurableState, b: DurableState): boolean {
     a.paused === b.paused
   );
 }
-
-/** Jittered delay in [base/2, base): spreads voters apart without ever waiting longer than base. */
-export function jitter(baseMs: number, rng: () => number): number {
-  return Math.floor(baseMs / 2 + (rng() * baseMs) / 2);
-}

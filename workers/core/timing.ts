@@ -1,4 +1,5 @@
 // Durations derived from the group's settings, in one place.
+import { leaderWaitMs, leaseSpanMs } from './lease-view.js';
 import type { GroupSettings } from './types.js';
 
 /** How long a candidate waits for votes before giving up its epoch. */
@@ -8,7 +9,8 @@ export function electionTimeoutMs(settings: GroupSettings): number {
 
 /** Time a winner needs to reach its accept phase: votes, the old master's lease, fresh views. */
 export function stickyMs(settings: GroupSettings): number {
-  const { leaseMs, clockDriftRatio, freshObservationMs, failoverTimeoutMs } = settings;
-  const leaseWaitMs = Math.ceil((leaseMs * (1 + clockDriftRatio)) / (1 - clockDriftRatio));
+  const { clockDriftRatio, freshObservationMs, failoverTimeoutMs } = settings;
+  // The longest wait a granting voter can ask for: a whole lease span, as leadership.ts waits it.
+  const leaseWaitMs = leaderWaitMs(leaseSpanMs(settings), clockDriftRatio);
   return Math.min(failoverTimeoutMs, electionTimeoutMs(settings) + leaseWaitMs + freshObservationMs);
 }

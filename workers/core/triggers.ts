@@ -1,9 +1,9 @@
 // When a follower runs for an epoch: ODOWN, a stuck change, an open epoch, or an operator request.
 
 import type { ElectionPurpose, NodeId } from '../protocol/index.js';
+import { masterPayload } from '../protocol/index.js';
 import { odownOf } from './detection.js';
 import { startCandidacy } from './election.js';
-import { masterPayload } from './events.js';
 import { emit, type Out } from './out.js';
 import type { ElectionRequest, VoterContext, VoterState } from './types.js';
 

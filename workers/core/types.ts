@@ -8,6 +8,7 @@ import type {
   NodeView,
   PeerMessage,
   VoteReply,
+  VoterEventName,
   VoterMessage,
 } from '../protocol/index.js';
 
@@ -175,7 +176,7 @@ export type AdminAction =
 
 /** A Sentinel-style event (`+odown`, `+switch-master`, ...) with the sentence that explains it. */
 export interface VoterEvent {
-  readonly name: string;
+  readonly name: VoterEventName;
   readonly payload: string;
   readonly epoch: number;
   readonly reason: string;

@@ -73,6 +73,9 @@ export const ObservationSchema = z.object({
   views: z.array(NodeViewSchema).max(MAX_VIEWS_PER_OBSERVATION),
 });
 
+/** What a voter can tell an agent to do to a node; each result becomes `+<action>-done` or `-<action>-failed`. */
+export const COMMAND_ACTIONS = ['promote', 'repoint', 'demote', 'handoff', 'refuse'] as const;
+
 export const CommandResultSchema = z.object({
   v: VersionSchema,
   kind: z.literal('command-result'),
@@ -80,7 +83,7 @@ export const CommandResultSchema = z.object({
   group: GroupNameSchema,
   epoch: EpochSchema,
   node: NodeIdSchema,
-  action: z.enum(['promote', 'repoint', 'demote', 'handoff', 'refuse']),
+  action: z.enum(COMMAND_ACTIONS),
   ok: z.boolean(),
   detail: ReasonSchema,
 });

@@ -1,6 +1,6 @@
 // The voter Durable Object's RPC surface: what the Worker (and other voters) may call on it.
 import type { AdminAction, DurableState } from '../core/types.js';
-import type { AgentId, Config, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
+import type { AgentId, Config, EventName, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
 
 /** Which voter an RPC is meant for; the object checks it matches the one it was created as. */
 export interface VoterAddress {
@@ -63,7 +63,7 @@ export interface StoredEvent {
   readonly id: number;
   /** Wall-clock time the voter recorded it, ISO 8601 (for people; ordering is by id). */
   readonly at: string;
-  readonly name: string;
+  readonly name: EventName;
   readonly payload: string;
   readonly epoch: number;
   readonly reason: string;

@@ -1,5 +1,6 @@
 // The voter's SQLite tables (ctx.storage.sql): schema, validated loads, and writes that count their rows.
 import type { AgentRecord, DurableState, VoterEvent } from '../core/types.js';
+import type { EventName } from '../protocol/index.js';
 import type { StoredEvent } from './contract.js';
 import { type MutableCounters, parseCounters } from './counters.js';
 import { AgentRecordSchema, DurableStateSchema, type Volatile, VolatileSchema } from './schemas.js';
@@ -278,7 +279,8 @@ function toEvent(row: Row): StoredEvent {
   return {
     id: Number(row.id),
     at: String(row.at),
-    name: String(row.name),
+    // Written only from the closed list; the list only grows, so an older row still belongs to it.
+    name: String(row.name) as EventName,
     payload: String(row.payload),
     epoch: Number(row.epoch),
     reason: String(row.reason),

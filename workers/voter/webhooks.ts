@@ -6,8 +6,10 @@
 // `+vote-for-leader`); this mirrors Sentinel, where every sentinel publishes its own events.
 // Consumers dedupe retries by `id` and, for group-wide facts such as `+switch-master`, by
 // (`name`, `epoch`): every voter reports the same switch at the same epoch.
+
 import { hmacSha256Hex } from '../auth/hmac.js';
 import type { GroupConfig } from '../config/groups.js';
+import { doubledMs } from '../protocol/index.js';
 import type { StoredEvent } from './contract.js';
 import type { MutableCounters } from './counters.js';
 
@@ -41,7 +43,7 @@ const BATCH = 16;
 const MAX_ROUNDS = 8;
 
 export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+  return doubledMs({ initialMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS }, attempts - 1);
 }
 
 export function webhookId(group: string, index: number, eventId: number): string {

@@ -1,4 +1,5 @@
 // SENTINEL CKQUORUM: can this group reach ODOWN (enough agents) and commit a failover (a majority of voters)?
+import { majority } from '../../../workers/protocol/index.js';
 import type { CommandSpec } from '../command-spec.js';
 import { error, type Reply, simple } from '../resp.js';
 import type { SentinelGroup } from '../source.js';
@@ -12,7 +13,7 @@ import { groupOrError, isGroup } from './instance-maps.js';
 export function ckquorum(group: SentinelGroup): Reply {
   const usable = group.sentinels.length + 1;
   const noQuorum = usable < group.quorum;
-  const noAuthorization = group.votersConnected < Math.floor(group.voters / 2) + 1;
+  const noAuthorization = group.votersConnected < majority(group.voters);
   if (!noQuorum && !noAuthorization) {
     return simple(`OK ${usable} usable Sentinels. Quorum and failover authorization can be reached`);
   }

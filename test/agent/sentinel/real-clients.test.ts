@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { switchMasterEvent } from '../../../agent/sentinel/events.js';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
+import { switchMasterPayload } from '../../../workers/protocol/index.js';
 import { killAllRedis, type RedisServer, startRedis } from '../../support/redis-server.js';
 import { FakeSource, liveSnapshot, MY_ID } from './support/fake-source.js';
 
@@ -181,7 +181,10 @@ describe('ioredis in Sentinel mode', () => {
     await direct(REPLICA_B).replicaof('127.0.0.1', REPLICA_A);
     await linkUp(REPLICA_B);
     await refreshSnapshot(REPLICA_A, [REPLICA_B, MASTER]);
-    source.publish(switchMasterEvent('mymaster', `127.0.0.1:${MASTER}`, `127.0.0.1:${REPLICA_A}`));
+    source.publish({
+      name: '+switch-master',
+      payload: switchMasterPayload('mymaster', `127.0.0.1:${MASTER}`, `127.0.0.1:${REPLICA_A}`),
+    });
 
     let n = 0;
     await until('detector client on the new master', async () => {

@@ -1,7 +1,7 @@
 // Stateful exchanges: pub/sub context and event delivery, client state, CLIENT KILL, and asynchronous commands in order.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { switchMasterEvent } from '../../../agent/sentinel/events.js';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
+import { switchMasterPayload } from '../../../workers/protocol/index.js';
 import { FakeSource, group, MY_ID, sentinelNode, view } from './support/fake-source.js';
 import { encodeCommand, RawClient } from './support/raw-client.js';
 import { arr, bulk, err, int, push3, status } from './support/resp.js';
@@ -44,7 +44,10 @@ afterAll(async () => {
   expect(source.listenerCount).toBe(0);
 });
 
-const SWITCH = switchMasterEvent('mymaster', '10.0.0.1:6379', '10.0.0.2:6379');
+const SWITCH = {
+  name: '+switch-master',
+  payload: switchMasterPayload('mymaster', '10.0.0.1:6379', '10.0.0.2:6379'),
+};
 
 describe('pub/sub', () => {
   it('RESP2: only the subscribe family, PING, QUIT and RESET run while subscribed', async () => {

@@ -17,7 +17,12 @@ import { AGENT_ID, client, node, sleep, waitFor } from '../runtime/harness.js';
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 /** Unused by every other test (7900–7999 holds only the benchmarks' proxies, at 7900, 7903, 7910, 7920, ...). */
 const PORT = 7971;
-const LEASE_MS = 1000;
+/**
+ * Shorter than the supervisor's shortest first restart delay (half of its 1 s back-off step), so a
+ * restarted agent can never renew the lease before the dead one's deadline passes: otherwise the
+ * node stays writable under a fresh lease (safe, but not what the SIGKILL case checks).
+ */
+const LEASE_MS = 450;
 /** What the brief allows between losing the agent and a refused write: its lease, plus slack for timers and CONFIG SET. */
 const FENCED_WITHIN_MS = LEASE_MS + 500;
 const SHIPPED_FLAGS = ['--optimize-for-size', '--v8-pool-size=1'];

@@ -1,8 +1,9 @@
 // The demo's merge of every voter's event log: each thing once, the leader's own events kept.
 import { describe, expect, it } from 'vitest';
 import { EventMerger } from '../../../infra/local/event-merge.js';
+import type { EventName } from '../../../workers/protocol/index.js';
 
-const event = (id: number, name: string, payload = 'master mymaster 127.0.0.1 7001', epoch = 1) => ({
+const event = (id: number, name: EventName, payload = 'master mymaster 127.0.0.1 7001', epoch = 1) => ({
   id,
   name,
   payload,

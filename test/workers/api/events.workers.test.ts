@@ -1,10 +1,11 @@
 // GET /v1/groups/:group/events: JSON pages by cursor and Server-Sent Events in id order.
 import { describe, expect, it } from 'vitest';
+import type { EventName } from '../../../workers/protocol/index.js';
 import type { StoredEvent } from '../../../workers/voter/contract.js';
 import { FakeNamespace } from './fake-voters.workers.js';
 import { bearer, call, errorOf, fakeEnv, READ_TOKEN } from './harness.workers.js';
 
-function event(id: number, name: string): StoredEvent {
+function event(id: number, name: EventName): StoredEvent {
   return {
     id,
     at: '2026-04-01T00:00:00.000Z',
@@ -17,7 +18,7 @@ function event(id: number, name: string): StoredEvent {
 
 function withEvents(count: number): FakeNamespace {
   const voters = new FakeNamespace();
-  const names = ['+sdown', '+odown', '+new-epoch', '+try-failover', '+switch-master'];
+  const names: EventName[] = ['+sdown', '+odown', '+new-epoch', '+try-failover', '+switch-master'];
   voters.voter('mymaster', 0).log = Array.from({ length: count }, (_, i) =>
     event(i + 1, names[i % names.length] ?? '+sdown'),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { majority, tally } from '../../../workers/core/index.js';
+import { majority, tally } from '../../../workers/protocol/index.js';
 
 describe('majority and tally', () => {
   it.each([

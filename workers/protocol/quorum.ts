@@ -1,4 +1,4 @@
-// Majority arithmetic: how many voters make a decision, and whether a tally is won, lost or pending.
+// Majority arithmetic, shared by voters, the Worker and agents: how many voters make a decision, and whether a tally is won, lost or pending.
 
 export function majority(voters: number): number {
   return Math.floor(voters / 2) + 1;

@@ -1,7 +1,7 @@
 // backoffDelayMs: exponential from initialMs, capped at maxMs, "equal jitter" in [exp/2, exp].
 
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../../agent/runtime/backoff.js';
+import { backoffDelayMs } from '../../../workers/protocol/index.js';
 
 const policy = { initialMs: 200, maxMs: 10_000 };
 /** The largest value Math.random can return. */
@@ -47,12 +47,12 @@ describe('backoffDelayMs', () => {
     expect(calls).toBe(1);
   });
 
-  it('with the default Math.random stays within [step/2, step] and spreads over the range', () => {
+  it('with Math.random stays within [step/2, step] and spreads over the range', () => {
     for (let attempt = 0; attempt < 10; attempt++) {
       const step = Math.min(policy.maxMs, policy.initialMs * 2 ** attempt);
       const seen = new Set<number>();
       for (let draw = 0; draw < 500; draw++) {
-        const delay = backoffDelayMs(policy, attempt);
+        const delay = backoffDelayMs(policy, attempt, Math.random);
         expect(Number.isInteger(delay)).toBe(true);
         expect(delay).toBeGreaterThanOrEqual(step / 2);
         expect(delay).toBeLessThanOrEqual(step);
