@@ -1,6 +1,6 @@
 // Test configuration: `unit` runs in Node; `workers` and `workers-voter` run *.workers.test.ts in the
-// real Workers runtime (@cloudflare/vitest-pool-workers 0.15, the `cloudflareTest` plugin; shared
-// TOOLCHAIN.md). `workers` sees wrangler.toml as deployed; `workers-voter` adds test-only groups
+// real Workers runtime (@cloudflare/vitest-pool-workers 0.15, the `cloudflareTest` plugin).
+// `workers` sees wrangler.toml as deployed; `workers-voter` adds test-only groups
 // (webhooks to a local receiver, an Upstash sink on a real redis-server) to its GROUPS. `e2e` runs
 // the whole system (wrangler dev, redis-servers, agents) one file at a time.
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';

@@ -3,7 +3,7 @@ import type { SimCores } from './cores.js';
 import type { RunOptions, SeedResult } from './run.js';
 import { DEFAULT_RUN, runSeed } from './run.js';
 
-/** The invariants of DESIGN §4 that the simulator itself checks (not core self-checks or liveness). */
+/** The invariants (README, "Invariants") that the simulator itself checks (not core self-checks or liveness). */
 export const SAFETY_INVARIANTS: readonly string[] = ['1', '2', '3', '4', '5', '6'];
 
 export interface Hunt {

@@ -1,4 +1,4 @@
-// DESIGN.md §4, checked as the world runs: every persisted voter state, vote, accept, agent command and write.
+// The invariants of the README's "Invariants" section, checked as the world runs: every persisted voter state, vote, accept, agent command and write.
 import type { DurableState } from '../../workers/core/types.js';
 import type { Config, NodeId, PeerMessage } from '../../workers/protocol/index.js';
 import { compareConfigs } from '../../workers/protocol/index.js';
@@ -150,8 +150,8 @@ export class InvariantTracker {
   }
 
   /**
-   * A reply is a promise made to the world, so what it promises must already be on disk (DESIGN
-   * §3: "persists the vote before answering"). `before` is the disk when the step began (the
+   * A reply is a promise made to the world, so what it promises must already be on disk (a
+   * voter persists its vote before answering). `before` is the disk when the step began (the
    * promise the request was judged against), `after` the disk now; a step may answer and then
    * promise a higher epoch of its own, which is why both are needed.
    */

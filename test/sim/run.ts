@@ -15,7 +15,7 @@ export interface RunOptions {
   readonly detailedTrace: boolean;
   readonly traceLines: number;
   readonly validateMessages: boolean;
-  /** Check vote and accept replies against the voter's disk when they are sent (DESIGN §3). */
+  /** Check vote and accept replies against the voter's disk when they are sent: a reply is a promise, so it must already be durable. */
   readonly repliesAgainstDisk: boolean;
   /** Every trace line as it happens (for --trace). */
   readonly sink: ((line: string) => void) | null;

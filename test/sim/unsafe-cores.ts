@@ -1,4 +1,4 @@
-// Deliberately unsafe variants of the real voter and agent cores, each breaking one rule of DESIGN §3/§4.
+// Deliberately unsafe variants of the real voter and agent cores, each breaking one safety rule (README, "Invariants").
 // Only tests use these, to prove the simulator catches such bugs (see teeth.test.ts).
 import type { AgentState } from '../../agent/core/index.js';
 import type { DurableState, VoterInput, VoterResult, VoterState } from '../../workers/core/types.js';

@@ -101,7 +101,7 @@ export class VoterHost {
     this.check(result.state);
   }
 
-  /** DESIGN §6: alarms only while something is pending; hundreds a second is a busy loop. */
+  /** An idle voter must cost nothing: alarms only while something is pending; hundreds a second is a busy loop. */
   private countAlarm(): void {
     const second = Math.floor(this.world.now / 1000);
     if (second !== this.alarmWindow.second) this.alarmWindow = { second, count: 0 };

@@ -25,7 +25,7 @@ export interface RedisOptions {
 
 const started = new Set<ChildProcess>();
 
-/** The same flags as the local stack (shared/TOOLCHAIN.md): no persistence, no diskless delay, loopback only. */
+/** The same flags as the local stack (infra/local/redis-node.ts): no persistence, no diskless delay, loopback only. */
 export async function startRedis(options: RedisOptions): Promise<RedisServer> {
   if (options.port === 6379) throw new Error('port 6379 belongs to the machine: use another one');
   const dir = mkdtempSync(join(tmpdir(), `redis-${options.port}-`));
