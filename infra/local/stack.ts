@@ -1,31 +1,28 @@
 // The local stack: wrangler dev (voters + API), N redis-servers and one agent per node, started and stopped together.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { buildAgent } from '../scripts/build-agent.js';
-import { type AgentSpec, launchAgent, startAgentProcess } from './agent-process.js';
+import { launchAgent, startAgentProcess } from './agent-process.js';
 import { type Coordinator, startCoordinator } from './coordinator.js';
-import { getMaster, type PublishedMaster } from './coordinator-client.js';
+import type { PublishedMaster } from './coordinator-client.js';
+import { localGroups } from './local-groups.js';
+import { agentMasters, publishedMaster, waitForAgreedMaster } from './master-agreement.js';
 import { portProblems, type StackOptions } from './options.js';
 import { checkPrerequisites, type Prerequisites } from './prerequisites.js';
 import type { GroupProcess } from './process-group.js';
 import { startRedisNode } from './redis-node.js';
-import { configGet, sentinelMasterAddr } from './redis-query.js';
+import { configGet } from './redis-query.js';
+import { defaultRunDir } from './run-dir.js';
+import { type StackSecrets, stackAgentSpec } from './stack-agent-spec.js';
+import { portOfAddress, type StackNode, stackNodes } from './stack-nodes.js';
+import { supervisedPid } from './supervised-pid.js';
 import { waitFor } from './wait.js';
 
-export interface StackNode {
-  readonly index: number;
-  /** "127.0.0.1:port": the node's name everywhere (announce address; `port` unless announcePorts). */
-  readonly address: string;
-  /** The port redis-server listens on (its own agent connects here). */
-  readonly port: number;
-  readonly agentId: string;
-  readonly sentinelPort: number;
-  readonly metricsPort: number;
-  redis: GroupProcess | null;
-  agent: GroupProcess | null;
-}
+export type { StackNode };
+// test/bench imports localGroups from here.
+export { localGroups };
 
 export interface LocalStack {
   readonly options: StackOptions;
@@ -60,46 +57,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const portOfAddress = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
-
-const agentLetter = (i: number) => String.fromCharCode('a'.charCodeAt(0) + i);
-
-/** Runs kept under .local-state (logs for a post-mortem); older ones are removed at the next start. */
-const KEPT_RUNS = 10;
-
-export function defaultRunDir(root: string): string {
-  const base = join(root, '.local-state');
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  try {
-    // ISO timestamps sort by time; the new run is not created yet, hence KEPT_RUNS - 1.
-    const runs = readdirSync(base)
-      .filter((name) => name.startsWith('run-'))
-      .sort();
-    for (const old of runs.slice(0, Math.max(0, runs.length - (KEPT_RUNS - 1)))) {
-      rmSync(join(base, old), { recursive: true, force: true });
-    }
-  } catch {
-    // No .local-state yet.
-  }
-  return join(base, `run-${stamp}`);
-}
-
-/** The group served by the local wrangler dev: the options' ports, voters, down-after and fencing. */
-export function localGroups(o: StackOptions): Record<string, unknown> {
-  return {
-    [o.group]: {
-      master: `127.0.0.1:${o.announcePorts?.[0] ?? o.redisPort}`,
-      quorum: o.quorum ?? Math.floor(o.nodes / 2) + 1,
-      voters: o.voters,
-      downAfterMs: o.downAfterMs,
-      failoverTimeoutMs: o.failoverTimeoutMs,
-      parallelSyncs: 1,
-      fencing: o.fencing,
-      webhooks: [],
-    },
-  };
-}
-
 /**
  * Starts everything and resolves once the group has a committed master that the HTTP endpoint and
  * every agent agree on. On any failure, whatever was started is stopped before the error is thrown.
@@ -130,9 +87,11 @@ export async function startStack(
 class Stack implements LocalStack {
   readonly nodes: StackNode[];
   readonly sentinels: { host: string; port: number }[];
-  readonly adminToken = randomBytes(24).toString('hex');
-  private readonly agentSecret = randomBytes(24).toString('hex');
-  private readonly failsafeSecret = randomBytes(24).toString('hex');
+  private readonly secrets: StackSecrets = {
+    agentSecret: randomBytes(24).toString('hex'),
+    adminToken: randomBytes(24).toString('hex'),
+    failsafeSecret: randomBytes(24).toString('hex'),
+  };
   private coordinator: Coordinator | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -141,17 +100,12 @@ class Stack implements LocalStack {
     private readonly tools: Prerequisites & { readonly agentBin: string },
     readonly runDir: string,
   ) {
-    this.nodes = Array.from({ length: options.nodes }, (_, index) => ({
-      index,
-      address: `127.0.0.1:${options.announcePorts?.[index] ?? options.redisPort + index}`,
-      port: options.redisPort + index,
-      agentId: `agent-${agentLetter(index)}`,
-      sentinelPort: options.sentinelPort + index,
-      metricsPort: options.metricsPort + index,
-      redis: null,
-      agent: null,
-    }));
+    this.nodes = stackNodes(options);
     this.sentinels = this.nodes.map((n) => ({ host: '127.0.0.1', port: n.sentinelPort }));
+  }
+
+  get adminToken(): string {
+    return this.secrets.adminToken;
   }
 
   get coordinatorUrl(): string {
@@ -195,8 +149,8 @@ class Stack implements LocalStack {
       port: o.coordinatorPort,
       runDir: this.runDir,
       secrets: {
-        AGENT_SECRET: this.agentSecret,
-        ADMIN_TOKEN: this.adminToken,
+        AGENT_SECRET: this.secrets.agentSecret,
+        ADMIN_TOKEN: this.secrets.adminToken,
         ...(o.outageDrills === true ? { OUTAGE_DRILLS: 'on' } : {}),
       },
       groups: localGroups(o),
@@ -214,33 +168,15 @@ class Stack implements LocalStack {
     });
   }
 
-  private agentSpec(node: StackNode): AgentSpec {
-    const others = this.nodes.filter((n) => n !== node);
-    return {
-      agentId: node.agentId,
-      group: this.options.group,
+  private agentSpec(node: StackNode) {
+    return stackAgentSpec({
+      options: this.options,
+      nodes: this.nodes,
+      node,
       coordinatorUrl: this.coordinatorUrl,
-      agentSecret: this.agentSecret,
-      adminToken: this.adminToken,
-      voters: this.options.voters,
-      fencing: this.options.fencing,
-      redisPort: node.port,
-      announce: node.address,
-      otherNodes: others.map((n) => ({
-        node: n.address,
-        agent: `127.0.0.1:${this.options.failsafeRoutes?.[node.index]?.[n.index] ?? n.sentinelPort}`,
-      })),
-      sentinelPort: node.sentinelPort,
-      failsafePort: node.sentinelPort,
-      failsafeSecret: this.options.failsafe ? this.failsafeSecret : null,
-      metricsPort: node.metricsPort,
-      peers: others.map((n) => `127.0.0.1:${n.sentinelPort}`),
-      logLevel: this.options.agentLogLevel,
+      secrets: this.secrets,
       runDir: this.runDir,
-      ...(this.options.agentRoutes?.[node.index] === undefined
-        ? {}
-        : { routes: this.options.agentRoutes[node.index] }),
-    };
+    });
   }
 
   private node(index: number): StackNode {
@@ -274,15 +210,7 @@ class Stack implements LocalStack {
   }
 
   agentPid(index: number): number | null {
-    const supervisor = this.node(index).agent;
-    if (supervisor === null || !supervisor.running()) return null;
-    try {
-      const children = readFileSync(`/proc/${supervisor.pid}/task/${supervisor.pid}/children`, 'utf8').trim();
-      const pid = Number(children.split(/\s+/)[0]);
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
-    } catch {
-      return null;
-    }
+    return supervisedPid(this.node(index).agent);
   }
 
   signalAgent(index: number, signal: NodeJS.Signals): void {
@@ -302,38 +230,15 @@ class Stack implements LocalStack {
   }
 
   publishedMaster(): Promise<PublishedMaster> {
-    return getMaster(this.coordinatorUrl, this.options.group);
+    return publishedMaster(this);
   }
 
   agentMasters(): Promise<(string | null)[]> {
-    return Promise.all(
-      this.nodes.map((n) =>
-        n.agent?.running() ? sentinelMasterAddr(n.sentinelPort, this.options.group).catch(() => null) : null,
-      ),
-    );
+    return agentMasters(this);
   }
 
   waitForMaster(address: string, timeoutMs: number): Promise<PublishedMaster> {
-    return waitFor(
-      `every agent and the HTTP endpoint to name ${address} the master`,
-      timeoutMs,
-      async () => {
-        const published = await this.publishedMaster();
-        if (`${published.host}:${published.port}` !== address) {
-          throw new Error(
-            `HTTP endpoint says ${published.host}:${published.port} at epoch ${published.epoch}`,
-          );
-        }
-        const answers = await this.agentMasters();
-        const running = this.nodes.filter((n) => n.agent?.running());
-        const wrong = running.filter((n) => answers[n.index] !== address);
-        if (wrong.length > 0) {
-          throw new Error(wrong.map((n) => `${n.agentId} says ${answers[n.index] ?? 'nothing'}`).join(', '));
-        }
-        return published;
-      },
-      100,
-    );
+    return waitForAgreedMaster(this, address, timeoutMs);
   }
 
   /** Agents first (so none reacts to the others going away), then redis, then wrangler. Idempotent. */

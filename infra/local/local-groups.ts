@@ -1,0 +1,18 @@
+// The GROUPS table the local wrangler dev serves, built from the stack options.
+import type { StackOptions } from './options.js';
+
+/** The group served by the local wrangler dev: the options' ports, voters, down-after and fencing. */
+export function localGroups(o: StackOptions): Record<string, unknown> {
+  return {
+    [o.group]: {
+      master: `127.0.0.1:${o.announcePorts?.[0] ?? o.redisPort}`,
+      quorum: o.quorum ?? Math.floor(o.nodes / 2) + 1,
+      voters: o.voters,
+      downAfterMs: o.downAfterMs,
+      failoverTimeoutMs: o.failoverTimeoutMs,
+      parallelSyncs: 1,
+      fencing: o.fencing,
+      webhooks: [],
+    },
+  };
+}
