@@ -1,13 +1,14 @@
 // `npm run demo [-- --scenario failover] [stack flags]`: starts the local stack and prints a live timeline.
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CoordinatorEvent, followEvents } from './coordinator-client.js';
-import { EventMerger } from './event-merge.js';
+import { failoverReportLines } from './failover-report.js';
 import { runFailoverScenario } from './failover-scenario.js';
-import { parseStackFlags, STACK_FLAGS_USAGE } from './options.js';
+import { localGroups } from './local-groups.js';
+import { parseStackFlags, STACK_FLAGS_USAGE, type StackOptions } from './options.js';
 import { onTerminationSignals } from './process-group.js';
-import { type LocalStack, localGroups, startStack } from './stack.js';
+import { type LocalStack, startStack } from './stack.js';
 import { Timeline } from './timeline.js';
+import { followVoterEvents } from './voter-event-feed.js';
 
 const USAGE = `usage: npm run demo -- [--scenario failover] [stack flags]
 
@@ -18,6 +19,9 @@ the endpoints, then every event of the group as it happens, until Ctrl-C.
 ${STACK_FLAGS_USAGE}`;
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Late events (+slave-reconf-done, -sdown of the restarted node) still belong on the timeline. */
+const LATE_EVENTS_MS = 1500;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = argv[0] === 'demo' ? argv.slice(1) : argv;
@@ -35,6 +39,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`demo: --scenario: only "failover" exists, got ${JSON.stringify(scenario)}`);
     return 2;
   }
+  return runDemo(parsed.options, { failoverScenario: scenario === 'failover' });
+}
+
+/** Starts the stack, shows its endpoints and the voters' events, then runs the scenario or waits for Ctrl-C. */
+async function runDemo(
+  options: StackOptions,
+  { failoverScenario }: { readonly failoverScenario: boolean },
+): Promise<number> {
   const timeline = new Timeline();
   let stack: LocalStack | null = null;
   let stopFollowing: () => Promise<void> = async () => {};
@@ -45,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   onTerminationSignals(shutdown);
   try {
-    stack = await startStack(parsed.options, (line) => timeline.note(line));
+    stack = await startStack(options, (line) => timeline.note(line));
   } catch (error) {
     console.error(
       `demo: the local stack did not start:\n${error instanceof Error ? error.message : String(error)}`,
@@ -54,42 +66,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   printEndpoints(stack, timeline);
-  // Every voter's log: the leader's +elected-leader and +selected-slave are in its own only.
-  const merger = new EventMerger();
-  const followers = Array.from({ length: stack.options.voters }, (_, voter) =>
-    followEvents(
-      stack.coordinatorUrl,
-      stack.options.group,
-      (event: CoordinatorEvent) => {
-        if (merger.accept(voter, event, performance.now())) timeline.event(event, voter);
-      },
-      { voter },
-    ),
-  );
-  stopFollowing = async () => {
-    await Promise.all(followers.map((f) => f.stop()));
-  };
-  if (scenario === undefined) {
+  const feed = followVoterEvents(stack, timeline);
+  stopFollowing = () => feed.stop();
+  if (!failoverScenario) {
     timeline.note('running; Ctrl-C stops everything');
     await new Promise<never>(() => {});
   }
   const report = await runFailoverScenario(stack, timeline);
-  // Late events (+slave-reconf-done, -sdown of the restarted node) still belong on the timeline.
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, LATE_EVENTS_MS));
   await shutdown();
   timeline.plain('');
-  timeline.plain(`failover scenario: ${report.ok ? 'PASSED' : 'FAILED'}`);
-  timeline.plain(`  old master ${report.oldMaster} -> new master ${report.newMaster ?? 'none'}`);
-  timeline.plain(
-    `  failover (kill -> published by the HTTP endpoint and every agent): ${fmt(report.failoverMs)}`,
-  );
-  timeline.plain(`  writes resumed after the kill: ${fmt(report.writesResumedMs)}`);
-  timeline.plain(`  old master rejoined as a replica after its restart: ${fmt(report.rejoinMs)}`);
-  timeline.plain(
-    `  acknowledged writes: ${report.acked}, lost: ${report.lost} (${report.lostInLagWindow} within the replication-lag window)`,
-  );
-  for (const error of report.writeErrors) timeline.plain(`  client error seen: ${error}`);
-  for (const problem of report.problems) timeline.plain(`  problem: ${problem}`);
+  for (const line of failoverReportLines(report)) timeline.plain(line);
   timeline.plain(`  logs: ${relative(process.cwd(), stack.runDir)}/logs`);
   return report.ok ? 0 : 1;
 }
@@ -117,8 +104,6 @@ function printEndpoints(stack: LocalStack, timeline: Timeline): void {
   p('logs', `${relative(process.cwd(), stack.runDir)}/logs`);
   timeline.plain('');
 }
-
-const fmt = (value: number | null) => (value === null ? 'did not happen' : `${Math.round(value)} ms`);
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,9 @@
 // The demo's live timeline: one line per thing that happened, with wall-clock time and time since start.
 import type { CoordinatorEvent } from './coordinator-client.js';
 
+/** A duration as the timeline and the reports show it. */
+export const formatMs = (value: number) => `${Math.round(value)} ms`;
+
 export class Timeline {
   private readonly startMs = performance.now();
 
