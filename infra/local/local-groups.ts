@@ -1,4 +1,5 @@
 // The GROUPS table the local wrangler dev serves, built from the stack options.
+import { majority } from '../../workers/protocol/index.js';
 import type { StackOptions } from './options.js';
 
 /** The group served by the local wrangler dev: the options' ports, voters, down-after and fencing. */
@@ -6,7 +7,7 @@ export function localGroups(o: StackOptions): Record<string, unknown> {
   return {
     [o.group]: {
       master: `127.0.0.1:${o.announcePorts?.[0] ?? o.redisPort}`,
-      quorum: o.quorum ?? Math.floor(o.nodes / 2) + 1,
+      quorum: o.quorum ?? majority(o.nodes),
       voters: o.voters,
       downAfterMs: o.downAfterMs,
       failoverTimeoutMs: o.failoverTimeoutMs,

@@ -111,10 +111,6 @@ export function killAllGroups(): void {
   live.clear();
 }
 
-export function liveGroupCount(): number {
-  return live.size;
-}
-
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;

@@ -1,4 +1,4 @@
-// One local redis-server with shared/TOOLCHAIN.md's flags, in its own process group, logging to the run dir.
+// One local redis-server (no persistence, no diskless-sync delay, loopback only), in its own process group, logging to the run dir.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';

@@ -21,8 +21,6 @@ import { supervisedPid } from './supervised-pid.js';
 import { waitFor } from './wait.js';
 
 export type { StackNode };
-// test/bench imports localGroups from here.
-export { localGroups };
 
 export interface LocalStack {
   readonly options: StackOptions;

@@ -65,7 +65,7 @@ export async function startOurs(spec: OursSpec, log: (line: string) => void): Pr
       failsafeRoutes[i] = routes;
       for (let j = 0; j < NODES; j++) {
         if (j === i) continue;
-        // Agent j's failsafe endpoint is UDP on its Sentinel port's number (infra/local/stack.ts).
+        // Agent j's failsafe endpoint is UDP on its Sentinel port's number (infra/local/stack-agent-spec.ts).
         const port = p.failsafeProxy + NODES * i + j;
         links.push({
           from: i,
