@@ -1,15 +1,17 @@
 // The effect collector one step fills: messages, events and the sentences explaining decisions.
 import type { AgentId, PeerMessage, VoterEventName, VoterMessage } from '../protocol/index.js';
-import type { VoterEffect, VoterState } from './types.js';
+import type { AdminRefusal, AdminRefusalCode, VoterEffect, VoterState } from './types.js';
 
 export interface Out {
   readonly sends: VoterEffect[];
   readonly emits: VoterEffect[];
   readonly reasons: string[];
+  /** An operator request this step refused without an event (see `refuse`). */
+  refusal: AdminRefusal | null;
 }
 
 export function newOut(): Out {
-  return { sends: [], emits: [], reasons: [] };
+  return { sends: [], emits: [], reasons: [], refusal: null };
 }
 
 export function sendPeer(out: Out, to: number, message: PeerMessage): void {
@@ -37,5 +39,11 @@ export function emit(out: Out, name: VoterEventName, payload: string, epoch: num
 }
 
 export function note(out: Out, reason: string): void {
+  out.reasons.push(reason);
+}
+
+/** Refuse the operator's request of this step: the answer carries the code and the reason. */
+export function refuse(out: Out, code: AdminRefusalCode, reason: string): void {
+  out.refusal = { ok: false, code, reason };
   out.reasons.push(reason);
 }

@@ -1,6 +1,6 @@
 // The voter core's one entry point: (state, input, ctx) -> { state, effects, reason }.
 import { onAccept, onVoteRequest } from './acceptor.js';
-import { onAdmin } from './admin.js';
+import { adminAnswer, onAdmin } from './admin.js';
 import { forgetExpiredAgents, onAgentConnected, onAgentDisconnected, onAgentMessage } from './agents.js';
 import { nextAlarmMs } from './alarm.js';
 import { onFetchState } from './catch-up.js';
@@ -73,5 +73,6 @@ export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterConte
   }
   effects.push(...out.emits);
   const reason = out.reasons.length > 0 ? out.reasons.join('; ') : `${input.kind}: nothing to decide`;
-  return { state, effects, reason };
+  const answer = input.kind === 'admin' ? adminAnswer(out, reason) : null;
+  return { state, effects, reason, answer };
 }

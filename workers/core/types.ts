@@ -201,9 +201,26 @@ export interface VoterContext {
   readonly autoResponseAtMs: Readonly<Record<AgentId, number>>;
 }
 
+/** Why an operator's failover or switchover was refused, as `SENTINEL FAILOVER` would answer. */
+export type AdminRefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'REFUSED';
+
+export interface AdminRefusal {
+  readonly ok: false;
+  readonly code: AdminRefusalCode;
+  readonly reason: string;
+}
+
+/**
+ * What the operator is told about an `admin` input: refused (with the code and why), or `ok`,
+ * which for a failover or switchover means the election has started (its outcome arrives as events).
+ */
+export type AdminAnswer = { readonly ok: true; readonly reason: string } | AdminRefusal;
+
 export interface VoterResult {
   readonly state: VoterState;
   readonly effects: readonly VoterEffect[];
   /** One sentence saying what the core decided and why; logged and asserted in tests. */
   readonly reason: string;
+  /** The operator's answer: set exactly when the input was `admin`, null otherwise. */
+  readonly answer: AdminAnswer | null;
 }

@@ -1,5 +1,5 @@
 // The voter Durable Object's RPC surface: what the Worker (and other voters) may call on it.
-import type { AdminAction, DurableState } from '../core/types.js';
+import type { AdminAction, AdminAnswer, DurableState } from '../core/types.js';
 import type { AgentId, Config, EventName, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
 
 /** Which voter an RPC is meant for; the object checks it matches the one it was created as. */
@@ -90,9 +90,8 @@ export function publishedSince(config: Config): string | null {
   return config.publishedAtMs === undefined ? null : new Date(config.publishedAtMs).toISOString();
 }
 
-export type AdminResult =
-  | { readonly ok: true; readonly reason: string }
-  | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'REFUSED'; readonly reason: string };
+/** The core's answer to an operator (`AdminAnswer`, workers/core/types.ts), as the API receives it. */
+export type AdminResult = AdminAnswer;
 
 /**
  * RPC methods of the `Voter` Durable Object class (workers/voter/voter.ts). Agents reach it by

@@ -1,6 +1,6 @@
 // The RPC handlers behind contract.ts: arguments validated at the boundary, then a core step or a read.
 import { ConfigSchema, describeIssues, PeerMessageSchema, VoterIndexSchema } from '../protocol/index.js';
-import { AdminActionSchema, adminOutcome, precheckAdmin } from './admin.js';
+import { AdminActionSchema } from './admin.js';
 import { type AdminResult, type EventsPage, type Published, voterError } from './contract.js';
 import type { Booted } from './identity.js';
 import { publishedOf, type StepRunner } from './step-runner.js';
@@ -63,9 +63,9 @@ export function events(store: VoterStore, after: number, limit: number): EventsP
 export function admin(runner: StepRunner, me: Booted, action: unknown): AdminResult {
   const parsed = AdminActionSchema.safeParse(action);
   if (!parsed.success) throw voterError('bad_request', `action: ${describeIssues(parsed.error)}`);
-  const refused = precheckAdmin(me.state, parsed.data, Date.now());
-  if (refused !== null) return refused;
-  return adminOutcome(runner.run(me, { kind: 'admin', action: parsed.data }));
+  const { answer } = runner.run(me, { kind: 'admin', action: parsed.data });
+  if (answer === null) throw new Error(`voter ${me.name}: the core gave no answer to an admin input`);
+  return answer;
 }
 
 export function peer(runner: StepRunner, me: Booted, from: unknown, message: unknown): void {

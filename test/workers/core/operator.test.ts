@@ -67,7 +67,9 @@ describe('operator actions', () => {
   it('a switchover to a replica that cannot be promoted is aborted with the reason', () => {
     const c = new Cluster();
     const views = () => NODES.map((n) => view(n, { priority: n === R2 ? 0 : 100 }));
-    c.connectAgents(views);
+    // R2 looks promotable when the request arrives (or the request itself is refused, see
+    // admin-answer.test.ts); the fresh observations the leader asks for show replica-priority 0.
+    c.connectAgents(() => NODES.map((n) => view(n)));
     c.step(0, { kind: 'admin', action: { kind: 'switchover', target: R2, timeoutMs: null } });
     run(c, 1000, views);
     // The epoch the failed attempt opened is closed by re-committing the same master.
