@@ -8,8 +8,8 @@ import {
   type VoteRequest,
 } from '../protocol/index.js';
 import { odownOf } from './detection.js';
-import { epochNotice } from './learn.js';
 import { leaseRemainingMs } from './lease-view.js';
+import { acceptReply, epochNotice, voteReply } from './messages.js';
 import { broadcastAgents, emit, note, type Out, sendPeer } from './out.js';
 import { stickyMs } from './timing.js';
 import type { VoterContext, VoterState } from './types.js';
@@ -23,21 +23,14 @@ export function buildVoteReply(
   nowMs: number,
   busy = false,
 ): VoteReply {
-  return {
-    v: 1,
-    kind: 'vote-reply',
-    group: state.settings.name,
+  return voteReply(state, {
     epoch,
-    voter: state.index,
     granted,
     busy,
-    promisedEpoch: state.durable.promisedEpoch,
-    accepted: state.durable.accepted,
-    committed: state.durable.committed,
     odown: odownOf(state, subject, nowMs).odown,
     leaseRemainingMs: leaseRemainingMs(state, subject, nowMs),
     reason,
-  };
+  });
 }
 
 /** Whether this voter itself has grounds for the election's purpose. */
@@ -131,17 +124,7 @@ export function onVoteRequest(state: VoterState, req: VoteRequest, ctx: VoterCon
 
 export function onAccept(state: VoterState, msg: Accept, out: Out): VoterState {
   const reply = (s: VoterState, ok: boolean, reason: string): VoterState => {
-    sendPeer(out, msg.leader, {
-      v: 1,
-      kind: 'accept-reply',
-      group: s.settings.name,
-      epoch: msg.epoch,
-      voter: s.index,
-      ok,
-      state: msg.config.state,
-      promisedEpoch: s.durable.promisedEpoch,
-      reason,
-    });
+    sendPeer(out, msg.leader, acceptReply(s, msg, { ok, reason }));
     note(out, `${ok ? 'accepted' : 'refused'} config epoch ${msg.epoch} from voter ${msg.leader}: ${reason}`);
     return s;
   };

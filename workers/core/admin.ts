@@ -1,5 +1,6 @@
 // Operator actions: forced failover, planned switchover, pause/resume, reset, and the operator's answer.
 import { masterPayload, type NodeId, type VoterEventName } from '../protocol/index.js';
+import { observeRequest } from './messages.js';
 import { emit, note, type Out, refuse, sendAgent } from './out.js';
 import { rankReplicas } from './ranking.js';
 import type { AdminAction, AdminAnswer, AdminRefusalCode, VoterState } from './types.js';
@@ -104,14 +105,7 @@ export function onAdmin(state: VoterState, action: AdminAction, nowMs: number, o
           .map((a) => [a.agentId, a]),
       );
       for (const agent of Object.values(agents)) {
-        sendAgent(out, agent.agentId, {
-          v: 1,
-          kind: 'observe',
-          group: state.settings.name,
-          voter: state.index,
-          epoch,
-          requestId: `reset.${state.requestCounter}`,
-        });
+        sendAgent(out, agent.agentId, observeRequest(state, epoch, `reset.${state.requestCounter}`));
       }
       emit(
         out,

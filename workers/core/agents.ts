@@ -2,8 +2,8 @@
 import type { AgentId, AgentMessage } from '../protocol/index.js';
 import { fetchStateIfBehind } from './catch-up.js';
 import { noteFreshObservation } from './leadership.js';
-import { configPush, epochNotice, settingsPush } from './learn.js';
 import { leaseFrozen } from './lease-view.js';
+import { configPush, epochNotice, settingsPush } from './messages.js';
 import { emit, note, type Out, sendAgent } from './out.js';
 import type { AgentRecord, VoterState } from './types.js';
 

@@ -1,5 +1,6 @@
 // A voter that missed a commit (down, or the one-shot message lost) catches up from its peers.
 import type { FetchState } from '../protocol/index.js';
+import { commitMessage, fetchState } from './messages.js';
 import { broadcastPeers, note, type Out, sendPeer } from './out.js';
 import type { VoterState } from './types.js';
 
@@ -16,13 +17,7 @@ export function fetchStateIfBehind(
 ): void {
   const committedEpoch = state.durable.committed.epoch;
   if (agentEpoch <= committedEpoch || agentEpoch <= previousAgentEpoch) return;
-  broadcastPeers(out, state, {
-    v: 1,
-    kind: 'fetch-state',
-    group: state.settings.name,
-    from: state.index,
-    committedEpoch,
-  });
+  broadcastPeers(out, state, fetchState(state));
   note(out, `an agent reports epoch ${agentEpoch}, above committed ${committedEpoch}: asked the peers`);
 }
 
@@ -30,7 +25,7 @@ export function fetchStateIfBehind(
 export function onFetchState(state: VoterState, message: FetchState, out: Out): VoterState {
   const { committed } = state.durable;
   if (committed.epoch <= message.committedEpoch || message.from === state.index) return state;
-  sendPeer(out, message.from, { v: 1, kind: 'commit', group: state.settings.name, config: committed });
+  sendPeer(out, message.from, commitMessage(state.settings.name, committed));
   note(
     out,
     `voter ${message.from} is at epoch ${message.committedEpoch}: sent it committed epoch ${committed.epoch}`,

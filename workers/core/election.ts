@@ -4,6 +4,7 @@ import { jitterMs, masterPayload, tally } from '../protocol/index.js';
 import { buildVoteReply, promise } from './acceptor.js';
 import { becomeLeader } from './leadership.js';
 import { learn } from './learn.js';
+import { voteRequest } from './messages.js';
 import { broadcastPeers, emit, type Out } from './out.js';
 import { electionTimeoutMs, stickyMs } from './timing.js';
 import type { Candidacy, ElectionRequest, VoterContext, VoterState } from './types.js';
@@ -34,16 +35,7 @@ export function startCandidacy(
     epoch,
     `voter ${state.index} runs for epoch ${epoch} (${purpose} from ${subject}${target === null ? '' : ` to ${target}`})`,
   );
-  broadcastPeers(out, next, {
-    v: 1,
-    kind: 'vote-request',
-    group: state.settings.name,
-    epoch,
-    candidate: state.index,
-    purpose,
-    subject,
-    target,
-  });
+  broadcastPeers(out, next, voteRequest(state, { epoch, purpose, subject, target }));
   const own = buildVoteReply(next, epoch, subject, true, 'own vote', ctx.nowMs);
   return onVoteReply(next, own, ctx, out);
 }

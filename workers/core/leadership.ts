@@ -16,6 +16,7 @@ import {
 import { liveAgents, odownOf, ownAgentOf } from './detection.js';
 import { learn } from './learn.js';
 import { leaderWaitMs } from './lease-view.js';
+import { acceptRequest, commitMessage, observeRequest } from './messages.js';
 import { broadcastPeers, emit, note, type Out, sendAgent } from './out.js';
 import { rankReplicas } from './ranking.js';
 import type { Candidacy, GroupSettings, Leadership, VoterContext, VoterState } from './types.js';
@@ -94,10 +95,6 @@ function requestObservations(state: VoterState, role: Leadership, nowMs: number,
   return { ...state, role: { ...role, ...fresh }, requestCounter: state.requestCounter + 1 };
 }
 
-function observeRequest(state: VoterState, epoch: number, requestId: string) {
-  return { v: 1, kind: 'observe', group: state.settings.name, voter: state.index, epoch, requestId } as const;
-}
-
 /** The leader accepts its own proposal first, then asks the others. */
 function sendAccepts(state: VoterState, leader: Leadership, ctx: VoterContext, out: Out): VoterState {
   const proposal = leader.proposal;
@@ -109,14 +106,7 @@ function sendAccepts(state: VoterState, leader: Leadership, ctx: VoterContext, o
     durable,
     role: { ...leader, phase, acceptedBy: [state.index], refusedBy: [] },
   };
-  broadcastPeers(out, next, {
-    v: 1,
-    kind: 'accept',
-    group: state.settings.name,
-    epoch: leader.epoch,
-    leader: state.index,
-    config: proposal,
-  });
+  broadcastPeers(out, next, acceptRequest(state, leader.epoch, proposal));
   return checkCommitted(next, ctx, out);
 }
 
@@ -126,7 +116,7 @@ function checkCommitted(state: VoterState, ctx: VoterContext, out: Out): VoterSt
   if (role.acceptedBy.length < majority(state.settings.voters)) return state;
   const proposal = role.proposal;
   let next = learn(state, proposal, ctx.nowMs, out);
-  broadcastPeers(out, next, { v: 1, kind: 'commit', group: state.settings.name, config: proposal });
+  broadcastPeers(out, next, commitMessage(state.settings.name, proposal));
   if (proposal.state === 'active') {
     emit(
       out,

@@ -1,50 +1,10 @@
 // Learning a committed config: persist it, tell the agents, publish it when active.
 import type { Config } from '../protocol/index.js';
 import { switchMasterPayload } from '../protocol/index.js';
+import { configPush } from './messages.js';
 import { broadcastAgents, emit, type Out } from './out.js';
 import { learnCommitted, sameConfig } from './state.js';
 import type { VoterState } from './types.js';
-
-export function configPush(state: VoterState) {
-  return {
-    v: 1,
-    kind: 'config',
-    group: state.settings.name,
-    voter: state.index,
-    config: state.durable.committed,
-  } as const;
-}
-
-export function settingsPush(state: VoterState) {
-  const { voters, quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, fencing, leaseMs, clockDriftRatio } =
-    state.settings;
-  return {
-    v: 1,
-    kind: 'settings',
-    group: state.settings.name,
-    voter: state.index,
-    settings: {
-      voters,
-      quorum,
-      downAfterMs,
-      failoverTimeoutMs,
-      parallelSyncs,
-      fencing,
-      leaseMs,
-      clockDriftRatio,
-    },
-  } as const;
-}
-
-export function epochNotice(state: VoterState) {
-  return {
-    v: 1,
-    kind: 'epoch',
-    group: state.settings.name,
-    voter: state.index,
-    epoch: state.durable.promisedEpoch,
-  } as const;
-}
 
 /**
  * Adopt `config` as committed if it is newer. A candidate or leader of an epoch at or below the

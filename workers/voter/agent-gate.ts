@@ -1,6 +1,6 @@
-// Boundary checks on a decoded agent message before the core sees it; a refusal becomes an error notice.
+// Boundary checks on a decoded agent message before the core sees it; a refusal becomes an error notice (core/messages.ts).
 import type { VoterState } from '../core/types.js';
-import type { AgentId, AgentMessage, ErrorNotice } from '../protocol/index.js';
+import type { AgentId, AgentMessage } from '../protocol/index.js';
 
 /**
  * The connection's agent id was authenticated by the Worker, so a message naming another agent or
@@ -23,8 +23,4 @@ export function refuseAgentMessage(
     return `stale epoch ${message.epoch}: the committed epoch is ${committed}`;
   }
   return null;
-}
-
-export function errorNotice(group: string, voter: number, error: string): ErrorNotice {
-  return { v: 1, kind: 'error', group, voter, error: error.slice(0, 500) };
 }

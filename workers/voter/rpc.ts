@@ -1,4 +1,5 @@
 // The RPC handlers behind contract.ts: arguments validated at the boundary, then a core step or a read.
+import { commitMessage } from '../core/messages.js';
 import { ConfigSchema, describeIssues, PeerMessageSchema, VoterIndexSchema } from '../protocol/index.js';
 import { AdminActionSchema } from './admin.js';
 import { type AdminResult, type EventsPage, type Published, voterError } from './contract.js';
@@ -15,7 +16,7 @@ export function learn(runner: StepRunner, me: Booted, config: unknown): Publishe
   runner.run(me, {
     kind: 'peer-message',
     from: -1,
-    message: { v: 1, kind: 'commit', group: me.entry.name, config: parsed.data },
+    message: commitMessage(me.entry.name, parsed.data),
   });
   return publishedOf(me);
 }

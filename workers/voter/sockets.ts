@@ -1,4 +1,5 @@
 // Agent WebSockets at the voter: the upgrade, tags and attachments, frames in, messages out, auto-response times.
+import { errorNotice } from '../core/messages.js';
 import type { VoterInput } from '../core/types.js';
 import {
   AgentIdSchema,
@@ -8,7 +9,7 @@ import {
   LEASE_PONG,
   type VoterMessage,
 } from '../protocol/index.js';
-import { errorNotice, refuseAgentMessage } from './agent-gate.js';
+import { refuseAgentMessage } from './agent-gate.js';
 import type { VoterAddress } from './contract.js';
 import type { MutableCounters } from './counters.js';
 import type { Booted } from './identity.js';
