@@ -14,15 +14,20 @@ import { broadcastAgents, emit, note, type Out, sendPeer } from './out.js';
 import { stickyMs } from './timing.js';
 import type { VoterContext, VoterState } from './types.js';
 
-export function buildVoteReply(
-  state: VoterState,
-  epoch: number,
-  subject: NodeId,
-  granted: boolean,
-  reason: string,
-  nowMs: number,
-  busy = false,
-): VoteReply {
+export interface VoteReplyOptions {
+  readonly epoch: number;
+  /** The master the election is about: the reply says whether this voter sees it ODOWN, and its lease. */
+  readonly subject: NodeId;
+  readonly granted: boolean;
+  /** Refused because another candidate holds the vote (the loser then waits longer); false if omitted. */
+  readonly busy?: boolean;
+  readonly reason: string;
+  readonly nowMs: number;
+}
+
+/** This voter's answer to a vote request, with its durable state, ODOWN view and lease view of the subject. */
+export function buildVoteReply(state: VoterState, opts: VoteReplyOptions): VoteReply {
+  const { epoch, subject, granted, busy = false, reason, nowMs } = opts;
   return voteReply(state, {
     epoch,
     granted,
@@ -79,30 +84,32 @@ export function promise(state: VoterState, epoch: number, out: Out): VoterState 
 
 export function onVoteRequest(state: VoterState, req: VoteRequest, ctx: VoterContext, out: Out): VoterState {
   const { nowMs } = ctx;
-  const deny = (s: VoterState, why: string, busy: boolean): VoterState => {
-    note(out, `denied vote to voter ${req.candidate} for epoch ${req.epoch}: ${why}`);
-    sendPeer(out, req.candidate, buildVoteReply(s, req.epoch, req.subject, false, why, nowMs, busy));
+  const about = { epoch: req.epoch, subject: req.subject, nowMs };
+  const deny = (s: VoterState, denial: { readonly why: string; readonly busy: boolean }): VoterState => {
+    note(out, `denied vote to voter ${req.candidate} for epoch ${req.epoch}: ${denial.why}`);
+    const reply = buildVoteReply(s, { ...about, granted: false, busy: denial.busy, reason: denial.why });
+    sendPeer(out, req.candidate, reply);
     return s;
   };
   const { promisedEpoch, vote } = state.durable;
   if (req.epoch < promisedEpoch)
-    return deny(state, `epoch ${req.epoch} is below promised ${promisedEpoch}`, true);
+    return deny(state, { why: `epoch ${req.epoch} is below promised ${promisedEpoch}`, busy: true });
   if (req.epoch === promisedEpoch) {
     // A duplicate request from the candidate we voted for gets the same answer again.
     if (vote?.epoch === req.epoch && vote.candidate === req.candidate) {
       sendPeer(
         out,
         req.candidate,
-        buildVoteReply(state, req.epoch, req.subject, true, 'vote repeated', nowMs),
+        buildVoteReply(state, { ...about, granted: true, reason: 'vote repeated' }),
       );
       return state;
     }
-    return deny(state, `already promised epoch ${req.epoch}`, true);
+    return deny(state, { why: `already promised epoch ${req.epoch}`, busy: true });
   }
   const refusal = purposeAllowed(state, req.purpose, req.subject, nowMs);
-  if (refusal !== null) return deny(state, refusal, false);
+  if (refusal !== null) return deny(state, { why: refusal, busy: false });
   const held = stickiness(state, req, nowMs);
-  if (held !== null) return deny(state, held, true);
+  if (held !== null) return deny(state, { why: held, busy: true });
   let next = promise(state, req.epoch, out);
   next = {
     ...next,
@@ -118,22 +125,26 @@ export function onVoteRequest(state: VoterState, req: VoteRequest, ctx: VoterCon
     req.epoch,
     `voted for voter ${req.candidate} in epoch ${req.epoch} (${req.purpose} from ${req.subject})`,
   );
-  sendPeer(out, req.candidate, buildVoteReply(next, req.epoch, req.subject, true, 'vote granted', nowMs));
+  sendPeer(out, req.candidate, buildVoteReply(next, { ...about, granted: true, reason: 'vote granted' }));
   return next;
 }
 
 export function onAccept(state: VoterState, msg: Accept, out: Out): VoterState {
-  const reply = (s: VoterState, ok: boolean, reason: string): VoterState => {
-    sendPeer(out, msg.leader, acceptReply(s, msg, { ok, reason }));
-    note(out, `${ok ? 'accepted' : 'refused'} config epoch ${msg.epoch} from voter ${msg.leader}: ${reason}`);
+  const reply = (s: VoterState, verdict: { readonly ok: boolean; readonly reason: string }): VoterState => {
+    sendPeer(out, msg.leader, acceptReply(s, msg, verdict));
+    const what = verdict.ok ? 'accepted' : 'refused';
+    note(out, `${what} config epoch ${msg.epoch} from voter ${msg.leader}: ${verdict.reason}`);
     return s;
   };
   if (msg.epoch < state.durable.promisedEpoch) {
-    return reply(state, false, `epoch ${msg.epoch} is below promised ${state.durable.promisedEpoch}`);
+    return reply(state, {
+      ok: false,
+      reason: `epoch ${msg.epoch} is below promised ${state.durable.promisedEpoch}`,
+    });
   }
   if (msg.config.epoch !== msg.epoch)
-    return reply(state, false, 'config epoch differs from the accept epoch');
+    return reply(state, { ok: false, reason: 'config epoch differs from the accept epoch' });
   let next = promise(state, msg.epoch, out);
   next = { ...next, durable: { ...next.durable, accepted: newerConfig(next.durable.accepted, msg.config) } };
-  return reply(next, true, `master ${msg.config.master} (${msg.config.state})`);
+  return reply(next, { ok: true, reason: `master ${msg.config.master} (${msg.config.state})` });
 }

@@ -36,21 +36,22 @@ export function startCandidacy(
     `voter ${state.index} runs for epoch ${epoch} (${purpose} from ${subject}${target === null ? '' : ` to ${target}`})`,
   );
   broadcastPeers(out, next, voteRequest(state, { epoch, purpose, subject, target }));
-  const own = buildVoteReply(next, epoch, subject, true, 'own vote', ctx.nowMs);
+  const own = buildVoteReply(next, { epoch, subject, granted: true, reason: 'own vote', nowMs: ctx.nowMs });
   return onVoteReply(next, own, ctx, out);
+}
+
+export interface Loss {
+  readonly why: string;
+  /** Someone else holds the votes (a refusal said so, or a voter promised a higher epoch). */
+  readonly busy: boolean;
 }
 
 /**
  * After losing, wait for a possible winner to finish if someone else holds the votes; retry soon
  * if the others merely did not see ODOWN yet (their agents' reports arrive a little later).
  */
-export function loseElection(
-  state: VoterState,
-  why: string,
-  ctx: VoterContext,
-  out: Out,
-  busy = true,
-): VoterState {
+export function loseElection(state: VoterState, loss: Loss, ctx: VoterContext, out: Out): VoterState {
+  const { why, busy } = loss;
   const epoch = state.role.kind === 'follower' ? state.durable.promisedEpoch : state.role.epoch;
   emit(
     out,
@@ -72,7 +73,8 @@ export function onVoteReply(state: VoterState, reply: VoteReply, ctx: VoterConte
   const role = next.role;
   if (role.kind !== 'candidate' || reply.epoch !== role.epoch || reply.voter in role.replies) return next;
   if (!reply.granted && reply.promisedEpoch > role.epoch) {
-    return loseElection(next, `voter ${reply.voter} promised epoch ${reply.promisedEpoch}`, ctx, out);
+    const why = `voter ${reply.voter} promised epoch ${reply.promisedEpoch}`;
+    return loseElection(next, { why, busy: true }, ctx, out);
   }
   const replies = { ...role.replies, [reply.voter]: reply };
   next = { ...next, role: { ...role, replies } };
@@ -82,7 +84,7 @@ export function onVoteReply(state: VoterState, reply: VoteReply, ctx: VoterConte
   if (verdict === 'won') return becomeLeader(next, { ...role, replies }, ctx, out);
   if (verdict === 'lost') {
     const busy = all.some((r) => r.busy);
-    return loseElection(next, `only ${yes} of ${next.settings.voters} votes`, ctx, out, busy);
+    return loseElection(next, { why: `only ${yes} of ${next.settings.voters} votes`, busy }, ctx, out);
   }
   return next;
 }
@@ -94,11 +96,5 @@ export function expireCandidacy(state: VoterState, ctx: VoterContext, out: Out):
   const replies = Object.values(role.replies);
   const yes = replies.filter((r) => r.granted).length;
   const why = `no majority within the election timeout (${yes} of ${state.settings.voters} votes)`;
-  return loseElection(
-    state,
-    why,
-    ctx,
-    out,
-    replies.some((r) => r.busy),
-  );
+  return loseElection(state, { why, busy: replies.some((r) => r.busy) }, ctx, out);
 }

@@ -91,7 +91,7 @@ export class StepRunner {
     this.transaction(() => {
       for (const effect of result.effects)
         if (effect.kind === 'persist') this.store.saveDurable(effect.durable);
-      this.saveAgents(before, result.state, persisted);
+      this.saveAgents(before, result.state, { persisted });
       const volatile = JSON.stringify(volatileOf(result.state));
       if (volatile !== this.storedVolatile) {
         this.store.saveVolatile(volatileOf(result.state));
@@ -131,7 +131,9 @@ export class StepRunner {
     return events;
   }
 
-  private saveAgents(before: VoterState, after: VoterState, persisted: boolean): void {
+  /** `persisted`: this step wrote the durable state (renewal times are then saved with it). */
+  private saveAgents(before: VoterState, after: VoterState, step: { readonly persisted: boolean }): void {
+    const { persisted } = step;
     for (const [agentId, record] of Object.entries(after.agents)) {
       if (before.agents[agentId] === record && !persisted) continue;
       const key = agentChangeKey(record);

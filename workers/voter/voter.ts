@@ -135,9 +135,10 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
   // ---- RPC (contract.ts; handlers in rpc.ts) -------------------------------------------------
 
   /** Every RPC but `outage` is refused while an outage drill holds this voter down. */
-  private rpc(address: VoterAddress, evenIfDown = false): Booted {
+  private rpc(address: VoterAddress, opts: { readonly evenIfDown?: boolean } = {}): Booted {
     this.counters.rpcCalls += 1;
-    if (this.down && !evenIfDown) throw voterError('unavailable', 'this voter is down (outage drill)');
+    if (this.down && opts.evenIfDown !== true)
+      throw voterError('unavailable', 'this voter is down (outage drill)');
     return this.identity.ready(address);
   }
 
@@ -177,7 +178,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
   }
 
   async outage(address: VoterAddress, down: boolean): Promise<{ readonly down: boolean }> {
-    const me = this.rpc(address, true);
+    const me = this.rpc(address, { evenIfDown: true });
     if (typeof down !== 'boolean') throw voterError('bad_request', 'down must be a boolean');
     if (down === this.down) return { down };
     this.store.saveOutage(down);
