@@ -3,7 +3,7 @@ import type { AnnouncedSettings, Config, NodeId, NodeView } from '../../workers/
 import { createFailsafe, type FailsafeState } from './failsafe.js';
 import { createVoterLease, type VoterLease } from './lease.js';
 import { createDetector, type NodeDetector } from './sdown.js';
-import type { AgentSettings, NodeAction, NodeInfo } from './types.js';
+import type { AgentSettings, NodeAction, NodeInfo, PersistedAgentState } from './types.js';
 
 /** An action handed to the shell and not yet confirmed by INFO. */
 export interface InFlightAction {
@@ -61,13 +61,6 @@ export interface AgentState {
   readonly inherited: Readonly<Record<NodeId, number>>;
 }
 
-export interface PersistedAgentState {
-  readonly highestEpoch: number;
-  readonly config: Config | null;
-  /** The grants' hold horizon (agent clock), honoured after a restart; null = no grant given. */
-  readonly holdUntilMs: number | null;
-}
-
 /**
  * Timings recommended for a LAN deployment: SDOWN in about a second, a lease that a majority
  * renews five times per period, and a stall threshold well above the tick period (50 ms).
@@ -121,6 +114,15 @@ export function createAgentState(
     announced: null,
     failsafe: createFailsafe(peerNodes(settings), persisted?.holdUntilMs ?? null),
     inherited: {},
+  };
+}
+
+/** What the state file must hold for this state: its epoch, config and the grants' hold horizon. */
+export function persistedOf(state: AgentState): PersistedAgentState {
+  return {
+    highestEpoch: state.highestEpoch,
+    config: state.config,
+    holdUntilMs: state.failsafe.persistedHoldUntilMs,
   };
 }
 

@@ -16,7 +16,15 @@ import {
   scheduleProbes,
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
-import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
+import {
+  type AgentState,
+  allNodes,
+  isLocal,
+  peerNodes,
+  persistedOf,
+  withNode,
+  withVoter,
+} from './agent-state.js';
 import { computeView, computeViews, viewList, writableLocalNode } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
 import {
@@ -51,8 +59,8 @@ import { isValidReply, onProbeResult } from './sdown.js';
 import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js';
 
 /**
- * Apply one input. The shell must carry out the effects in order: `persist` comes before any
- * `execute` or `send` that depends on it, exactly as it appears in the list.
+ * Apply one input. The shell writes `persist` (when not null) before it carries out any effect,
+ * then the effects in list order; if the write fails, only the local ones (`AgentResult`).
  */
 export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
   const handled = handle(state, input, nowMs);
@@ -60,7 +68,8 @@ export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): 
   assertNoStaleExecute(settled);
   assertHoldKept(settled, nowMs);
   const reason = [handled.reason, ...settled.notes].join('; ');
-  return { state: settled.state, effects: settled.effects, reason };
+  const persist = settled.persist === true ? persistedOf(settled.state) : null;
+  return { state: settled.state, persist, effects: settled.effects, reason };
 }
 
 /** Invariant 4: an agent never executes a command whose epoch is below the highest it has seen. */
@@ -173,8 +182,8 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
 
 /**
  * A peer master's agent asks for a grant. A grant is a promise that must outlive a crash of this
- * agent, so a hold beyond the persisted horizon is persisted first: the shell writes the state
- * file before it sends the reply that follows the `persist`.
+ * agent, so a hold beyond the persisted horizon makes the step a persisting one: the shell writes
+ * the state file before it sends the reply.
  */
 function onGrantRequest(
   state: AgentState,
@@ -218,19 +227,13 @@ function onGrantRequest(
       holdFor: input.from,
     },
   };
-  const effects: AgentEffect[] = [];
-  if (failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs) {
+  const persist = failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs;
+  if (persist) {
     const horizon = holdHorizon(nowMs, untilMs, verdict.durationMs, settings.clockDriftRatio);
     next = { ...next, failsafe: { ...next.failsafe, persistedHoldUntilMs: horizon } };
-    effects.push({
-      kind: 'persist',
-      highestEpoch: state.highestEpoch,
-      config: state.config,
-      holdUntilMs: horizon,
-    });
   }
-  effects.push(reply);
-  return handled(next, `${what}: granted until ${untilMs}: ${verdict.reason}`, effects);
+  const step: Step = { state: next, effects: [reply], notes: [], ...(persist ? { persist: true } : {}) };
+  return { step, reason: `${what}: granted until ${untilMs}: ${verdict.reason}` };
 }
 
 /** A peer answered this agent's grant request; it counts only for the config it was asked for. */
@@ -351,8 +354,8 @@ function onVoterMessage(state: AgentState, voter: number, message: VoterMessage,
 }
 
 /**
- * A config push. A newer config is persisted first (the shell writes the state file before the
- * execute that follows from it), then reconciled in `settle`; an older one only updates what
+ * A config push. A newer config makes the step a persisting one (the shell writes the state file
+ * before the execute that follows from it), then is reconciled in `settle`; an older one only updates what
  * this voter is known to hold, which matters for the lease, never for reconciliation.
  */
 function onConfigPush(state: AgentState, voter: number, message: ConfigPush, nowMs: number): Handled {
@@ -360,13 +363,11 @@ function onConfigPush(state: AgentState, voter: number, message: ConfigPush, now
   if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
   const { config } = message;
   let next = withVoter(state, voter, { ...link, lease: onVoterConfig(link.lease, config) });
-  const effects: AgentEffect[] = [];
   const newer =
     config.epoch >= state.highestEpoch && (state.config === null || compareConfigs(config, state.config) > 0);
   let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
   if (newer) {
     const highestEpoch = Math.max(state.highestEpoch, config.epoch);
-    effects.push({ kind: 'persist', highestEpoch, config, holdUntilMs: state.failsafe.persistedHoldUntilMs });
     // Grants were asked for the old config's epoch and master: they do not carry over.
     if (state.config?.epoch !== config.epoch || state.config?.master !== config.master) {
       next = { ...next, failsafe: dropGrants(next.failsafe) };
@@ -377,7 +378,8 @@ function onConfigPush(state: AgentState, voter: number, message: ConfigPush, now
   } else if (config.epoch < state.highestEpoch) {
     reason += `; below epoch ${state.highestEpoch}, ignored for reconciliation`;
   }
-  const step = andThen({ state: next, effects, notes: [] }, (s) => pingIfRenewing(s, voter, nowMs));
+  const handledPush: Step = { state: next, effects: [], notes: [], ...(newer ? { persist: true } : {}) };
+  const step = andThen(handledPush, (s) => pingIfRenewing(s, voter, nowMs));
   return { step, reason };
 }
 

@@ -15,6 +15,7 @@ export * from './announced.js';
 export * from './failsafe.js';
 export * from './info-parser.js';
 export * from './lease.js';
+export { isLocalEffect } from './outbox.js';
 export * from './reboot.js';
 export * from './reconcile.js';
 export * from './sdown.js';

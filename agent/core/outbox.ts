@@ -1,23 +1,36 @@
 // Builders of the messages the agent core sends to voters, and the partial-step type they feed.
 import { type AgentMessage, type NodeView, PROTOCOL_VERSION } from '../../workers/protocol/index.js';
 import type { AgentState } from './agent-state.js';
-import type { AgentEffect, NodeAction } from './types.js';
+import type { AgentEffect, LocalEffect, NodeAction } from './types.js';
 
-/** A step under construction: the state so far, the effects in order, and notes for the reason. */
+/**
+ * A step under construction: the state so far, the effects in order, and notes for the reason.
+ * `persist` marks a step whose state the state file must hold before any of its effects: the
+ * step's result then carries the final state's `persistedOf`, ahead of every effect.
+ */
 export interface Step {
   readonly state: AgentState;
   readonly effects: readonly AgentEffect[];
   readonly notes: readonly string[];
+  readonly persist?: true;
 }
 
 /** Named `andThen`, not `then`: a module exporting `then` is a thenable and breaks `await import()`. */
 export function andThen(step: Step, next: (state: AgentState) => Step): Step {
   const after = next(step.state);
-  return {
+  const merged: Step = {
     state: after.state,
     effects: [...step.effects, ...after.effects],
     notes: [...step.notes, ...after.notes],
   };
+  return step.persist === true || after.persist === true ? { ...merged, persist: true } : merged;
+}
+
+const LOCAL_KINDS: ReadonlySet<AgentEffect['kind']> = new Set(['probe', 'info', 'fence']);
+
+/** Carried out even when the step's persist failed (see `LocalEffect`). */
+export function isLocalEffect(effect: AgentEffect): effect is LocalEffect {
+  return LOCAL_KINDS.has(effect.kind);
 }
 
 export const noop = (state: AgentState): Step => ({ state, effects: [], notes: [] });

@@ -126,28 +126,28 @@ export type AgentInput =
       readonly detail: string;
     };
 
-export type AgentEffect =
+/**
+ * Effects that only read the nodes or keep the fence owner's deadline equal to the core's: the
+ * shell carries them out even when the step's `persist` failed (a probe the core counts as sent
+ * must go out, or it times out as a failure; a fence is the safety net, never a promise).
+ */
+export type LocalEffect =
   | { readonly kind: 'probe'; readonly node: NodeId }
   | { readonly kind: 'info'; readonly node: NodeId }
-  | { readonly kind: 'send'; readonly voter: number; readonly message: AgentMessage }
-  | { readonly kind: 'lease-ping'; readonly voter: number }
-  | { readonly kind: 'execute'; readonly node: NodeId; readonly epoch: number; readonly action: NodeAction }
   /**
    * Write fence of a local node: refuse writes from `writableUntilMs` on (agent clock; a time
    * in the past means fenced now); null means no fence (fencing off, or not the master).
    */
-  | { readonly kind: 'fence'; readonly node: NodeId; readonly writableUntilMs: number | null }
-  /**
-   * Persist before acting on it: the agent's state file (atomic write + fsync + rename). Every
-   * effect after it in the same step depends on it: if it fails, the shell drops them.
-   */
-  | {
-      readonly kind: 'persist';
-      readonly highestEpoch: number;
-      readonly config: Config | null;
-      /** No promotion or unfence of a local node before this agent time (grants given); null = none. */
-      readonly holdUntilMs: number | null;
-    }
+  | { readonly kind: 'fence'; readonly node: NodeId; readonly writableUntilMs: number | null };
+
+/**
+ * Effects that tell or change the world on the strength of the step's new state (messages,
+ * commands, grants, events): carried out only once the step's `persist` is durable.
+ */
+export type OutwardEffect =
+  | { readonly kind: 'send'; readonly voter: number; readonly message: AgentMessage }
+  | { readonly kind: 'lease-ping'; readonly voter: number }
+  | { readonly kind: 'execute'; readonly node: NodeId; readonly epoch: number; readonly action: NodeAction }
   /** Ask the agent of `to` for a grant (the shell signs it and remembers the send time). */
   | {
       readonly kind: 'grant-request';
@@ -173,8 +173,26 @@ export type AgentEffect =
       readonly reason: string;
     };
 
+export type AgentEffect = LocalEffect | OutwardEffect;
+
+/** What the state file holds: only this survives a restart of the agent. */
+export interface PersistedAgentState {
+  readonly highestEpoch: number;
+  readonly config: Config | null;
+  /** The grants' hold horizon (agent clock), honoured after a restart; null = no grant given. */
+  readonly holdUntilMs: number | null;
+}
+
+/**
+ * One step's outcome, in the order the shell must carry it out: first `persist` (the state file,
+ * written atomically and durably), then `effects` in list order. A step the state file does not
+ * hold yet has not happened for the world: when the write fails, the shell carries out only the
+ * step's `LocalEffect`s, and none of its `OutwardEffect`s.
+ */
 export interface AgentResult<S> {
   readonly state: S;
+  /** The state file's new content, written before any effect; null when it did not change. */
+  readonly persist: PersistedAgentState | null;
   readonly effects: readonly AgentEffect[];
   readonly reason: string;
 }

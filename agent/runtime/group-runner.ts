@@ -1,4 +1,4 @@
-// Drives one group's agent core: serial input queue, effects applied in order (persist first), ticks, and the ports to the world.
+// Drives one group's agent core: serial input queue, the step's persist then its effects in order, ticks, and the ports to the world.
 
 import {
   type AgentEventName,
@@ -17,6 +17,7 @@ import {
   type AgentState,
   computeView,
   createAgentState,
+  isLocalEffect,
   type NodeAction,
   type PersistedAgentState,
   type ProbeOutcome,
@@ -33,14 +34,6 @@ import type { Cancel, Timers } from './timers.js';
 /** Inputs are small and handled in microseconds; a backlog this long means something is wrong. */
 const MAX_QUEUED_INPUTS = 10_000;
 const PERSIST_ATTEMPTS = 3;
-
-/** After a persist failed, these effects of the same step are not carried out: they act on what was not saved. */
-const DEPENDS_ON_PERSIST: ReadonlySet<AgentEffect['kind']> = new Set([
-  'send',
-  'execute',
-  'grant-request',
-  'grant-reply',
-]);
 
 export interface GroupEvent {
   readonly group: string;
@@ -273,30 +266,25 @@ export class GroupRunner {
     const previous = this.state;
     this.state = result.state;
     // A grant given is a decision; a readiness probe's answer (every few seconds) is not.
-    const decisive = result.effects.some(
-      (e) =>
-        e.kind === 'execute' ||
-        e.kind === 'persist' ||
-        e.kind === 'event' ||
-        (e.kind === 'grant-reply' && e.durationMs > 0),
-    );
+    const decisive =
+      result.persist !== null ||
+      result.effects.some(
+        (e) => e.kind === 'execute' || e.kind === 'event' || (e.kind === 'grant-reply' && e.durationMs > 0),
+      );
     if (decisive) this.log.info({ input: input.kind }, result.reason);
     else if (this.log.isLevelEnabled('debug')) this.log.debug({ input: input.kind }, result.reason);
-    let persistFailed = false;
+    // The step happens for the world only once the state file holds it: if the write failed, only
+    // its local effects (probes, INFO, fences) are carried out, and the write is retried on every
+    // tick. Stepping on meanwhile is safe: the executor refuses a command whose epoch is not the
+    // file's, and no grant goes out while a write is pending.
+    const durable = result.persist === null || (await this.persist(result.persist));
+    if (!durable) {
+      const withheld = result.effects.filter((e) => !isLocalEffect(e)).map((e) => e.kind);
+      this.deps.metrics.stateWriteFailures.inc({ group: this.name });
+      this.log.error({ input: input.kind, withheld }, 'the state file write failed: the step sends nothing');
+    }
     for (const effect of result.effects) {
-      if (effect.kind === 'persist') {
-        const state = {
-          highestEpoch: effect.highestEpoch,
-          config: effect.config,
-          holdUntilMs: effect.holdUntilMs,
-        };
-        if (!(await this.persist(state))) persistFailed = true;
-        continue;
-      }
-      if (persistFailed && DEPENDS_ON_PERSIST.has(effect.kind)) {
-        this.log.warn({ effect: effect.kind }, 'not carried out: the state file write it depends on failed');
-        continue;
-      }
+      if (!durable && !isLocalEffect(effect)) continue;
       // A grant within the hold horizon the core believes persisted: while that write is still
       // failing, the promise is not durable, so it is not given.
       if (this.unpersisted !== null && effect.kind === 'grant-reply' && effect.durationMs > 0) {
@@ -334,7 +322,7 @@ export class GroupRunner {
     return this.persistedEpoch;
   }
 
-  private apply(effect: Exclude<AgentEffect, { kind: 'persist' }>, nowMs: number): void {
+  private apply(effect: AgentEffect, nowMs: number): void {
     switch (effect.kind) {
       case 'probe':
         if (!this.stopping) this.probe(effect.node, nowMs);

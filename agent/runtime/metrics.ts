@@ -60,6 +60,12 @@ export class AgentMetrics {
     labelNames: ['group', 'kind', 'result'] as const,
     registers: [this.registry],
   });
+  readonly stateWriteFailures = new Counter({
+    name: 'edge_sentinel_state_write_failures_total',
+    help: 'Steps whose state file write failed after its attempts: none of their messages, commands, grants or events went out',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
   readonly droppedInputs = new Counter({
     name: 'edge_sentinel_dropped_inputs_total',
     help: 'Inputs dropped because the core input queue was full',

@@ -140,8 +140,8 @@ export function grantsWithoutPersisting(base: SimCores): SimCores {
     createAgentState: (settings, persisted, nowMs) => base.agent.createAgentState(settings, persisted, nowMs),
     stepAgent: (state, input, nowMs) => {
       const result = base.agent.stepAgent(state, input, nowMs);
-      const effects = result.effects.map((e) => (e.kind === 'persist' ? { ...e, holdUntilMs: null } : e));
-      return { ...result, effects };
+      const persist = result.persist === null ? null : { ...result.persist, holdUntilMs: null };
+      return { ...result, persist };
     },
   });
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepAgent } from '../../../agent/core/agent-step.js';
 import { currentLeaseValidUntil } from '../../../agent/core/agent-views.js';
-import type { AgentEffect, AgentInput } from '../../../agent/core/types.js';
+import type { AgentInput } from '../../../agent/core/types.js';
 import type { AnnouncedSettings, Config, Observation } from '../../../workers/protocol/index.js';
 import {
   A,
@@ -15,12 +15,13 @@ import {
   ofKind,
   push,
   replicaOf,
+  type StepEffect,
   sends,
   settings,
   type World,
 } from './helpers.js';
 
-const observations = (effects: readonly AgentEffect[], voter?: number): Observation[] =>
+const observations = (effects: readonly StepEffect[], voter?: number): Observation[] =>
   sends(effects, voter).filter((m): m is Observation => m.kind === 'observation');
 
 function healthyWorld(master: string): World {
@@ -177,7 +178,7 @@ describe('action results and retries', () => {
 });
 
 describe('INFO cadence', () => {
-  const infoNodes = (effects: readonly AgentEffect[]) => ofKind(effects, 'info').map((e) => e.node);
+  const infoNodes = (effects: readonly StepEffect[]) => ofKind(effects, 'info').map((e) => e.node);
 
   it('reads a hand-off target every probe interval until it reports master, then every INFO interval', () => {
     // Agent of A; the voters committed a hand-off from A to B: B turns master by A's FAILOVER.
@@ -432,7 +433,7 @@ describe('interrupted-prefix replay', () => {
     { kind: 'tick' },
   ];
 
-  function finish(d: Driver, inputs: readonly AgentInput[], world: World): AgentEffect[] {
+  function finish(d: Driver, inputs: readonly AgentInput[], world: World): StepEffect[] {
     const effects = d.feed(inputs, world, 1100);
     return [...effects, ...d.run(4000, world)];
   }

@@ -28,7 +28,20 @@ import {
 } from '../../../agent/core/failsafe.js';
 import type { AgentEffect, AgentInput, AgentSettings } from '../../../agent/core/types.js';
 import type { AnnouncedSettings, Config } from '../../../workers/protocol/index.js';
-import { A, B, C, config, Driver, info, ofKind, push, replicaOf, settings, type World } from './helpers.js';
+import {
+  A,
+  B,
+  C,
+  config,
+  Driver,
+  info,
+  ofKind,
+  push,
+  replicaOf,
+  type StepEffect,
+  settings,
+  type World,
+} from './helpers.js';
 
 const LEASE_MS = 2000;
 const RHO = 0.01;
@@ -401,7 +414,7 @@ interface Net {
 
 interface Timed {
   readonly atMs: number;
-  readonly effect: AgentEffect;
+  readonly effect: StepEffect;
 }
 
 function replyTo(
@@ -686,7 +699,7 @@ function request(over: Partial<Extract<AgentInput, { kind: 'grant-request' }>> =
   };
 }
 
-const replies = (effects: readonly AgentEffect[]) => ofKind(effects, 'grant-reply');
+const replies = (effects: readonly StepEffect[]) => ofKind(effects, 'grant-reply');
 
 describe('a peer agent grants, persists its promise first, and keeps it', () => {
   it('a grant is persisted before its reply; a request within the persisted horizon is not', () => {

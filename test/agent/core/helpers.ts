@@ -3,7 +3,13 @@ import { expect } from 'vitest';
 import type { AgentState } from '../../../agent/core/agent-state.js';
 import { createAgentState } from '../../../agent/core/agent-state.js';
 import { stepAgent } from '../../../agent/core/agent-step.js';
-import type { AgentEffect, AgentInput, AgentSettings, NodeInfo } from '../../../agent/core/types.js';
+import type {
+  AgentEffect,
+  AgentInput,
+  AgentSettings,
+  NodeInfo,
+  PersistedAgentState,
+} from '../../../agent/core/types.js';
 import type { AgentMessage, Config, NodeView, VoterMessage } from '../../../workers/protocol/index.js';
 
 export const A = '10.0.0.1:6379';
@@ -83,11 +89,14 @@ export function epochNotice(voter: number, epoch: number): AgentInput {
   return { kind: 'voter-message', voter, message: { v: 1, kind: 'epoch', group: 'g1', voter, epoch } };
 }
 
+/** A step's effect, or its `persist` listed first: the order the shell carries them out in. */
+export type StepEffect = AgentEffect | ({ readonly kind: 'persist' } & PersistedAgentState);
+
 /** Drives the core like a shell would, keeping every effect and reason for assertions. */
 export class Driver {
   state: AgentState;
   nowMs: number;
-  readonly log: { input: AgentInput; effects: readonly AgentEffect[]; reason: string }[] = [];
+  readonly log: { input: AgentInput; effects: readonly StepEffect[]; reason: string }[] = [];
 
   constructor(
     s: AgentSettings = settings(),
@@ -98,13 +107,15 @@ export class Driver {
     this.nowMs = nowMs;
   }
 
-  step(input: AgentInput, atMs: number = this.nowMs): readonly AgentEffect[] {
+  step(input: AgentInput, atMs: number = this.nowMs): readonly StepEffect[] {
     this.nowMs = atMs;
     const result = stepAgent(this.state, input, atMs);
     this.state = result.state;
-    this.log.push({ input, effects: result.effects, reason: result.reason });
+    const persist: StepEffect[] = result.persist === null ? [] : [{ kind: 'persist', ...result.persist }];
+    const effects = [...persist, ...result.effects];
+    this.log.push({ input, effects, reason: result.reason });
     expect(result.reason.length).toBeGreaterThan(0);
-    return result.effects;
+    return effects;
   }
 
   lastReason(): string {
@@ -112,8 +123,8 @@ export class Driver {
   }
 
   /** Ticks every `everyMs` until `untilMs`, letting `world` answer probes, INFO and actions. */
-  run(untilMs: number, world: World, everyMs = 50): AgentEffect[] {
-    const all: AgentEffect[] = [];
+  run(untilMs: number, world: World, everyMs = 50): StepEffect[] {
+    const all: StepEffect[] = [];
     while (this.nowMs + everyMs <= untilMs) {
       this.feed([{ kind: 'tick' }], world, this.nowMs + everyMs, all);
     }
@@ -125,8 +136,8 @@ export class Driver {
     inputs: readonly AgentInput[],
     world: World,
     atMs: number = this.nowMs,
-    into: AgentEffect[] = [],
-  ): AgentEffect[] {
+    into: StepEffect[] = [],
+  ): StepEffect[] {
     const queue = [...inputs];
     for (let guard = 0; queue.length > 0 && guard < 1000; guard++) {
       const input = queue.shift();
@@ -146,7 +157,7 @@ export interface World {
   readonly down?: ReadonlySet<string>;
 }
 
-function answer(effect: AgentEffect, world: World, at: number): AgentInput[] {
+function answer(effect: StepEffect, world: World, at: number): AgentInput[] {
   const down = world.down?.has('node' in effect ? effect.node : '') ?? false;
   switch (effect.kind) {
     case 'probe':
@@ -179,15 +190,15 @@ function answer(effect: AgentEffect, world: World, at: number): AgentInput[] {
   }
 }
 
-export function sends(effects: readonly AgentEffect[], voter?: number): AgentMessage[] {
+export function sends(effects: readonly StepEffect[], voter?: number): AgentMessage[] {
   return effects.flatMap((e) =>
     e.kind === 'send' && (voter === undefined || e.voter === voter) ? [e.message] : [],
   );
 }
 
-export function ofKind<K extends AgentEffect['kind']>(
-  effects: readonly AgentEffect[],
+export function ofKind<K extends StepEffect['kind']>(
+  effects: readonly StepEffect[],
   kind: K,
-): Extract<AgentEffect, { kind: K }>[] {
-  return effects.filter((e): e is Extract<AgentEffect, { kind: K }> => e.kind === kind);
+): Extract<StepEffect, { kind: K }>[] {
+  return effects.filter((e): e is Extract<StepEffect, { kind: K }> => e.kind === kind);
 }

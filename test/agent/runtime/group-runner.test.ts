@@ -1,4 +1,4 @@
-// The group runner with fake ports: a grant is never sent while the state file cannot hold its promise.
+// The group runner with fake ports: nothing of a step goes out before the state file holds it; no grant while it cannot hold its promise.
 import { describe, expect, it } from 'vitest';
 import type { AgentEffect, AgentInput, PersistedAgentState } from '../../../agent/core/index.js';
 import { membershipOf } from '../../../agent/core/index.js';
@@ -7,7 +7,7 @@ import { GroupRunner, type VoterPort } from '../../../agent/runtime/group-runner
 import { silentLogger } from '../../../agent/runtime/logger.js';
 import { AgentMetrics } from '../../../agent/runtime/metrics.js';
 import type { Timers } from '../../../agent/runtime/timers.js';
-import { A, B, C, config, settings } from '../core/helpers.js';
+import { A, B, C, config, push, settings } from '../core/helpers.js';
 
 /** Timers that never fire: the test feeds every input itself. */
 const stillTimers: Timers = { after: () => () => {}, every: () => () => {} };
@@ -21,40 +21,59 @@ const fence: FencePort = {
   close: () => {},
 };
 
-const voter: VoterPort = {
-  status: 'waiting',
-  consecutiveAuthFailures: 0,
-  start: () => {},
-  send: () => {},
-  leasePing: () => {},
-  close: () => Promise.resolve(),
-};
+/** What went out to the voters, the executor and the event listeners. */
+interface Outbound {
+  readonly voters: string[];
+  readonly executed: string[];
+  readonly events: string[];
+}
+
+function recordingVoter(voter: number, out: Outbound): VoterPort {
+  return {
+    status: 'waiting',
+    consecutiveAuthFailures: 0,
+    start: () => {},
+    send: (message) => out.voters.push(`${voter} ${message.kind}`),
+    leasePing: () => out.voters.push(`${voter} lease-ping`),
+    close: () => Promise.resolve(),
+  };
+}
 
 function rig() {
   let nowMs = 1000;
   let diskFails = true;
+  let writes = 0;
   const written: PersistedAgentState[] = [];
   const sent: AgentEffect[] = [];
+  const out: Outbound = { voters: [], executed: [], events: [] };
+  const metrics = new AgentMetrics(false);
   const runner = new GroupRunner({
     settings: settings({ agentId: 'agent-b', localNodes: [B], failsafe: true, sentinel: null }),
     persisted: { highestEpoch: 1, config: config(1, A), holdUntilMs: null },
     clock: { nowMs: () => nowMs },
     timers: stillTimers,
     logger: silentLogger(),
-    metrics: new AgentMetrics(false),
+    metrics,
     nodes: new Map(),
-    executor: { execute: () => Promise.resolve({ ok: true, detail: '' }), inFlight: () => [] },
+    executor: {
+      execute: (node, epoch, action) => {
+        out.executed.push(`${action.kind} ${node} at ${epoch}`);
+        return Promise.resolve({ ok: true, detail: '' });
+      },
+      inFlight: () => [],
+    },
     fence,
     store: {
       write: (state) => {
+        writes++;
         if (diskFails) return Promise.reject(new Error('ENOSPC: no space left on device'));
         written.push(state);
         return Promise.resolve();
       },
     },
-    openVoter: () => voter,
+    openVoter: (voter) => recordingVoter(voter, out),
     openPeers: () => ({ request: () => {}, reply: (e) => sent.push(e), close: () => {} }),
-    onEvent: () => {},
+    onEvent: (event) => out.events.push(`${event.name} ${event.payload}`),
     onFatal: (error) => {
       throw error;
     },
@@ -74,11 +93,20 @@ function rig() {
     runner.enqueue(input);
     await new Promise((resolve) => setImmediate(resolve));
   };
+  const feed = async (input: AgentInput, atMs: number) => {
+    nowMs = atMs;
+    runner.enqueue(input);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
   return {
     runner,
     written,
     sent,
+    out,
+    metrics,
+    writes: () => writes,
     ask,
+    feed,
     heal: () => {
       diskFails = false;
     },
@@ -106,5 +134,30 @@ describe('the group runner and the state file', () => {
     expect(r.written.at(-1)?.holdUntilMs).toBeGreaterThan(1000 + 2000);
     await r.ask(1600);
     expect(r.sent).toMatchObject([{ kind: 'grant-reply', to: A, granted: true, durationMs: 2000 }]);
+  });
+});
+
+describe('a step the state file does not hold', () => {
+  it('sends, pings and executes nothing of it, counts it, and goes out once the write lands', async () => {
+    const r = rig();
+    await r.feed({ kind: 'voter-connected', voter: 0 }, 1000);
+    expect(r.out.voters).toEqual(['0 hello', '0 observation']);
+    r.out.voters.length = 0;
+    r.out.events.length = 0;
+    // Epoch 2 makes B (this agent's node) master: persisted first, then a lease ping to the voter
+    // that pushed it. The write fails its three attempts.
+    await r.feed(push(0, config(2, B)), 1100);
+    expect(r.writes()).toBe(3);
+    expect(r.out.voters).toEqual([]);
+    expect(r.out.executed).toEqual([]);
+    const failures = await r.metrics.stateWriteFailures.get();
+    expect(failures.values).toMatchObject([{ labels: { group: 'g1' }, value: 1 }]);
+    // The core stepped on; the write is retried on the next tick, and the next steps go out.
+    r.heal();
+    await r.feed({ kind: 'tick' }, 1150);
+    expect(r.written.at(-1)).toMatchObject({ highestEpoch: 2, config: { epoch: 2, master: B } });
+    await r.feed({ kind: 'voter-connected', voter: 1 }, 1160);
+    await r.feed(push(1, config(2, B)), 1170);
+    expect(r.out.voters).toEqual(['1 hello', '1 observation', '1 lease-ping']);
   });
 });
