@@ -1,6 +1,6 @@
 // Aborted elections back off exponentially (up to the failover timeout) and a commit resets it.
 import { describe, expect, it } from 'vitest';
-import { abortBackoffMs } from '../../../workers/core/leadership.js';
+import { abortBackoffMs } from '../../../workers/core/abort.js';
 import { AGENTS, Cluster, NODES, SETTINGS, view } from './harness.js';
 
 const [M, R1, R2] = NODES as [string, string, string];
