@@ -1,9 +1,15 @@
 // The Worker's bindings, vars and secrets (wrangler.toml and `wrangler secret put`).
-import type { Voter } from './voter/voter.js';
+import type { VoterRpc } from './voter/contract.js';
+
+/**
+ * The voter Durable Object class (workers/voter/voter.ts) as its binding sees it: the RPC surface
+ * it implements. Typed by the contract rather than the class, so nothing here depends on the shell.
+ */
+export type VoterObject = VoterRpc & Rpc.DurableObjectBranded;
 
 export interface Env {
   /** The voter Durable Object namespace; objects are named `<group>#<index>`. */
-  readonly VOTER: DurableObjectNamespace<Voter>;
+  readonly VOTER: DurableObjectNamespace<VoterObject>;
   /** [vars.GROUPS] from wrangler.toml, validated by workers/config/groups.ts before use. */
   readonly GROUPS: unknown;
   /** Agent tokens are HMAC-SHA256(AGENT_SECRET, agentId + "\n" + group); nothing per agent is stored. */

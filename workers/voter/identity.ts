@@ -1,30 +1,30 @@
 // Who this voter object is and its running state: addressing on first use, boot on (re)start or wake-up.
+// Booting runs no step: the inputs a wake-up must replay are handed to the caller (`takeReplay`).
 import type { GroupEntry, LoadedGroups } from '../config/load.js';
 import { createVoterState } from '../core/index.js';
-import type { VoterState } from '../core/types.js';
+import type { AgentRecord, VoterInput } from '../core/types.js';
 import type { Env } from '../env.js';
+import type { Booted } from './booted.js';
 import { type VoterAddress, voterError, voterName } from './contract.js';
 import type { MutableCounters } from './counters.js';
 import { restoreAfterHibernation } from './restore.js';
 import { liveAgents } from './sockets.js';
-import type { StepRunner } from './step-runner.js';
 import type { Identity, VoterStore } from './store.js';
 import { UpstashSink } from './upstash-sink.js';
 import type { WebhookHost } from './webhooks.js';
 
-/** A voter that knows who it is: its group, its core state and its notification outlets. */
-export interface Booted {
-  readonly entry: GroupEntry;
-  readonly index: number;
-  readonly name: string;
-  state: VoterState;
-  readonly hooks: WebhookHost;
-  readonly sink: UpstashSink | null;
+/** What booting needs from the step runner (StepRunner): storage transactions, stored rows, the alarm. */
+export interface BootStorage {
+  transaction(fn: () => void): void;
+  rememberStored(agents: readonly AgentRecord[]): void;
+  syncAlarm(): void;
 }
 
 export class VoterIdentity {
   private me: Booted | null = null;
   private bootError: string | null = null;
+  /** Inputs the core must see after a wake-up (agents gone or new while hibernated), not yet stepped. */
+  private replay: VoterInput[] = [];
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -32,7 +32,7 @@ export class VoterIdentity {
     private readonly groups: LoadedGroups,
     private readonly store: VoterStore,
     private readonly counters: MutableCounters,
-    private readonly runner: StepRunner,
+    private readonly runner: BootStorage,
   ) {}
 
   /** Called under blockConcurrencyWhile: an object addressed in an earlier life boots at once. */
@@ -45,6 +45,13 @@ export class VoterIdentity {
       this.bootError = error instanceof Error ? error.message : String(error);
       console.error(`voter ${identity.group}#${identity.index} cannot start: ${this.bootError}`);
     }
+  }
+
+  /** The inputs booting left for the caller to step, in order; each is handed out once. */
+  takeReplay(): readonly VoterInput[] {
+    const replay = this.replay;
+    this.replay = [];
+    return replay;
   }
 
   /** The booted voter, if it has been addressed (an alarm or a socket event carries no address). */
@@ -122,8 +129,10 @@ export class VoterIdentity {
       nowMs,
     );
     me.state = restored.state;
-    for (const agentId of restored.gone) this.runner.run(me, { kind: 'agent-disconnected', agentId });
-    for (const agentId of restored.unknown) this.runner.run(me, { kind: 'agent-connected', agentId });
+    this.replay = [
+      ...restored.gone.map((agentId): VoterInput => ({ kind: 'agent-disconnected', agentId })),
+      ...restored.unknown.map((agentId): VoterInput => ({ kind: 'agent-connected', agentId })),
+    ];
   }
 
   private webhookHost(entry: GroupEntry, index: number): WebhookHost {

@@ -1,12 +1,11 @@
 // Messages to the other voters of the group: one cached stub per peer, fire and forget.
 import type { GroupEntry } from '../config/load.js';
-import type { Env } from '../env.js';
+import type { Env, VoterObject } from '../env.js';
 import type { PeerMessage } from '../protocol/index.js';
 import { voterName } from './contract.js';
-import type { Voter } from './voter.js';
 
 export class PeerSender {
-  private readonly stubs = new Map<number, DurableObjectStub<Voter>>();
+  private readonly stubs = new Map<number, DurableObjectStub<VoterObject>>();
 
   constructor(private readonly env: Env) {}
 

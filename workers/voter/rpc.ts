@@ -2,8 +2,8 @@
 import { commitMessage } from '../core/messages.js';
 import { ConfigSchema, describeIssues, PeerMessageSchema, VoterIndexSchema } from '../protocol/index.js';
 import { AdminActionSchema } from './admin.js';
+import type { Booted } from './booted.js';
 import { type AdminResult, type EventsPage, type Published, voterError } from './contract.js';
-import type { Booted } from './identity.js';
 import { publishedOf, type StepRunner } from './step-runner.js';
 import type { VoterStore } from './store.js';
 

@@ -10,9 +10,9 @@ import {
   type VoterMessage,
 } from '../protocol/index.js';
 import { refuseAgentMessage } from './agent-gate.js';
+import type { Booted } from './booted.js';
 import type { VoterAddress } from './contract.js';
 import type { MutableCounters } from './counters.js';
-import type { Booted } from './identity.js';
 import { type Attachment, AttachmentSchema } from './schemas.js';
 
 /** Headers of an agent's WebSocket upgrade, set by the Worker after it authenticated the agent. */

@@ -10,9 +10,9 @@ import type {
 } from '../core/types.js';
 import type { Env } from '../env.js';
 import type { Config } from '../protocol/index.js';
+import type { Booted } from './booted.js';
 import { type Published, publishedSince } from './contract.js';
 import type { MutableCounters } from './counters.js';
-import type { Booted } from './identity.js';
 import { PeerSender } from './peers.js';
 import { agentChangeKey, volatileOf } from './restore.js';
 import { autoResponseTimes, sendToAgent } from './sockets.js';

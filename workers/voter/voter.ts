@@ -4,6 +4,7 @@ import { type LoadedGroups, loadGroups } from '../config/load.js';
 import type { AdminAction } from '../core/types.js';
 import type { Env } from '../env.js';
 import { type Config, LEASE_PING, LEASE_PONG, type PeerMessage } from '../protocol/index.js';
+import type { Booted } from './booted.js';
 import {
   type AdminResult,
   type EventsPage,
@@ -14,7 +15,7 @@ import {
   voterError,
 } from './contract.js';
 import { type MutableCounters, zeroCounters } from './counters.js';
-import { type Booted, VoterIdentity } from './identity.js';
+import { VoterIdentity } from './identity.js';
 import * as rpc from './rpc.js';
 import {
   acceptAgentSocket,
@@ -54,6 +55,8 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
       Object.assign(this.counters, this.store.loadCounters());
       this.runner.loadedAlarm(await ctx.storage.getAlarm());
       this.identity.restore();
+      const me = this.identity.current;
+      if (me !== null) this.replayBoot(me);
     });
   }
 
@@ -66,7 +69,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     if (!upgrade.ok) return upgrade.response;
     let me: Booted;
     try {
-      me = this.identity.ready(upgrade.address);
+      me = this.booted(upgrade.address);
     } catch (error) {
       return upgradeRefusal(error);
     }
@@ -90,7 +93,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     }
     let me: Booted;
     try {
-      me = this.identity.ready(null);
+      me = this.booted(null);
     } catch (error) {
       ws.close(1011, String(error).slice(0, 100));
       return;
@@ -113,6 +116,18 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     this.agentGone(ws);
   }
 
+  /** The booted voter (see `VoterIdentity.ready`), after stepping what its boot left to replay. */
+  private booted(address: VoterAddress | null): Booted {
+    const me = this.identity.ready(address);
+    this.replayBoot(me);
+    return me;
+  }
+
+  /** A wake-up's agents that left or arrived while hibernated: stepped before anything else. */
+  private replayBoot(me: Booted): void {
+    for (const input of this.identity.takeReplay()) this.runner.run(me, input);
+  }
+
   private agentGone(ws: WebSocket): void {
     const attachment = attachmentOf(ws);
     const me = this.identity.current;
@@ -126,7 +141,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     // Nothing to decide without an identity; an alarm left by an earlier life is dropped. A voter
     // that is down decides nothing either; it steps again when it is brought up.
     if (this.identity.current === null || this.down) return;
-    const me = this.identity.ready(null);
+    const me = this.booted(null);
     this.runner.run(me, { kind: 'alarm' });
     await deliverDue(me.hooks);
     this.runner.syncAlarm();
@@ -139,7 +154,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     this.counters.rpcCalls += 1;
     if (this.down && opts.evenIfDown !== true)
       throw voterError('unavailable', 'this voter is down (outage drill)');
-    return this.identity.ready(address);
+    return this.booted(address);
   }
 
   async status(address: VoterAddress): Promise<VoterStatus> {
