@@ -56,6 +56,7 @@ import {
 } from './outbox.js';
 import { detectReboot } from './reboot.js';
 import { isValidReply, onProbeResult } from './sdown.js';
+import { announceMaster } from './sentinel-view.js';
 import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js';
 
 /**
@@ -64,7 +65,10 @@ import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js'
  */
 export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
   const handled = handle(state, input, nowMs);
-  const settled = andThen(handled.step, (s) => settle(s, nowMs));
+  const settled = andThen(
+    andThen(handled.step, (s) => settle(s, nowMs)),
+    (s) => announceMaster(state, s),
+  );
   assertNoStaleExecute(settled);
   assertHoldKept(settled, nowMs);
   const reason = [handled.reason, ...settled.notes].join('; ');

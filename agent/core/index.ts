@@ -19,4 +19,5 @@ export { isLocalEffect } from './outbox.js';
 export * from './reboot.js';
 export * from './reconcile.js';
 export * from './sdown.js';
+export * from './sentinel-view.js';
 export type * from './types.js';

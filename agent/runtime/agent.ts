@@ -99,7 +99,6 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
     () => runners,
     config.peers,
     new AdminClient(config.coordinator.url, config.coordinator.adminToken),
-    clock,
   );
   const onFatal =
     options.onFatal ??

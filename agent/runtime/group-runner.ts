@@ -1,27 +1,21 @@
 // Drives one group's agent core: serial input queue, the step's persist then its effects in order, ticks, and the ports to the world.
 
-import {
-  type AgentEventName,
-  type AgentMessage,
-  type Config,
-  type NodeId,
-  type NodeView,
-  switchMasterPayload,
-  type VoterMessage,
-} from '../../workers/protocol/index.js';
+import type { AgentEventName, AgentMessage, NodeId, VoterMessage } from '../../workers/protocol/index.js';
 import {
   type AgentEffect,
   type AgentInput,
   type AgentResult,
   type AgentSettings,
   type AgentState,
-  computeView,
   createAgentState,
   isLocalEffect,
   type NodeAction,
   type PersistedAgentState,
   type ProbeOutcome,
   parseNodeInfo,
+  publishedMaster,
+  type SentinelGroupView,
+  sentinelGroupView,
   stepAgent,
 } from '../core/index.js';
 import type { Clock } from './clock.js';
@@ -134,7 +128,6 @@ export class GroupRunner {
   private persistedEpoch: number;
   /** A state that failed to persist: retried on every tick; executes stay refused meanwhile. */
   private unpersisted: PersistedAgentState | null = null;
-  private published: NodeId | null;
   private readonly core: AgentCore;
 
   constructor(private readonly deps: GroupRunnerDeps) {
@@ -144,7 +137,6 @@ export class GroupRunner {
     this.core = deps.core ?? REAL_AGENT_CORE;
     this.state = this.core.createAgentState(settings, deps.persisted, clock.nowMs());
     this.persistedEpoch = this.state.highestEpoch;
-    this.published = publishedMaster(this.state.config);
     for (let voter = 0; voter < settings.voters; voter++) this.voters.push(this.openVoter(voter));
     this.peers = deps.openPeers((input) => this.enqueue(input));
     deps.metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
@@ -192,8 +184,14 @@ export class GroupRunner {
     return this.state.settings.localNodes.includes(node) ? this.deps.fence.applied(node) : null;
   }
 
-  view(node: NodeId): NodeView {
-    return computeView(this.state, node, this.deps.clock.nowMs());
+  /** What clients are told is the master (`publishedMaster`); null before any config. */
+  get publishedMaster(): NodeId | null {
+    return publishedMaster(this.state.config);
+  }
+
+  /** What the Sentinel surface shows of this group now; null before any config. */
+  sentinelView(): SentinelGroupView | null {
+    return sentinelGroupView(this.state, this.deps.clock.nowMs());
   }
 
   /**
@@ -398,7 +396,7 @@ export class GroupRunner {
     });
   }
 
-  /** Metrics and the `+switch-master` event when the published (last active) master changes. */
+  /** The metrics of what the step changed. */
   private afterStep(previous: AgentState): void {
     const { metrics } = this.deps;
     // Only what changed: most steps are ticks and probe results that change neither.
@@ -409,17 +407,6 @@ export class GroupRunner {
     if (reported !== null && reported !== previous.reported) {
       for (const view of Object.values(reported))
         metrics.sdown.set({ group: this.name, node: view.node }, view.sdown ? 1 : 0);
-    }
-    const next = publishedMaster(this.state.config);
-    if (next !== null && next !== this.published) {
-      const before = this.published;
-      this.published = next;
-      if (before !== null) {
-        const payload = switchMasterPayload(this.name, before, next);
-        const reason = `epoch ${this.state.config?.epoch} is active with master ${next}`;
-        this.log.info({ event: '+switch-master', payload }, `+switch-master ${payload}: ${reason}`);
-        this.deps.onEvent({ group: this.name, name: '+switch-master', payload, reason });
-      }
     }
   }
 
@@ -443,11 +430,4 @@ export class GroupRunner {
       onDropped: () => metrics.outboundDropped.inc(labels),
     });
   }
-}
-
-/** What clients are told: the master of the last active config (while a change is pending, the previous one). */
-export function publishedMaster(config: Config | null): NodeId | null {
-  if (config === null) return null;
-  if (config.state === 'active') return config.master;
-  return config.previousMaster ?? config.master;
 }

@@ -1,4 +1,4 @@
-// The SentinelSource the Sentinel wire protocol serves from: snapshots of every group's core state, and events.
+// The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), and events.
 import { createHash } from 'node:crypto';
 import type { NodeId } from '../../workers/protocol/index.js';
 import { parseNodeId } from '../../workers/protocol/index.js';
@@ -7,16 +7,12 @@ import type {
   FailoverOutcome,
   SentinelEvent,
   SentinelGroup,
-  SentinelNode,
   SentinelSnapshot,
   SentinelSource,
 } from '../sentinel/source.js';
 import type { AdminClient } from './admin-client.js';
-import type { Clock } from './clock.js';
-import { type GroupRunner, publishedMaster } from './group-runner.js';
+import type { GroupRunner } from './group-runner.js';
 
-/** Sentinel's defaults, shown until the voters announce the group's own. */
-const DEFAULTS = { quorum: 2, failoverTimeoutMs: 6000, parallelSyncs: 1 } as const;
 const MAX_LISTENERS = 10_000;
 
 /** 40 hex characters (Sentinel's run id format) derived from a stable name. */
@@ -34,12 +30,11 @@ export class RuntimeSentinelSource implements SentinelSource {
     /** Other agents' Sentinel endpoints, from the file's `peers` (the voters do not relay them yet). */
     private readonly peers: readonly NodeId[],
     private readonly admin: AdminClient,
-    private readonly clock: Clock,
   ) {
     this.myId = sentinelId(agentId);
   }
 
-  /** Called by the runtime for every event the cores emit, plus `+switch-master`. */
+  /** Called by the runtime for every event the cores emit. */
   publish(event: SentinelEvent): void {
     for (const listener of this.listeners) {
       try {
@@ -61,7 +56,7 @@ export class RuntimeSentinelSource implements SentinelSource {
 
   masterAddress(group: string): NodeId | null {
     const runner = this.groups().find((g) => g.name === group);
-    return runner === undefined ? null : publishedMaster(runner.current.config);
+    return runner === undefined ? null : runner.publishedMaster;
   }
 
   onEvent(listener: (event: SentinelEvent) => void): () => void {
@@ -85,37 +80,14 @@ export class RuntimeSentinelSource implements SentinelSource {
 
   /** A group without any known config is left out: this agent cannot name its master yet. */
   private group(runner: GroupRunner): SentinelGroup | null {
-    const state = runner.current;
-    const master = publishedMaster(state.config);
-    if (master === null || state.config === null) return null;
-    const nodes = Object.keys(state.nodes).sort();
-    const announced = state.announced;
+    const view = runner.sentinelView();
+    if (view === null) return null;
+    const { voterCount, ...rest } = view;
     return {
       name: runner.name,
-      master: this.node(runner, master),
-      epoch: state.highestEpoch,
-      failoverInProgress: state.config.state !== 'active',
-      replicas: nodes.filter((n) => n !== master).map((n) => this.node(runner, n)),
+      ...rest,
       sentinels: this.peers.map((peer) => ({ ...parseNodeId(peer), id: sentinelId(peer) })),
-      quorum: announced?.quorum ?? DEFAULTS.quorum,
-      downAfterMs: state.settings.downAfterMs,
-      failoverTimeoutMs: announced?.failoverTimeoutMs ?? DEFAULTS.failoverTimeoutMs,
-      parallelSyncs: announced?.parallelSyncs ?? DEFAULTS.parallelSyncs,
-      votersConnected: state.voters.filter((v) => v.connected).length,
-      voters: state.voters.length,
-    };
-  }
-
-  private node(runner: GroupRunner, node: NodeId): SentinelNode {
-    const nowMs = this.clock.nowMs();
-    const ns = runner.current.nodes[node];
-    if (ns === undefined) return { node, view: null, lastPingSentMsAgo: 0, lastOkPingReplyMsAgo: 0 };
-    const heard = ns.info !== null || ns.detector.lastProbeSentMs !== null;
-    return {
-      node,
-      view: heard ? runner.view(node) : null,
-      lastPingSentMsAgo: Math.max(0, nowMs - (ns.detector.lastProbeSentMs ?? nowMs)),
-      lastOkPingReplyMsAgo: Math.max(0, nowMs - ns.detector.lastValidReplyMs),
+      voters: voterCount,
     };
   }
 }

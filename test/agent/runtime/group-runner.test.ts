@@ -138,18 +138,19 @@ describe('the group runner and the state file', () => {
 });
 
 describe('a step the state file does not hold', () => {
-  it('sends, pings and executes nothing of it, counts it, and goes out once the write lands', async () => {
+  it('sends, pings, executes and announces nothing of it, counts it, and goes out once the write lands', async () => {
     const r = rig();
     await r.feed({ kind: 'voter-connected', voter: 0 }, 1000);
     expect(r.out.voters).toEqual(['0 hello', '0 observation']);
     r.out.voters.length = 0;
     r.out.events.length = 0;
     // Epoch 2 makes B (this agent's node) master: persisted first, then a lease ping to the voter
-    // that pushed it. The write fails its three attempts.
+    // that pushed it, and `+switch-master`. The write fails its three attempts.
     await r.feed(push(0, config(2, B)), 1100);
     expect(r.writes()).toBe(3);
     expect(r.out.voters).toEqual([]);
     expect(r.out.executed).toEqual([]);
+    expect(r.out.events).toEqual([]);
     const failures = await r.metrics.stateWriteFailures.get();
     expect(failures.values).toMatchObject([{ labels: { group: 'g1' }, value: 1 }]);
     // The core stepped on; the write is retried on the next tick, and the next steps go out.
@@ -159,5 +160,8 @@ describe('a step the state file does not hold', () => {
     await r.feed({ kind: 'voter-connected', voter: 1 }, 1160);
     await r.feed(push(1, config(2, B)), 1170);
     expect(r.out.voters).toEqual(['1 hello', '1 observation', '1 lease-ping']);
+    // A durable step's event goes out: the core decides `+switch-master`, the shell publishes it.
+    await r.feed(push(1, config(3, A)), 1180);
+    expect(r.out.events).toContain('+switch-master g1 10.0.0.2 6379 10.0.0.1 6379');
   });
 });

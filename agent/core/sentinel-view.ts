@@ -1,0 +1,95 @@
+// What the Sentinel surface shows of a group, projected from the core state: the published master, the snapshot, `+switch-master`.
+import {
+  type Config,
+  type NodeId,
+  type NodeView,
+  switchMasterPayload,
+} from '../../workers/protocol/index.js';
+import type { AgentState } from './agent-state.js';
+import { computeView } from './agent-views.js';
+import type { Step } from './outbox.js';
+
+/** Sentinel's defaults, shown until the voters announce the group's own. */
+export const SENTINEL_DEFAULTS = { quorum: 2, failoverTimeoutMs: 6000, parallelSyncs: 1 } as const;
+
+/** What clients are told: the master of the last active config (while a change is pending, the previous one). */
+export function publishedMaster(config: Config | null): NodeId | null {
+  if (config === null) return null;
+  if (config.state === 'active') return config.master;
+  return config.previousMaster ?? config.master;
+}
+
+/**
+ * `+switch-master` when the step changed the published master: the event clients follow a
+ * failover by. Not at the first config the agent learns (it names no previous master).
+ */
+export function announceMaster(before: AgentState, after: AgentState): Step {
+  const from = publishedMaster(before.config);
+  const to = publishedMaster(after.config);
+  if (from === null || to === null || from === to) return { state: after, effects: [], notes: [] };
+  const payload = switchMasterPayload(after.settings.group, from, to);
+  const reason = `epoch ${after.config?.epoch} is active with master ${to}`;
+  return { state: after, effects: [{ kind: 'event', name: '+switch-master', payload, reason }], notes: [] };
+}
+
+/** One node as this agent sees it, for `SENTINEL master` / `replicas` instance maps. */
+export interface SentinelNodeView {
+  readonly node: NodeId;
+  /** This agent's current view; null if it has never probed the node or read its INFO. */
+  readonly view: NodeView | null;
+  /** Milliseconds since the last probe sent and the last valid reply (Sentinel's last-ping fields). */
+  readonly lastPingSentMsAgo: number;
+  readonly lastOkPingReplyMsAgo: number;
+}
+
+/** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
+export interface SentinelGroupView {
+  /** The published master (`publishedMaster`). */
+  readonly master: SentinelNodeView;
+  readonly epoch: number;
+  /** A committed change is not active yet (Sentinel's `failover_in_progress`). */
+  readonly failoverInProgress: boolean;
+  /** Every other node of the group, sorted. */
+  readonly replicas: readonly SentinelNodeView[];
+  /** The voters' announced settings; Sentinel's defaults before they speak. */
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly parallelSyncs: number;
+  readonly votersConnected: number;
+  readonly voterCount: number;
+}
+
+/** The group's Sentinel view, or null while the agent knows no config (it cannot name a master yet). */
+export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGroupView | null {
+  const master = publishedMaster(state.config);
+  if (master === null || state.config === null) return null;
+  const announced = state.announced;
+  return {
+    master: sentinelNodeView(state, master, nowMs),
+    epoch: state.highestEpoch,
+    failoverInProgress: state.config.state !== 'active',
+    replicas: Object.keys(state.nodes)
+      .sort()
+      .filter((node) => node !== master)
+      .map((node) => sentinelNodeView(state, node, nowMs)),
+    quorum: announced?.quorum ?? SENTINEL_DEFAULTS.quorum,
+    downAfterMs: state.settings.downAfterMs,
+    failoverTimeoutMs: announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
+    parallelSyncs: announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
+    votersConnected: state.voters.filter((link) => link.connected).length,
+    voterCount: state.voters.length,
+  };
+}
+
+export function sentinelNodeView(state: AgentState, node: NodeId, nowMs: number): SentinelNodeView {
+  const ns = state.nodes[node];
+  if (ns === undefined) return { node, view: null, lastPingSentMsAgo: 0, lastOkPingReplyMsAgo: 0 };
+  const heard = ns.info !== null || ns.detector.lastProbeSentMs !== null;
+  return {
+    node,
+    view: heard ? computeView(state, node, nowMs) : null,
+    lastPingSentMsAgo: Math.max(0, nowMs - (ns.detector.lastProbeSentMs ?? nowMs)),
+    lastOkPingReplyMsAgo: Math.max(0, nowMs - ns.detector.lastValidReplyMs),
+  };
+}
