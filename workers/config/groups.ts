@@ -25,7 +25,7 @@ export const UpstashSinkSchema = z.strictObject({
   streamMaxLen: z.number().int().min(10).max(1_000_000).default(10_000),
 });
 
-export const GroupConfigSchema = z
+export const GroupDefinitionSchema = z
   .strictObject({
     /** The initial master, as clients must reach it ("host:port"). */
     master: NodeIdSchema,
@@ -57,10 +57,15 @@ export const GroupConfigSchema = z
     message: 'give one location hint per voter, or none',
     path: ['locationHints'],
   });
-export type GroupConfig = z.infer<typeof GroupConfigSchema>;
+/**
+ * One group as declared under [vars.GROUPS.<name>], validated and with defaults filled in. Not a
+ * `Config` (the committed decision, workers/protocol/common.ts) nor the agent's own group settings
+ * (agent/config/load.ts).
+ */
+export type GroupDefinition = z.infer<typeof GroupDefinitionSchema>;
 
 export const GroupsSchema = z
-  .record(GroupNameSchema, GroupConfigSchema)
+  .record(GroupNameSchema, GroupDefinitionSchema)
   .refine((groups) => Object.keys(groups).length > 0, 'declare at least one group under [vars.GROUPS]');
 export type Groups = z.infer<typeof GroupsSchema>;
 
@@ -69,7 +74,7 @@ export type Groups = z.infer<typeof GroupsSchema>;
  * the time ODOWN is reached, so fencing adds no failover time), and a restarted voter waits two
  * down-after periods for agents to reconnect before it believes anything is down.
  */
-export function toGroupSettings(name: string, g: GroupConfig): GroupSettings {
+export function toGroupSettings(name: string, g: GroupDefinition): GroupSettings {
   return {
     name,
     voters: g.voters,

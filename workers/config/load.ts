@@ -1,11 +1,12 @@
 // Parsing [vars.GROUPS] once per isolate into a table of validated groups, or one clear error.
 import type { GroupSettings } from '../core/types.js';
-import { type GroupConfig, GroupsSchema, toGroupSettings } from './groups.js';
+import { type GroupDefinition, GroupsSchema, toGroupSettings } from './groups.js';
 import { describeIssues } from './issues.js';
 
 export interface GroupEntry {
   readonly name: string;
-  readonly config: GroupConfig;
+  /** The group's definition from wrangler.toml (not a committed `Config`). */
+  readonly config: GroupDefinition;
   readonly settings: GroupSettings;
 }
 

@@ -1,6 +1,6 @@
 // Optional per-group mirror to Upstash Redis: the published master in a key, events in a capped stream.
 import { Redis } from '@upstash/redis/cloudflare';
-import type { GroupConfig } from '../config/groups.js';
+import type { GroupDefinition } from '../config/groups.js';
 import { type Config, parseNodeId } from '../protocol/index.js';
 import { publishedSince, type StoredEvent } from './contract.js';
 import type { MutableCounters } from './counters.js';
@@ -42,7 +42,7 @@ export class UpstashSink {
   constructor(
     private readonly group: string,
     private readonly index: number,
-    private readonly config: NonNullable<GroupConfig['upstash']>,
+    private readonly config: NonNullable<GroupDefinition['upstash']>,
     token: string,
     private readonly counters: MutableCounters,
   ) {

@@ -8,7 +8,7 @@
 // (`name`, `epoch`): every voter reports the same switch at the same epoch.
 
 import { hmacSha256Hex } from '../auth/hmac.js';
-import type { GroupConfig } from '../config/groups.js';
+import type { GroupDefinition } from '../config/groups.js';
 import { doubledMs } from '../protocol/index.js';
 import type { StoredEvent } from './contract.js';
 import type { MutableCounters } from './counters.js';
@@ -98,7 +98,7 @@ export interface WebhookHost {
   readonly counters: MutableCounters;
   readonly group: string;
   readonly index: number;
-  readonly hooks: GroupConfig['webhooks'];
+  readonly hooks: GroupDefinition['webhooks'];
   secret(name: string): string | undefined;
   /** Runs `fn` in one storage transaction (and saves the counters with it). */
   transaction(fn: () => void): void;
