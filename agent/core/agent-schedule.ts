@@ -143,7 +143,7 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
   const effects: AgentEffect[] = [];
   for (const node of peerNodes(settings)) {
     const peer = peers[node];
-    if (peer === undefined || !requestDue(peer, probe, nowMs, intervalMs, timeoutMs)) continue;
+    if (peer === undefined || !requestDue(peer, nowMs, { probe, intervalMs, timeoutMs })) continue;
     effects.push({
       kind: 'grant-request',
       to: node,
@@ -152,7 +152,7 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
       durationMs: wanted ? leaseMs : 0,
       membership: membershipOf(allNodes(settings)),
     });
-    peers[node] = onRequestSent(peer, probe, nowMs);
+    peers[node] = onRequestSent(peer, nowMs, { probe });
   }
   if (effects.length === 0) return { state, effects, notes: [] };
   return { state: { ...state, failsafe: { ...state.failsafe, peers } }, effects, notes: [] };

@@ -32,7 +32,10 @@ function trackRoles(state: AgentState, nowMs: number): AgentState {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const role = ns.info?.role ?? 'unknown';
-    const detector = observeRole(ns.detector, nowMs, expectsMaster(state.config, node), role);
+    const detector = observeRole(ns.detector, nowMs, {
+      expectMaster: expectsMaster(state.config, node),
+      role,
+    });
     if (detector !== ns.detector) next = withNode(next, node, { ...ns, detector });
   }
   return next;
@@ -62,14 +65,12 @@ function viewEvents(
     const reason =
       ns === undefined
         ? 'unknown node'
-        : sdownVerdict(
-            ns.detector,
-            nowMs,
-            state.settings.downAfterMs,
-            expectsMaster(state.config, after.node),
-            after.role,
-            state.settings.roleGraceMs,
-          ).reason;
+        : sdownVerdict(ns.detector, nowMs, {
+            downAfterMs: state.settings.downAfterMs,
+            expectMaster: expectsMaster(state.config, after.node),
+            role: after.role,
+            roleGraceMs: state.settings.roleGraceMs,
+          }).reason;
     effects.push({ kind: 'event', name: after.sdown ? '+sdown' : '-sdown', payload, reason });
   }
   if (!(before?.rebooted ?? false) && after.rebooted) {

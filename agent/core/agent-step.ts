@@ -254,7 +254,7 @@ function onGrantReply(
     config.epoch === input.epoch &&
     config.master === input.master &&
     isLocal(settings, config.master);
-  const answered = onPeerAnswer(peer, input, current, nowMs, settings.clockDriftRatio);
+  const answered = onPeerAnswer(peer, input, nowMs, { current, clockDriftRatio: settings.clockDriftRatio });
   const next = {
     ...state,
     failsafe: { ...state.failsafe, peers: { ...state.failsafe.peers, [input.from]: answered } },
@@ -422,14 +422,13 @@ function onActionResult(
     const retryAtMs = input.ok ? flying.retryAtMs : nowMs + state.settings.probeIntervalMs;
     next = withNode(next, input.node, { ...ns, inFlight: { ...flying, retryAtMs } });
   }
-  const message = commandResultMessage(
-    next,
-    input.node,
-    input.epoch,
-    input.action.kind,
-    input.ok,
-    input.detail,
-  );
+  const message = commandResultMessage(next, {
+    node: input.node,
+    epoch: input.epoch,
+    action: input.action.kind,
+    ok: input.ok,
+    detail: input.detail,
+  });
   const sends = broadcast(next, message);
   const info = requestInfo(next, [input.node], nowMs);
   const step: Step = { state: info.state, effects: [...sends, ...info.effects], notes: [] };

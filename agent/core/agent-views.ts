@@ -66,14 +66,12 @@ export function computeView(state: AgentState, node: NodeId, nowMs: number): Nod
   const role = info?.role ?? 'unknown';
   const sdown =
     ns !== undefined &&
-    sdownVerdict(
-      ns.detector,
-      nowMs,
-      settings.downAfterMs,
-      expectsMaster(state.config, node),
+    sdownVerdict(ns.detector, nowMs, {
+      downAfterMs: settings.downAfterMs,
+      expectMaster: expectsMaster(state.config, node),
       role,
-      settings.roleGraceMs,
-    ).sdown;
+      roleGraceMs: settings.roleGraceMs,
+    }).sdown;
   // The agent knows its own fence better than the last INFO does; other nodes only via INFO.
   const fenced =
     isLocal(settings, node) && settings.fencing

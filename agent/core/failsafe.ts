@@ -97,10 +97,12 @@ export function grantsWanted(voterLeaseUntilMs: number | null, nowMs: number, le
  */
 export function requestDue(
   peer: PeerGrant,
-  probe: boolean,
   nowMs: number,
-  intervalMs: number,
-  timeoutMs: number,
+  {
+    probe,
+    intervalMs,
+    timeoutMs,
+  }: { readonly probe: boolean; readonly intervalMs: number; readonly timeoutMs: number },
 ): boolean {
   const blocking = peer.pendingSentAtMs !== null && (probe || !peer.pendingProbe);
   if (blocking && nowMs - (peer.pendingSentAtMs ?? nowMs) < timeoutMs) return false;
@@ -108,7 +110,12 @@ export function requestDue(
   return nowMs - peer.lastRequestAtMs >= intervalMs;
 }
 
-export function onRequestSent(peer: PeerGrant, probe: boolean, nowMs: number): PeerGrant {
+/** A request went out: a readiness probe (`probe`, durationMs 0) or a real one. */
+export function onRequestSent(
+  peer: PeerGrant,
+  nowMs: number,
+  { probe }: { readonly probe: boolean },
+): PeerGrant {
   return { ...peer, pendingSentAtMs: nowMs, pendingProbe: probe, lastProbe: probe, lastRequestAtMs: nowMs };
 }
 
@@ -120,9 +127,8 @@ export function onRequestSent(peer: PeerGrant, probe: boolean, nowMs: number): P
 export function onPeerAnswer(
   peer: PeerGrant,
   answer: { sentAtMs: number; granted: boolean; durationMs: number; reason: string },
-  current: boolean,
   nowMs: number,
-  clockDriftRatio: number,
+  { current, clockDriftRatio }: { readonly current: boolean; readonly clockDriftRatio: number },
 ): PeerGrant {
   // A shell reporting a send time after now would extend the grant into the future: clamp it.
   const sentAtMs = Math.min(answer.sentAtMs, nowMs);

@@ -134,7 +134,7 @@ export function requireComplete(parsed: ParsedInfo): InfoResult<CompleteInfo> {
 }
 
 /** What the agent core needs from one INFO reply. `fenced` comes from the agent, not from INFO. */
-export function toNodeInfo(info: CompleteInfo, fenced: boolean): NodeInfo {
+export function toNodeInfo(info: CompleteInfo, { fenced }: { readonly fenced: boolean }): NodeInfo {
   const r = info.replication;
   const masterNode =
     r.role === 'replica' && r.masterHost !== null && r.masterPort !== null
@@ -158,12 +158,12 @@ export function toNodeInfo(info: CompleteInfo, fenced: boolean): NodeInfo {
 }
 
 /** Parse, require all three sections, and map: the one call the agent shell makes per INFO reply. */
-export function parseNodeInfo(text: string, fenced: boolean): InfoResult<NodeInfo> {
+export function parseNodeInfo(text: string, agent: { readonly fenced: boolean }): InfoResult<NodeInfo> {
   const parsed = parseInfo(text);
   if (!parsed.ok) return parsed;
   const complete = requireComplete(parsed.value);
   if (!complete.ok) return complete;
-  return ok(toNodeInfo(complete.value, fenced));
+  return ok(toNodeInfo(complete.value, agent));
 }
 
 /** Splits text into `# Section` blocks of `field:value` lines, keyed by lower-case section name. */

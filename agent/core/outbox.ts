@@ -70,13 +70,18 @@ export function observationMessage(
   };
 }
 
+/** How a command on a local node ended, as reported to the voters. */
+export interface CommandOutcome {
+  readonly node: string;
+  readonly epoch: number;
+  readonly action: NodeAction['kind'] | 'refuse';
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 export function commandResultMessage(
   state: AgentState,
-  node: string,
-  epoch: number,
-  action: NodeAction['kind'] | 'refuse',
-  ok: boolean,
-  detail: string,
+  { node, epoch, action, ok, detail }: CommandOutcome,
 ): AgentMessage {
   return {
     v: PROTOCOL_VERSION,

@@ -91,12 +91,25 @@ export function onStall(det: NodeDetector, nowMs: number): NodeDetector {
   return { ...det, freshSinceMs: nowMs, outstandingSentAtMs: null };
 }
 
+/** The role a node reports, and whether the highest config expects it to be master (`expectsMaster`). */
+export interface RoleSeen {
+  /** True only when the highest config is `active` and names this node. */
+  readonly expectMaster: boolean;
+  readonly role: NodeRole;
+}
+
+/** What SDOWN of a node depends on besides its probe history. */
+export interface SdownRule extends RoleSeen {
+  readonly downAfterMs: number;
+  /** How long the configured master may report `role:replica` before it counts as down. */
+  readonly roleGraceMs: number;
+}
+
 /** Track how long the node the active config names master has been reporting `role:replica`. */
 export function observeRole(
   det: NodeDetector,
   nowMs: number,
-  expectMaster: boolean,
-  role: NodeRole,
+  { expectMaster, role }: RoleSeen,
 ): NodeDetector {
   const mismatch = expectMaster && role === 'replica';
   if (!mismatch) return det.roleMismatchSinceMs === null ? det : { ...det, roleMismatchSinceMs: null };
@@ -107,14 +120,8 @@ export function observeRole(
  * The SDOWN rule. `expectMaster` is true only when the highest config is `active` and names
  * this node: during `promoting` or `handoff` the new master is legitimately still a replica.
  */
-export function sdownVerdict(
-  det: NodeDetector,
-  nowMs: number,
-  downAfterMs: number,
-  expectMaster: boolean,
-  role: NodeRole,
-  roleGraceMs: number,
-): SdownVerdict {
+export function sdownVerdict(det: NodeDetector, nowMs: number, rule: SdownRule): SdownVerdict {
+  const { downAfterMs, expectMaster, role, roleGraceMs } = rule;
   const silentMs = nowMs - det.lastValidReplyMs;
   if (silentMs >= downAfterMs) {
     const failed = det.lastFailedSentMs;

@@ -75,7 +75,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   } catch (error) {
     throw new AgentStartError(`stateDir ${config.stateDir} is not writable: ${String(error)}`);
   }
-  const metrics = new AgentMetrics(options.defaultMetrics ?? true);
+  const metrics = new AgentMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const fence =
     options.fence ??
     new FenceOwner({

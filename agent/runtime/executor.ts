@@ -77,9 +77,9 @@ export class Executor implements ActionRunner {
       case 'promote':
         return this.promote(link);
       case 'repoint':
-        return this.replicate(link, action.master, false);
+        return this.replicate(link, action.master, { kill: false });
       case 'demote':
-        return this.replicate(link, action.master, true);
+        return this.replicate(link, action.master, { kill: true });
       case 'handoff':
         return this.handoff(link, action.to, action.timeoutMs);
     }
@@ -93,7 +93,11 @@ export class Executor implements ActionRunner {
   }
 
   /** Repoint keeps the role (no kills); demote changes it, so its clients are disconnected. */
-  private async replicate(link: NodeLink, master: NodeId, kill: boolean): Promise<ActionOutcome> {
+  private async replicate(
+    link: NodeLink,
+    master: NodeId,
+    { kill }: { kill: boolean },
+  ): Promise<ActionOutcome> {
     const { host, port } = parseNodeId(master);
     const command = ['REPLICAOF', host, String(port)];
     if (!kill) {

@@ -100,7 +100,7 @@ export class FenceOwner implements FencePort {
         timers,
         logger,
         target.minReplicasToWrite,
-        (node, fenced) => {
+        ({ node, fenced }) => {
           for (const listener of this.listeners) listener(node, fenced ? 'fenced' : 'unfenced');
         },
       );

@@ -16,7 +16,11 @@ const RETRY_MS = 500;
 
 type Applied = 'fenced' | 'unfenced' | 'unknown';
 
-export type FenceListener = (node: string, fenced: boolean, reason: string) => void;
+export type FenceListener = (change: {
+  readonly node: string;
+  readonly fenced: boolean;
+  readonly reason: string;
+}) => void;
 
 /**
  * Whether a deadline refuses writes at `nowMs`: before the core's first word (undefined) the node
@@ -134,7 +138,7 @@ export class NodeFence {
             ? 'the lease ended or this node is not the configured master'
             : 'the configured master holds a lease (from a majority of voters, or failsafe grants)';
         this.logger.info({ node: this.node, minReplicasToWrite: value }, `node ${want}: ${reason}`);
-        this.onChange(this.node, want === 'fenced', reason);
+        this.onChange({ node: this.node, fenced: want === 'fenced', reason });
       } catch (error) {
         this.applied = 'unknown';
         this.logger.error(

@@ -389,7 +389,8 @@ export class GroupRunner {
     void port.info().then((text) => {
       // Local nodes: the agent's own fence state; other nodes: unknown from here, reported unfenced.
       const local = this.state.settings.localNodes.includes(node);
-      const parsed = text === null ? null : parseNodeInfo(text, local && this.deps.fence.fencedNow(node));
+      const parsed =
+        text === null ? null : parseNodeInfo(text, { fenced: local && this.deps.fence.fencedNow(node) });
       if (parsed !== null && !parsed.ok)
         this.log.warn({ node, error: parsed.error }, 'INFO reply did not parse');
       this.enqueue({ kind: 'info-result', node, info: parsed?.ok ? parsed.value : null });

@@ -108,8 +108,9 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
-  constructor(defaults = true) {
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+  /** `defaultMetrics`: also prom-client's process metrics (CPU, memory, event loop); on by default. */
+  constructor({ defaultMetrics = true }: { readonly defaultMetrics?: boolean } = {}) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   watchFailsafe(read: () => FailsafeReading): void {

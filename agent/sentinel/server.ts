@@ -98,7 +98,12 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
       return;
     }
     socket.setKeepAlive(true, 300_000);
-    const session = newSession(nextClientId++, peerAddress(socket), Date.now(), context.password !== null);
+    const session = newSession({
+      id: nextClientId++,
+      address: peerAddress(socket),
+      nowMs: Date.now(),
+      needsAuth: context.password !== null,
+    });
     const connection = new Connection(socket, session, context, limits);
     connections.set(session.id, connection);
     socket.once('close', () => {

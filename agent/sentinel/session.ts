@@ -19,7 +19,15 @@ export interface Session {
   closeAfterReply: boolean;
 }
 
-export function newSession(id: number, address: string, nowMs: number, needsAuth: boolean): Session {
+export interface NewSession {
+  readonly id: number;
+  readonly address: string;
+  readonly nowMs: number;
+  /** The server has a password: the client must AUTH before most commands. */
+  readonly needsAuth: boolean;
+}
+
+export function newSession({ id, address, nowMs, needsAuth }: NewSession): Session {
   return {
     id,
     address,

@@ -93,7 +93,7 @@ export class World {
   private failure: Error | null = null;
   private readonly silent: Logger = pino({ level: 'silent' });
   /** One registry for every simulated agent: metrics decide nothing, and a registry per start is costly. */
-  readonly metrics = new AgentMetrics(false);
+  readonly metrics = new AgentMetrics({ defaultMetrics: false });
 
   constructor(
     readonly params: SimParams,

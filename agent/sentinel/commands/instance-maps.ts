@@ -36,7 +36,10 @@ function pingFields(node: SentinelNode): Fields {
 }
 
 /** Sentinel's flag order: s_down, o_down, master|slave|sentinel, disconnected, ..., failover_in_progress. */
-function flags(node: SentinelNode, type: 'master' | 'slave', failoverInProgress: boolean): string {
+function flags(
+  node: SentinelNode,
+  { type, failoverInProgress }: { type: 'master' | 'slave'; failoverInProgress: boolean },
+): string {
   const list: string[] = [];
   if (node.view?.sdown === true) list.push('s_down');
   list.push(type);
@@ -64,7 +67,7 @@ function commonFields(
     ['ip', host],
     ['port', String(port)],
     ['runid', node.view?.runId ?? ''],
-    ['flags', flags(node, type, type === 'master' && group.failoverInProgress)],
+    ['flags', flags(node, { type, failoverInProgress: type === 'master' && group.failoverInProgress })],
     ['link-pending-commands', '0'],
     ['link-refcount', '1'],
     ...pingFields(node),

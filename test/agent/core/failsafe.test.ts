@@ -109,14 +109,14 @@ describe('requestDue', () => {
     },
     {
       name: 'a real request in flight blocks another one',
-      peer: onRequestSent(idlePeer, false, 1000),
+      peer: onRequestSent(idlePeer, 1000, { probe: false }),
       probe: false,
       now: 1999,
       due: false,
     },
     {
       name: 'a real request in flight is given up after the timeout',
-      peer: onRequestSent(idlePeer, false, 1000),
+      peer: onRequestSent(idlePeer, 1000, { probe: false }),
       probe: false,
       now: 2000,
       due: true,
@@ -124,42 +124,42 @@ describe('requestDue', () => {
     {
       // The voters' lease just got short: the first grant must not wait an interval after the probe.
       name: 'an answered readiness probe does not pace the first real request',
-      peer: { ...onRequestSent(idlePeer, true, 1000), pendingSentAtMs: null },
+      peer: { ...onRequestSent(idlePeer, 1000, { probe: true }), pendingSentAtMs: null },
       probe: false,
       now: 1010,
       due: true,
     },
     {
       name: 'an answered readiness probe paces the next probe',
-      peer: { ...onRequestSent(idlePeer, true, 1000), pendingSentAtMs: null },
+      peer: { ...onRequestSent(idlePeer, 1000, { probe: true }), pendingSentAtMs: null },
       probe: true,
       now: 1010,
       due: false,
     },
     {
       name: 'a real request in flight blocks a readiness probe',
-      peer: onRequestSent(idlePeer, false, 1000),
+      peer: onRequestSent(idlePeer, 1000, { probe: false }),
       probe: true,
       now: 1500,
       due: false,
     },
     {
       name: 'a readiness probe in flight never blocks a real request',
-      peer: onRequestSent(idlePeer, true, 1000),
+      peer: onRequestSent(idlePeer, 1000, { probe: true }),
       probe: false,
       now: 1400,
       due: true,
     },
     {
       name: 'a readiness probe in flight blocks another probe',
-      peer: onRequestSent(idlePeer, true, 1000),
+      peer: onRequestSent(idlePeer, 1000, { probe: true }),
       probe: true,
       now: 1400,
       due: false,
     },
   ];
   it.each(rows)('$name -> $due', ({ peer, probe, now, due }) => {
-    expect(requestDue(peer, probe, now, interval, timeout)).toBe(due);
+    expect(requestDue(peer, now, { probe, intervalMs: interval, timeoutMs: timeout })).toBe(due);
   });
 });
 
@@ -171,7 +171,7 @@ describe('onPeerAnswer', () => {
     reason: 'r',
     ...over,
   });
-  const pending = onRequestSent(idlePeer, false, 1000);
+  const pending = onRequestSent(idlePeer, 1000, { probe: false });
 
   const rows: {
     name: string;
@@ -231,7 +231,7 @@ describe('onPeerAnswer', () => {
     },
   ];
   it.each(rows)('$name', ({ peer, answer: a, current, validUntil }) => {
-    const next = onPeerAnswer(peer, a, current, 1200, RHO);
+    const next = onPeerAnswer(peer, a, 1200, { current, clockDriftRatio: RHO });
     expect(next.validUntilMs).toBe(validUntil);
     expect(next.lastAnswer).toEqual({
       atMs: 1200,
@@ -242,12 +242,21 @@ describe('onPeerAnswer', () => {
   });
 
   it('the pending request is cleared only by the answer to it (or a later one)', () => {
-    const second = onRequestSent(onRequestSent(idlePeer, false, 1000), false, 1400);
+    const second = onRequestSent(onRequestSent(idlePeer, 1000, { probe: false }), 1400, { probe: false });
     // The answer to the request of 1000 arrives after the one of 1400 went out: still pending.
-    expect(onPeerAnswer(second, answer({ sentAtMs: 1000 }), true, 1450, RHO).pendingSentAtMs).toBe(1400);
-    expect(onPeerAnswer(second, answer({ sentAtMs: 1400 }), true, 1450, RHO).pendingSentAtMs).toBeNull();
+    expect(
+      onPeerAnswer(second, answer({ sentAtMs: 1000 }), 1450, { current: true, clockDriftRatio: RHO })
+        .pendingSentAtMs,
+    ).toBe(1400);
+    expect(
+      onPeerAnswer(second, answer({ sentAtMs: 1400 }), 1450, { current: true, clockDriftRatio: RHO })
+        .pendingSentAtMs,
+    ).toBeNull();
     // A refusal answers the request just as well.
-    const refused = onPeerAnswer(second, answer({ sentAtMs: 1400, granted: false }), true, 1450, RHO);
+    const refused = onPeerAnswer(second, answer({ sentAtMs: 1400, granted: false }), 1450, {
+      current: true,
+      clockDriftRatio: RHO,
+    });
     expect(refused.pendingSentAtMs).toBeNull();
   });
 });
@@ -259,7 +268,10 @@ describe('dropGrants and createFailsafe', () => {
       holdUntilMs: 7000,
       persistedHoldUntilMs: 8000,
     };
-    const withPending = { ...before, peers: { ...before.peers, [B]: onRequestSent(idlePeer, false, 3000) } };
+    const withPending = {
+      ...before,
+      peers: { ...before.peers, [B]: onRequestSent(idlePeer, 3000, { probe: false }) },
+    };
     const after = dropGrants(withPending);
     expect(failsafeValidUntil(after, [B, C])).toBeNull();
     expect(after.peers[B]?.pendingSentAtMs).toBe(3000);

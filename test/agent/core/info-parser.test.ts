@@ -178,7 +178,11 @@ describe('parseInfo on real redis-server 7.0.15 output', () => {
   it.each(cases)('$file', ({ file, replication, node }) => {
     const info = parsed(file);
     expect(info.replication).toMatchObject(replication);
-    expect(toNodeInfo(info, false)).toMatchObject({ ...node, runId: info.server.runId, fenced: false });
+    expect(toNodeInfo(info, { fenced: false })).toMatchObject({
+      ...node,
+      runId: info.server.runId,
+      fenced: false,
+    });
     expect(info.server.redisVersion).toMatch(/^7\./);
     expect(info.server.runId).toMatch(/^[0-9a-f]{40}$/);
     expect(info.server.tcpPort).toBeGreaterThanOrEqual(7101);
@@ -212,7 +216,9 @@ describe('parseInfo on real redis-server 7.0.15 output', () => {
   it('turns how long the link has been down into milliseconds', () => {
     const gone = parsed('replica-master-gone');
     expect(gone.replication.linkDownSinceSeconds).toBeGreaterThanOrEqual(2);
-    expect(toNodeInfo(gone, false).linkDownMs).toBe((gone.replication.linkDownSinceSeconds ?? -1) * 1000);
+    expect(toNodeInfo(gone, { fenced: false }).linkDownMs).toBe(
+      (gone.replication.linkDownSinceSeconds ?? -1) * 1000,
+    );
   });
 
   it('translates slave to replica and never lets `slave` through', () => {
@@ -232,7 +238,7 @@ describe('parseInfo on real redis-server 7.0.15 output', () => {
   });
 
   it('passes the agent fence flag through', () => {
-    expect(toNodeInfo(parsed('replica-link-up'), true).fenced).toBe(true);
+    expect(toNodeInfo(parsed('replica-link-up'), { fenced: true }).fenced).toBe(true);
   });
 });
 
@@ -243,7 +249,7 @@ describe('parseInfo on partial and unusual text', () => {
     const result = parseInfo(replicationOnly);
     expect(result.ok && result.value.server === null && result.value.keyspace === null).toBe(true);
     expect(result.ok && result.value.replication?.role).toBe('replica');
-    expect(parseNodeInfo(replicationOnly, false)).toEqual({
+    expect(parseNodeInfo(replicationOnly, { fenced: false })).toEqual({
       ok: false,
       error: 'INFO text lacks section(s): server, keyspace',
     });
@@ -251,7 +257,7 @@ describe('parseInfo on partial and unusual text', () => {
 
   it('tolerates comments, unknown fields, unknown sections and surrounding blanks', () => {
     const text = `\n# Something New\nfoo:bar\n${withLine('role:slave', 'role:slave\r\nfuture_field:1\r\n# just a comment')}\n\n`;
-    const result = parseNodeInfo(text, false);
+    const result = parseNodeInfo(text, { fenced: false });
     expect(result).toMatchObject({ ok: true, value: { role: 'replica', offsetBytes: 1000, keys: 3 } });
   });
 
@@ -268,21 +274,25 @@ describe('parseInfo on partial and unusual text', () => {
 
   it('defaults the priority to 100 when a version does not print it', () => {
     const text = withLine('slave_priority:100\r\n', '');
-    expect(parseNodeInfo(text, false)).toMatchObject({
+    expect(parseNodeInfo(text, { fenced: false })).toMatchObject({
       ok: true,
       value: { priority: DEFAULT_REPLICA_PRIORITY },
     });
   });
 
   it('brackets an IPv6 master address and keeps hostnames', () => {
-    const ipv6 = parseNodeInfo(withLine('master_host:10.0.0.1', 'master_host:::1'), false);
+    const ipv6 = parseNodeInfo(withLine('master_host:10.0.0.1', 'master_host:::1'), { fenced: false });
     expect(ipv6).toMatchObject({ ok: true, value: { masterNode: '[::1]:7001' } });
-    const named = parseNodeInfo(withLine('master_host:10.0.0.1', 'master_host:redis-a.internal'), false);
+    const named = parseNodeInfo(withLine('master_host:10.0.0.1', 'master_host:redis-a.internal'), {
+      fenced: false,
+    });
     expect(named).toMatchObject({ ok: true, value: { masterNode: 'redis-a.internal:7001' } });
   });
 
   it('treats a down link without master_link_down_since_seconds as never up', () => {
-    const result = parseNodeInfo(withLine('master_link_status:up', 'master_link_status:down'), false);
+    const result = parseNodeInfo(withLine('master_link_status:up', 'master_link_status:down'), {
+      fenced: false,
+    });
     expect(result).toMatchObject({ ok: true, value: { linkUp: false, linkDownMs: LINK_NEVER_UP_MS } });
   });
 

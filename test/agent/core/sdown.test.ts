@@ -87,7 +87,12 @@ describe('sdown: replies and failures', () => {
     },
   ];
   it.each(rows)('$name', ({ ops, at, sdown }) => {
-    const verdict = sdownVerdict(replay(ops), at, DOWN_AFTER, false, 'master', 3000);
+    const verdict = sdownVerdict(replay(ops), at, {
+      downAfterMs: DOWN_AFTER,
+      expectMaster: false,
+      role: 'master',
+      roleGraceMs: 3000,
+    });
     expect(verdict.sdown).toBe(sdown);
     expect(verdict.reason.length).toBeGreaterThan(0);
   });
@@ -121,7 +126,14 @@ describe('sdown: event-loop stalls', () => {
     },
   ];
   it.each(rows)('$name', ({ ops, at, sdown }) => {
-    expect(sdownVerdict(replay(ops), at, DOWN_AFTER, false, 'master', 3000).sdown).toBe(sdown);
+    expect(
+      sdownVerdict(replay(ops), at, {
+        downAfterMs: DOWN_AFTER,
+        expectMaster: false,
+        role: 'master',
+        roleGraceMs: 3000,
+      }).sdown,
+    ).toBe(sdown);
   });
 
   it('a stall forgets the outstanding probe so a fresh one can go out', () => {
@@ -176,10 +188,10 @@ describe('sdown: the configured master reporting role replica', () => {
   it.each(rows)('$name', ({ expectMaster, role, since, at, sdown }) => {
     let det = createDetector(0);
     // Keep replies valid so only the role rule can make the node down.
-    det = observeRole(det, since, expectMaster, 'replica');
-    det = observeRole(det, at, expectMaster, role);
+    det = observeRole(det, since, { expectMaster, role: 'replica' });
+    det = observeRole(det, at, { expectMaster, role });
     det = onProbeResult(onProbeSent(det, at - 10), at - 10, 'pong', at - 5).detector;
-    const verdict = sdownVerdict(det, at, DOWN_AFTER, expectMaster, role, 3000);
+    const verdict = sdownVerdict(det, at, { downAfterMs: DOWN_AFTER, expectMaster, role, roleGraceMs: 3000 });
     expect(verdict.sdown).toBe(sdown);
     if (sdown) expect(verdict.reason).toContain('role replica');
   });

@@ -46,7 +46,7 @@ function rig() {
   const written: PersistedAgentState[] = [];
   const sent: AgentEffect[] = [];
   const out: Outbound = { voters: [], executed: [], events: [] };
-  const metrics = new AgentMetrics(false);
+  const metrics = new AgentMetrics({ defaultMetrics: false });
   const runner = new GroupRunner({
     settings: settings({ agentId: 'agent-b', localNodes: [B], failsafe: true, sentinel: null }),
     persisted: { highestEpoch: 1, config: config(1, A), holdUntilMs: null },

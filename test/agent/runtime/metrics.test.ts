@@ -41,7 +41,7 @@ function nodeAndEpochSamples(text: string): string[] {
 
 describe('agent metrics server', () => {
   it('binds an ephemeral port when asked for port 0', async () => {
-    const base = await serve(new AgentMetrics(false));
+    const base = await serve(new AgentMetrics({ defaultMetrics: false }));
     expect(served?.port).toBeGreaterThan(0);
     const address = served?.server.address();
     expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
@@ -50,7 +50,7 @@ describe('agent metrics server', () => {
   });
 
   it('serves sdown, fenced, epoch and commands with the values last set', async () => {
-    const metrics = new AgentMetrics(false);
+    const metrics = new AgentMetrics({ defaultMetrics: false });
     const base = await serve(metrics);
 
     metrics.sdown.set({ group: 'g1', node: '10.0.0.1:6380' }, 1);
@@ -100,7 +100,7 @@ describe('agent metrics server', () => {
   });
 
   it('serves no samples of a family that was never set, and no default process metrics when off', async () => {
-    const base = await serve(new AgentMetrics(false));
+    const base = await serve(new AgentMetrics({ defaultMetrics: false }));
     const text = await scrape(base);
     expect(samples(text, 'edge_sentinel_node_sdown')).toEqual([]);
     expect(samples(text, 'edge_sentinel_commands_total')).toEqual([]);
@@ -113,9 +113,9 @@ describe('agent metrics server', () => {
   });
 
   it('keeps two AgentMetrics apart (private registries)', async () => {
-    const other = new AgentMetrics(false);
+    const other = new AgentMetrics({ defaultMetrics: false });
     other.epoch.set({ group: 'g1' }, 99);
-    const metrics = new AgentMetrics(false);
+    const metrics = new AgentMetrics({ defaultMetrics: false });
     metrics.epoch.set({ group: 'g1' }, 4);
     const base = await serve(metrics);
     expect(samples(await scrape(base), 'edge_sentinel_epoch')).toEqual(['edge_sentinel_epoch{group="g1"} 4']);
@@ -123,7 +123,7 @@ describe('agent metrics server', () => {
 
   it('serves /healthz as JSON, 200 when ok and 503 when not; 404 elsewhere; 405 for other methods', async () => {
     let health: Health = { ok: true, groups: 1 };
-    const base = await serve(new AgentMetrics(false), () => health);
+    const base = await serve(new AgentMetrics({ defaultMetrics: false }), () => health);
     let res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -142,7 +142,7 @@ describe('agent metrics server', () => {
   });
 
   it('stops listening on close', async () => {
-    const base = await serve(new AgentMetrics(false));
+    const base = await serve(new AgentMetrics({ defaultMetrics: false }));
     await served?.close();
     served = null;
     await expect(fetch(`${base}/metrics`)).rejects.toThrow();
