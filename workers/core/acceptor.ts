@@ -25,7 +25,7 @@ export interface VoteReplyOptions {
   readonly nowMs: number;
 }
 
-/** This voter's answer to a vote request, with its durable state, ODOWN view and lease view of the subject. */
+/** This voter's answer to a vote request: its durable state, its ODOWN and lease views of the subject. */
 export function buildVoteReply(state: VoterState, opts: VoteReplyOptions): VoteReply {
   const { epoch, subject, granted, busy = false, reason, nowMs } = opts;
   return voteReply(state, {

@@ -1,4 +1,4 @@
-// Invariants every voter state must satisfy (DESIGN.md §4, the parts one voter can see).
+// Invariants every voter state must satisfy: the parts of README.md "Invariants" one voter can see.
 import { compareConfigs } from '../protocol/index.js';
 import type { VoterState } from './types.js';
 

@@ -1,5 +1,5 @@
-// Every public event name (DESIGN §5): what voters store and serve (HTTP, SSE, webhooks) and what
-// agents publish on the Sentinel port. A closed list, so a new event is a deliberate contract change.
+// Every public event name, a contract with clients: what voters store and serve (HTTP, SSE, webhooks)
+// and what agents publish on the Sentinel port. A closed list, so a new event is a deliberate change.
 import { z } from 'zod';
 import { COMMAND_ACTIONS } from './agent-messages.js';
 

@@ -1,4 +1,4 @@
-// Operator actions at the voter: validating them. Whether one is refused, and why, is the core's (workers/core/admin.ts).
+// Operator actions at the voter: their validation. Refusing one, and why, is the core's (core/admin.ts).
 import { z } from 'zod';
 import type { AdminAction } from '../core/types.js';
 import { HandoffTimeoutMsSchema, NodeIdSchema } from '../protocol/index.js';

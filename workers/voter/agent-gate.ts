@@ -1,11 +1,11 @@
-// Boundary checks on a decoded agent message before the core sees it; a refusal becomes an error notice (core/messages.ts).
+// Boundary checks on a decoded agent message before the core sees it; a refusal becomes an error notice.
 import type { VoterState } from '../core/types.js';
 import type { AgentId, AgentMessage } from '../protocol/index.js';
 
 /**
  * The connection's agent id was authenticated by the Worker, so a message naming another agent or
- * group is refused. A command result for an epoch below the committed one is stale: the epoch
- * check comes first wherever an epoch arrives (STYLE.md rule 4).
+ * group is refused. A command result for an epoch below the committed one is stale: wherever an
+ * epoch arrives it is checked first, so nothing decided before the committed config is acted on.
  */
 export function refuseAgentMessage(
   state: VoterState,

@@ -8,7 +8,7 @@ export interface VoterAddress {
   readonly index: number;
 }
 
-/** Durable Object names are `<group>#<index>` (DESIGN.md §2). */
+/** Durable Object names are `<group>#<index>`: one object per voter of a group (workers/voter/README.md). */
 export function voterName(address: VoterAddress): string {
   return `${address.group}#${address.index}`;
 }
@@ -20,7 +20,7 @@ export function voterError(code: VoterErrorCode, message: string): Error {
   return new Error(`${code}: ${message}`);
 }
 
-/** What a voter counts so a benchmark can project the monthly bill (DESIGN.md §6). */
+/** What a voter counts so a benchmark can project the monthly bill (README.md "Performance", cost rows). */
 export interface VoterCounters {
   readonly requests: number;
   readonly rpcCalls: number;

@@ -1,4 +1,4 @@
-// What one voter counts for the bill (DESIGN.md §6): kept in memory, saved only with other writes.
+// What one voter counts for the bill (README.md "Performance"): kept in memory, saved only with other writes.
 import { z } from 'zod';
 import type { VoterCounters } from './contract.js';
 

@@ -7,7 +7,7 @@ import type { MutableCounters } from './counters.js';
 
 /**
  * The key is written compare-and-set on the epoch: every voter mirrors what it publishes, and a
- * voter that learns an older epoch late must not move readers back (DESIGN.md §4, invariant 3).
+ * voter that learns an older epoch late must not move readers back (README.md "Invariants", 3).
  */
 const SET_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])

@@ -14,7 +14,7 @@ interface Doc {
 describe('openApiDocument', () => {
   const doc = openApiDocument() as Doc;
 
-  it('lists exactly the routes of DESIGN.md §5, plus health, the outage drill and the document itself', () => {
+  it('lists exactly the routes of the README.md "HTTP API" table', () => {
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );

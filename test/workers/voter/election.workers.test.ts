@@ -44,7 +44,7 @@ describe('three voters and three agents', () => {
         expect(agent.messages(i)[1]).toMatchObject({ kind: 'config', voter: i });
       }
     }
-    // An idle, healthy voter sets no alarm (DESIGN.md §6).
+    // An idle, healthy voter sets no alarm (workers/core/README.md: an idle voter costs nothing).
     for (const i of [0, 1, 2]) {
       expect(await runInDurableObject(voter(i), (_, state) => state.storage.getAlarm())).toBeNull();
     }
