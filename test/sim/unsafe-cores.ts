@@ -44,22 +44,19 @@ export function forgetsVotes(base: SimCores): SimCores {
     },
     stepVoter(state, input, ctx): VoterResult {
       const result = base.voter.stepVoter(state, input, ctx);
-      const effects = result.effects.map((e) => {
-        if (e.kind !== 'persist') return e;
-        const prev = disks.get(state.index) ?? null;
-        const durable: DurableState = {
-          ...e.durable,
-          vote: prev?.vote ?? null,
-          promisedEpoch: Math.max(
-            prev?.promisedEpoch ?? 0,
-            e.durable.accepted.epoch,
-            e.durable.committed.epoch,
-          ),
-        };
-        disks.set(state.index, durable);
-        return { ...e, durable };
-      });
-      return { ...result, effects };
+      if (result.persist === null) return result;
+      const prev = disks.get(state.index) ?? null;
+      const persist: DurableState = {
+        ...result.persist,
+        vote: prev?.vote ?? null,
+        promisedEpoch: Math.max(
+          prev?.promisedEpoch ?? 0,
+          result.persist.accepted.epoch,
+          result.persist.committed.epoch,
+        ),
+      };
+      disks.set(state.index, persist);
+      return { ...result, persist };
     },
   });
 }

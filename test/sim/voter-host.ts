@@ -72,13 +72,13 @@ export class VoterHost {
     w.trace.detail(w.now, () => `v${this.index} ${describeInput(input)} -> ${result.reason}`);
     const seesOdown = result.state.odownSinceMs !== null;
     const diskBefore = this.disk;
+    if (result.persist !== null) {
+      w.invariants.onVoterPersist(this.index, result.persist);
+      this.disk = structuredClone(result.persist);
+      w.onVoterPersisted(this.index, this.disk);
+    }
     for (const effect of result.effects) {
       switch (effect.kind) {
-        case 'persist':
-          w.invariants.onVoterPersist(this.index, effect.durable);
-          this.disk = structuredClone(effect.durable);
-          w.onVoterPersisted(this.index, this.disk);
-          break;
         case 'send-peer':
           w.invariants.onPeerSend(this.index, effect.to, effect.message, diskBefore, this.disk);
           w.sendPeer(this.index, effect.to, effect.message);

@@ -51,7 +51,7 @@ function handle(state: VoterState, input: VoterInput, ctx: VoterContext, out: Ou
 
 /**
  * Handle one input, then let time-driven decisions run (leader progress, ODOWN, elections).
- * The effects come back ordered: persist first, so nothing leaves before it is durable.
+ * `persist` carries the durable state when it changed: the shell saves it before any effect.
  */
 export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterContext): VoterResult {
   const out = newOut();
@@ -64,9 +64,8 @@ export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterConte
   state = considerElection(state, ctx, out);
   const broken = checkVoterInvariants(state);
   if (broken.length > 0) throw new Error(`voter invariant broken: ${broken.join('; ')}`);
-  const effects: VoterEffect[] = [];
-  if (!sameDurable(before.durable, state.durable)) effects.push({ kind: 'persist', durable: state.durable });
-  effects.push(...out.sends);
+  const persist = sameDurable(before.durable, state.durable) ? null : state.durable;
+  const effects: VoterEffect[] = [...out.sends];
   const alarmAtMs = nextAlarmMs(state, ctx.nowMs);
   if (alarmAtMs !== state.alarmAtMs) {
     effects.push({ kind: 'set-alarm', atMs: alarmAtMs });
@@ -75,5 +74,5 @@ export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterConte
   effects.push(...out.emits);
   const reason = out.reasons.length > 0 ? out.reasons.join('; ') : `${input.kind}: nothing to decide`;
   const answer = input.kind === 'admin' ? adminAnswer(out, reason) : null;
-  return { state, effects, reason, answer };
+  return { state, persist, effects, reason, answer };
 }

@@ -7,6 +7,7 @@ import type {
   NodeId,
   NodeView,
   PeerMessage,
+  StepResult,
   VoteReply,
   VoterEventName,
   VoterMessage,
@@ -183,11 +184,10 @@ export interface VoterEvent {
 }
 
 /**
- * What the shell must do, in this order: persist (before anything leaves), then send messages,
+ * What the shell must do after the step's `persist` is durable, in this order: send messages,
  * then set the alarm, then record events.
  */
 export type VoterEffect =
-  | { readonly kind: 'persist'; readonly durable: DurableState }
   | { readonly kind: 'send-peer'; readonly to: number; readonly message: PeerMessage }
   | { readonly kind: 'send-agent'; readonly to: AgentId; readonly message: VoterMessage }
   | { readonly kind: 'set-alarm'; readonly atMs: number | null }
@@ -216,11 +216,8 @@ export interface AdminRefusal {
  */
 export type AdminAnswer = { readonly ok: true; readonly reason: string } | AdminRefusal;
 
-export interface VoterResult {
-  readonly state: VoterState;
-  readonly effects: readonly VoterEffect[];
-  /** One sentence saying what the core decided and why; logged and asserted in tests. */
-  readonly reason: string;
+/** One step of the voter core; `persist` is the durable state to save (one transaction) before any effect. */
+export interface VoterResult extends StepResult<VoterState, DurableState, VoterEffect> {
   /** The operator's answer: set exactly when the input was `admin`, null otherwise. */
   readonly answer: AdminAnswer | null;
 }

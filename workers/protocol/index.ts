@@ -8,4 +8,5 @@ export * from './peer-messages.js';
 export * from './quorum.js';
 export * from './replica-order.js';
 export * from './sentinel-payloads.js';
+export * from './step-result.js';
 export * from './voter-messages.js';

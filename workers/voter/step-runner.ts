@@ -84,13 +84,12 @@ export class StepRunner {
       throw error;
     }
     me.state = result.state;
-    const persisted = result.effects.some((e) => e.kind === 'persist');
+    const persisted = result.persist !== null;
     const published = result.state.durable.published;
     const publishedChanged =
       published !== before.durable.published && published.epoch > before.durable.published.epoch;
     this.transaction(() => {
-      for (const effect of result.effects)
-        if (effect.kind === 'persist') this.store.saveDurable(effect.durable);
+      if (result.persist !== null) this.store.saveDurable(result.persist);
       this.saveAgents(before, result.state, { persisted });
       const volatile = JSON.stringify(volatileOf(result.state));
       if (volatile !== this.storedVolatile) {
@@ -112,8 +111,6 @@ export class StepRunner {
     const events: VoterEvent[] = [];
     for (const effect of result.effects) {
       switch (effect.kind) {
-        case 'persist':
-          break;
         case 'send-peer':
           this.peers.send(me.entry, me.index, effect.to, effect.message);
           break;

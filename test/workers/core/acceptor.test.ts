@@ -51,12 +51,14 @@ function reply(result: VoterResult): VoteReply | undefined {
   return undefined;
 }
 
+/** Position in the order the shell carries a step out: `persist` first, then the effects. */
 function persistIndex(result: VoterResult): number {
-  return result.effects.findIndex((e) => e.kind === 'persist');
+  return result.persist === null ? -1 : 0;
 }
 
 function firstSendIndex(result: VoterResult): number {
-  return result.effects.findIndex((e) => e.kind === 'send-peer');
+  const index = result.effects.findIndex((e) => e.kind === 'send-peer');
+  return index === -1 ? -1 : index + 1;
 }
 
 describe('acceptor: one persisted vote per epoch', () => {

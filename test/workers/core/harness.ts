@@ -75,6 +75,10 @@ export class Cluster {
     this.voters[i] = result.state;
     this.steps++;
     const queue: [number, VoterInput][] = [];
+    if (result.persist !== null) {
+      this.disk[i] = result.persist;
+      this.persists++;
+    }
     for (const effect of result.effects) this.apply(i, effect, queue);
     if (this.crashAt !== null && this.steps === this.crashAt.step) this.restart(this.crashAt.voter);
     for (const [to, next] of queue) this.step(to, next);
@@ -90,10 +94,6 @@ export class Cluster {
 
   private apply(from: number, effect: VoterEffect, queue: [number, VoterInput][]): void {
     switch (effect.kind) {
-      case 'persist':
-        this.disk[from] = effect.durable;
-        this.persists++;
-        return;
       case 'send-peer':
         if (!this.cut.has(effect.to))
           queue.push([effect.to, { kind: 'peer-message', from, message: effect.message }]);
