@@ -99,6 +99,11 @@ export async function main(
     const logger = createLogger(config.logLevel, config.agentId);
     return (await fenceNow(config, logger)) ? EXIT_OK : EXIT_START_FAILED;
   }
+  return run(config, env, build);
+}
+
+/** Runs the agent until a signal or the supervisor stops it; resolves with the exit code. */
+async function run(config: AgentConfig, env: Env, build: BuildInfo | undefined): Promise<number> {
   const logger = createLogger(config.logLevel, config.agentId);
   // First line of every run: a stale build (an old commit or build time) shows here.
   logger.info({ build: build ?? 'source' }, `edge-sentinel-agent ${describeBuild(build)} starting`);
@@ -118,6 +123,18 @@ export async function main(
     console.error(`edge-sentinel-agent: cannot start: ${message}`);
     return EXIT_START_FAILED;
   }
+  return untilStopped(agent, logger, fence);
+}
+
+/**
+ * The first SIGTERM/SIGINT, or the supervisor's request, stops the agent gracefully; a second
+ * signal exits at once.
+ */
+function untilStopped(
+  agent: Awaited<ReturnType<typeof startAgent>>,
+  logger: Logger,
+  fence: ReturnType<typeof supervisedFence> | undefined,
+): Promise<number> {
   return new Promise<number>((resolve) => {
     let signals = 0;
     let stopping = false;

@@ -196,58 +196,7 @@ function resolve(file: AgentFile, source: string): LoadResult {
   if (failsafeSecret !== undefined && failsafeSecret.length < MIN_PEER_SECRET_CHARS) {
     errors.push(`failsafe.secretFile: the secret must be at least ${MIN_PEER_SECRET_CHARS} characters`);
   }
-  const groups = file.groups.map((group, i): GroupConfig => {
-    const { token: _t, tokenFile, local, nodes: entries, ...rest } = group;
-    const nodes = entries.map(nodeOf);
-    const agents: Record<string, AgentAddress> = {};
-    const seen = new Map<string, string>();
-    for (const entry of entries) {
-      const node = nodeOf(entry);
-      const agent =
-        typeof entry === 'string' || entry.agent === undefined ? undefined : parseNodeId(entry.agent);
-      const address = agent ?? { host: parseNodeId(node).host, port: file.failsafe.port };
-      agents[node] = address;
-      if (!group.failsafe) continue;
-      // Datagrams to one's own endpoint, or one agent standing for two nodes: the failsafe would
-      // count a grant that no other node's agent gave.
-      const key = `${address.host}:${address.port}`;
-      if (isOwnEndpoint(address, file.failsafe)) {
-        errors.push(
-          `groups.${i}.nodes: the agent of ${node} would be at ${key}, this agent's own failsafe endpoint: give the node's agent address ({ node, agent })`,
-        );
-      }
-      const other = seen.get(key);
-      if (other !== undefined) {
-        errors.push(
-          `groups.${i}.nodes: ${other} and ${node} both have their agent at ${key}: give each node's agent address`,
-        );
-      }
-      seen.set(key, node);
-    }
-    const token =
-      group.token ??
-      (tokenFile === undefined ? undefined : readSecret(tokenFile, `groups.${i}.tokenFile`, errors)) ??
-      defaultToken ??
-      '';
-    const { password: _p, passwordFile, tls, ...localRest } = local;
-    const password =
-      local.password ??
-      (passwordFile === undefined
-        ? undefined
-        : readSecret(passwordFile, `groups.${i}.local.passwordFile`, errors));
-    const resolvedTls = resolveTls(tls, `groups.${i}.local.tls`, errors);
-    return {
-      ...rest,
-      token,
-      nodes,
-      agents,
-      local: {
-        ...localRest,
-        ...(password === undefined ? {} : { password }),
-        ...(resolvedTls === undefined ? {} : { tls: resolvedTls }),
-      },
-    };
-  });
+  const groups = file.groups.map((group, i) => resolveGroup(file, group, i, defaultToken, errors));
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${source}: ${e}`) };
   const { coordinator, agentId: _a, groups: _g, failsafe, ...rest } = file;
   return {
@@ -268,6 +217,80 @@ function resolve(file: AgentFile, source: string): LoadResult {
       source,
     },
   };
+}
+
+/** One group: its token and local password from files, its TLS files, where each node's agent listens. */
+function resolveGroup(
+  file: AgentFile,
+  group: GroupFile,
+  i: number,
+  defaultToken: string | undefined,
+  errors: string[],
+): GroupConfig {
+  const { token: _t, tokenFile, local, nodes: entries, ...rest } = group;
+  const agents = peerAgents(file, group, i, errors);
+  const token =
+    group.token ??
+    (tokenFile === undefined ? undefined : readSecret(tokenFile, `groups.${i}.tokenFile`, errors)) ??
+    defaultToken ??
+    '';
+  const { password: _p, passwordFile, tls, ...localRest } = local;
+  const password =
+    local.password ??
+    (passwordFile === undefined
+      ? undefined
+      : readSecret(passwordFile, `groups.${i}.local.passwordFile`, errors));
+  const resolvedTls = resolveTls(tls, `groups.${i}.local.tls`, errors);
+  return {
+    ...rest,
+    token,
+    nodes: entries.map(nodeOf),
+    agents,
+    local: {
+      ...localRest,
+      ...(password === undefined ? {} : { password }),
+      ...(resolvedTls === undefined ? {} : { tls: resolvedTls }),
+    },
+  };
+}
+
+/**
+ * Where each other node's agent receives failsafe datagrams: its `agent` address, else the node's
+ * host on this agent's failsafe port. With the failsafe on, an address that is this agent's own,
+ * or shared by two nodes, is an error.
+ */
+function peerAgents(
+  file: AgentFile,
+  group: GroupFile,
+  i: number,
+  errors: string[],
+): Record<string, AgentAddress> {
+  const agents: Record<string, AgentAddress> = {};
+  const seen = new Map<string, string>();
+  for (const entry of group.nodes) {
+    const node = nodeOf(entry);
+    const agent =
+      typeof entry === 'string' || entry.agent === undefined ? undefined : parseNodeId(entry.agent);
+    const address = agent ?? { host: parseNodeId(node).host, port: file.failsafe.port };
+    agents[node] = address;
+    if (!group.failsafe) continue;
+    // Datagrams to one's own endpoint, or one agent standing for two nodes: the failsafe would
+    // count a grant that no other node's agent gave.
+    const key = `${address.host}:${address.port}`;
+    if (isOwnEndpoint(address, file.failsafe)) {
+      errors.push(
+        `groups.${i}.nodes: the agent of ${node} would be at ${key}, this agent's own failsafe endpoint: give the node's agent address ({ node, agent })`,
+      );
+    }
+    const other = seen.get(key);
+    if (other !== undefined) {
+      errors.push(
+        `groups.${i}.nodes: ${other} and ${node} both have their agent at ${key}: give each node's agent address`,
+      );
+    }
+    seen.set(key, node);
+  }
+  return agents;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;

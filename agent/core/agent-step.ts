@@ -1,14 +1,10 @@
-// The agent core's step function: one input in, the new state and the effects to carry out out.
-import {
-  type ConfigPush,
-  compareConfigs,
-  majority,
-  type VoterMessage,
-} from '../../workers/protocol/index.js';
+// The agent core's step function: one input in; the new state, what to persist and the effects out.
+import type { VoterMessage } from '../../workers/protocol/index.js';
+import { onConfigPush } from './agent-config-push.js';
+import { onGrantReply, onGrantRequest } from './agent-grants.js';
 import {
   detectStall,
   expireProbes,
-  localMasterSilent,
   requestInfo,
   scheduleGrantRequests,
   scheduleInfo,
@@ -16,41 +12,18 @@ import {
   scheduleProbes,
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
-import {
-  type AgentState,
-  allNodes,
-  isLocal,
-  peerNodes,
-  persistedOf,
-  withNode,
-  withVoter,
-} from './agent-state.js';
-import { computeView, computeViews, viewList, writableLocalNode } from './agent-views.js';
+import { type AgentState, allNodes, persistedOf, withNode, withVoter } from './agent-state.js';
+import { computeViews, viewList } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
-import {
-  dropGrants,
-  grantVerdict,
-  heldAt,
-  holdEnd,
-  holdHorizon,
-  membershipOf,
-  onPeerAnswer,
-} from './failsafe.js';
-import {
-  onEpochNotice,
-  onLeasePong,
-  onPingSent,
-  onVoterConfig,
-  onVoterDisconnected,
-  renewalVerdict,
-} from './lease.js';
+import { heldAt } from './failsafe.js';
+import { onEpochNotice, onLeasePong, onVoterDisconnected } from './lease.js';
 import {
   andThen,
   broadcast,
   commandResultMessage,
-  connectedCount,
+  type Handled,
+  handled,
   helloMessage,
-  noop,
   observationMessage,
   type Step,
 } from './outbox.js';
@@ -64,14 +37,14 @@ import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js'
  * then the effects in list order; if the write fails, only the local ones (`AgentResult`).
  */
 export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
-  const handled = handle(state, input, nowMs);
+  const first = handle(state, input, nowMs);
   const settled = andThen(
-    andThen(handled.step, (s) => settle(s, nowMs)),
+    andThen(first.step, (s) => settle(s, nowMs)),
     (s) => announceMaster(state, s),
   );
   assertNoStaleExecute(settled);
   assertHoldKept(settled, nowMs);
-  const reason = [handled.reason, ...settled.notes].join('; ');
+  const reason = [first.reason, ...settled.notes].join('; ');
   const persist = settled.persist === true ? persistedOf(settled.state) : null;
   return { state: settled.state, persist, effects: settled.effects, reason };
 }
@@ -98,16 +71,6 @@ function assertHoldKept(step: Step, nowMs: number): void {
   }
 }
 
-interface Handled {
-  readonly step: Step;
-  readonly reason: string;
-}
-
-const handled = (state: AgentState, reason: string, effects: readonly AgentEffect[] = []): Handled => ({
-  step: { state, effects, notes: [] },
-  reason,
-});
-
 function validVoter(state: AgentState, voter: number): boolean {
   return Number.isInteger(voter) && voter >= 0 && voter < state.voters.length;
 }
@@ -116,21 +79,8 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
   switch (input.kind) {
     case 'tick':
       return onTick(state, nowMs);
-    case 'probe-result': {
-      const ns = state.nodes[input.node];
-      if (ns === undefined) return handled(state, `probe result for unknown node ${input.node} ignored`);
-      const result = onProbeResult(ns.detector, input.sentAtMs, input.outcome, nowMs);
-      if (result.stale) return handled(state, `stale probe result for ${input.node} ignored`);
-      const next = withNode(state, input.node, { ...ns, detector: result.detector });
-      // A node answering again after failures may have restarted empty: read INFO at once, since
-      // its replicas resync within about a second and a wiped dataset cannot be taken back.
-      const failed = ns.detector.lastFailedSentMs;
-      if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
-        const info = requestInfo(next, [input.node], nowMs);
-        return handled(info.state, `${input.node} answers again: INFO requested`, info.effects);
-      }
-      return handled(next, `probe of ${input.node}: ${input.outcome}`);
-    }
+    case 'probe-result':
+      return onProbe(state, input, nowMs);
     case 'info-result':
       return onInfoResult(state, input.node, input.info, nowMs);
     case 'voter-connected':
@@ -184,86 +134,20 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
   }
 }
 
-/**
- * A peer master's agent asks for a grant. A grant is a promise that must outlive a crash of this
- * agent, so a hold beyond the persisted horizon makes the step a persisting one: the shell writes
- * the state file before it sends the reply.
- */
-function onGrantRequest(
-  state: AgentState,
-  input: AgentInput & { kind: 'grant-request' },
-  nowMs: number,
-): Handled {
-  const { settings } = state;
-  const verdict = grantVerdict(input, {
-    failsafe: settings.failsafe,
-    fencing: settings.fencing,
-    localNodes: settings.localNodes,
-    peerNodes: peerNodes(settings),
-    membership: membershipOf(allNodes(settings)),
-    masterDownAndVotersReachable:
-      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majority(settings.voters),
-    config: state.config,
-    writableLocal: writableLocalNode(state, nowMs),
-    capMs: settings.leaseMs,
-  });
-  const reply: AgentEffect = {
-    kind: 'grant-reply',
-    to: input.from,
-    requestId: input.requestId,
-    granted: verdict.granted,
-    durationMs: verdict.durationMs,
-    reason: verdict.reason,
-  };
-  const what = `grant request of the agent of ${input.from} (epoch ${input.epoch}, ${input.durationMs} ms)`;
-  if (!verdict.granted || verdict.durationMs === 0) {
-    return handled(state, `${what}: ${verdict.granted ? 'would grant' : 'refused'}: ${verdict.reason}`, [
-      reply,
-    ]);
+function onProbe(state: AgentState, input: AgentInput & { kind: 'probe-result' }, nowMs: number): Handled {
+  const ns = state.nodes[input.node];
+  if (ns === undefined) return handled(state, `probe result for unknown node ${input.node} ignored`);
+  const result = onProbeResult(ns.detector, input.sentAtMs, input.outcome, nowMs);
+  if (result.stale) return handled(state, `stale probe result for ${input.node} ignored`);
+  const next = withNode(state, input.node, { ...ns, detector: result.detector });
+  // A node answering again after failures may have restarted empty: read INFO at once, since
+  // its replicas resync within about a second and a wiped dataset cannot be taken back.
+  const failed = ns.detector.lastFailedSentMs;
+  if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
+    const info = requestInfo(next, [input.node], nowMs);
+    return handled(info.state, `${input.node} answers again: INFO requested`, info.effects);
   }
-  const { failsafe } = state;
-  const untilMs = holdEnd(nowMs, verdict.durationMs, settings.clockDriftRatio);
-  let next: AgentState = {
-    ...state,
-    failsafe: {
-      ...failsafe,
-      holdUntilMs: Math.max(failsafe.holdUntilMs ?? untilMs, untilMs),
-      holdFor: input.from,
-    },
-  };
-  const persist = failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs;
-  if (persist) {
-    const horizon = holdHorizon(nowMs, untilMs, verdict.durationMs, settings.clockDriftRatio);
-    next = { ...next, failsafe: { ...next.failsafe, persistedHoldUntilMs: horizon } };
-  }
-  const step: Step = { state: next, effects: [reply], notes: [], ...(persist ? { persist: true } : {}) };
-  return { step, reason: `${what}: granted until ${untilMs}: ${verdict.reason}` };
-}
-
-/** A peer answered this agent's grant request; it counts only for the config it was asked for. */
-function onGrantReply(
-  state: AgentState,
-  input: AgentInput & { kind: 'grant-reply' },
-  nowMs: number,
-): Handled {
-  const peer = state.failsafe.peers[input.from];
-  if (peer === undefined) return handled(state, `grant reply from unknown node ${input.from} ignored`);
-  const { config, settings } = state;
-  const current =
-    config !== null &&
-    config.epoch === input.epoch &&
-    config.master === input.master &&
-    isLocal(settings, config.master);
-  const answered = onPeerAnswer(peer, input, nowMs, { current, clockDriftRatio: settings.clockDriftRatio });
-  const next = {
-    ...state,
-    failsafe: { ...state.failsafe, peers: { ...state.failsafe.peers, [input.from]: answered } },
-  };
-  const verdict = input.granted ? (input.durationMs > 0 ? 'granted' : 'would grant') : 'refused';
-  return handled(
-    next,
-    `the agent of ${input.from} ${verdict}${current ? '' : ' (for a config no longer held)'}: ${input.reason}`,
-  );
+  return handled(next, `probe of ${input.node}: ${input.outcome}`);
 }
 
 function onTick(state: AgentState, nowMs: number): Handled {
@@ -355,57 +239,6 @@ function onVoterMessage(state: AgentState, voter: number, message: VoterMessage,
       return handled(adopted.state, `voter ${voter}: ${adopted.reason}`);
     }
   }
-}
-
-/**
- * A config push. A newer config makes the step a persisting one (the shell writes the state file
- * before the execute that follows from it), then is reconciled in `settle`; an older one only updates what
- * this voter is known to hold, which matters for the lease, never for reconciliation.
- */
-function onConfigPush(state: AgentState, voter: number, message: ConfigPush, nowMs: number): Handled {
-  const link = state.voters[voter];
-  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
-  const { config } = message;
-  let next = withVoter(state, voter, { ...link, lease: onVoterConfig(link.lease, config) });
-  const newer =
-    config.epoch >= state.highestEpoch && (state.config === null || compareConfigs(config, state.config) > 0);
-  let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
-  if (newer) {
-    const highestEpoch = Math.max(state.highestEpoch, config.epoch);
-    // Grants were asked for the old config's epoch and master: they do not carry over.
-    if (state.config?.epoch !== config.epoch || state.config?.master !== config.master) {
-      next = { ...next, failsafe: dropGrants(next.failsafe) };
-    }
-    next = { ...next, config, highestEpoch };
-    next = clearReboots(next, config.epoch);
-    reason += '; it is the newest config seen: persisted, then reconciled';
-  } else if (config.epoch < state.highestEpoch) {
-    reason += `; below epoch ${state.highestEpoch}, ignored for reconciliation`;
-  }
-  const handledPush: Step = { state: next, effects: [], notes: [], ...(newer ? { persist: true } : {}) };
-  const step = andThen(handledPush, (s) => pingIfRenewing(s, voter, nowMs));
-  return { step, reason };
-}
-
-/** A voter that now names our node master can renew the lease: ask it at once rather than at the next tick. */
-function pingIfRenewing(state: AgentState, voter: number, nowMs: number): Step {
-  const link = state.voters[voter];
-  if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return noop(state);
-  if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return noop(state);
-  if (localMasterSilent(state, nowMs)) return noop(state);
-  const next = withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
-  return { state: next, effects: [{ kind: 'lease-ping', voter }], notes: [] };
-}
-
-function clearReboots(state: AgentState, epoch: number): AgentState {
-  let next = state;
-  for (const node of allNodes(state.settings)) {
-    const ns = next.nodes[node];
-    if (ns?.rebootedAtEpoch !== null && ns?.rebootedAtEpoch !== undefined && epoch > ns.rebootedAtEpoch) {
-      next = withNode(next, node, { ...ns, rebootedAtEpoch: null });
-    }
-  }
-  return next;
 }
 
 function onActionResult(

@@ -35,6 +35,21 @@ export function isLocalEffect(effect: AgentEffect): effect is LocalEffect {
 
 export const noop = (state: AgentState): Step => ({ state, effects: [], notes: [] });
 
+/** An input handled: its step so far, and why (the start of the step's reason). */
+export interface Handled {
+  readonly step: Step;
+  readonly reason: string;
+}
+
+export const handled = (
+  state: AgentState,
+  reason: string,
+  effects: readonly AgentEffect[] = [],
+): Handled => ({
+  step: { state, effects, notes: [] },
+  reason,
+});
+
 /** The protocol's bound on a reason or detail string. */
 const MAX_DETAIL = 500;
 

@@ -1,25 +1,21 @@
 // The agent process: state files, one GroupRunner per group, the fence owner, the failsafe endpoint, metrics, Sentinel, graceful stop.
-import { randomBytes } from 'node:crypto';
-import type { AgentConfig, GroupConfig } from '../config/load.js';
-import { failsafeStatus, type PersistedAgentState } from '../core/index.js';
+import type { AgentConfig } from '../config/load.js';
+import { failsafeStatus } from '../core/index.js';
 import { AdminClient } from './admin-client.js';
 import { type Clock, monotonicClock } from './clock.js';
-import { Executor } from './executor.js';
+import { AgentStartError } from './errors.js';
 import { FenceClient } from './fence-client.js';
 import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
-import { GroupRunner, type NodePort } from './group-runner.js';
-import { agentSettings, nodeEndpoints, voterUrl } from './group-settings.js';
+import type { GroupRunner } from './group-runner.js';
+import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
 import type { Logger } from './logger.js';
-import { AgentMetrics, startMetricsServer } from './metrics.js';
-import { NodeLink } from './node-link.js';
-import { PeerChannel } from './peer-channel.js';
-import { PeerEndpoint } from './peer-endpoint.js';
+import { AgentMetrics, type Health, startMetricsServer } from './metrics.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';
 import { RuntimeSentinelSource } from './sentinel-source.js';
-import { currentBootId, loadStateFile, prepareStateDir, writeStateFile } from './state-file.js';
+import { currentBootId, prepareStateDir } from './state-file.js';
 import { realTimers, type Timers } from './timers.js';
-import { startUdpTransport } from './udp-transport.js';
-import { VoterSocket } from './voter-socket.js';
+
+export { AgentStartError } from './errors.js';
 
 export interface AgentOptions {
   readonly logger: Logger;
@@ -47,9 +43,6 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** Refuses to start (with a message for the operator) on a state file it cannot trust. */
-export class AgentStartError extends Error {}
-
 /** How long shutdown waits for a command already sent to Redis. */
 const COMMAND_GRACE_MS = 5_000;
 
@@ -70,12 +63,93 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   const { logger } = options;
   const clock = options.clock ?? monotonicClock;
   const timers = options.timers ?? realTimers;
-  try {
-    prepareStateDir(config.stateDir);
-  } catch (error) {
-    throw new AgentStartError(`stateDir ${config.stateDir} is not writable: ${String(error)}`);
-  }
+  stateDirOrThrow(config.stateDir);
   const metrics = new AgentMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const fence = fenceOwner(config, options, { clock, timers, metrics });
+  // A restarted agent takes over the deadlines its previous process left with the supervisor.
+  const inherited = await fence.configure(fenceTargets(config));
+  const peers = await startPeerEndpoint(config, clock, logger);
+  const runners: GroupRunner[] = [];
+  const source = new RuntimeSentinelSource(
+    config.agentId,
+    () => runners,
+    config.peers,
+    new AdminClient(config.coordinator.url, config.coordinator.adminToken),
+  );
+  const onFatal = options.onFatal ?? exitOnFatal(logger);
+  const context = {
+    clock,
+    timers,
+    logger,
+    metrics,
+    fence,
+    inherited,
+    peers,
+    bootId: currentBootId(),
+    onFatal,
+  };
+  runners.push(...groupRunners(config, context, source));
+  let stopping = false;
+  watchRunners(metrics, runners, peers, clock);
+  const servers = await startServers(config, options, {
+    metrics,
+    source,
+    health: () => health(config, { runners, peers, clock, stopping }),
+  });
+  for (const runner of runners) runner.start();
+  logger.info(
+    {
+      groups: config.groups.map((g) => g.name),
+      metricsPort: servers.metricsPort,
+      failsafePort: peers?.port ?? null,
+      config: config.source,
+    },
+    'agent started',
+  );
+  return {
+    runners,
+    source,
+    metrics,
+    metricsPort: servers.metricsPort,
+    failsafePort: peers?.port ?? null,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      logger.info(
+        'agent stopping: probes stop, running commands may finish, state is persisted, links close',
+      );
+      await Promise.all(runners.map((r) => r.stop(COMMAND_GRACE_MS)));
+      await peers?.endpoint.close();
+      fence.close();
+      await servers.close();
+      logger.info('agent stopped');
+    },
+  };
+}
+
+function stateDirOrThrow(stateDir: string): void {
+  try {
+    prepareStateDir(stateDir);
+  } catch (error) {
+    throw new AgentStartError(`stateDir ${stateDir} is not writable: ${String(error)}`);
+  }
+}
+
+/** A broken core invariant: exit 1, so the supervisor restarts the agent from its state file. */
+function exitOnFatal(logger: Logger): (error: unknown) => void {
+  return (error) => {
+    logger.fatal({ err: String(error) }, 'exiting: a core invariant is broken');
+    process.exit(1);
+  };
+}
+
+/** The fence owner (the supervisor's, or one in this process), its applied fences in the metrics. */
+function fenceOwner(
+  config: AgentConfig,
+  options: AgentOptions,
+  { clock, timers, metrics }: { clock: Clock; timers: Timers; metrics: AgentMetrics },
+): FencePort {
+  const { logger } = options;
   const fence =
     options.fence ??
     new FenceOwner({
@@ -90,42 +164,16 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
         metrics.fenced.set({ group: group.name, node }, applied === 'fenced' ? 1 : 0);
     }
   });
-  // A restarted agent takes over the deadlines its previous process left with the supervisor.
-  const inherited = await fence.configure(fenceTargets(config));
-  const peers = await startPeerEndpoint(config, clock, logger);
-  const runners: GroupRunner[] = [];
-  const source = new RuntimeSentinelSource(
-    config.agentId,
-    () => runners,
-    config.peers,
-    new AdminClient(config.coordinator.url, config.coordinator.adminToken),
-  );
-  const onFatal =
-    options.onFatal ??
-    ((error: unknown) => {
-      logger.fatal({ err: String(error) }, 'exiting: a core invariant is broken');
-      process.exit(1);
-    });
-  const bootId = currentBootId();
-  for (const group of config.groups) {
-    const loaded = loadStateFile(config.stateDir, group.name, clock.nowMs(), bootId);
-    if (!loaded.ok) throw new AgentStartError(loaded.error);
-    runners.push(
-      groupRunner(config, group, {
-        persisted: loaded.state,
-        clock,
-        timers,
-        logger,
-        metrics,
-        fence,
-        inherited,
-        peers,
-        bootId,
-        onEvent: (event) => source.publish({ name: event.name, payload: event.payload }),
-        onFatal,
-      }),
-    );
-  }
+  return fence;
+}
+
+/** Local nodes count as fenced until their fence owner says otherwise; the failsafe gauges read at scrape time. */
+function watchRunners(
+  metrics: AgentMetrics,
+  runners: readonly GroupRunner[],
+  peers: FailsafeEndpoint | null,
+  clock: Clock,
+): void {
   for (const runner of runners) {
     for (const node of runner.current.settings.localNodes) {
       metrics.fenced.set({ group: runner.name, node }, 1);
@@ -135,8 +183,19 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
     groups: runners.map((r) => ({ group: r.name, status: failsafeStatus(r.current, clock.nowMs()) })),
     datagrams: peers === null ? null : { ...peers.counters },
   }));
-  let stopping = false;
-  const health = () => ({
+}
+
+/** `/healthz`: each group's epoch, master, voter links and failsafe; not ok once stopping. */
+function health(
+  config: AgentConfig,
+  {
+    runners,
+    peers,
+    clock,
+    stopping,
+  }: { runners: readonly GroupRunner[]; peers: FailsafeEndpoint | null; clock: Clock; stopping: boolean },
+): Health {
+  return {
     ok: !stopping,
     agentId: config.agentId,
     groups: runners.map((r) => ({
@@ -148,7 +207,20 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
       failsafe: failsafeStatus(r.current, clock.nowMs()),
     })),
     failsafeDatagrams: peers?.counters ?? null,
-  });
+  };
+}
+
+interface Servers {
+  readonly metricsPort: number | null;
+  close(): Promise<void>;
+}
+
+/** The metrics/health HTTP server and the Sentinel server, each if enabled. */
+async function startServers(
+  config: AgentConfig,
+  options: AgentOptions,
+  { metrics, source, health }: { metrics: AgentMetrics; source: RuntimeSentinelSource; health: () => Health },
+): Promise<Servers> {
   const metricsServer = config.metrics.enabled
     ? await startMetricsServer(config.metrics.host, config.metrics.port, metrics, health)
     : null;
@@ -159,150 +231,14 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
       host: config.sentinel.host,
       ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
       source,
-      logger: logger.child({ component: 'sentinel' }),
+      logger: options.logger.child({ component: 'sentinel' }),
     });
   }
-  for (const runner of runners) runner.start();
-  logger.info(
-    {
-      groups: config.groups.map((g) => g.name),
-      metricsPort: metricsServer?.port ?? null,
-      failsafePort: peers?.port ?? null,
-      config: config.source,
-    },
-    'agent started',
-  );
   return {
-    runners,
-    source,
-    metrics,
     metricsPort: metricsServer?.port ?? null,
-    failsafePort: peers?.port ?? null,
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      logger.info(
-        'agent stopping: probes stop, running commands may finish, state is persisted, links close',
-      );
-      await Promise.all(runners.map((r) => r.stop(COMMAND_GRACE_MS)));
-      await peers?.endpoint.close();
-      fence.close();
+    async close() {
       await sentinel?.close();
       await metricsServer?.close();
-      logger.info('agent stopped');
     },
   };
-}
-
-interface FailsafeEndpoint {
-  readonly endpoint: PeerEndpoint;
-  readonly port: number;
-  readonly counters: PeerEndpoint['counters'];
-}
-
-/** The UDP endpoint, when any group has the failsafe on; a port that cannot be bound stops the start. */
-async function startPeerEndpoint(
-  config: AgentConfig,
-  clock: Clock,
-  logger: Logger,
-): Promise<FailsafeEndpoint | null> {
-  const secret = config.failsafe.secret;
-  if (!config.groups.some((g) => g.failsafe) || secret === undefined) return null;
-  const log = logger.child({ component: 'failsafe' });
-  const endpoint = new PeerEndpoint(secret, clock, log);
-  try {
-    const transport = await startUdpTransport(config.failsafe.host, config.failsafe.port, log, (bytes) =>
-      endpoint.receive(bytes),
-    );
-    endpoint.attach(transport);
-    return { endpoint, port: transport.port, counters: endpoint.counters };
-  } catch (error) {
-    throw new AgentStartError(
-      `failsafe.port ${config.failsafe.host}:${config.failsafe.port} (UDP) cannot be bound: ${String(error)}`,
-    );
-  }
-}
-
-interface RunnerContext {
-  readonly persisted: PersistedAgentState | null;
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly logger: Logger;
-  readonly metrics: AgentMetrics;
-  readonly fence: FencePort;
-  readonly inherited: ReadonlyMap<string, number>;
-  readonly peers: FailsafeEndpoint | null;
-  readonly bootId: string;
-  readonly onEvent: ConstructorParameters<typeof GroupRunner>[0]['onEvent'];
-  readonly onFatal: (error: unknown) => void;
-}
-
-/** One group's runner on real ports: ioredis links, the executor, WebSockets, UDP, the state file. */
-function groupRunner(config: AgentConfig, group: GroupConfig, ctx: RunnerContext): GroupRunner {
-  const log = ctx.logger.child({ group: group.name });
-  const links = new Map<string, NodeLink>();
-  for (const [node, endpoint] of nodeEndpoints(group)) {
-    links.set(
-      node,
-      new NodeLink(
-        node,
-        endpoint,
-        group.probeTimeoutMs,
-        `edge-sentinel-agent:${config.agentId}`,
-        log,
-        () => {},
-      ),
-    );
-  }
-  let runner: GroupRunner | null = null;
-  const executor = new Executor({
-    links,
-    persistedEpoch: () => runner?.durableEpoch ?? 0,
-    logger: log,
-    onResult: (kind, ok) =>
-      ctx.metrics.commands.inc({ group: group.name, kind, result: ok ? 'ok' : 'failed' }),
-  });
-  runner = new GroupRunner({
-    settings: agentSettings(config, group),
-    persisted: ctx.persisted,
-    clock: ctx.clock,
-    timers: ctx.timers,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    nodes: links as ReadonlyMap<string, NodePort>,
-    executor,
-    fence: ctx.fence,
-    inheritedFence: ctx.inherited.get(group.local.announce) ?? null,
-    store: {
-      write: (state) => writeStateFile(config.stateDir, group.name, state, ctx.clock.nowMs(), ctx.bootId),
-    },
-    openVoter: (voter, events) =>
-      new VoterSocket({
-        url: voterUrl(config.coordinator.url, group.name, voter),
-        token: group.token,
-        agentId: config.agentId,
-        voter,
-        clock: ctx.clock,
-        logger: log.child({ voter }),
-        ...events,
-      }),
-    openPeers: (onInput) => {
-      const endpoint = ctx.peers?.endpoint;
-      if (endpoint === undefined || !group.failsafe) return null;
-      const channel = new PeerChannel({
-        group: group.name,
-        localNode: group.local.announce,
-        peers: new Map(Object.entries(group.agents)),
-        send: (to, message) => endpoint.send(to, message),
-        randomHex: (bytes) => randomBytes(bytes).toString('hex'),
-        logger: log.child({ component: 'failsafe' }),
-        onInput,
-      });
-      endpoint.register(group.name, group.local.announce, channel);
-      return channel;
-    },
-    onEvent: ctx.onEvent,
-    onFatal: ctx.onFatal,
-  });
-  return runner;
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
 import type { NodeAction } from '../core/index.js';
 import { parseInfo } from '../core/index.js';
-import type { ActionOutcome, ActionRunner } from './group-runner.js';
+import type { ActionOutcome, ActionRunner } from './group-ports.js';
 import type { Logger } from './logger.js';
 import { errorText, type NodeLink } from './node-link.js';
 

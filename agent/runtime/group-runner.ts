@@ -1,118 +1,25 @@
 // Drives one group's agent core: serial input queue, the step's persist then its effects in order, ticks, and the ports to the world.
 
-import type { AgentEventName, AgentMessage, NodeId, VoterMessage } from '../../workers/protocol/index.js';
+import type { NodeId } from '../../workers/protocol/index.js';
 import {
   type AgentEffect,
   type AgentInput,
   type AgentResult,
-  type AgentSettings,
   type AgentState,
-  createAgentState,
   isLocalEffect,
-  type NodeAction,
-  type PersistedAgentState,
-  type ProbeOutcome,
-  parseNodeInfo,
   publishedMaster,
   type SentinelGroupView,
   sentinelGroupView,
-  stepAgent,
 } from '../core/index.js';
-import type { Clock } from './clock.js';
-import type { FencePort } from './fence-owner.js';
+import { type AgentCore, type GroupRunnerDeps, REAL_AGENT_CORE, type VoterPort } from './group-ports.js';
 import type { Logger } from './logger.js';
-import type { AgentMetrics } from './metrics.js';
 import type { PeerPort } from './peer-channel.js';
-import type { Cancel, Timers } from './timers.js';
+import { RoundTrips } from './round-trips.js';
+import { StateWriter } from './state-writer.js';
+import type { Cancel } from './timers.js';
 
 /** Inputs are small and handled in microseconds; a backlog this long means something is wrong. */
 const MAX_QUEUED_INPUTS = 10_000;
-const PERSIST_ATTEMPTS = 3;
-
-export interface GroupEvent {
-  readonly group: string;
-  readonly name: AgentEventName;
-  readonly payload: string;
-  readonly reason: string;
-}
-
-/** PING and INFO of one node (an ioredis link in production). */
-export interface NodePort {
-  start(): void;
-  /** Never rejects. */
-  probe(): Promise<ProbeOutcome>;
-  /** INFO text, or null when it failed. Never rejects. */
-  info(): Promise<string | null>;
-  close(): Promise<void>;
-}
-
-export interface ActionOutcome {
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-/** Carries out `execute` effects (the Executor in production). Never rejects. */
-export interface ActionRunner {
-  execute(node: NodeId, epoch: number, action: NodeAction): Promise<ActionOutcome>;
-  /** Commands still running (graceful shutdown waits for them, bounded). */
-  inFlight(): Promise<unknown>[];
-}
-
-/** The group's state file. Rejects when the write did not become durable. */
-export interface StateStore {
-  write(state: PersistedAgentState): Promise<void>;
-}
-
-export interface VoterEvents {
-  readonly onOpen: () => void;
-  readonly onClose: () => void;
-  readonly onMessage: (message: VoterMessage) => void;
-  readonly onLeasePong: (pingSentAtMs: number) => void;
-  readonly onBadFrame: () => void;
-  readonly onAuthFailure: (status: number) => void;
-  readonly onDropped: () => void;
-}
-
-/** One voter link (a WebSocket in production). */
-export interface VoterPort {
-  readonly status: string;
-  readonly consecutiveAuthFailures: number;
-  start(): void;
-  send(message: AgentMessage): void;
-  leasePing(sentAtMs: number): void;
-  close(): Promise<void>;
-}
-
-/** The pure core the runner drives: the real one, or (in the simulator's teeth tests) a deliberately unsafe variant. */
-export interface AgentCore {
-  createAgentState(settings: AgentSettings, persisted: PersistedAgentState | null, nowMs: number): AgentState;
-  stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState>;
-}
-
-export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent };
-
-export interface GroupRunnerDeps {
-  readonly core?: AgentCore;
-  readonly settings: AgentSettings;
-  readonly persisted: PersistedAgentState | null;
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly logger: Logger;
-  readonly metrics: AgentMetrics;
-  readonly nodes: ReadonlyMap<NodeId, NodePort>;
-  readonly executor: ActionRunner;
-  /** The agent's fence owner (shared by its groups): the supervisor's, through IPC, in production. */
-  readonly fence: FencePort;
-  /** The local node's deadline the owner still enforces from this agent's previous process. */
-  readonly inheritedFence?: number | null;
-  readonly store: StateStore;
-  readonly openVoter: (voter: number, events: VoterEvents) => VoterPort;
-  /** The failsafe link, or null when this agent's failsafe is off. */
-  readonly openPeers: (onInput: (input: AgentInput) => void) => PeerPort | null;
-  readonly onEvent: (event: GroupEvent) => void;
-  /** A broken core invariant: the process must stop (its supervisor restarts it from the state file). */
-  readonly onFatal: (error: unknown) => void;
-}
 
 export class GroupRunner {
   readonly name: string;
@@ -125,9 +32,8 @@ export class GroupRunner {
   private tickQueued = false;
   private stopTicks: Cancel | null = null;
   private stopping = false;
-  private persistedEpoch: number;
-  /** A state that failed to persist: retried on every tick; executes stay refused meanwhile. */
-  private unpersisted: PersistedAgentState | null = null;
+  private readonly stateFile: StateWriter;
+  private readonly roundTrips: RoundTrips;
   private readonly core: AgentCore;
 
   constructor(private readonly deps: GroupRunnerDeps) {
@@ -136,7 +42,14 @@ export class GroupRunner {
     this.log = logger.child({ group: settings.group });
     this.core = deps.core ?? REAL_AGENT_CORE;
     this.state = this.core.createAgentState(settings, deps.persisted, clock.nowMs());
-    this.persistedEpoch = this.state.highestEpoch;
+    this.stateFile = new StateWriter(deps.store, this.log, this.state.highestEpoch);
+    this.roundTrips = new RoundTrips({
+      ...deps,
+      group: this.name,
+      localNodes: settings.localNodes,
+      log: this.log,
+      enqueue: (input) => this.enqueue(input),
+    });
     for (let voter = 0; voter < settings.voters; voter++) this.voters.push(this.openVoter(voter));
     this.peers = deps.openPeers((input) => this.enqueue(input));
     deps.metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
@@ -212,7 +125,7 @@ export class GroupRunner {
       ]);
     }
     await this.pumping;
-    if (this.unpersisted !== null) await this.persist(this.unpersisted);
+    await this.stateFile.retry();
     await Promise.all(this.voters.map((s) => s.close()));
     this.peers?.close();
     await Promise.all([...this.deps.nodes.values()].map((l) => l.close()));
@@ -242,7 +155,7 @@ export class GroupRunner {
       for (let input = this.queue.shift(); input !== undefined; input = this.queue.shift()) {
         if (input.kind === 'tick') {
           this.tickQueued = false;
-          if (this.unpersisted !== null) await this.persist(this.unpersisted);
+          if (this.stateFile.failing) await this.stateFile.retry();
         }
         await this.step(input);
       }
@@ -275,7 +188,7 @@ export class GroupRunner {
     // its local effects (probes, INFO, fences) are carried out, and the write is retried on every
     // tick. Stepping on meanwhile is safe: the executor refuses a command whose epoch is not the
     // file's, and no grant goes out while a write is pending.
-    const durable = result.persist === null || (await this.persist(result.persist));
+    const durable = result.persist === null || (await this.stateFile.write(result.persist));
     if (!durable) {
       const withheld = result.effects.filter((e) => !isLocalEffect(e)).map((e) => e.kind);
       this.deps.metrics.stateWriteFailures.inc({ group: this.name });
@@ -285,7 +198,7 @@ export class GroupRunner {
       if (!durable && !isLocalEffect(effect)) continue;
       // A grant within the hold horizon the core believes persisted: while that write is still
       // failing, the promise is not durable, so it is not given.
-      if (this.unpersisted !== null && effect.kind === 'grant-reply' && effect.durationMs > 0) {
+      if (this.stateFile.failing && effect.kind === 'grant-reply' && effect.durationMs > 0) {
         this.log.warn('grant not sent: its hold is not in the state file yet');
         continue;
       }
@@ -294,39 +207,18 @@ export class GroupRunner {
     this.afterStep(previous);
   }
 
-  /** True once the state is durable; false after the attempts failed (retried on every tick). */
-  private async persist(state: PersistedAgentState): Promise<boolean> {
-    for (let attempt = 1; attempt <= PERSIST_ATTEMPTS; attempt++) {
-      try {
-        await this.deps.store.write(state);
-        this.persistedEpoch = Math.max(this.persistedEpoch, state.highestEpoch);
-        this.unpersisted = null;
-        this.log.info(
-          { highestEpoch: state.highestEpoch, config: state.config, holdUntilMs: state.holdUntilMs },
-          'state file written',
-        );
-        return true;
-      } catch (error) {
-        this.log.error({ err: String(error), attempt }, 'writing the state file failed');
-      }
-    }
-    // Commands at the new epoch are refused (the executor checks the file's epoch) until it lands.
-    this.unpersisted = state;
-    return false;
-  }
-
   /** Highest epoch durably in the state file: a command must be at exactly this epoch (the executor checks). */
   get durableEpoch(): number {
-    return this.persistedEpoch;
+    return this.stateFile.durableEpoch;
   }
 
   private apply(effect: AgentEffect, nowMs: number): void {
     switch (effect.kind) {
       case 'probe':
-        if (!this.stopping) this.probe(effect.node, nowMs);
+        if (!this.stopping) this.roundTrips.probe(effect.node, nowMs);
         return;
       case 'info':
-        if (!this.stopping) this.info(effect.node);
+        if (!this.stopping) this.roundTrips.info(effect.node);
         return;
       case 'send':
         this.voters[effect.voter]?.send(effect.message);
@@ -340,21 +232,9 @@ export class GroupRunner {
       case 'grant-reply':
         this.peers?.reply(effect);
         return;
-      case 'execute': {
-        if (this.stopping) return;
-        const { node, epoch, action } = effect;
-        void this.deps.executor.execute(node, epoch, action).then((outcome) =>
-          this.enqueue({
-            kind: 'action-result',
-            node,
-            epoch,
-            action,
-            ok: outcome.ok,
-            detail: outcome.detail.slice(0, 480),
-          }),
-        );
+      case 'execute':
+        if (!this.stopping) this.roundTrips.execute(effect);
         return;
-      }
       case 'fence':
         this.deps.fence.set(effect.node, effect.writableUntilMs);
         return;
@@ -371,30 +251,6 @@ export class GroupRunner {
         });
         return;
     }
-  }
-
-  private probe(node: NodeId, sentAtMs: number): void {
-    const port = this.deps.nodes.get(node);
-    if (port === undefined) return;
-    void port.probe().then((outcome) => {
-      const latencyS = (this.deps.clock.nowMs() - sentAtMs) / 1000;
-      this.deps.metrics.probeLatency.observe({ group: this.name, node, outcome }, latencyS);
-      this.enqueue({ kind: 'probe-result', node, sentAtMs, outcome });
-    });
-  }
-
-  private info(node: NodeId): void {
-    const port = this.deps.nodes.get(node);
-    if (port === undefined) return;
-    void port.info().then((text) => {
-      // Local nodes: the agent's own fence state; other nodes: unknown from here, reported unfenced.
-      const local = this.state.settings.localNodes.includes(node);
-      const parsed =
-        text === null ? null : parseNodeInfo(text, { fenced: local && this.deps.fence.fencedNow(node) });
-      if (parsed !== null && !parsed.ok)
-        this.log.warn({ node, error: parsed.error }, 'INFO reply did not parse');
-      this.enqueue({ kind: 'info-result', node, info: parsed?.ok ? parsed.value : null });
-    });
   }
 
   /** The metrics of what the step changed. */

@@ -10,7 +10,7 @@ import {
   MAX_MESSAGE_BYTES,
 } from '../../workers/protocol/index.js';
 import type { Clock } from './clock.js';
-import type { VoterEvents, VoterPort } from './group-runner.js';
+import type { VoterEvents, VoterPort } from './group-ports.js';
 import type { Logger } from './logger.js';
 import { OutboundQueue } from './outbound-queue.js';
 

@@ -1,6 +1,6 @@
 // The Sentinel wire-protocol server: a TCP listener whose clients read the agent's SentinelSource.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
@@ -51,28 +51,55 @@ function matches(session: Session, filter: KillFilter): boolean {
 
 export async function startSentinelServer(options: SentinelServerOptions): Promise<SentinelServer> {
   const logger = options.logger ?? silentLogger;
-  const limits: ConnectionLimits = {
+  const connections = new Map<number, Connection>();
+  const tcp = createServer({ noDelay: true });
+  let boundPort = options.port;
+  const context = serverContext(options, logger, connections, () => boundPort);
+  const accept = acceptor(context, connections, {
     maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024,
     maxInputBytes: options.maxInputBytes ?? 1024 * 1024,
     maxQueuedCommands: 10_000,
+  });
+  tcp.on('connection', accept);
+  const unsubscribe = options.source.onEvent((event) => {
+    for (const connection of connections.values()) connection.deliver(event);
+  });
+  boundPort = await listen(tcp, options.host, options.port);
+  tcp.on('error', (cause) => logger.error({ err: cause.message }, 'sentinel server error'));
+  logger.info(
+    { host: options.host, port: boundPort, auth: context.password !== null },
+    'sentinel server listening',
+  );
+  return {
+    port: boundPort,
+    async close() {
+      unsubscribe();
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const connection of connections.values()) connection.destroy('server shutting down');
+      await closed;
+      logger.info({ port: boundPort }, 'sentinel server closed');
+    },
   };
-  const maxClients = options.maxClients ?? 10_000;
-  const connections = new Map<number, Connection>();
-  const tcp = createServer({ noDelay: true });
-  let nextClientId = 1;
-  let boundPort = options.port;
+}
 
-  const context: ServerContext = {
+/** What every command handler sees of the server: the source, auth, limits, the clients and CLIENT KILL. */
+function serverContext(
+  options: SentinelServerOptions,
+  logger: SentinelLogger,
+  connections: ReadonlyMap<number, Connection>,
+  port: () => number,
+): ServerContext {
+  return {
     source: options.source,
     password: options.password ?? null,
     runId: randomBytes(20).toString('hex'),
     startedAtMs: Date.now(),
-    maxClients,
+    maxClients: options.maxClients ?? 10_000,
     maxSubscriptionsPerClient: options.maxSubscriptionsPerClient ?? 1024,
     commands: COMMANDS,
     logger,
     nowMs: () => Date.now(),
-    port: () => boundPort,
+    port,
     clients: () => [...connections.values()].map((c) => c.session),
     kill(filter, self) {
       let killed = 0;
@@ -87,13 +114,24 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
       return killed;
     },
   };
+}
 
-  tcp.on('connection', (socket) => {
+/** Handles each new TCP client: refused beyond `maxclients`, else a session and its connection. */
+function acceptor(
+  context: ServerContext,
+  connections: Map<number, Connection>,
+  limits: ConnectionLimits,
+): (socket: Socket) => void {
+  let nextClientId = 1;
+  return (socket) => {
     socket.on('error', () => {
       // Resets and timeouts just end the connection; 'close' cleans up.
     });
-    if (connections.size >= maxClients) {
-      logger.warn({ client: peerAddress(socket), maxClients }, 'sentinel client refused: too many clients');
+    if (connections.size >= context.maxClients) {
+      context.logger.warn(
+        { client: peerAddress(socket), maxClients: context.maxClients },
+        'sentinel client refused: too many clients',
+      );
       socket.end(encode(error('ERR max number of clients reached'), 2));
       return;
     }
@@ -110,15 +148,14 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
       connection.destroy('socket closed');
       connections.delete(session.id);
     });
-  });
+  };
+}
 
-  const unsubscribe = options.source.onEvent((event) => {
-    for (const connection of connections.values()) connection.deliver(event);
-  });
-
+/** Binds the listener; resolves with the port it got (`port` 0 picks a free one). */
+async function listen(tcp: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
-    tcp.listen({ host: options.host, port: options.port }, () => {
+    tcp.listen({ host, port }, () => {
       tcp.off('error', reject);
       resolve();
     });
@@ -126,21 +163,5 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
   const address = tcp.address();
   if (address === null || typeof address === 'string')
     throw new Error('the Sentinel server has no TCP address');
-  boundPort = address.port;
-  tcp.on('error', (cause) => logger.error({ err: cause.message }, 'sentinel server error'));
-  logger.info(
-    { host: options.host, port: boundPort, auth: context.password !== null },
-    'sentinel server listening',
-  );
-
-  return {
-    port: boundPort,
-    async close() {
-      unsubscribe();
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const connection of connections.values()) connection.destroy('server shutting down');
-      await closed;
-      logger.info({ port: boundPort }, 'sentinel server closed');
-    },
-  };
+  return address.port;
 }

@@ -7,7 +7,7 @@ import type {
   StateStore,
   VoterEvents,
   VoterPort,
-} from '../../agent/runtime/group-runner.js';
+} from '../../agent/runtime/group-ports.js';
 import type { PeerAddress } from '../../agent/runtime/peer-channel.js';
 import type { DatagramTransport } from '../../agent/runtime/peer-endpoint.js';
 import { DEFAULT_RECONNECT, STABLE_MS } from '../../agent/runtime/voter-socket.js';

@@ -1,5 +1,5 @@
 // The cores the simulator drives, as an injectable object so tests can wrap them in unsafe variants.
-import type { AgentCore } from '../../agent/runtime/group-runner.js';
+import type { AgentCore } from '../../agent/runtime/group-ports.js';
 import type {
   DurableState,
   GroupSettings,

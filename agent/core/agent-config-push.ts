@@ -1,0 +1,58 @@
+// A config pushed by a voter: a newer one is persisted and reconciled; any one updates what that voter holds.
+import { type ConfigPush, compareConfigs } from '../../workers/protocol/index.js';
+import { localMasterSilent } from './agent-schedule.js';
+import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
+import { dropGrants } from './failsafe.js';
+import { onPingSent, onVoterConfig, renewalVerdict } from './lease.js';
+import { andThen, type Handled, handled, noop, type Step } from './outbox.js';
+
+/**
+ * A config push. A newer config makes the step a persisting one (the shell writes the state file
+ * before the execute that follows from it), then is reconciled in `settle`; an older one only
+ * updates what this voter is known to hold, which matters for the lease, never for reconciliation.
+ */
+export function onConfigPush(state: AgentState, voter: number, message: ConfigPush, nowMs: number): Handled {
+  const link = state.voters[voter];
+  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+  const { config } = message;
+  let next = withVoter(state, voter, { ...link, lease: onVoterConfig(link.lease, config) });
+  const newer =
+    config.epoch >= state.highestEpoch && (state.config === null || compareConfigs(config, state.config) > 0);
+  let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
+  if (newer) {
+    const highestEpoch = Math.max(state.highestEpoch, config.epoch);
+    // Grants were asked for the old config's epoch and master: they do not carry over.
+    if (state.config?.epoch !== config.epoch || state.config?.master !== config.master) {
+      next = { ...next, failsafe: dropGrants(next.failsafe) };
+    }
+    next = { ...next, config, highestEpoch };
+    next = clearReboots(next, config.epoch);
+    reason += '; it is the newest config seen: persisted, then reconciled';
+  } else if (config.epoch < state.highestEpoch) {
+    reason += `; below epoch ${state.highestEpoch}, ignored for reconciliation`;
+  }
+  const handledPush: Step = { state: next, effects: [], notes: [], ...(newer ? { persist: true } : {}) };
+  const step = andThen(handledPush, (s) => pingIfRenewing(s, voter, nowMs));
+  return { step, reason };
+}
+
+/** A voter that now names our node master can renew the lease: ask it at once rather than at the next tick. */
+function pingIfRenewing(state: AgentState, voter: number, nowMs: number): Step {
+  const link = state.voters[voter];
+  if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return noop(state);
+  if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return noop(state);
+  if (localMasterSilent(state, nowMs)) return noop(state);
+  const next = withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
+  return { state: next, effects: [{ kind: 'lease-ping', voter }], notes: [] };
+}
+
+function clearReboots(state: AgentState, epoch: number): AgentState {
+  let next = state;
+  for (const node of allNodes(state.settings)) {
+    const ns = next.nodes[node];
+    if (ns?.rebootedAtEpoch !== null && ns?.rebootedAtEpoch !== undefined && epoch > ns.rebootedAtEpoch) {
+      next = withNode(next, node, { ...ns, rebootedAtEpoch: null });
+    }
+  }
+  return next;
+}

@@ -1,0 +1,89 @@
+// The failsafe's grant inputs: a peer master's agent asks for a grant, or answers the grant this agent asked for.
+import { majority } from '../../workers/protocol/index.js';
+import { type AgentState, allNodes, isLocal, peerNodes } from './agent-state.js';
+import { computeView, writableLocalNode } from './agent-views.js';
+import { grantVerdict, holdEnd, holdHorizon, membershipOf, onPeerAnswer } from './failsafe.js';
+import { connectedCount, type Handled, handled, type Step } from './outbox.js';
+import type { AgentEffect, AgentInput } from './types.js';
+
+/**
+ * A peer master's agent asks for a grant. A grant is a promise that must outlive a crash of this
+ * agent, so a hold beyond the persisted horizon makes the step a persisting one: the shell writes
+ * the state file before it sends the reply.
+ */
+export function onGrantRequest(
+  state: AgentState,
+  input: AgentInput & { kind: 'grant-request' },
+  nowMs: number,
+): Handled {
+  const { settings } = state;
+  const verdict = grantVerdict(input, {
+    failsafe: settings.failsafe,
+    fencing: settings.fencing,
+    localNodes: settings.localNodes,
+    peerNodes: peerNodes(settings),
+    membership: membershipOf(allNodes(settings)),
+    masterDownAndVotersReachable:
+      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majority(settings.voters),
+    config: state.config,
+    writableLocal: writableLocalNode(state, nowMs),
+    capMs: settings.leaseMs,
+  });
+  const reply: AgentEffect = {
+    kind: 'grant-reply',
+    to: input.from,
+    requestId: input.requestId,
+    granted: verdict.granted,
+    durationMs: verdict.durationMs,
+    reason: verdict.reason,
+  };
+  const what = `grant request of the agent of ${input.from} (epoch ${input.epoch}, ${input.durationMs} ms)`;
+  if (!verdict.granted || verdict.durationMs === 0) {
+    return handled(state, `${what}: ${verdict.granted ? 'would grant' : 'refused'}: ${verdict.reason}`, [
+      reply,
+    ]);
+  }
+  const { failsafe } = state;
+  const untilMs = holdEnd(nowMs, verdict.durationMs, settings.clockDriftRatio);
+  let next: AgentState = {
+    ...state,
+    failsafe: {
+      ...failsafe,
+      holdUntilMs: Math.max(failsafe.holdUntilMs ?? untilMs, untilMs),
+      holdFor: input.from,
+    },
+  };
+  const persist = failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs;
+  if (persist) {
+    const horizon = holdHorizon(nowMs, untilMs, verdict.durationMs, settings.clockDriftRatio);
+    next = { ...next, failsafe: { ...next.failsafe, persistedHoldUntilMs: horizon } };
+  }
+  const step: Step = { state: next, effects: [reply], notes: [], ...(persist ? { persist: true } : {}) };
+  return { step, reason: `${what}: granted until ${untilMs}: ${verdict.reason}` };
+}
+
+/** A peer answered this agent's grant request; it counts only for the config it was asked for. */
+export function onGrantReply(
+  state: AgentState,
+  input: AgentInput & { kind: 'grant-reply' },
+  nowMs: number,
+): Handled {
+  const peer = state.failsafe.peers[input.from];
+  if (peer === undefined) return handled(state, `grant reply from unknown node ${input.from} ignored`);
+  const { config, settings } = state;
+  const current =
+    config !== null &&
+    config.epoch === input.epoch &&
+    config.master === input.master &&
+    isLocal(settings, config.master);
+  const answered = onPeerAnswer(peer, input, nowMs, { current, clockDriftRatio: settings.clockDriftRatio });
+  const next = {
+    ...state,
+    failsafe: { ...state.failsafe, peers: { ...state.failsafe.peers, [input.from]: answered } },
+  };
+  const verdict = input.granted ? (input.durationMs > 0 ? 'granted' : 'would grant') : 'refused';
+  return handled(
+    next,
+    `the agent of ${input.from} ${verdict}${current ? '' : ' (for a config no longer held)'}: ${input.reason}`,
+  );
+}
