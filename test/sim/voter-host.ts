@@ -1,8 +1,16 @@
-// The voter shell, as the Durable Object will be: step the core, then persist, send, set the alarm, emit.
-import type { DurableState, VoterInput, VoterState } from '../../workers/core/types.js';
-import type { AgentId } from '../../workers/protocol/index.js';
+// One voter: the shipped Durable Object shell (workers/voter/step-runner.ts) on simulated time,
+// storage, sockets and peers, with the invariants checked on what it persists and sends.
+import type { GroupEntry } from '../../workers/config/load.js';
+import type { DurableState, VoterInput, VoterResult, VoterState } from '../../workers/core/types.js';
+import type { AgentId, PeerMessage, VoterMessage } from '../../workers/protocol/index.js';
+import type { Booted } from '../../workers/voter/booted.js';
+import { zeroCounters } from '../../workers/voter/counters.js';
+import type { VoterRuntime } from '../../workers/voter/step-ports.js';
+import { StepRunner } from '../../workers/voter/step-runner.js';
+import type { WebhookHost } from '../../workers/voter/webhooks.js';
 import type { Socket } from './network.js';
 import { violate } from './violation.js';
+import { SimVoterStorage } from './voter-storage.js';
 import type { World } from './world.js';
 
 const MAX_ALARMS_PER_SECOND = 100;
@@ -10,9 +18,12 @@ const MAX_ALARMS_PER_SECOND = 100;
 export class VoterHost {
   alive = true;
   life = 0;
-  state: VoterState | null = null;
-  /** The voter's disk: a deep copy of the last persisted durable state. */
-  disk: DurableState | null = null;
+  private me: Booted | null = null;
+  private runner: StepRunner | null = null;
+  /** The voter's storage: survives crashes. */
+  private readonly storage: SimVoterStorage;
+  /** The disk as the current step found it: a reply must not promise more than it held or holds now. */
+  private diskBefore: DurableState | null = null;
   private alarmToken = 0;
   /** Alarms in the current sim second, to catch a core that asks for an alarm every millisecond. */
   private alarmWindow = { second: -1, count: 0 };
@@ -26,15 +37,42 @@ export class VoterHost {
     private readonly world: World,
   ) {
     this.endpoint = `v${index}`;
+    this.storage = new SimVoterStorage((durable) => {
+      world.invariants.onVoterPersist(index, durable);
+      world.onVoterPersisted(index, durable);
+    });
   }
 
+  /** The core's state (null while crashed). */
+  get state(): VoterState | null {
+    return this.me?.state ?? null;
+  }
+
+  /** The last persisted durable state. */
+  get disk(): DurableState | null {
+    return this.storage.durable;
+  }
+
+  /** A real (re)start: the core from its disk alone, agent rows of the previous life dropped. */
   start(): void {
     const w = this.world;
     this.alive = true;
     this.life++;
-    this.state = w.cores.voter.createVoterState(w.groupSettings, this.index, this.disk, w.now);
-    this.check(this.state);
-    w.trace.add(w.now, `v${this.index} started (epoch ${this.state.durable.committed.epoch})`);
+    const entry = simGroupEntry(w);
+    const state = w.cores.voter.createVoterState(entry.settings, this.index, this.storage.durable, w.now);
+    this.me = {
+      entry,
+      index: this.index,
+      name: `${entry.name}#${this.index}`,
+      state,
+      hooks: NO_WEBHOOKS,
+      sink: null,
+    };
+    this.runner = new StepRunner(this.runtime(), this.storage, zeroCounters());
+    this.storage.deleteAllAgents();
+    this.runner.rememberStored([]);
+    this.check(state);
+    w.trace.add(w.now, `v${this.index} started (epoch ${state.durable.committed.epoch})`);
   }
 
   crash(): void {
@@ -42,7 +80,8 @@ export class VoterHost {
     const w = this.world;
     this.alive = false;
     this.life++;
-    this.state = null;
+    this.me = null;
+    this.runner = null;
     this.alarmToken++;
     this.alarmAtMs = null;
     for (const socket of [...this.sockets.values()]) w.closeSocket(socket, 'voter crashed');
@@ -50,55 +89,52 @@ export class VoterHost {
   }
 
   deliver(input: VoterInput): void {
-    const state = this.state;
-    if (!this.alive || state === null) return;
+    const { me, runner } = this;
+    if (!this.alive || me === null || runner === null) return;
     const w = this.world;
-    const autoResponseAtMs: Record<AgentId, number> = {};
-    for (const socket of this.sockets.values()) {
-      if (socket.autoResponseAtMs !== null)
-        autoResponseAtMs[w.agentId(socket.agent)] = socket.autoResponseAtMs;
-    }
-    let result: ReturnType<typeof w.cores.voter.stepVoter>;
+    this.diskBefore = this.storage.durable;
+    let result: VoterResult;
     try {
-      result = w.cores.voter.stepVoter(state, input, {
-        nowMs: w.now,
-        rng: () => w.rng.next(),
-        autoResponseAtMs,
-      });
+      result = runner.run(me, input);
     } catch (error) {
       violate('core', `stepVoter of v${this.index} threw on ${input.kind}: ${String(error)}`);
     }
-    this.state = result.state;
     w.trace.detail(w.now, () => `v${this.index} ${describeInput(input)} -> ${result.reason}`);
-    const seesOdown = result.state.odownSinceMs !== null;
-    const diskBefore = this.disk;
-    if (result.persist !== null) {
-      w.invariants.onVoterPersist(this.index, result.persist);
-      this.disk = structuredClone(result.persist);
-      w.onVoterPersisted(this.index, this.disk);
-    }
     for (const effect of result.effects) {
-      switch (effect.kind) {
-        case 'send-peer':
-          w.invariants.onPeerSend(this.index, effect.to, effect.message, diskBefore, this.disk);
-          w.sendPeer(this.index, effect.to, effect.message);
-          break;
-        case 'send-agent':
-          w.sendToAgent(this, effect.to, effect.message);
-          break;
-        case 'set-alarm':
-          this.setAlarm(effect.atMs);
-          break;
-        case 'emit':
-          w.trace.add(
-            w.now,
-            `v${this.index} event ${effect.event.name} ${effect.event.payload} (e${effect.event.epoch})`,
-          );
-          break;
-      }
+      if (effect.kind !== 'emit') continue;
+      w.trace.add(
+        w.now,
+        `v${this.index} event ${effect.event.name} ${effect.event.payload} (e${effect.event.epoch})`,
+      );
     }
-    w.invariants.onVoterStep(this.index, result.state.durable, seesOdown);
+    w.invariants.onVoterStep(this.index, result.state.durable, result.state.odownSinceMs !== null);
     this.check(result.state);
+  }
+
+  /** The runtime a Durable Object gives its StepRunner, on the simulation's clock, rng and network. */
+  private runtime(): VoterRuntime {
+    const w = this.world;
+    return {
+      step: (state, input, ctx) => w.cores.voter.stepVoter(state, input, ctx),
+      nowMs: () => w.now,
+      random: () => w.rng.next(),
+      autoResponseTimes: () => {
+        const times: Record<AgentId, number> = {};
+        for (const socket of this.sockets.values()) {
+          if (socket.autoResponseAtMs !== null) times[w.agentId(socket.agent)] = socket.autoResponseAtMs;
+        }
+        return times;
+      },
+      sendPeer: (_me: Booted, to: number, message: PeerMessage) => {
+        w.invariants.onPeerSend(this.index, to, message, this.diskBefore, this.storage.durable);
+        w.sendPeer(this.index, to, message);
+      },
+      sendAgent: (to: AgentId, message: VoterMessage) => w.sendToAgent(this, to, message),
+      setAlarm: (atMs) => this.setAlarm(atMs),
+      transactionSync: (fn) => fn(),
+      log: () => {},
+      logError: () => {},
+    };
   }
 
   /** An idle voter must cost nothing: alarms only while something is pending; hundreds a second is a busy loop. */
@@ -128,6 +164,7 @@ export class VoterHost {
     w.at(Math.max(w.now, Math.ceil(atMs)), `v${this.index} alarm`, () => {
       if (token !== this.alarmToken || !this.alive) return;
       this.alarmAtMs = null;
+      this.runner?.alarmFired();
       this.countAlarm();
       this.deliver({ kind: 'alarm' });
     });
@@ -149,3 +186,42 @@ function describeInput(input: VoterInput): string {
       return `admin ${input.action.kind}`;
   }
 }
+
+/** The simulation's group as the Worker loads it from wrangler.toml. */
+function simGroupEntry(w: World): GroupEntry {
+  const s = w.groupSettings;
+  const definition = {
+    master: s.initialMaster,
+    quorum: s.quorum,
+    voters: s.voters as 1 | 3 | 5,
+    locationHints: [],
+    downAfterMs: s.downAfterMs,
+    failoverTimeoutMs: s.failoverTimeoutMs,
+    parallelSyncs: s.parallelSyncs,
+    fencing: s.fencing,
+    leaseMs: s.leaseMs,
+    clockDriftRatio: s.clockDriftRatio,
+    restartGraceMs: s.restartGraceMs,
+    agentTtlMs: s.agentTtlMs,
+    freshObservationMs: s.freshObservationMs,
+    electionBackoffMs: s.electionBackoffMs,
+    webhooks: [],
+  };
+  return { name: s.name, config: definition, settings: s };
+}
+
+/** The simulation configures no webhooks: nothing is ever queued, so the outbox is never touched. */
+const NO_WEBHOOKS: WebhookHost = {
+  store: new Proxy({} as WebhookHost['store'], {
+    get: () => () => {
+      throw new Error('the simulation configures no webhooks');
+    },
+  }),
+  counters: zeroCounters(),
+  group: 'sim',
+  index: 0,
+  hooks: [],
+  secret: () => undefined,
+  transaction: (fn) => fn(),
+  outboxChanged: () => {},
+};

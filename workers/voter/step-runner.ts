@@ -1,5 +1,4 @@
 // Applying one step of the core: persist first (one transaction), then send, record events, wake waiters, set the alarm.
-import { stepVoter } from '../core/index.js';
 import type {
   AgentRecord,
   VoterContext,
@@ -8,21 +7,14 @@ import type {
   VoterResult,
   VoterState,
 } from '../core/types.js';
-import type { Env } from '../env.js';
 import type { Config } from '../protocol/index.js';
 import type { Booted } from './booted.js';
 import { type Published, publishedSince } from './contract.js';
 import type { MutableCounters } from './counters.js';
-import { PeerSender } from './peers.js';
 import { agentChangeKey, volatileOf } from './restore.js';
-import { autoResponseTimes, sendToAgent } from './sockets.js';
-import type { VoterStore } from './store.js';
+import type { StepStorage, VoterRuntime } from './step-ports.js';
 import { Waiters } from './waiters.js';
 import { deliver, enqueueWebhooks } from './webhooks.js';
-
-function randomUnit(): number {
-  return (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) / 2 ** 32;
-}
 
 export function publishedOf(me: Booted): Published {
   const config = me.state.durable.published;
@@ -39,16 +31,12 @@ export class StepRunner {
   /** What each agent row holds now, so a row is written only when the record really changed. */
   private readonly storedAgents = new Map<string, { key: string; leaseSeenMs: number }>();
   private storedVolatile: string | null = null;
-  private readonly peers: PeerSender;
 
   constructor(
-    private readonly ctx: DurableObjectState,
-    env: Env,
-    private readonly store: VoterStore,
+    private readonly runtime: VoterRuntime,
+    private readonly store: StepStorage,
     private readonly counters: MutableCounters,
-  ) {
-    this.peers = new PeerSender(env);
-  }
+  ) {}
 
   /** The alarm storage holds when the object is constructed. */
   loadedAlarm(alarmAtMs: number | null): void {
@@ -63,9 +51,14 @@ export class StepRunner {
     }
   }
 
-  /** The alarm fired: storage no longer holds one. */
+  /**
+   * The alarm fired: storage no longer holds one, and the core, stepping the `alarm` input, forgets
+   * it too (it asks again with `set-alarm` if it still wants one). Keeping the core's old time here
+   * would set an alarm in the past after every alarm that leaves nothing pending: a busy loop.
+   */
   alarmFired(): void {
     this.alarmAtMs = null;
+    this.coreAlarmAtMs = null;
   }
 
   /**
@@ -74,13 +67,18 @@ export class StepRunner {
    */
   run(me: Booted, input: VoterInput): VoterResult {
     const before = me.state;
-    const nowMs = Date.now();
-    const ctx: VoterContext = { nowMs, rng: randomUnit, autoResponseAtMs: autoResponseTimes(this.ctx) };
+    const { runtime } = this;
+    const nowMs = runtime.nowMs();
+    const ctx: VoterContext = {
+      nowMs,
+      rng: () => runtime.random(),
+      autoResponseAtMs: runtime.autoResponseTimes(),
+    };
     let result: VoterResult;
     try {
-      result = stepVoter(before, input, ctx);
+      result = runtime.step(before, input, ctx);
     } catch (error) {
-      console.error(`voter ${me.name}: ${input.kind} broke an invariant: ${String(error)}`);
+      runtime.logError(`voter ${me.name}: ${input.kind} broke an invariant: ${String(error)}`);
       throw error;
     }
     me.state = result.state;
@@ -102,7 +100,7 @@ export class StepRunner {
     this.syncAlarm();
     if (publishedChanged) this.epochWaiters.notify(publishedOf(me));
     // Decisions worth a log line are the ones that changed durable state or produced events.
-    if (persisted || events.length > 0) console.log(`voter ${me.name}: ${result.reason}`);
+    if (persisted || events.length > 0) runtime.log(`voter ${me.name}: ${result.reason}`);
     return result;
   }
 
@@ -112,10 +110,10 @@ export class StepRunner {
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send-peer':
-          this.peers.send(me.entry, me.index, effect.to, effect.message);
+          this.runtime.sendPeer(me, effect.to, effect.message);
           break;
         case 'send-agent':
-          sendToAgent(this.ctx, this.counters, effect.to, effect.message);
+          this.runtime.sendAgent(effect.to, effect.message);
           break;
         case 'set-alarm':
           this.coreAlarmAtMs = effect.atMs;
@@ -166,7 +164,7 @@ export class StepRunner {
 
   private storeEvents(me: Booted, events: readonly VoterEvent[], nowMs: number) {
     const stored: {
-      event: ReturnType<VoterStore['insertEvent']>;
+      event: ReturnType<StepStorage['insertEvent']>;
       rows: ReturnType<typeof enqueueWebhooks>;
     }[] = [];
     this.transaction(() => {
@@ -187,13 +185,12 @@ export class StepRunner {
     const desired = times.length === 0 ? null : Math.min(...times);
     if (desired === this.alarmAtMs) return;
     this.alarmAtMs = desired;
-    const done = desired === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(desired);
-    done.catch((error: unknown) => console.error(`voter: alarm update failed: ${String(error)}`));
+    this.runtime.setAlarm(desired);
   }
 
   /** One storage transaction; the counters are saved with it when it wrote anything. */
   transaction(fn: () => void): void {
-    this.ctx.storage.transactionSync(() => {
+    this.runtime.transactionSync(() => {
       const before = this.counters.rowsWritten;
       fn();
       if (this.counters.rowsWritten > before) this.store.saveCounters();

@@ -16,6 +16,7 @@ import {
 } from './contract.js';
 import { type MutableCounters, zeroCounters } from './counters.js';
 import { VoterIdentity } from './identity.js';
+import { ObjectRuntime } from './object-runtime.js';
 import * as rpc from './rpc.js';
 import {
   acceptAgentSocket,
@@ -47,7 +48,7 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     // Lease pings are answered by the runtime itself, so they never wake a hibernated voter.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(LEASE_PING, LEASE_PONG));
     this.groups = loadGroups(env);
-    this.runner = new StepRunner(ctx, env, this.store, this.counters);
+    this.runner = new StepRunner(new ObjectRuntime(ctx, env, this.counters), this.store, this.counters);
     this.identity = new VoterIdentity(ctx, env, this.groups, this.store, this.counters, this.runner);
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
