@@ -1,5 +1,5 @@
 // `edge-sentinel-agent --config agent.yaml`: load and check the file, run the agent until SIGTERM/SIGINT.
-import { type AgentConfig, loadAgentConfig } from './config/load.js';
+import { type AgentFile, loadAgentConfig } from './config/load.js';
 import { fenceTargets, startAgent } from './runtime/agent.js';
 import { monotonicClock } from './runtime/clock.js';
 import { ChannelFence, SUPERVISED_VARIABLE, ToAgentSchema } from './runtime/fence-channel.js';
@@ -103,7 +103,7 @@ export async function main(
 }
 
 /** Runs the agent until a signal or the supervisor stops it; resolves with the exit code. */
-async function run(config: AgentConfig, env: Env, build: BuildInfo | undefined): Promise<number> {
+async function run(config: AgentFile, env: Env, build: BuildInfo | undefined): Promise<number> {
   const logger = createLogger(config.logLevel, config.agentId);
   // First line of every run: a stale build (an old commit or build time) shows here.
   logger.info({ build: build ?? 'source' }, `edge-sentinel-agent ${describeBuild(build)} starting`);
@@ -174,7 +174,7 @@ function untilStopped(
  * restart the whole unit.
  */
 function supervisedFence(
-  config: AgentConfig,
+  config: AgentFile,
   logger: Logger,
 ): { port: ChannelFence; onStop: (fn: () => void) => void } {
   let stopListener: () => void = () => {};
@@ -216,7 +216,7 @@ function supervisedFence(
 const FENCE_NOW_TIMEOUT_MS = 2000;
 
 /** Fences every local node at once; true once every fence is applied, false if one could not be in time. */
-async function fenceNow(config: AgentConfig, logger: Logger): Promise<boolean> {
+async function fenceNow(config: AgentFile, logger: Logger): Promise<boolean> {
   const owner = new FenceOwner({
     clock: monotonicClock,
     timers: realTimers,
@@ -236,7 +236,7 @@ async function fenceNow(config: AgentConfig, logger: Logger): Promise<boolean> {
 }
 
 /** What --check says of the failsafe: on or off per group, and where each peer's agent is expected. */
-function failsafeSummary(config: AgentConfig): string[] {
+function failsafeSummary(config: AgentFile): string[] {
   const lines: string[] = [];
   const on = config.groups.filter((g) => g.failsafe);
   if (on.length > 0) {

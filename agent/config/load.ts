@@ -6,9 +6,15 @@ import type { z } from 'zod';
 import { AgentIdSchema, parseNodeId } from '../../workers/protocol/index.js';
 import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
 import { applyEnvOverrides } from './env.js';
-import { type AgentFile, AgentFileSchema, type GroupFile, nodeOf, type TlsFile } from './schema.js';
+import {
+  AgentFileSchema,
+  nodeOf,
+  type ParsedAgentFile,
+  type ParsedGroupSection,
+  type TlsFile,
+} from './schema.js';
 
-export interface TlsConfig {
+export interface TlsOptions {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
@@ -21,30 +27,30 @@ export interface AgentAddress {
   readonly port: number;
 }
 
-export interface GroupConfig extends Omit<GroupFile, 'token' | 'tokenFile' | 'local' | 'nodes'> {
+export interface GroupSection extends Omit<ParsedGroupSection, 'token' | 'tokenFile' | 'local' | 'nodes'> {
   readonly token: string;
   /** The other nodes, by announce address. */
   readonly nodes: readonly string[];
   /** Where each other node's agent receives failsafe datagrams. */
   readonly agents: Readonly<Record<string, AgentAddress>>;
-  readonly local: Omit<GroupFile['local'], 'password' | 'passwordFile' | 'tls'> & {
+  readonly local: Omit<ParsedGroupSection['local'], 'password' | 'passwordFile' | 'tls'> & {
     readonly password?: string;
-    readonly tls?: TlsConfig;
+    readonly tls?: TlsOptions;
   };
 }
 
-export interface AgentConfig extends Omit<AgentFile, 'agentId' | 'groups' | 'coordinator' | 'failsafe'> {
+export interface AgentFile extends Omit<ParsedAgentFile, 'agentId' | 'groups' | 'coordinator' | 'failsafe'> {
   readonly agentId: string;
   /** The failsafe endpoint; `secret` is set when any group has the failsafe on. */
   readonly failsafe: { readonly host: string; readonly port: number; readonly secret?: string };
   readonly coordinator: { readonly url: string; readonly adminToken?: string };
-  readonly groups: readonly GroupConfig[];
+  readonly groups: readonly GroupSection[];
   /** Where the file came from, for logs. */
   readonly source: string;
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly config: AgentConfig }
+  | { readonly ok: true; readonly config: AgentFile }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -159,9 +165,9 @@ function readPem(path: string | undefined, what: string, errors: string[]): stri
   }
 }
 
-function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): TlsConfig | undefined {
+function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): TlsOptions | undefined {
   if (tls === undefined) return undefined;
-  const out: { -readonly [K in keyof TlsConfig]: TlsConfig[K] } = {
+  const out: { -readonly [K in keyof TlsOptions]: TlsOptions[K] } = {
     rejectUnauthorized: tls.rejectUnauthorized,
   };
   const ca = readPem(tls.ca, `${where}.ca`, errors);
@@ -175,7 +181,7 @@ function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): 
 }
 
 /** Secrets from files, the default agent id; file problems are reported like field problems. */
-function resolve(file: AgentFile, source: string): LoadResult {
+function resolve(file: ParsedAgentFile, source: string): LoadResult {
   const errors: string[] = [];
   const agentId = file.agentId ?? defaultAgentId(errors);
   const defaultToken =
@@ -221,12 +227,12 @@ function resolve(file: AgentFile, source: string): LoadResult {
 
 /** One group: its token and local password from files, its TLS files, where each node's agent listens. */
 function resolveGroup(
-  file: AgentFile,
-  group: GroupFile,
+  file: ParsedAgentFile,
+  group: ParsedGroupSection,
   i: number,
   defaultToken: string | undefined,
   errors: string[],
-): GroupConfig {
+): GroupSection {
   const { token: _t, tokenFile, local, nodes: entries, ...rest } = group;
   const agents = peerAgents(file, group, i, errors);
   const token =
@@ -260,8 +266,8 @@ function resolveGroup(
  * or shared by two nodes, is an error.
  */
 function peerAgents(
-  file: AgentFile,
-  group: GroupFile,
+  file: ParsedAgentFile,
+  group: ParsedGroupSection,
   i: number,
   errors: string[],
 ): Record<string, AgentAddress> {

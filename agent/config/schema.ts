@@ -184,6 +184,6 @@ export const AgentFileSchema = z
     }
   });
 
-export type AgentFile = z.infer<typeof AgentFileSchema>;
-export type GroupFile = AgentFile['groups'][number];
+export type ParsedAgentFile = z.infer<typeof AgentFileSchema>;
+export type ParsedGroupSection = ParsedAgentFile['groups'][number];
 export type TlsFile = z.infer<typeof TlsSchema>;

@@ -24,7 +24,7 @@ export function onGrantRequest(
     peerNodes: peerNodes(settings),
     membership: membershipOf(allNodes(settings)),
     masterDownAndVotersReachable:
-      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majority(settings.voters),
+      computeView(state, input.master, nowMs).sdown && connectedCount(state) >= majority(settings.voterCount),
     config: state.config,
     writableLocal: writableLocalNode(state, nowMs),
     capMs: settings.leaseMs,

@@ -99,7 +99,7 @@ export function createAgentState(
   const nodes: Record<NodeId, NodeState> = {};
   for (const node of allNodes(settings)) nodes[node] = createNodeState(nowMs);
   const voters: VoterLink[] = [];
-  for (let i = 0; i < settings.voters; i++) {
+  for (let i = 0; i < settings.voterCount; i++) {
     voters.push({ connected: false, lease: createVoterLease(), observe: null });
   }
   return {

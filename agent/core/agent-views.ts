@@ -11,13 +11,13 @@ export function expectsMaster(config: Config | null, node: NodeId): boolean {
 }
 
 export function currentLeaseValidUntil(state: AgentState): number | null {
-  const { voters, leaseMs, clockDriftRatio } = state.settings;
+  const { voterCount, leaseMs, clockDriftRatio } = state.settings;
   // With a voter count other than the voters' own, "a majority" would mean something else here
   // than there: hold no lease at all until the configuration is fixed.
-  if (state.announced !== null && state.announced.voters !== voters) return null;
+  if (state.announced !== null && state.announced.voters !== voterCount) return null;
   return leaseValidUntil(
     state.voters.map((link) => link.lease.renewedAtMs),
-    voters,
+    voterCount,
     leaseMs,
     clockDriftRatio,
   );
@@ -157,14 +157,15 @@ export interface FailsafeStatus {
 
 /** For health and metrics: whether the failsafe would hold, and whether it is holding. */
 export function failsafeStatus(state: AgentState, nowMs: number): FailsafeStatus {
-  const voters = currentLeaseValidUntil(state);
-  const peers = currentFailsafeUntil(state);
+  const leaseUntil = currentLeaseValidUntil(state);
+  const grantsUntil = currentFailsafeUntil(state);
   const master = state.config !== null && isLocal(state.settings, state.config.master);
   const hold = state.failsafe.holdUntilMs;
   return {
     enabled: state.settings.failsafe && state.settings.fencing,
-    active: master && peers !== null && peers > nowMs && (voters === null || voters <= nowMs),
-    coveredForMs: peers === null ? null : Math.max(0, Math.round(peers - nowMs)),
+    active:
+      master && grantsUntil !== null && grantsUntil > nowMs && (leaseUntil === null || leaseUntil <= nowMs),
+    coveredForMs: grantsUntil === null ? null : Math.max(0, Math.round(grantsUntil - nowMs)),
     holdForMs: hold === null ? 0 : Math.max(0, Math.round(hold - nowMs)),
     peers: peerNodes(state.settings).map((node) => {
       const answer = state.failsafe.peers[node]?.lastAnswer ?? null;

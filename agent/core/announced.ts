@@ -16,8 +16,8 @@ export interface Adoption {
  */
 export function adoptAnnounced(state: AgentState, announced: AnnouncedSettings): Adoption {
   const { settings } = state;
-  if (announced.voters !== settings.voters) {
-    const reason = `voters announce ${announced.voters} voters but this agent is configured for ${settings.voters}: fix the agent's config`;
+  if (announced.voters !== settings.voterCount) {
+    const reason = `voters announce ${announced.voters} voters but this agent is configured for ${settings.voterCount}: fix the agent's config`;
     return { state: { ...state, announced }, reason };
   }
   const leaseMs =

@@ -148,12 +148,12 @@ export function onPingSent(lease: VoterLease, nowMs: number): VoterLease {
  */
 export function leaseValidUntil(
   renewals: readonly (number | null)[],
-  voters: number,
+  voterCount: number,
   leaseMs: number,
   clockDriftRatio: number,
 ): number | null {
   const times = renewals.filter((t): t is number => t !== null).sort((a, b) => b - a);
-  const kth = times[majority(voters) - 1];
+  const kth = times[majority(voterCount) - 1];
   return kth === undefined ? null : kth + leaseMs * (1 - clockDriftRatio);
 }
 

@@ -17,7 +17,7 @@ export interface AgentSettings {
   /** Every node of the group this agent probes (its own and the others it can reach). */
   readonly nodes: readonly NodeId[];
   /** Number of voters V; a lease needs a majority of them. */
-  readonly voters: number;
+  readonly voterCount: number;
   readonly probeIntervalMs: number;
   readonly probeTimeoutMs: number;
   readonly infoIntervalMs: number;

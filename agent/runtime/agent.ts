@@ -1,5 +1,5 @@
 // The agent process: state files, one GroupRunner per group, the fence owner, the failsafe endpoint, metrics, Sentinel, graceful stop.
-import type { AgentConfig } from '../config/load.js';
+import type { AgentFile } from '../config/load.js';
 import { failsafeStatus } from '../core/index.js';
 import { AdminClient } from './admin-client.js';
 import { type Clock, monotonicClock } from './clock.js';
@@ -47,7 +47,7 @@ export interface RunningAgent {
 const COMMAND_GRACE_MS = 5_000;
 
 /** Each group's local node, as its fence owner must reach it. */
-export function fenceTargets(config: AgentConfig): FenceTarget[] {
+export function fenceTargets(config: AgentFile): FenceTarget[] {
   return config.groups.map(({ local }) => ({
     node: local.announce,
     host: local.host,
@@ -59,7 +59,7 @@ export function fenceTargets(config: AgentConfig): FenceTarget[] {
   }));
 }
 
-export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
+export async function startAgent(config: AgentFile, options: AgentOptions): Promise<RunningAgent> {
   const { logger } = options;
   const clock = options.clock ?? monotonicClock;
   const timers = options.timers ?? realTimers;
@@ -145,7 +145,7 @@ function exitOnFatal(logger: Logger): (error: unknown) => void {
 
 /** The fence owner (the supervisor's, or one in this process), its applied fences in the metrics. */
 function fenceOwner(
-  config: AgentConfig,
+  config: AgentFile,
   options: AgentOptions,
   { clock, timers, metrics }: { clock: Clock; timers: Timers; metrics: AgentMetrics },
 ): FencePort {
@@ -187,7 +187,7 @@ function watchRunners(
 
 /** `/healthz`: each group's epoch, master, voter links and failsafe; not ok once stopping. */
 function health(
-  config: AgentConfig,
+  config: AgentFile,
   {
     runners,
     peers,
@@ -217,7 +217,7 @@ interface Servers {
 
 /** The metrics/health HTTP server and the Sentinel server, each if enabled. */
 async function startServers(
-  config: AgentConfig,
+  config: AgentFile,
   options: AgentOptions,
   { metrics, source, health }: { metrics: AgentMetrics; source: RuntimeSentinelSource; health: () => Health },
 ): Promise<Servers> {

@@ -50,7 +50,7 @@ export class GroupRunner {
       log: this.log,
       enqueue: (input) => this.enqueue(input),
     });
-    for (let voter = 0; voter < settings.voters; voter++) this.voters.push(this.openVoter(voter));
+    for (let voter = 0; voter < settings.voterCount; voter++) this.voters.push(this.openVoter(voter));
     this.peers = deps.openPeers((input) => this.enqueue(input));
     deps.metrics.epoch.set({ group: this.name }, this.state.highestEpoch);
   }

@@ -1,18 +1,18 @@
 // Maps one group of the agent file to the core's AgentSettings and the runtime's node endpoints.
 
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
-import type { AgentConfig, GroupConfig } from '../config/load.js';
+import type { AgentFile, GroupSection } from '../config/load.js';
 import { type AgentSettings, RECOMMENDED_TIMINGS } from '../core/index.js';
 import type { NodeEndpoint } from './redis-options.js';
 
-export function agentSettings(config: AgentConfig, group: GroupConfig): AgentSettings {
+export function agentSettings(config: AgentFile, group: GroupSection): AgentSettings {
   const sentinel = sentinelEndpoint(config);
   return {
     agentId: config.agentId,
     group: group.name,
     localNodes: [group.local.announce],
     nodes: [group.local.announce, ...group.nodes],
-    voters: config.voters,
+    voterCount: config.voters,
     probeIntervalMs: group.probeIntervalMs,
     probeTimeoutMs: group.probeTimeoutMs,
     infoIntervalMs: group.infoIntervalMs,
@@ -34,7 +34,7 @@ export function agentSettings(config: AgentConfig, group: GroupConfig): AgentSet
  * The Sentinel endpoint announced to voters: sentinel.announce; else the bind address; else,
  * when bound to every interface, the host of the first group's local announce address.
  */
-export function sentinelEndpoint(config: AgentConfig): { host: string; port: number } | null {
+export function sentinelEndpoint(config: AgentFile): { host: string; port: number } | null {
   if (!config.sentinel.enabled) return null;
   if (config.sentinel.announce !== undefined) {
     const { host, port } = parseNodeId(config.sentinel.announce);
@@ -48,7 +48,7 @@ export function sentinelEndpoint(config: AgentConfig): { host: string; port: num
 }
 
 /** The local node is reached at its bind address; other nodes at their announce address, same credentials. */
-export function nodeEndpoints(group: GroupConfig): Map<NodeId, NodeEndpoint> {
+export function nodeEndpoints(group: GroupSection): Map<NodeId, NodeEndpoint> {
   const { local } = group;
   const credentials = {
     ...(local.username === undefined ? {} : { username: local.username }),

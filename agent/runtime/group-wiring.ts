@@ -1,6 +1,6 @@
 // Each group's GroupRunner on real ports: ioredis links, the executor, voter WebSockets, the failsafe over UDP, the state file.
 import { randomBytes } from 'node:crypto';
-import type { AgentConfig, GroupConfig } from '../config/load.js';
+import type { AgentFile, GroupSection } from '../config/load.js';
 import type { AgentInput, PersistedAgentState } from '../core/index.js';
 import type { Clock } from './clock.js';
 import { AgentStartError } from './errors.js';
@@ -22,7 +22,7 @@ import { VoterSocket } from './voter-socket.js';
 
 /** One runner per group, from its state file (a corrupt one stops the start); events go to the Sentinel surface. */
 export function groupRunners(
-  config: AgentConfig,
+  config: AgentFile,
   context: Omit<RunnerContext, 'persisted' | 'onEvent'>,
   source: RuntimeSentinelSource,
 ): GroupRunner[] {
@@ -45,7 +45,7 @@ export interface FailsafeEndpoint {
 
 /** The UDP endpoint, when any group has the failsafe on; a port that cannot be bound stops the start. */
 export async function startPeerEndpoint(
-  config: AgentConfig,
+  config: AgentFile,
   clock: Clock,
   logger: Logger,
 ): Promise<FailsafeEndpoint | null> {
@@ -81,7 +81,7 @@ export interface RunnerContext {
 }
 
 /** One group's runner on real ports: ioredis links, the executor, WebSockets, UDP, the state file. */
-function groupRunner(config: AgentConfig, group: GroupConfig, ctx: RunnerContext): GroupRunner {
+function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext): GroupRunner {
   const log = ctx.logger.child({ group: group.name });
   const links = new Map<string, NodeLink>();
   for (const [node, endpoint] of nodeEndpoints(group)) {
@@ -138,7 +138,7 @@ function groupRunner(config: AgentConfig, group: GroupConfig, ctx: RunnerContext
 
 /** The group's failsafe channel on the agent's UDP endpoint; null with the group's failsafe off. */
 function openPeerChannel(
-  group: GroupConfig,
+  group: GroupSection,
   peers: FailsafeEndpoint | null,
   log: Logger,
   onInput: (input: AgentInput) => void,

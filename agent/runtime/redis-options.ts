@@ -1,14 +1,14 @@
 // Every ioredis option the agent relies on, set explicitly: one place to read how the agent talks to Redis.
 import type { RedisOptions } from 'ioredis';
 import { backoffDelayMs } from '../../workers/protocol/index.js';
-import type { TlsConfig } from '../config/load.js';
+import type { TlsOptions } from '../config/load.js';
 
 export interface NodeEndpoint {
   readonly host: string;
   readonly port: number;
   readonly username?: string;
   readonly password?: string;
-  readonly tls?: TlsConfig;
+  readonly tls?: TlsOptions;
 }
 
 /** Reconnect after 50 ms, doubling to 1 s: a node that comes back is probed within a second. */

@@ -82,12 +82,10 @@ export class RuntimeSentinelSource implements SentinelSource {
   private group(runner: GroupRunner): SentinelGroup | null {
     const view = runner.sentinelView();
     if (view === null) return null;
-    const { voterCount, ...rest } = view;
     return {
       name: runner.name,
-      ...rest,
+      ...view,
       sentinels: this.peers.map((peer) => ({ ...parseNodeId(peer), id: sentinelId(peer) })),
-      voters: voterCount,
     };
   }
 }

@@ -35,7 +35,7 @@ export interface SentinelGroup {
   readonly parallelSyncs: number;
   /** How many voters this agent currently holds a link to, and how many there are. */
   readonly votersConnected: number;
-  readonly voters: number;
+  readonly voterCount: number;
 }
 
 export interface SentinelSnapshot {

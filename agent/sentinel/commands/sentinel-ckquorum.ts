@@ -13,7 +13,7 @@ import { groupOrError, isGroup } from './instance-maps.js';
 export function ckquorum(group: SentinelGroup): Reply {
   const usable = group.sentinels.length + 1;
   const noQuorum = usable < group.quorum;
-  const noAuthorization = group.votersConnected < majority(group.voters);
+  const noAuthorization = group.votersConnected < majority(group.voterCount);
   if (!noQuorum && !noAuthorization) {
     return simple(`OK ${usable} usable Sentinels. Quorum and failover authorization can be reached`);
   }

@@ -22,7 +22,7 @@ export function settings(overrides: Partial<AgentSettings> = {}): AgentSettings 
     group: 'g1',
     localNodes: [A],
     nodes: [A, B, C],
-    voters: 3,
+    voterCount: 3,
     probeIntervalMs: 100,
     probeTimeoutMs: 500,
     infoIntervalMs: 1000,

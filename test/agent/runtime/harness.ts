@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach } from 'vitest';
-import type { AgentConfig, GroupConfig } from '../../../agent/config/load.js';
+import type { AgentFile, GroupSection } from '../../../agent/config/load.js';
 import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.js';
 import type { Logger } from '../../../agent/runtime/logger.js';
 import { killAllRedis } from '../../support/redis-server.js';
@@ -20,7 +20,7 @@ export interface TestAgentOptions {
   readonly otherPorts?: readonly number[];
   readonly stateDir?: string;
   readonly token?: string;
-  readonly group?: Partial<GroupConfig>;
+  readonly group?: Partial<GroupSection>;
 }
 
 export function tempStateDir(): string {
@@ -33,8 +33,8 @@ export function removeDir(dir: string): void {
 
 export const node = (port: number) => `127.0.0.1:${port}`;
 
-export async function testConfig(options: TestAgentOptions): Promise<AgentConfig> {
-  const group: GroupConfig = {
+export async function testConfig(options: TestAgentOptions): Promise<AgentFile> {
+  const group: GroupSection = {
     name: options.voters.group,
     token: options.token ?? (await tokenFor(AGENT_ID, options.voters.group)),
     local: { host: '127.0.0.1', port: options.localPort, announce: node(options.localPort) },
@@ -78,7 +78,7 @@ export function capturingLogger(level = 'debug'): { logger: Logger; lines: strin
   return { logger: pino({ level }, stream), lines };
 }
 
-export async function runAgent(config: AgentConfig, logger?: Logger): Promise<RunningAgent> {
+export async function runAgent(config: AgentFile, logger?: Logger): Promise<RunningAgent> {
   return startAgent(config, {
     logger: logger ?? pino({ level: 'silent' }),
     sentinel: false,

@@ -86,7 +86,7 @@ export interface GroupSettings {
   readonly failoverInProgress?: boolean;
   readonly sentinels?: SentinelGroup['sentinels'];
   readonly votersConnected?: number;
-  readonly voters?: number;
+  readonly voterCount?: number;
   readonly quorum?: number;
 }
 
@@ -107,7 +107,7 @@ export function group(
     failoverTimeoutMs: 180000,
     parallelSyncs: 1,
     votersConnected: settings.votersConnected ?? 3,
-    voters: settings.voters ?? 3,
+    voterCount: settings.voterCount ?? 3,
   };
 }
 
