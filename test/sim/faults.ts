@@ -91,6 +91,9 @@ export class FaultInjector {
         });
         return;
       }
+      case 'hibernate-voter':
+        w.voters[fault.voter]?.hibernate();
+        return;
       case 'crash-agent': {
         const node = this.resolveNode(fault.target);
         const agent = node === undefined ? undefined : w.agents[node.index];
@@ -259,7 +262,10 @@ export class FaultInjector {
     w.reach.healAll();
     this.spikeToken++;
     w.conditions = w.params.conditions;
-    for (const v of w.voters) if (!v.alive) v.start();
+    for (const v of w.voters) {
+      if (!v.alive) v.start();
+      v.wake();
+    }
     for (const a of w.agents) {
       if (!a.alive) a.start();
       a.process.stalledUntilMs = Math.min(a.process.stalledUntilMs, w.now);

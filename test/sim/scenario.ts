@@ -29,6 +29,8 @@ export type Fault =
       readonly durMs: number;
     }
   | { readonly kind: 'crash-voter'; readonly voter: number; readonly downMs: number }
+  /** The runtime evicts a voter's object but keeps its agent sockets; the next input wakes it. */
+  | { readonly kind: 'hibernate-voter'; readonly voter: number }
   | { readonly kind: 'crash-agent'; readonly target: Target; readonly downMs: number }
   | { readonly kind: 'stall-agent'; readonly target: Target; readonly durMs: number }
   | { readonly kind: 'net-spike'; readonly conditions: NetConditions; readonly durMs: number }
@@ -207,6 +209,7 @@ function duringFailsafe(rng: Rng, voters: number): Fault {
     ],
     [6, () => ({ kind: 'cut-agent-node', agent: 'master', node: target(), durMs: rng.int(500, 4000) })],
     [6, () => ({ kind: 'crash-voter', voter: rng.int(0, voters - 1), downMs: rng.int(100, 6000) })],
+    [8, () => ({ kind: 'hibernate-voter', voter: rng.int(0, voters - 1) })],
     [6, () => ({ kind: 'admin', action: 'failover', toReplica: rng.chance(0.5) })],
     [4, () => ({ kind: 'admin', action: 'switchover', toReplica: rng.chance(0.5) })],
     [4, () => ({ kind: 'net-spike', conditions: spike(rng), durMs: rng.int(500, 5000) })],
@@ -268,6 +271,7 @@ function anyFault(rng: Rng, voters: number): Fault {
       }),
     ],
     [8, () => ({ kind: 'crash-voter', voter: rng.int(0, voters - 1), downMs: rng.int(100, 6000) })],
+    [8, () => ({ kind: 'hibernate-voter', voter: rng.int(0, voters - 1) })],
     [6, () => ({ kind: 'crash-agent', target: target(), downMs: rng.int(200, 6000) })],
     [4, () => ({ kind: 'stall-agent', target: target(), durMs: rng.int(200, 3000) })],
     [6, () => ({ kind: 'net-spike', conditions: spike(rng), durMs: rng.int(500, 5000) })],

@@ -1,15 +1,22 @@
 // One voter: the shipped Durable Object shell (workers/voter/step-runner.ts) on simulated time,
 // storage, sockets and peers, with the invariants checked on what it persists and sends.
 import type { GroupEntry } from '../../workers/config/load.js';
-import type { DurableState, VoterInput, VoterResult, VoterState } from '../../workers/core/types.js';
+import type {
+  AgentRecord,
+  DurableState,
+  VoterInput,
+  VoterResult,
+  VoterState,
+} from '../../workers/core/types.js';
 import type { AgentId, PeerMessage, VoterMessage } from '../../workers/protocol/index.js';
 import type { Booted } from '../../workers/voter/booted.js';
 import { zeroCounters } from '../../workers/voter/counters.js';
+import { planBoot } from '../../workers/voter/restore.js';
 import type { VoterRuntime } from '../../workers/voter/step-ports.js';
 import { StepRunner } from '../../workers/voter/step-runner.js';
 import type { WebhookHost } from '../../workers/voter/webhooks.js';
 import type { Socket } from './network.js';
-import { violate } from './violation.js';
+import { Violation, violate } from './violation.js';
 import { SimVoterStorage } from './voter-storage.js';
 import type { World } from './world.js';
 
@@ -19,6 +26,8 @@ export class VoterHost {
   alive = true;
   life = 0;
   private me: Booted | null = null;
+  /** Hibernated: evicted from memory with its sockets kept open (see `hibernate`). */
+  private asleep = false;
   private runner: StepRunner | null = null;
   /** The voter's storage: survives crashes. */
   private readonly storage: SimVoterStorage;
@@ -43,7 +52,7 @@ export class VoterHost {
     });
   }
 
-  /** The core's state (null while crashed). */
+  /** The core's state in memory (null while crashed or hibernated; `read` wakes it). */
   get state(): VoterState | null {
     return this.me?.state ?? null;
   }
@@ -53,13 +62,65 @@ export class VoterHost {
     return this.storage.durable;
   }
 
-  /** A real (re)start: the core from its disk alone, agent rows of the previous life dropped. */
+  /**
+   * A real (re)start, as `planBoot` does it without open sockets: the core from its disk alone,
+   * agent rows of the previous life dropped (through the injectable core, for the teeth tests).
+   */
   start(): void {
     const w = this.world;
     this.alive = true;
+    this.asleep = false;
     this.life++;
-    const entry = simGroupEntry(w);
-    const state = w.cores.voter.createVoterState(entry.settings, this.index, this.storage.durable, w.now);
+    const state = w.cores.voter.createVoterState(w.groupSettings, this.index, this.storage.durable, w.now);
+    this.boot(state, []);
+    this.storage.deleteAllAgents();
+    this.check(state);
+    w.trace.add(w.now, `v${this.index} started (epoch ${state.durable.committed.epoch})`);
+  }
+
+  /**
+   * The runtime evicts the object but keeps its agent sockets open (hibernation): memory is gone,
+   * storage and the alarm stay. The next input wakes it through the shipped `planBoot`.
+   */
+  hibernate(): void {
+    if (!this.alive || this.asleep) return;
+    this.asleep = true;
+    this.me = null;
+    this.runner = null;
+    this.world.trace.add(this.world.now, `v${this.index} hibernated`);
+  }
+
+  /** Wakes a hibernated voter as its constructor would (an RPC, a socket event or the alarm does). */
+  wake(): void {
+    if (!this.alive || !this.asleep) return;
+    const w = this.world;
+    this.asleep = false;
+    const storage = this.storage;
+    const live = new Set([...this.sockets.values()].map((socket) => w.agentId(socket.agent)));
+    const rows = {
+      durable: storage.durable,
+      volatile: () => storage.loadVolatile(),
+      agents: () => [...storage.agents.values()],
+    };
+    const plan = planBoot(w.groupSettings, this.index, rows, live, w.now);
+    this.boot(plan.state, plan.stored);
+    if (plan.dropStoredAgents) storage.deleteAllAgents();
+    this.check(plan.state);
+    w.trace.add(
+      w.now,
+      `v${this.index} woke (${live.size} agent sockets open, ${plan.replay.length} to replay)`,
+    );
+    for (const input of plan.replay) this.step(input);
+  }
+
+  /** An RPC reads the state: it wakes a hibernated voter first. */
+  read(): VoterState | null {
+    this.wake();
+    return this.state;
+  }
+
+  private boot(state: VoterState, stored: readonly AgentRecord[]): void {
+    const entry = simGroupEntry(this.world);
     this.me = {
       entry,
       index: this.index,
@@ -69,16 +130,15 @@ export class VoterHost {
       sink: null,
     };
     this.runner = new StepRunner(this.runtime(), this.storage, zeroCounters());
-    this.storage.deleteAllAgents();
-    this.runner.rememberStored([]);
-    this.check(state);
-    w.trace.add(w.now, `v${this.index} started (epoch ${state.durable.committed.epoch})`);
+    this.runner.loadedAlarm(this.alarmAtMs);
+    this.runner.rememberStored(stored);
   }
 
   crash(): void {
     if (!this.alive) return;
     const w = this.world;
     this.alive = false;
+    this.asleep = false;
     this.life++;
     this.me = null;
     this.runner = null;
@@ -89,6 +149,11 @@ export class VoterHost {
   }
 
   deliver(input: VoterInput): void {
+    this.wake();
+    this.step(input);
+  }
+
+  private step(input: VoterInput): void {
     const { me, runner } = this;
     if (!this.alive || me === null || runner === null) return;
     const w = this.world;
@@ -97,6 +162,8 @@ export class VoterHost {
     try {
       result = runner.run(me, input);
     } catch (error) {
+      // An invariant the world checks while the runner persists or sends stops the run as itself.
+      if (error instanceof Violation) throw error;
       violate('core', `stepVoter of v${this.index} threw on ${input.kind}: ${String(error)}`);
     }
     w.trace.detail(w.now, () => `v${this.index} ${describeInput(input)} -> ${result.reason}`);

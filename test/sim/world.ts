@@ -441,8 +441,9 @@ export class World {
     const reachable = (): boolean => this.reach.reachable(client.endpoint, voter.endpoint);
     if (!reachable()) return;
     this.schedule(this.delay([2, 20]), `c${client.index} read v${voterIndex}`, () => {
-      const state = voter.state;
-      if (!voter.alive || state === null || !reachable()) return;
+      if (!voter.alive || !reachable()) return;
+      const state = voter.read();
+      if (state === null) return;
       const published = state.durable.published;
       this.schedule(this.delay([2, 20]), `v${voterIndex} -> c${client.index} e${published.epoch}`, () => {
         if (reachable()) reply(published);

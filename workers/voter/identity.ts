@@ -1,13 +1,12 @@
 // Who this voter object is and its running state: addressing on first use, boot on (re)start or wake-up.
 // Booting runs no step: the inputs a wake-up must replay are handed to the caller (`takeReplay`).
 import type { GroupEntry, LoadedGroups } from '../config/load.js';
-import { createVoterState } from '../core/index.js';
 import type { AgentRecord, VoterInput } from '../core/types.js';
 import type { Env } from '../env.js';
 import type { Booted } from './booted.js';
 import { type VoterAddress, voterError, voterName } from './contract.js';
 import type { MutableCounters } from './counters.js';
-import { restoreAfterHibernation } from './restore.js';
+import { planBoot } from './restore.js';
 import { liveAgents } from './sockets.js';
 import type { Identity, VoterStore } from './store.js';
 import { UpstashSink } from './upstash-sink.js';
@@ -98,41 +97,26 @@ export class VoterIdentity {
         `GROUPS.${identity.group}.voters: voter ${identity.index} no longer exists`,
       );
     }
-    const durable = this.store.loadDurable();
-    const live = liveAgents(this.ctx);
-    const nowMs = Date.now();
-    const state = createVoterState(entry.settings, identity.index, durable, nowMs);
+    const store = this.store;
+    const rows = {
+      durable: store.loadDurable(),
+      volatile: () => store.loadVolatile(),
+      agents: () => store.loadAgents(),
+    };
+    const plan = planBoot(entry.settings, identity.index, rows, liveAgents(this.ctx), Date.now());
     const me: Booted = {
       entry,
       index: identity.index,
       name: voterName(identity),
-      state,
+      state: plan.state,
       hooks: this.webhookHost(entry, identity.index),
       sink: this.upstashSink(entry, identity.index),
     };
     this.me = me;
-    if (live.size === 0) {
-      // A real (re)start: agent rows of the previous life describe connections that are gone.
-      this.runner.rememberStored([]);
-      if (this.store.agentCount() > 0) this.runner.transaction(() => this.store.deleteAllAgents());
-      return;
-    }
-    const stored = this.store.loadAgents();
-    this.runner.rememberStored(stored);
-    const restored = restoreAfterHibernation(
-      entry.settings,
-      identity.index,
-      durable,
-      this.store.loadVolatile(),
-      stored,
-      live,
-      nowMs,
-    );
-    me.state = restored.state;
-    this.replay = [
-      ...restored.gone.map((agentId): VoterInput => ({ kind: 'agent-disconnected', agentId })),
-      ...restored.unknown.map((agentId): VoterInput => ({ kind: 'agent-connected', agentId })),
-    ];
+    this.runner.rememberStored(plan.stored);
+    if (plan.dropStoredAgents && store.agentCount() > 0)
+      this.runner.transaction(() => store.deleteAllAgents());
+    this.replay = [...plan.replay];
   }
 
   private webhookHost(entry: GroupEntry, index: number): WebhookHost {

@@ -14,7 +14,7 @@
 //   short-lived and a voter only hibernates when nothing is pending; an unfinished change is
 //   picked up again by the failover-timeout retry.
 import { createVoterState } from '../core/index.js';
-import type { AgentRecord, DurableState, GroupSettings, VoterState } from '../core/types.js';
+import type { AgentRecord, DurableState, GroupSettings, VoterInput, VoterState } from '../core/types.js';
 import type { AgentId } from '../protocol/index.js';
 import type { Volatile } from './schemas.js';
 
@@ -47,6 +47,53 @@ export function restoreAfterHibernation(
     stickyUntilMs: volatile?.stickyUntilMs ?? 0,
   };
   return { state, gone, unknown };
+}
+
+/** What storage holds for a voter at boot; agent rows and the volatile row are read only on a wake-up. */
+export interface StoredRows {
+  readonly durable: DurableState | null;
+  readonly volatile: () => Volatile | null;
+  readonly agents: () => AgentRecord[];
+}
+
+/** How a voter object boots: its state, what the runner may treat as stored, what to replay. */
+export interface BootPlan {
+  readonly state: VoterState;
+  /** A real (re)start: the agent rows of the previous life describe connections that are gone. */
+  readonly dropStoredAgents: boolean;
+  /** The agent rows storage holds for this life (the runner writes only what differs). */
+  readonly stored: readonly AgentRecord[];
+  /** Inputs the core must see before anything else (agents gone or new while it slept). */
+  readonly replay: readonly VoterInput[];
+}
+
+/** No open agent socket means a real (re)start; open sockets mean a wake-up from hibernation. */
+export function planBoot(
+  settings: GroupSettings,
+  index: number,
+  rows: StoredRows,
+  liveAgents: ReadonlySet<AgentId>,
+  nowMs: number,
+): BootPlan {
+  if (liveAgents.size === 0) {
+    const state = createVoterState(settings, index, rows.durable, nowMs);
+    return { state, dropStoredAgents: true, stored: [], replay: [] };
+  }
+  const stored = rows.agents();
+  const restored = restoreAfterHibernation(
+    settings,
+    index,
+    rows.durable,
+    rows.volatile(),
+    stored,
+    liveAgents,
+    nowMs,
+  );
+  const replay = [
+    ...restored.gone.map((agentId): VoterInput => ({ kind: 'agent-disconnected', agentId })),
+    ...restored.unknown.map((agentId): VoterInput => ({ kind: 'agent-connected', agentId })),
+  ];
+  return { state: restored.state, dropStoredAgents: false, stored, replay };
 }
 
 export function volatileOf(state: VoterState): Volatile {

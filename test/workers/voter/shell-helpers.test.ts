@@ -5,7 +5,7 @@ import { createVoterState } from '../../../workers/core/index.js';
 import type { AgentRecord } from '../../../workers/core/types.js';
 import { type Config, initialConfig } from '../../../workers/protocol/index.js';
 import { refuseAgentMessage } from '../../../workers/voter/agent-gate.js';
-import { agentChangeKey, restoreAfterHibernation } from '../../../workers/voter/restore.js';
+import { agentChangeKey, planBoot, restoreAfterHibernation } from '../../../workers/voter/restore.js';
 import { MAX_WAITERS, Waiters } from '../../../workers/voter/waiters.js';
 import { MAX_ATTEMPTS, retryDelayMs, signWebhook, webhookId } from '../../../workers/voter/webhooks.js';
 import { SETTINGS } from '../core/harness.js';
@@ -43,6 +43,51 @@ describe('restoreAfterHibernation', () => {
   it('a lease renewal alone does not change what is stored', () => {
     expect(agentChangeKey({ ...record('a', true), leaseSeenMs: 5 })).toBe(agentChangeKey(record('a', true)));
     expect(agentChangeKey({ ...record('a', true), seq: 4 })).not.toBe(agentChangeKey(record('a', true)));
+  });
+});
+
+describe('planBoot', () => {
+  const rows = (agents: AgentRecord[]) => ({
+    durable: null,
+    volatile: () => ({ startedAtMs: 1_000, unfinishedSinceMs: null, stickyUntilMs: 0 }),
+    agents: () => agents,
+  });
+
+  it('with no socket open is a real restart: a new life, the old agent rows dropped, nothing replayed', () => {
+    let read = false;
+    const plan = planBoot(
+      SETTINGS,
+      0,
+      {
+        ...rows([]),
+        agents: () => {
+          read = true;
+          return [];
+        },
+      },
+      new Set(),
+      50_000,
+    );
+    expect(plan.state.startedAtMs).toBe(50_000);
+    expect(plan).toMatchObject({ dropStoredAgents: true, stored: [], replay: [] });
+    expect(read).toBe(false);
+  });
+
+  it('with sockets open is a wake-up: the stored life and agents, and the changes replayed in order', () => {
+    const plan = planBoot(
+      SETTINGS,
+      0,
+      rows([record('a', true), record('b', true)]),
+      new Set(['a', 'c']),
+      50_000,
+    );
+    expect(plan.state.startedAtMs).toBe(1_000);
+    expect(plan.dropStoredAgents).toBe(false);
+    expect(plan.stored.map((r) => r.agentId)).toEqual(['a', 'b']);
+    expect(plan.replay).toEqual([
+      { kind: 'agent-disconnected', agentId: 'b' },
+      { kind: 'agent-connected', agentId: 'c' },
+    ]);
   });
 });
 
