@@ -2,16 +2,23 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
 import type { NodeAction } from '../core/index.js';
 import { parseInfo } from '../core/index.js';
+import type { Clock } from './clock.js';
+import { errorText } from './errors.js';
 import type { ActionOutcome, ActionRunner } from './group-ports.js';
 import type { Logger } from './logger.js';
-import { errorText, type NodeLink } from './node-link.js';
+import type { CommandResult, NodeCommands } from './node-commands.js';
+import type { Timers } from './timers.js';
 
 export interface ExecutorDeps {
-  readonly links: ReadonlyMap<NodeId, NodeLink>;
+  readonly links: ReadonlyMap<NodeId, NodeCommands>;
+  /** Deadlines and pauses of a hand-off run on the agent's clock and timers (simulated in the simulation). */
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** The addresses of a host name (DNS by default), to match FAILOVER's target in the master's replica list. */
+  readonly resolve?: (host: string) => Promise<readonly string[]>;
   /** Highest epoch durably in the state file: a command must be at exactly this epoch. */
   readonly persistedEpoch: () => number;
   readonly logger: Logger;
@@ -27,13 +34,20 @@ const KILL_CLIENTS: readonly (readonly string[])[] = [
 /** How often the hand-off target is asked to acknowledge its offset while FAILOVER waits for it. */
 const ACK_REQUEST_EVERY_MS = 10;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+async function dnsAddresses(host: string): Promise<readonly string[]> {
+  const found = await lookup(host, { all: true }).catch(() => []);
+  return found.map((a) => a.address);
+}
 
 /** One action at a time per node; the core retries a refused one after a probe interval. */
 export class Executor implements ActionRunner {
   private readonly busy = new Map<NodeId, Promise<ActionOutcome>>();
 
   constructor(private readonly deps: ExecutorDeps) {}
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => this.deps.timers.after(ms, resolve));
+  }
 
   /** Commands still running (graceful shutdown waits for them, bounded). */
   inFlight(): Promise<ActionOutcome>[] {
@@ -72,7 +86,7 @@ export class Executor implements ActionRunner {
     }
   }
 
-  private run(link: NodeLink, action: NodeAction): Promise<ActionOutcome> {
+  private run(link: NodeCommands, action: NodeAction): Promise<ActionOutcome> {
     switch (action.kind) {
       case 'promote':
         return this.promote(link);
@@ -85,7 +99,7 @@ export class Executor implements ActionRunner {
     }
   }
 
-  private async promote(link: NodeLink): Promise<ActionOutcome> {
+  private async promote(link: NodeCommands): Promise<ActionOutcome> {
     const results = await link.transaction([['REPLICAOF', 'NO', 'ONE'], ...KILL_CLIENTS]);
     const failed = results[0]?.error;
     if (failed !== null && failed !== undefined) return { ok: false, detail: `REPLICAOF NO ONE: ${failed}` };
@@ -94,7 +108,7 @@ export class Executor implements ActionRunner {
 
   /** Repoint keeps the role (no kills); demote changes it, so its clients are disconnected. */
   private async replicate(
-    link: NodeLink,
+    link: NodeCommands,
     master: NodeId,
     { kill }: { kill: boolean },
   ): Promise<ActionOutcome> {
@@ -115,8 +129,8 @@ export class Executor implements ActionRunner {
    * Coordinated switchover: Redis's FAILOVER pauses writes, waits for the target to catch up
    * and swaps roles. The agent's fence (min-replicas-to-write) does not stand in its way.
    */
-  private async handoff(link: NodeLink, to: NodeId, timeoutMs: number): Promise<ActionOutcome> {
-    const { host, port } = await replicaAddress(link, to);
+  private async handoff(link: NodeCommands, to: NodeId, timeoutMs: number): Promise<ActionOutcome> {
+    const { host, port } = await replicaAddress(link, to, this.deps.resolve ?? dnsAddresses);
     try {
       await link.command('FAILOVER', ['TO', host, port, 'TIMEOUT', timeoutMs]);
     } catch (error) {
@@ -126,9 +140,10 @@ export class Executor implements ActionRunner {
     }
     const stopAcks = this.deps.links.get(to)?.requestAcks(ACK_REQUEST_EVERY_MS);
     try {
-      const deadline = performance.now() + timeoutMs + 1000;
-      while (performance.now() < deadline) {
-        await sleep(20);
+      const { clock } = this.deps;
+      const deadline = clock.nowMs() + timeoutMs + 1000;
+      while (clock.nowMs() < deadline) {
+        await this.sleep(20);
         const role = await readRole(link).catch(() => null);
         if (role?.role === 'slave') break;
       }
@@ -147,7 +162,7 @@ export class Executor implements ActionRunner {
    * acknowledged is lost; on timeout writes resume on this node.
    */
   private async pausedHandoff(
-    link: NodeLink,
+    link: NodeCommands,
     to: NodeId,
     timeoutMs: number,
     why: string,
@@ -158,14 +173,15 @@ export class Executor implements ActionRunner {
     await link.command('CLIENT', ['PAUSE', timeoutMs, 'WRITE']);
     try {
       const offset = await masterOffset(link);
-      const deadline = performance.now() + timeoutMs;
+      const { clock } = this.deps;
+      const deadline = clock.nowMs() + timeoutMs;
       let caughtUp = false;
-      while (performance.now() < deadline && !caughtUp) {
+      while (clock.nowMs() < deadline && !caughtUp) {
         const text = await target.info();
         const replication = text === null ? null : parseInfo(text);
         const r = replication?.ok ? replication.value.replication : null;
         caughtUp = r !== null && r.role === 'replica' && r.linkUp && r.offsetBytes >= offset;
-        if (!caughtUp) await sleep(10);
+        if (!caughtUp) await this.sleep(10);
       }
       if (!caughtUp)
         return {
@@ -200,7 +216,7 @@ function describe(action: NodeAction): string {
   }
 }
 
-function killed(results: readonly { error: string | null; reply: unknown }[]): string {
+function killed(results: readonly CommandResult[]): string {
   const counts = results.slice(-2).map((r) => (r.error === null ? String(r.reply) : `error ${r.error}`));
   return `killed ${counts[0] ?? '?'} normal and ${counts[1] ?? '?'} pubsub clients`;
 }
@@ -210,7 +226,7 @@ interface Role {
   readonly master: string | null;
 }
 
-async function readRole(link: NodeLink): Promise<Role> {
+async function readRole(link: NodeCommands): Promise<Role> {
   const reply = await link.command('ROLE');
   if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw new Error('unexpected ROLE reply');
   if (reply[0] === 'slave') return { role: 'slave', master: `${String(reply[1])}:${String(reply[2])}` };
@@ -218,7 +234,7 @@ async function readRole(link: NodeLink): Promise<Role> {
 }
 
 /** ROLE after the command: `master`, or `slave` of exactly the expected announce address. */
-async function verifyRole(link: NodeLink, master: NodeId | null, done: string): Promise<ActionOutcome> {
+async function verifyRole(link: NodeCommands, master: NodeId | null, done: string): Promise<ActionOutcome> {
   const role = await readRole(link);
   if (master === null) {
     return role.role === 'master'
@@ -235,7 +251,7 @@ async function verifyRole(link: NodeLink, master: NodeId | null, done: string): 
       };
 }
 
-async function masterOffset(link: NodeLink): Promise<number> {
+async function masterOffset(link: NodeCommands): Promise<number> {
   const text = await link.info();
   const parsed = text === null ? null : parseInfo(text);
   const r = parsed?.ok ? parsed.value.replication : null;
@@ -247,7 +263,11 @@ async function masterOffset(link: NodeLink): Promise<number> {
  * FAILOVER TO names the replica as the master lists it (its IP, or replica-announce-ip), while
  * configs name it by announce address, maybe a hostname: match the master's replica list.
  */
-async function replicaAddress(link: NodeLink, to: NodeId): Promise<{ host: string; port: number }> {
+async function replicaAddress(
+  link: NodeCommands,
+  to: NodeId,
+  resolve: (host: string) => Promise<readonly string[]>,
+): Promise<{ host: string; port: number }> {
   const target = parseNodeId(to);
   if (isIP(target.host) !== 0) return target;
   const text = await link.info();
@@ -255,7 +275,7 @@ async function replicaAddress(link: NodeLink, to: NodeId): Promise<{ host: strin
   const replicas = parsed?.ok ? (parsed.value.replication?.connectedReplicas ?? []) : [];
   const exact = replicas.find((r) => r.host === target.host && r.port === target.port);
   if (exact !== undefined) return target;
-  const addresses = await lookup(target.host, { all: true }).catch(() => []);
-  const match = replicas.find((r) => r.port === target.port && addresses.some((a) => a.address === r.host));
+  const addresses = await resolve(target.host);
+  const match = replicas.find((r) => r.port === target.port && addresses.includes(r.host));
   return match === undefined ? target : { host: match.host, port: match.port };
 }

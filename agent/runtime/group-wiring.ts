@@ -100,6 +100,8 @@ function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext)
   let runner: GroupRunner | null = null;
   const executor = new Executor({
     links,
+    clock: ctx.clock,
+    timers: ctx.timers,
     persistedEpoch: () => runner?.durableEpoch ?? 0,
     logger: log,
     onResult: (kind, ok) =>

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { ProbeOutcome } from '../core/index.js';
 import { errorText } from './errors.js';
 import type { Logger } from './logger.js';
+import type { CommandResult, NodeCommands } from './node-commands.js';
 import { type NodeEndpoint, redisOptions } from './redis-options.js';
 
 /** Reply texts Sentinel counts as "alive" besides PONG. */
@@ -20,7 +21,7 @@ export { errorText };
  * the connection that sends `CLIENT KILL TYPE normal` (SKIPME yes, the default), it is never
  * killed by its own role change, so probing goes on undisturbed.
  */
-export class NodeLink {
+export class NodeLink implements NodeCommands {
   private readonly redis: Redis;
   private infoSections: readonly string[] = ['server', 'replication', 'keyspace'];
   private closed = false;
@@ -94,9 +95,7 @@ export class NodeLink {
   }
 
   /** MULTI ... EXEC; resolves with each command's error text or reply, rejects if EXEC itself fails. */
-  async transaction(
-    commands: readonly (readonly (string | number)[])[],
-  ): Promise<Array<{ error: string | null; reply: unknown }>> {
+  async transaction(commands: readonly (readonly (string | number)[])[]): Promise<CommandResult[]> {
     const result = await this.redis.multi(commands.map((c) => ['call', ...c])).exec();
     if (result === null) throw new Error('EXEC aborted');
     return result.map(([error, reply]) => ({ error: error === null ? null : errorText(error), reply }));

@@ -1,5 +1,6 @@
 // The shipped GroupRunner's ports on simulated I/O: node probes and INFO, commands, the state file, voter links, failsafe datagrams.
 import type { AgentSettings, NodeAction, PersistedAgentState, ProbeOutcome } from '../../agent/core/index.js';
+import { Executor } from '../../agent/runtime/executor.js';
 import type {
   ActionOutcome,
   ActionRunner,
@@ -15,6 +16,7 @@ import type { AgentMessage, NodeId } from '../../workers/protocol/index.js';
 import { backoffDelayMs } from '../../workers/protocol/index.js';
 import type { AgentHost } from './agent-host.js';
 import type { Socket } from './network.js';
+import { SimNodeCommands } from './node-commands.js';
 import { violate } from './violation.js';
 import type { World } from './world.js';
 
@@ -60,48 +62,44 @@ export class SimNodePort implements NodePort {
 }
 
 /**
- * Commands on the local node: promote, repoint, demote, hand-off (the executor's ioredis commands
- * are the node's `execute`). Like the shipped Executor, a command at an epoch that is not the
- * state file's is refused; invariant 4 is checked against the disk.
+ * Commands on the nodes: the shipped Executor (its epoch check against the state file, REPLICAOF,
+ * CLIENT KILL, FAILOVER TO and the ROLE checks after them), sending real commands to the simulated
+ * nodes. Invariant 4 is checked against the disk before the Executor sees the command.
  */
 export class SimExecutor implements ActionRunner {
-  constructor(private readonly host: AgentHost) {}
+  private readonly shipped: Executor;
 
-  execute(nodeId: NodeId, epoch: number, action: NodeAction): Promise<ActionOutcome> {
-    const { world, process } = this.host;
+  constructor(private readonly host: AgentHost) {
+    const { settings, world } = host;
+    this.shipped = new Executor({
+      links: new Map(settings.nodes.map((node) => [node, new SimNodeCommands(host, node)])),
+      clock: host.clock,
+      timers: host.process.timers(),
+      // Simulated hosts have no DNS: FAILOVER TO names the target as configured.
+      resolve: () => Promise.resolve([]),
+      persistedEpoch: () => host.runner?.durableEpoch ?? 0,
+      logger: world.logger(`a${host.index}`),
+      onResult: () => {},
+    });
+  }
+
+  async execute(nodeId: NodeId, epoch: number, action: NodeAction): Promise<ActionOutcome> {
+    const { world } = this.host;
     world.invariants.onAgentExecute(this.host.index, epoch, this.host.disk?.highestEpoch ?? 0, action.kind);
-    const durable = this.host.runner?.durableEpoch ?? 0;
-    if (epoch !== durable) {
-      return Promise.resolve({
-        ok: false,
-        detail: `refused: epoch ${epoch} is not ${durable} in the state file`,
-      });
-    }
     world.trace.add(
       world.now,
       `a${this.host.index} EXECUTE ${action.kind} on ${nodeId} at e${epoch} ${describe(action)}`,
     );
-    const node = world.nodeById(nodeId);
-    return new Promise((resolve) => {
-      if (node === undefined || !world.reach.reachable(this.host.endpoint, node.endpoint)) {
-        const timeout = process.clock.simDelay(this.host.settings.probeTimeoutMs);
-        process.later(timeout, `${action.kind} timeout`, () =>
-          resolve({ ok: false, detail: 'Command timed out' }),
-        );
-        return;
-      }
-      world.schedule(this.host.rttMs(node.index), `${nodeId} executes ${action.kind}`, () => {
-        node.execute(action, (ok, detail) => {
-          world.trace.add(world.now, `${nodeId} ${action.kind} -> ${ok ? 'ok' : 'failed'}: ${detail}`);
-          world.topologyChanged();
-          process.later(1, `${action.kind} result`, () => resolve({ ok, detail }));
-        });
-      });
-    });
+    const outcome = await this.shipped.execute(nodeId, epoch, action);
+    world.trace.add(
+      world.now,
+      `a${this.host.index} ${action.kind} -> ${outcome.ok ? 'ok' : 'failed'}: ${outcome.detail}`,
+    );
+    return outcome;
   }
 
   inFlight(): Promise<unknown>[] {
-    return [];
+    return this.shipped.inFlight();
   }
 }
 

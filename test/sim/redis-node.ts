@@ -1,5 +1,5 @@
 // A simulated Redis node: role, append-only log of write ids, replication link, min-replicas-to-write, INFO text and hand-off.
-import type { NodeAction, ProbeOutcome } from '../../agent/core/types.js';
+import type { ProbeOutcome } from '../../agent/core/types.js';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import type { NodeId } from '../../workers/protocol/index.js';
 import { renderInfo } from './info-text.js';
@@ -150,31 +150,15 @@ export class RedisNode {
     this.env.logChanged(this);
   }
 
-  /** Applies an agent's command; calls `done` when redis would have answered. */
-  execute(action: NodeAction, done: (ok: boolean, detail: string) => void): void {
-    if (!this.alive) {
-      done(false, 'connection refused');
-      return;
-    }
-    switch (action.kind) {
-      case 'promote':
-        this.role = 'master';
-        this.masterOf = null;
-        this.linkUp = false;
-        this.env.logChanged(this);
-        done(true, 'REPLICAOF NO ONE');
-        return;
-      case 'repoint':
-      case 'demote':
-        this.replicaOf(action.master);
-        done(true, `REPLICAOF ${action.master}`);
-        return;
-      case 'handoff':
-        this.handoff(action.to, action.timeoutMs, done);
-        return;
-    }
+  /** REPLICAOF NO ONE. */
+  promote(): void {
+    this.role = 'master';
+    this.masterOf = null;
+    this.linkUp = false;
+    this.env.logChanged(this);
   }
 
+  /** REPLICAOF <host> <port>. */
   replicaOf(master: NodeId): void {
     if (master === this.id) return;
     const wasLinked = this.role === 'replica' && this.masterOf === master && this.linkUp;
@@ -189,16 +173,15 @@ export class RedisNode {
     }
   }
 
-  /** FAILOVER TO: pause writes, wait for the target to catch up, then swap roles. */
-  private handoff(to: NodeId, timeoutMs: number, done: (ok: boolean, detail: string) => void): void {
+  /**
+   * FAILOVER TO: refused at once (the error text), or started (null): writes pause until the
+   * target has caught up, then the roles swap; `done` says how it ended, as ROLE will show it.
+   */
+  failoverTo(to: NodeId, timeoutMs: number, done: (ok: boolean, detail: string) => void): string | null {
     const target = this.env.nodeById(to);
-    if (this.role !== 'master') {
-      done(false, 'ERR FAILOVER requires a master');
-      return;
-    }
+    if (this.role !== 'master') return 'ERR FAILOVER requires a master';
     if (target === undefined || !target.alive || target.masterOf !== this.id || target.role !== 'replica') {
-      done(false, 'ERR FAILOVER target is not a replica');
-      return;
+      return 'ERR FAILOVER target is not a replica';
     }
     this.pausedForHandoff = true;
     const life = this.life;
@@ -230,6 +213,7 @@ export class RedisNode {
       this.env.schedule(5, `${this.id} handoff poll`, poll);
     };
     poll();
+    return null;
   }
 
   /** Re-checks whether the replication link can exist; called after every topology change. */
