@@ -36,6 +36,14 @@ describe('openApiDocument', () => {
     );
   });
 
+  it('lists the closed set of event names an Event may carry', () => {
+    const name = doc.components.schemas.Event?.properties?.name as { enum?: string[] } | undefined;
+    expect(name?.enum).toEqual(
+      expect.arrayContaining(['+switch-master', '+odown', '+promote-done', '-fenced']),
+    );
+    expect(name?.enum).not.toContain('+made-up');
+  });
+
   it('derives parameters and bodies from the zod schemas', () => {
     const master = doc.paths['/v1/groups/{group}/master']?.get;
     expect(master?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual([
