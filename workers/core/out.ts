@@ -1,11 +1,20 @@
 // The effect collector one step fills: messages, events and the sentences explaining decisions.
-import type { AgentId, PeerMessage, VoterEventName, VoterMessage } from '../protocol/index.js';
+import {
+  type AgentId,
+  note,
+  type PeerMessage,
+  type Reasons,
+  type VoterEventName,
+  type VoterMessage,
+} from '../protocol/index.js';
 import type { AdminRefusal, AdminRefusalCode, VoterEffect, VoterState } from './types.js';
 
-export interface Out {
+/** `note` and the step's one-sentence reason (`reasonOf`) are shared with the agent core (step-result.ts). */
+export { note };
+
+export interface Out extends Reasons {
   readonly sends: VoterEffect[];
   readonly emits: VoterEffect[];
-  readonly reasons: string[];
   /** An operator request this step refused without an event (see `refuse`). */
   refusal: AdminRefusal | null;
 }
@@ -35,15 +44,11 @@ export function broadcastAgents(out: Out, state: VoterState, message: VoterMessa
 
 export function emit(out: Out, name: VoterEventName, payload: string, epoch: number, reason: string): void {
   out.emits.push({ kind: 'emit', event: { name, payload, epoch, reason } });
-  out.reasons.push(reason);
-}
-
-export function note(out: Out, reason: string): void {
-  out.reasons.push(reason);
+  note(out, reason);
 }
 
 /** Refuse the operator's request of this step: the answer carries the code and the reason. */
 export function refuse(out: Out, code: AdminRefusalCode, reason: string): void {
   out.refusal = { ok: false, code, reason };
-  out.reasons.push(reason);
+  note(out, reason);
 }

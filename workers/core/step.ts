@@ -1,4 +1,5 @@
 // The voter core's one entry point: (state, input, ctx) -> { state, effects, reason }.
+import { reasonOf } from '../protocol/index.js';
 import { onAccept, onVoteRequest } from './acceptor.js';
 import { adminAnswer, onAdmin } from './admin.js';
 import { forgetExpiredAgents, onAgentConnected, onAgentDisconnected, onAgentMessage } from './agents.js';
@@ -72,7 +73,7 @@ export function stepVoter(before: VoterState, input: VoterInput, ctx: VoterConte
     state = { ...state, alarmAtMs };
   }
   effects.push(...out.emits);
-  const reason = out.reasons.length > 0 ? out.reasons.join('; ') : `${input.kind}: nothing to decide`;
+  const reason = reasonOf(out, input.kind);
   const answer = input.kind === 'admin' ? adminAnswer(out, reason) : null;
   return { state, persist, effects, reason, answer };
 }
