@@ -4,21 +4,30 @@ import { localMasterSilent } from './agent-schedule.js';
 import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
 import { dropGrants } from './failsafe.js';
 import { onPingSent, onVoterConfig, renewalVerdict } from './lease.js';
-import { andThen, type Handled, handled, noop, type Step } from './outbox.js';
+import { type AgentOut, effect, markPersist, note } from './out.js';
 
 /**
  * A config push. A newer config makes the step a persisting one (the shell writes the state file
  * before the execute that follows from it), then is reconciled in `settle`; an older one only
  * updates what this voter is known to hold, which matters for the lease, never for reconciliation.
  */
-export function onConfigPush(state: AgentState, voter: number, message: ConfigPush, nowMs: number): Handled {
+export function onConfigPush(
+  state: AgentState,
+  voter: number,
+  message: ConfigPush,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   const link = state.voters[voter];
-  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+  if (link === undefined) {
+    note(out, `unknown voter ${voter} ignored`);
+    return state;
+  }
   const { config } = message;
   let next = withVoter(state, voter, { ...link, lease: onVoterConfig(link.lease, config) });
   const newer =
     config.epoch >= state.highestEpoch && (state.config === null || compareConfigs(config, state.config) > 0);
-  let reason = `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`;
+  note(out, `voter ${voter} holds epoch ${config.epoch} (${config.state}, master ${config.master})`);
   if (newer) {
     const highestEpoch = Math.max(state.highestEpoch, config.epoch);
     // Grants were asked for the old config's epoch and master: they do not carry over.
@@ -27,23 +36,22 @@ export function onConfigPush(state: AgentState, voter: number, message: ConfigPu
     }
     next = { ...next, config, highestEpoch };
     next = clearReboots(next, config.epoch);
-    reason += '; it is the newest config seen: persisted, then reconciled';
+    markPersist(out);
+    note(out, 'it is the newest config seen: persisted, then reconciled');
   } else if (config.epoch < state.highestEpoch) {
-    reason += `; below epoch ${state.highestEpoch}, ignored for reconciliation`;
+    note(out, `below epoch ${state.highestEpoch}, ignored for reconciliation`);
   }
-  const handledPush: Step = { state: next, effects: [], notes: [], ...(newer ? { persist: true } : {}) };
-  const step = andThen(handledPush, (s) => pingIfRenewing(s, voter, nowMs));
-  return { step, reason };
+  return pingIfRenewing(next, voter, nowMs, out);
 }
 
 /** A voter that now names our node master can renew the lease: ask it at once rather than at the next tick. */
-function pingIfRenewing(state: AgentState, voter: number, nowMs: number): Step {
+function pingIfRenewing(state: AgentState, voter: number, nowMs: number, out: AgentOut): AgentState {
   const link = state.voters[voter];
-  if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return noop(state);
-  if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return noop(state);
-  if (localMasterSilent(state, nowMs)) return noop(state);
-  const next = withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
-  return { state: next, effects: [{ kind: 'lease-ping', voter }], notes: [] };
+  if (link === undefined || !link.connected || link.lease.pingSentAtMs !== null) return state;
+  if (!renewalVerdict(link.lease, state.config, state.settings.localNodes).counts) return state;
+  if (localMasterSilent(state, nowMs)) return state;
+  effect(out, { kind: 'lease-ping', voter });
+  return withVoter(state, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
 }
 
 function clearReboots(state: AgentState, epoch: number): AgentState {

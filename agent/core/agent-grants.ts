@@ -1,9 +1,9 @@
 // The failsafe's grant inputs: a peer master's agent asks for a grant, or answers the grant this agent asked for.
 import { majority } from '../../workers/protocol/index.js';
-import { type AgentState, allNodes, isLocal, peerNodes } from './agent-state.js';
+import { type AgentState, allNodes, connectedCount, isLocal, peerNodes } from './agent-state.js';
 import { computeView, writableLocalNode } from './agent-views.js';
 import { grantVerdict, holdEnd, holdHorizon, membershipOf, onPeerAnswer } from './failsafe.js';
-import { connectedCount, type Handled, handled, type Step } from './outbox.js';
+import { type AgentOut, effect, markPersist, note } from './out.js';
 import type { AgentEffect, AgentInput } from './types.js';
 
 /**
@@ -15,7 +15,8 @@ export function onGrantRequest(
   state: AgentState,
   input: AgentInput & { kind: 'grant-request' },
   nowMs: number,
-): Handled {
+  out: AgentOut,
+): AgentState {
   const { settings } = state;
   const verdict = grantVerdict(input, {
     failsafe: settings.failsafe,
@@ -39,9 +40,9 @@ export function onGrantRequest(
   };
   const what = `grant request of the agent of ${input.from} (epoch ${input.epoch}, ${input.durationMs} ms)`;
   if (!verdict.granted || verdict.durationMs === 0) {
-    return handled(state, `${what}: ${verdict.granted ? 'would grant' : 'refused'}: ${verdict.reason}`, [
-      reply,
-    ]);
+    note(out, `${what}: ${verdict.granted ? 'would grant' : 'refused'}: ${verdict.reason}`);
+    effect(out, reply);
+    return state;
   }
   const { failsafe } = state;
   const untilMs = holdEnd(nowMs, verdict.durationMs, settings.clockDriftRatio);
@@ -53,13 +54,14 @@ export function onGrantRequest(
       holdFor: input.from,
     },
   };
-  const persist = failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs;
-  if (persist) {
+  note(out, `${what}: granted until ${untilMs}: ${verdict.reason}`);
+  if (failsafe.persistedHoldUntilMs === null || untilMs > failsafe.persistedHoldUntilMs) {
     const horizon = holdHorizon(nowMs, untilMs, verdict.durationMs, settings.clockDriftRatio);
     next = { ...next, failsafe: { ...next.failsafe, persistedHoldUntilMs: horizon } };
+    markPersist(out);
   }
-  const step: Step = { state: next, effects: [reply], notes: [], ...(persist ? { persist: true } : {}) };
-  return { step, reason: `${what}: granted until ${untilMs}: ${verdict.reason}` };
+  effect(out, reply);
+  return next;
 }
 
 /** A peer answered this agent's grant request; it counts only for the config it was asked for. */
@@ -67,9 +69,13 @@ export function onGrantReply(
   state: AgentState,
   input: AgentInput & { kind: 'grant-reply' },
   nowMs: number,
-): Handled {
+  out: AgentOut,
+): AgentState {
   const peer = state.failsafe.peers[input.from];
-  if (peer === undefined) return handled(state, `grant reply from unknown node ${input.from} ignored`);
+  if (peer === undefined) {
+    note(out, `grant reply from unknown node ${input.from} ignored`);
+    return state;
+  }
   const { config, settings } = state;
   const current =
     config !== null &&
@@ -82,8 +88,9 @@ export function onGrantReply(
     failsafe: { ...state.failsafe, peers: { ...state.failsafe.peers, [input.from]: answered } },
   };
   const verdict = input.granted ? (input.durationMs > 0 ? 'granted' : 'would grant') : 'refused';
-  return handled(
-    next,
+  note(
+    out,
     `the agent of ${input.from} ${verdict}${current ? '' : ' (for a config no longer held)'}: ${input.reason}`,
   );
+  return next;
 }

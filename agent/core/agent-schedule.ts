@@ -3,28 +3,28 @@ import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } fr
 import { currentLeaseValidUntil } from './agent-views.js';
 import { grantsWanted, membershipOf, onRequestSent, READINESS_PROBE_MS, requestDue } from './failsafe.js';
 import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack } from './lease.js';
-import type { Step } from './outbox.js';
+import { type AgentOut, effect, note } from './out.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
-import type { AgentEffect } from './types.js';
 
 /**
  * A gap between ticks longer than `stallThresholdMs` means this process did not run: every
  * probe result gathered across the gap may be an artefact of the stall, so each node needs a
  * fresh failed probe before it can turn SDOWN.
  */
-export function detectStall(state: AgentState, nowMs: number): Step {
+export function detectStall(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   const gapMs = nowMs - state.lastTickMs;
   let next: AgentState = { ...state, lastTickMs: Math.max(state.lastTickMs, nowMs) };
-  if (gapMs <= state.settings.stallThresholdMs) return { state: next, effects: [], notes: [] };
+  if (gapMs <= state.settings.stallThresholdMs) return next;
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
     if (ns !== undefined) next = withNode(next, node, { ...ns, detector: onStall(ns.detector, nowMs) });
   }
-  return { state: next, effects: [], notes: [`event-loop stall of ${gapMs} ms: every node is re-probed`] };
+  note(out, `event-loop stall of ${gapMs} ms: every node is re-probed`);
+  return next;
 }
 
 /** The core bounds every probe: one unanswered for `probeTimeoutMs` counts as a timeout. */
-export function expireProbes(state: AgentState, nowMs: number): Step {
+export function expireProbes(state: AgentState, nowMs: number): AgentState {
   let next = state;
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
@@ -33,21 +33,20 @@ export function expireProbes(state: AgentState, nowMs: number): Step {
     const { detector } = onProbeResult(ns.detector, sentAtMs, 'timeout', nowMs);
     next = withNode(next, node, { ...ns, detector });
   }
-  return { state: next, effects: [], notes: [] };
+  return next;
 }
 
-export function scheduleProbes(state: AgentState, nowMs: number): Step {
+export function scheduleProbes(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
     if (ns === undefined || ns.detector.outstandingSentAtMs !== null) continue;
     const last = ns.detector.lastProbeSentMs;
     if (last !== null && nowMs - last < state.settings.probeIntervalMs) continue;
-    effects.push({ kind: 'probe', node });
+    effect(out, { kind: 'probe', node });
     next = withNode(next, node, { ...ns, detector: onProbeSent(ns.detector, nowMs) });
   }
-  return { state: next, effects, notes: [] };
+  return next;
 }
 
 /**
@@ -66,31 +65,34 @@ export function infoIntervalMs(state: AgentState, node: string): number {
   return awaited ? state.settings.probeIntervalMs : state.settings.infoIntervalMs;
 }
 
-export function scheduleInfo(state: AgentState, nowMs: number): Step {
+export function scheduleInfo(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const last = ns.lastInfoRequestMs;
     if (last !== null && nowMs - last < infoIntervalMs(state, node)) continue;
-    effects.push({ kind: 'info', node });
+    effect(out, { kind: 'info', node });
     next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
   }
-  return { state: next, effects, notes: [] };
+  return next;
 }
 
 /** Ask INFO of the given nodes now, whatever the schedule says (observe, action results). */
-export function requestInfo(state: AgentState, nodes: readonly string[], nowMs: number): Step {
+export function requestInfo(
+  state: AgentState,
+  nodes: readonly string[],
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
   for (const node of nodes) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
-    effects.push({ kind: 'info', node });
+    effect(out, { kind: 'info', node });
     next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
   }
-  return { state: next, effects, notes: [] };
+  return next;
 }
 
 /** Whether this agent's node is the configured master and has not answered lately (`renewalHeldBack`). */
@@ -106,17 +108,16 @@ export function localMasterSilent(state: AgentState, nowMs: number): boolean {
  * signal. The master's agent holds its pings back while its node does not answer (see
  * `renewalHeldBack`).
  */
-export function scheduleLeasePings(state: AgentState, nowMs: number): Step {
+export function scheduleLeasePings(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
   const { probeIntervalMs, leaseMs } = state.settings;
-  if (localMasterSilent(state, nowMs)) return { state, effects, notes: [] };
+  if (localMasterSilent(state, nowMs)) return state;
   state.voters.forEach((link, voter) => {
     if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs)) return;
-    effects.push({ kind: 'lease-ping', voter });
+    effect(out, { kind: 'lease-ping', voter });
     next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   });
-  return { state: next, effects, notes: [] };
+  return next;
 }
 
 /**
@@ -125,12 +126,12 @@ export function scheduleLeasePings(state: AgentState, nowMs: number): Step {
  * about a lease after it went silent). Otherwise it only asks, every few seconds, whether each
  * peer would grant: a misconfigured peer shows in health long before an outage needs it.
  */
-export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
+export function scheduleGrantRequests(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   const { settings, config } = state;
   if (!settings.failsafe || !settings.fencing || config === null || !isLocal(settings, config.master)) {
-    return { state, effects: [], notes: [] };
+    return state;
   }
-  if (localMasterSilent(state, nowMs)) return { state, effects: [], notes: [] };
+  if (localMasterSilent(state, nowMs)) return state;
   const { leaseMs, probeIntervalMs } = settings;
   const wanted = grantsWanted(currentLeaseValidUntil(state), nowMs, leaseMs);
   const probe = !wanted;
@@ -140,11 +141,11 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
   // answer still counts, from its own send time.
   const timeoutMs = intervalMs;
   const peers = { ...state.failsafe.peers };
-  const effects: AgentEffect[] = [];
+  let asked = false;
   for (const node of peerNodes(settings)) {
     const peer = peers[node];
     if (peer === undefined || !requestDue(peer, nowMs, { probe, intervalMs, timeoutMs })) continue;
-    effects.push({
+    effect(out, {
       kind: 'grant-request',
       to: node,
       epoch: config.epoch,
@@ -153,7 +154,8 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number): Step {
       membership: membershipOf(allNodes(settings)),
     });
     peers[node] = onRequestSent(peer, nowMs, { probe });
+    asked = true;
   }
-  if (effects.length === 0) return { state, effects, notes: [] };
-  return { state: { ...state, failsafe: { ...state.failsafe, peers } }, effects, notes: [] };
+  if (!asked) return state;
+  return { ...state, failsafe: { ...state.failsafe, peers } };
 }

@@ -12,18 +12,19 @@ import {
   viewList,
 } from './agent-views.js';
 import { heldAt, holdReason } from './failsafe.js';
-import { andThen, broadcast, noop, observationMessage, type Step } from './outbox.js';
+import { observationMessage } from './messages.js';
+import { type AgentOut, broadcastVoters, effect, note } from './out.js';
 import { reconcile } from './reconcile.js';
 import { observeRole, sdownVerdict } from './sdown.js';
-import type { AgentEffect, NodeAction } from './types.js';
+import type { NodeAction } from './types.js';
 
-export function settle(state: AgentState, nowMs: number): Step {
-  let step = noop(trackRoles(state, nowMs));
-  step = andThen(step, (s) => reportViews(s, nowMs));
-  step = andThen(step, (s) => updateFences(s, nowMs));
-  step = andThen(step, (s) => reconcileLocalNodes(s, nowMs));
-  step = andThen(step, (s) => answerObserves(s, nowMs));
-  return step;
+export function settle(state: AgentState, nowMs: number, out: AgentOut): AgentState {
+  let next = trackRoles(state, nowMs);
+  next = reportViews(next, nowMs, out);
+  next = updateFences(next, nowMs, out);
+  next = reconcileLocalNodes(next, nowMs, out);
+  next = answerObserves(next, nowMs, out);
+  return next;
 }
 
 function trackRoles(state: AgentState, nowMs: number): AgentState {
@@ -52,13 +53,14 @@ function instanceName(state: AgentState, node: NodeId): string {
   return instancePayload('slave', node, node, master === undefined ? undefined : { group, node: master });
 }
 
+/** The events of one node's view change: `±sdown`, `+reboot`, and `±fenced` of a local node. */
 function viewEvents(
   state: AgentState,
   before: NodeView | undefined,
   after: NodeView,
   nowMs: number,
-): AgentEffect[] {
-  const effects: AgentEffect[] = [];
+  out: AgentOut,
+): void {
   const payload = instanceName(state, after.node);
   if ((before?.sdown ?? false) !== after.sdown) {
     const ns = state.nodes[after.node];
@@ -71,24 +73,22 @@ function viewEvents(
             role: after.role,
             roleGraceMs: state.settings.roleGraceMs,
           }).reason;
-    effects.push({ kind: 'event', name: after.sdown ? '+sdown' : '-sdown', payload, reason });
+    effect(out, { kind: 'event', name: after.sdown ? '+sdown' : '-sdown', payload, reason });
   }
   if (!(before?.rebooted ?? false) && after.rebooted) {
     const reason = 'the node restarted with a new run id and an empty or much smaller dataset';
-    effects.push({ kind: 'event', name: '+reboot', payload, reason });
+    effect(out, { kind: 'event', name: '+reboot', payload, reason });
   }
   if ((before?.fenced ?? false) !== after.fenced && isLocal(state.settings, after.node)) {
     const reason = currentFence(state, after.node, nowMs).reason;
-    effects.push({ kind: 'event', name: after.fenced ? '+fenced' : '-fenced', payload, reason });
+    effect(out, { kind: 'event', name: after.fenced ? '+fenced' : '-fenced', payload, reason });
   }
-  return effects;
 }
 
 /** Observations carry changes, not heartbeats: sent only when a meaningful field moved. */
-function reportViews(state: AgentState, nowMs: number): Step {
+function reportViews(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   const views = computeViews(state, nowMs);
   const nodes = allNodes(state.settings);
-  const effects: AgentEffect[] = [];
   const changed: NodeId[] = [];
   for (const node of nodes) {
     const after = views[node];
@@ -96,19 +96,17 @@ function reportViews(state: AgentState, nowMs: number): Step {
     const before = state.reported?.[node];
     if (state.reported !== null && !viewChanged(before, after)) continue;
     changed.push(node);
-    effects.push(...viewEvents(state, before, after, nowMs));
+    viewEvents(state, before, after, nowMs, out);
   }
-  if (state.reported !== null && changed.length === 0) return noop(state);
+  if (state.reported !== null && changed.length === 0) return state;
   const seq = state.seq + 1;
-  effects.push(...broadcast(state, observationMessage(state, seq, viewList(views, nodes), null)));
-  const notes = state.reported === null ? [] : [`view of ${changed.join(', ')} changed`];
-  return { state: { ...state, seq, reported: views }, effects, notes };
+  broadcastVoters(out, state, observationMessage(state, seq, viewList(views, nodes), null));
+  if (state.reported !== null) note(out, `view of ${changed.join(', ')} changed`);
+  return { ...state, seq, reported: views };
 }
 
-function updateFences(state: AgentState, nowMs: number): Step {
+function updateFences(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
-  const notes: string[] = [];
   for (const node of state.settings.localNodes) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
@@ -119,12 +117,12 @@ function updateFences(state: AgentState, nowMs: number): Step {
       ns.fenceSent === undefined ||
       (ns.fenceSent.writableUntilMs === null) !== (decision.writableUntilMs === null)
     ) {
-      notes.push(`fence of ${node}: ${decision.reason}`);
+      note(out, `fence of ${node}: ${decision.reason}`);
     }
-    effects.push({ kind: 'fence', node, writableUntilMs: decision.writableUntilMs });
+    effect(out, { kind: 'fence', node, writableUntilMs: decision.writableUntilMs });
     next = withNode(next, node, { ...ns, fenceSent: { writableUntilMs: decision.writableUntilMs } });
   }
-  return { state: next, effects, notes };
+  return next;
 }
 
 export function sameAction(a: NodeAction, b: NodeAction): boolean {
@@ -145,10 +143,8 @@ export function sameAction(a: NodeAction, b: NodeAction): boolean {
  * the same epoch is not repeated until its retry time: commands are idempotent, but repeating
  * them every step while INFO catches up would only add load.
  */
-function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
+function reconcileLocalNodes(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
-  const notes: string[] = [];
   const { config, highestEpoch, settings } = state;
   for (const node of [...settings.localNodes].sort()) {
     const ns = next.nodes[node];
@@ -163,7 +159,7 @@ function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
     );
     if (decision.action === null || config === null) {
-      if (decision.refused) notes.push(decision.reason);
+      if (decision.refused) note(out, decision.reason);
       if (ns.inFlight !== null) next = withNode(next, node, { ...ns, inFlight: null });
       continue;
     }
@@ -171,30 +167,28 @@ function reconcileLocalNodes(state: AgentState, nowMs: number): Step {
     if (flying !== null && flying.epoch === config.epoch && sameAction(flying.action, decision.action)) {
       if (nowMs < flying.retryAtMs) continue;
     }
-    effects.push({ kind: 'execute', node, epoch: config.epoch, action: decision.action });
+    effect(out, { kind: 'execute', node, epoch: config.epoch, action: decision.action });
     if (decision.action.kind === 'demote') {
-      effects.push({
+      effect(out, {
         kind: 'event',
         name: '+convert-to-slave',
         payload: instanceName(next, node),
         reason: decision.reason,
       });
     }
-    notes.push(`${decision.action.kind} ${node} at epoch ${config.epoch}: ${decision.reason}`);
+    note(out, `${decision.action.kind} ${node} at epoch ${config.epoch}: ${decision.reason}`);
     // A hand-off legitimately runs for its whole FAILOVER timeout: do not repeat it meanwhile.
     const extraMs = decision.action.kind === 'handoff' ? decision.action.timeoutMs : 0;
     const retryAtMs = nowMs + settings.probeTimeoutMs * 4 + extraMs;
     const inFlight = { epoch: config.epoch, action: decision.action, retryAtMs };
     next = withNode(next, node, { ...ns, inFlight });
   }
-  return { state: next, effects, notes };
+  return next;
 }
 
 /** Answer an `observe` once INFO of every node is back, or after probeTimeoutMs with what is known. */
-function answerObserves(state: AgentState, nowMs: number): Step {
+function answerObserves(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = state;
-  const effects: AgentEffect[] = [];
-  const notes: string[] = [];
   state.voters.forEach((link, voter) => {
     const pending = link.observe;
     if (pending === null) return;
@@ -204,11 +198,12 @@ function answerObserves(state: AgentState, nowMs: number): Step {
     if (!link.connected) return;
     const seq = next.seq + 1;
     const views = viewList(computeViews(next, nowMs), allNodes(state.settings));
-    effects.push({ kind: 'send', voter, message: observationMessage(next, seq, views, pending.requestId) });
+    effect(out, { kind: 'send', voter, message: observationMessage(next, seq, views, pending.requestId) });
     next = { ...next, seq };
-    notes.push(
+    note(
+      out,
       `answered observe ${pending.requestId} of voter ${voter}${complete ? '' : ' after its timeout'}`,
     );
   });
-  return { state: next, effects, notes };
+  return next;
 }

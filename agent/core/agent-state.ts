@@ -162,3 +162,8 @@ export function withNode(state: AgentState, node: NodeId, next: NodeState): Agen
 export function withVoter(state: AgentState, voter: number, next: VoterLink): AgentState {
   return { ...state, voters: state.voters.map((link, i) => (i === voter ? next : link)) };
 }
+
+/** How many voters this agent is connected to now. */
+export function connectedCount(state: AgentState): number {
+  return state.voters.filter((link) => link.connected).length;
+}

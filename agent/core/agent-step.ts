@@ -1,5 +1,6 @@
 // The agent core's step function: one input in; the new state, what to persist and the effects out.
 import type { VoterMessage } from '../../workers/protocol/index.js';
+import { reasonOf } from '../../workers/protocol/index.js';
 import { onConfigPush } from './agent-config-push.js';
 import { onGrantReply, onGrantRequest } from './agent-grants.js';
 import {
@@ -15,93 +16,71 @@ import { settle } from './agent-settle.js';
 import { type AgentState, allNodes, persistedOf, withNode, withVoter } from './agent-state.js';
 import { computeViews, viewList } from './agent-views.js';
 import { adoptAnnounced } from './announced.js';
-import { heldAt } from './failsafe.js';
+import { checkAgentStep } from './invariants.js';
 import { onEpochNotice, onLeasePong, onVoterDisconnected } from './lease.js';
-import {
-  andThen,
-  broadcast,
-  commandResultMessage,
-  type Handled,
-  handled,
-  helloMessage,
-  observationMessage,
-  type Step,
-} from './outbox.js';
+import { commandResultMessage, helloMessage, observationMessage } from './messages.js';
+import { type AgentOut, broadcastVoters, effect, newAgentOut, note } from './out.js';
 import { detectReboot } from './reboot.js';
 import { isValidReply, onProbeResult } from './sdown.js';
 import { announceMaster } from './sentinel-view.js';
-import type { AgentEffect, AgentInput, AgentResult, NodeInfo } from './types.js';
+import type { AgentInput, AgentResult, NodeInfo } from './types.js';
 
 /**
- * Apply one input. The shell writes `persist` (when not null) before it carries out any effect,
- * then the effects in list order; if the write fails, only the local ones (`AgentResult`).
+ * Apply one input, then settle (views, fences, reconciliation, observe answers) and announce a
+ * changed published master. The shell writes `persist` (when not null) before it carries out any
+ * effect, then the effects in list order; if the write fails, only the local ones (`AgentResult`).
  */
-export function stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
-  const first = handle(state, input, nowMs);
-  const settled = andThen(
-    andThen(first.step, (s) => settle(s, nowMs)),
-    (s) => announceMaster(state, s),
-  );
-  assertNoStaleExecute(settled);
-  assertHoldKept(settled, nowMs);
-  const reason = [first.reason, ...settled.notes].join('; ');
-  const persist = settled.persist === true ? persistedOf(settled.state) : null;
-  return { state: settled.state, persist, effects: settled.effects, reason };
-}
-
-/** Invariant 4: an agent never executes a command whose epoch is below the highest it has seen. */
-function assertNoStaleExecute(step: Step): void {
-  for (const effect of step.effects) {
-    if (effect.kind === 'execute' && effect.epoch < step.state.highestEpoch) {
-      throw new Error(`invariant broken: execute at epoch ${effect.epoch} below ${step.state.highestEpoch}`);
-    }
-  }
-}
-
-/** A grant given is a promise: no promotion and no unfence of a local node while it holds. */
-function assertHoldKept(step: Step, nowMs: number): void {
-  if (!heldAt(step.state.failsafe, nowMs)) return;
-  for (const effect of step.effects) {
-    const unfence =
-      effect.kind === 'fence' && (effect.writableUntilMs === null || effect.writableUntilMs > nowMs);
-    const promote = effect.kind === 'execute' && effect.action.kind === 'promote';
-    if (unfence || promote) {
-      throw new Error(`invariant broken: ${effect.kind} of ${effect.node} during a grant's hold`);
-    }
-  }
+export function stepAgent(before: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
+  const out = newAgentOut();
+  let state = handle(before, input, nowMs, out);
+  state = settle(state, nowMs, out);
+  state = announceMaster(before, state, out);
+  const broken = checkAgentStep(state, out.effects, nowMs);
+  if (broken.length > 0) throw new Error(`invariant broken: ${broken.join('; ')}`);
+  const persist = out.persist ? persistedOf(state) : null;
+  return { state, persist, effects: out.effects, reason: reasonOf(out, input.kind) };
 }
 
 function validVoter(state: AgentState, voter: number): boolean {
   return Number.isInteger(voter) && voter >= 0 && voter < state.voters.length;
 }
 
-function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
+/** Each handler notes why first: that sentence opens the step's reason. */
+function handle(state: AgentState, input: AgentInput, nowMs: number, out: AgentOut): AgentState {
   switch (input.kind) {
     case 'tick':
-      return onTick(state, nowMs);
+      return onTick(state, nowMs, out);
     case 'probe-result':
-      return onProbe(state, input, nowMs);
+      return onProbe(state, input, nowMs, out);
     case 'info-result':
-      return onInfoResult(state, input.node, input.info, nowMs);
+      return onInfoResult(state, input.node, input.info, nowMs, out);
     case 'voter-connected':
-      return onVoterConnected(state, input.voter, nowMs);
+      return onVoterConnected(state, input.voter, nowMs, out);
     case 'voter-disconnected': {
       const link = state.voters[input.voter];
-      if (link === undefined) return handled(state, `unknown voter ${input.voter} ignored`);
-      const next = withVoter(state, input.voter, {
+      if (link === undefined) {
+        note(out, `unknown voter ${input.voter} ignored`);
+        return state;
+      }
+      note(out, `voter ${input.voter} disconnected`);
+      return withVoter(state, input.voter, {
         connected: false,
         lease: onVoterDisconnected(link.lease),
         observe: null,
       });
-      return handled(next, `voter ${input.voter} disconnected`);
     }
     case 'voter-message':
-      if (!validVoter(state, input.voter))
-        return handled(state, `message from unknown voter ${input.voter} ignored`);
-      return onVoterMessage(state, input.voter, input.message, nowMs);
+      if (!validVoter(state, input.voter)) {
+        note(out, `message from unknown voter ${input.voter} ignored`);
+        return state;
+      }
+      return onVoterMessage(state, input.voter, input.message, nowMs, out);
     case 'lease-pong': {
       const link = state.voters[input.voter];
-      if (link === undefined) return handled(state, `lease pong from unknown voter ${input.voter} ignored`);
+      if (link === undefined) {
+        note(out, `lease pong from unknown voter ${input.voter} ignored`);
+        return state;
+      }
       const pong = onLeasePong(
         link.lease,
         input.pingSentAtMs,
@@ -109,60 +88,80 @@ function handle(state: AgentState, input: AgentInput, nowMs: number): Handled {
         state.config,
         state.settings.localNodes,
       );
-      const next = withVoter(state, input.voter, { ...link, lease: pong.lease });
-      return handled(
-        next,
+      note(
+        out,
         `lease pong from voter ${input.voter} ${pong.renewed ? 'renews' : 'does not renew'}: ${pong.reason}`,
       );
+      return withVoter(state, input.voter, { ...link, lease: pong.lease });
     }
     case 'action-result':
-      return onActionResult(state, input, nowMs);
+      return onActionResult(state, input, nowMs, out);
     case 'grant-request':
-      return onGrantRequest(state, input, nowMs);
+      return onGrantRequest(state, input, nowMs, out);
     case 'grant-reply':
-      return onGrantReply(state, input, nowMs);
+      return onGrantReply(state, input, nowMs, out);
     case 'fence-inherited': {
       if (!state.settings.localNodes.includes(input.node)) {
-        return handled(state, `inherited fence of ${input.node}, not a local node, ignored`);
+        note(out, `inherited fence of ${input.node}, not a local node, ignored`);
+        return state;
       }
-      const next = { ...state, inherited: { ...state.inherited, [input.node]: input.writableUntilMs } };
-      return handled(
-        next,
-        `${input.node} may write until ${input.writableUntilMs}, as the previous process left it`,
-      );
+      note(out, `${input.node} may write until ${input.writableUntilMs}, as the previous process left it`);
+      return { ...state, inherited: { ...state.inherited, [input.node]: input.writableUntilMs } };
     }
   }
 }
 
-function onProbe(state: AgentState, input: AgentInput & { kind: 'probe-result' }, nowMs: number): Handled {
+function onProbe(
+  state: AgentState,
+  input: AgentInput & { kind: 'probe-result' },
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   const ns = state.nodes[input.node];
-  if (ns === undefined) return handled(state, `probe result for unknown node ${input.node} ignored`);
+  if (ns === undefined) {
+    note(out, `probe result for unknown node ${input.node} ignored`);
+    return state;
+  }
   const result = onProbeResult(ns.detector, input.sentAtMs, input.outcome, nowMs);
-  if (result.stale) return handled(state, `stale probe result for ${input.node} ignored`);
+  if (result.stale) {
+    note(out, `stale probe result for ${input.node} ignored`);
+    return state;
+  }
   const next = withNode(state, input.node, { ...ns, detector: result.detector });
   // A node answering again after failures may have restarted empty: read INFO at once, since
   // its replicas resync within about a second and a wiped dataset cannot be taken back.
   const failed = ns.detector.lastFailedSentMs;
   if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
-    const info = requestInfo(next, [input.node], nowMs);
-    return handled(info.state, `${input.node} answers again: INFO requested`, info.effects);
+    note(out, `${input.node} answers again: INFO requested`);
+    return requestInfo(next, [input.node], nowMs, out);
   }
-  return handled(next, `probe of ${input.node}: ${input.outcome}`);
+  note(out, `probe of ${input.node}: ${input.outcome}`);
+  return next;
 }
 
-function onTick(state: AgentState, nowMs: number): Handled {
-  let step = detectStall(state, nowMs);
-  step = andThen(step, (s) => expireProbes(s, nowMs));
-  step = andThen(step, (s) => scheduleProbes(s, nowMs));
-  step = andThen(step, (s) => scheduleInfo(s, nowMs));
-  step = andThen(step, (s) => scheduleLeasePings(s, nowMs));
-  step = andThen(step, (s) => scheduleGrantRequests(s, nowMs));
-  return { step: { ...step, notes: [] }, reason: ['tick', ...step.notes].join('; ') };
+function onTick(state: AgentState, nowMs: number, out: AgentOut): AgentState {
+  note(out, 'tick');
+  let next = detectStall(state, nowMs, out);
+  next = expireProbes(next, nowMs);
+  next = scheduleProbes(next, nowMs, out);
+  next = scheduleInfo(next, nowMs, out);
+  next = scheduleLeasePings(next, nowMs, out);
+  next = scheduleGrantRequests(next, nowMs, out);
+  return next;
 }
 
-function onInfoResult(state: AgentState, node: string, info: NodeInfo | null, nowMs: number): Handled {
+function onInfoResult(
+  state: AgentState,
+  node: string,
+  info: NodeInfo | null,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   const ns = state.nodes[node];
-  if (ns === undefined) return handled(state, `INFO for unknown node ${node} ignored`);
+  if (ns === undefined) {
+    note(out, `INFO for unknown node ${node} ignored`);
+    return state;
+  }
   // Any answer, even a failure, counts as "in" for a pending observe: the reply uses what is known.
   const voters = state.voters.map((link) =>
     link.observe === null
@@ -173,70 +172,84 @@ function onInfoResult(state: AgentState, node: string, info: NodeInfo | null, no
         },
   );
   const base: AgentState = { ...state, voters };
-  if (info === null) return handled(base, `INFO of ${node} failed; keeping the previous one`);
+  if (info === null) {
+    note(out, `INFO of ${node} failed; keeping the previous one`);
+    return base;
+  }
   const reboot = detectReboot(ns.info, info);
   const rebootedAtEpoch = reboot.rebooted ? state.highestEpoch : ns.rebootedAtEpoch;
-  const next = withNode(base, node, {
+  note(out, `INFO of ${node}: role ${info.role}`);
+  if (reboot.rebooted) note(out, reboot.reason);
+  return withNode(base, node, {
     ...ns,
     info,
     rebootedAtEpoch,
     lastInfoRequestMs: ns.lastInfoRequestMs ?? nowMs,
   });
-  return handled(next, `INFO of ${node}: role ${info.role}${reboot.rebooted ? `; ${reboot.reason}` : ''}`);
 }
 
-function onVoterConnected(state: AgentState, voter: number, nowMs: number): Handled {
+function onVoterConnected(state: AgentState, voter: number, nowMs: number, out: AgentOut): AgentState {
   const link = state.voters[voter];
-  if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+  if (link === undefined) {
+    note(out, `unknown voter ${voter} ignored`);
+    return state;
+  }
+  note(out, `voter ${voter} connected: hello and a full observation`);
   // Report pending changes to the voters already connected first, so the new one's first message is hello.
-  const before = settle(state, nowMs);
+  const before = settle(state, nowMs, out);
   const lease = link.connected ? onVoterDisconnected(link.lease) : link.lease;
-  const connected = withVoter(before.state, voter, { connected: true, lease, observe: null });
+  const connected = withVoter(before, voter, { connected: true, lease, observe: null });
   const seq = connected.seq + 1;
   const views = viewList(computeViews(connected, nowMs), allNodes(state.settings));
-  const effects: AgentEffect[] = [
-    ...before.effects,
-    { kind: 'send', voter, message: helloMessage(connected) },
-    { kind: 'send', voter, message: observationMessage(connected, seq, views, null) },
-  ];
-  return {
-    step: { state: { ...connected, seq }, effects, notes: before.notes },
-    reason: `voter ${voter} connected: hello and a full observation`,
-  };
+  effect(out, { kind: 'send', voter, message: helloMessage(connected) });
+  effect(out, { kind: 'send', voter, message: observationMessage(connected, seq, views, null) });
+  return { ...connected, seq };
 }
 
-function onVoterMessage(state: AgentState, voter: number, message: VoterMessage, nowMs: number): Handled {
+function onVoterMessage(
+  state: AgentState,
+  voter: number,
+  message: VoterMessage,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   if (message.group !== state.settings.group) {
-    return handled(
-      state,
-      `message for group ${message.group} ignored: this agent serves ${state.settings.group}`,
-    );
+    note(out, `message for group ${message.group} ignored: this agent serves ${state.settings.group}`);
+    return state;
   }
   switch (message.kind) {
     case 'config':
-      return onConfigPush(state, voter, message, nowMs);
+      return onConfigPush(state, voter, message, nowMs, out);
     case 'epoch': {
       const link = state.voters[voter];
-      if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
-      const next = withVoter(state, voter, { ...link, lease: onEpochNotice(link.lease, message.epoch) });
-      return handled(next, `voter ${voter} promised epoch ${message.epoch}`);
+      if (link === undefined) {
+        note(out, `unknown voter ${voter} ignored`);
+        return state;
+      }
+      note(out, `voter ${voter} promised epoch ${message.epoch}`);
+      return withVoter(state, voter, { ...link, lease: onEpochNotice(link.lease, message.epoch) });
     }
     case 'observe': {
       const link = state.voters[voter];
-      if (link === undefined) return handled(state, `unknown voter ${voter} ignored`);
+      if (link === undefined) {
+        note(out, `unknown voter ${voter} ignored`);
+        return state;
+      }
+      note(out, `voter ${voter} asked for a fresh observation (${message.requestId})`);
       // Fresh INFO of every node we can reach; one already seen down would only hold the answer
       // back until its probe timeout, past the leader's wait, and cost the failover every replica.
       const views = computeViews(state, nowMs);
       const nodes = allNodes(state.settings).filter((node) => views[node]?.sdown !== true);
       const observe = { requestId: message.requestId, askedAtMs: nowMs, waitingFor: nodes };
-      const step = requestInfo(withVoter(state, voter, { ...link, observe }), nodes, nowMs);
-      return { step, reason: `voter ${voter} asked for a fresh observation (${message.requestId})` };
+      return requestInfo(withVoter(state, voter, { ...link, observe }), nodes, nowMs, out);
     }
     case 'error':
-      return handled(state, `voter ${voter} refused a message: ${message.error}`);
+      note(out, `voter ${voter} refused a message: ${message.error}`);
+      return state;
     case 'settings': {
       const adopted = adoptAnnounced(state, message.settings);
-      return handled(adopted.state, `voter ${voter}: ${adopted.reason}`);
+      note(out, `voter ${voter}: ${adopted.reason}`);
+      return adopted.state;
     }
   }
 }
@@ -245,9 +258,17 @@ function onActionResult(
   state: AgentState,
   input: AgentInput & { kind: 'action-result' },
   nowMs: number,
-): Handled {
+  out: AgentOut,
+): AgentState {
   const ns = state.nodes[input.node];
-  if (ns === undefined) return handled(state, `action result for unknown node ${input.node} ignored`);
+  if (ns === undefined) {
+    note(out, `action result for unknown node ${input.node} ignored`);
+    return state;
+  }
+  note(
+    out,
+    `${input.action.kind} of ${input.node} at epoch ${input.epoch} ${input.ok ? 'succeeded' : `failed: ${input.detail}`}`,
+  );
   const flying = ns.inFlight;
   let next = state;
   if (flying !== null && flying.epoch === input.epoch && flying.action.kind === input.action.kind) {
@@ -262,11 +283,6 @@ function onActionResult(
     ok: input.ok,
     detail: input.detail,
   });
-  const sends = broadcast(next, message);
-  const info = requestInfo(next, [input.node], nowMs);
-  const step: Step = { state: info.state, effects: [...sends, ...info.effects], notes: [] };
-  return {
-    step,
-    reason: `${input.action.kind} of ${input.node} at epoch ${input.epoch} ${input.ok ? 'succeeded' : `failed: ${input.detail}`}`,
-  };
+  broadcastVoters(out, next, message);
+  return requestInfo(next, [input.node], nowMs, out);
 }

@@ -14,8 +14,9 @@ export {
 export * from './announced.js';
 export * from './failsafe.js';
 export * from './info-parser.js';
+export { checkAgentStep } from './invariants.js';
 export * from './lease.js';
-export { isLocalEffect } from './outbox.js';
+export { isLocalEffect } from './out.js';
 export * from './reboot.js';
 export * from './reconcile.js';
 export * from './sdown.js';

@@ -5,9 +5,9 @@ import {
   type NodeView,
   switchMasterPayload,
 } from '../../workers/protocol/index.js';
-import type { AgentState } from './agent-state.js';
+import { type AgentState, connectedCount } from './agent-state.js';
 import { computeView } from './agent-views.js';
-import type { Step } from './outbox.js';
+import { type AgentOut, effect } from './out.js';
 
 /** Sentinel's defaults, shown until the voters announce the group's own. */
 export const SENTINEL_DEFAULTS = { quorum: 2, failoverTimeoutMs: 6000, parallelSyncs: 1 } as const;
@@ -23,13 +23,14 @@ export function publishedMaster(config: Config | null): NodeId | null {
  * `+switch-master` when the step changed the published master: the event clients follow a
  * failover by. Not at the first config the agent learns (it names no previous master).
  */
-export function announceMaster(before: AgentState, after: AgentState): Step {
+export function announceMaster(before: AgentState, after: AgentState, out: AgentOut): AgentState {
   const from = publishedMaster(before.config);
   const to = publishedMaster(after.config);
-  if (from === null || to === null || from === to) return { state: after, effects: [], notes: [] };
+  if (from === null || to === null || from === to) return after;
   const payload = switchMasterPayload(after.settings.group, from, to);
   const reason = `epoch ${after.config?.epoch} is active with master ${to}`;
-  return { state: after, effects: [{ kind: 'event', name: '+switch-master', payload, reason }], notes: [] };
+  effect(out, { kind: 'event', name: '+switch-master', payload, reason });
+  return after;
 }
 
 /** One node as this agent sees it, for `SENTINEL master` / `replicas` instance maps. */
@@ -77,7 +78,7 @@ export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGro
     downAfterMs: state.settings.downAfterMs,
     failoverTimeoutMs: announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
     parallelSyncs: announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
-    votersConnected: state.voters.filter((link) => link.connected).length,
+    votersConnected: connectedCount(state),
     voterCount: state.voters.length,
   };
 }

@@ -927,7 +927,7 @@ describe('a peer agent grants, persists its promise first, and keeps it', () => 
       };
       const d = new Driver(grantorSettings(), { highestEpoch: 1, config: config(1, A) }, 1000);
       d.step(request(), 1000);
-      // The hold's invariant (assertHoldKept) would throw on an unfence here: the step must not.
+      // The hold's invariant (checkAgentStep) would throw on an unfence here: the step must not.
       const off = d.step(settingsMessage(false), 1100);
       expect(ofKind(off, 'fence')).toEqual([]);
       expect(d.state.settings.fencing).toBe(false);
