@@ -1,20 +1,53 @@
-// `npm run sim -- [--seeds N] [--seed S] [--start S] [--voters 1|3|5] [--trace]`: run seeds, print one summary line.
+// `npm run sim -- [--seeds N] [--seed S] [--start S] [--voters 1|3|5] [--trace] [--help]`: run seeds, print one summary line.
 import { parseArgs } from 'node:util';
 import { REAL_CORES } from './real-cores.js';
 import type { SeedResult } from './run.js';
 import { addToSummary, DEFAULT_RUN, emptySummary, replayCommand, runSeed, summaryLine } from './run.js';
 import { DEFAULT_SCENARIO } from './scenario.js';
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '200' },
-    seed: { type: 'string' },
-    start: { type: 'string', default: '1' },
-    voters: { type: 'string' },
-    trace: { type: 'boolean', default: false },
-    'no-validate': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run sim -- [--seeds N] [--start S] [--seed S [--trace]] [--voters 1|3|5] [--no-validate]
+
+Runs the deterministic simulation (the real voter and agent code over simulated I/O) for a range
+of seeds, prints one summary line and exits 1 on an invariant violation (with the seed, its replay
+command and the last 80 trace lines).
+  --seeds N       how many seeds to run (default 200)
+  --start S       the first seed of the range (default 1)
+  --seed S        run this one seed only (replay)
+  --trace         with --seed: print the full detailed trace
+  --voters 1|3|5  every seed uses this many voters (default: mixed, chosen by the seed)
+  --no-validate   skip validating every message against the protocol schemas (faster)
+  -h, --help      print this help`;
+
+let values: {
+  seeds: string;
+  seed?: string;
+  start: string;
+  voters?: string;
+  trace: boolean;
+  'no-validate': boolean;
+  help: boolean;
+};
+try {
+  ({ values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '200' },
+      seed: { type: 'string' },
+      start: { type: 'string', default: '1' },
+      voters: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+      'no-validate': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }));
+} catch (error) {
+  console.error(`sim: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function int(name: string, text: string | undefined): number | null {
   if (text === undefined) return null;
