@@ -24,9 +24,7 @@ export function checkConfig(argv: readonly string[]): number {
   try {
     raw = experimental_readRawConfig({ config: path }).rawConfig as Record<string, unknown>;
   } catch (error) {
-    console.error(
-      `check-config: ${path}: cannot be parsed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    console.error(`check-config: ${parseErrorLine(path, error)}`);
     return 1;
   }
   const config = envName === undefined ? raw : environment(raw, envName);
@@ -43,6 +41,18 @@ export function checkConfig(argv: readonly string[]): number {
   }
   console.log(`check-config: ${where} is valid: groups ${report.groups.join(', ')}`);
   return 0;
+}
+
+/**
+ * wrangler's TOML parse errors carry the 1-based line of the offending text (a duplicate key or
+ * table, a syntax error): `wrangler.toml:17: cannot be parsed: ...: quorum = 3`.
+ */
+function parseErrorLine(path: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const location = (error as { location?: { line?: unknown; lineText?: unknown } } | null)?.location;
+  if (typeof location?.line !== 'number') return `${path}: cannot be parsed: ${message}`;
+  const text = typeof location.lineText === 'string' ? location.lineText.trim() : '';
+  return `${path}:${location.line}: cannot be parsed: ${message}${text === '' ? '' : `: ${text}`}`;
 }
 
 /** wrangler environments inherit main and compatibility_date but not vars or bindings. */

@@ -29,8 +29,18 @@ export const GroupDefinitionSchema = z
   .strictObject({
     /** The initial master, as clients must reach it ("host:port"). */
     master: NodeIdSchema,
+    /**
+     * Every node of the group (master included), as clients reach them. Optional: agents register
+     * themselves; when given, check-config and the Worker refuse a quorum no set of agents can reach.
+     */
+    nodes: z.array(NodeIdSchema).min(1).max(64).optional(),
+    /** Agents (one per node) that must see the master down: at most the number of nodes. */
     quorum: z.number().int().min(1).max(64),
-    voters: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(3),
+    voters: z
+      .literal([1, 3, 5], {
+        error: (issue) => `expected 1, 3 or 5 voters, got ${JSON.stringify(issue.input)}`,
+      })
+      .default(3),
     /** One hint per voter, so voters are placed apart. */
     locationHints: z.array(LocationHintSchema).max(5).default([]),
     downAfterMs: z.number().int().min(100).max(600_000).default(1000),
@@ -56,6 +66,26 @@ export const GroupDefinitionSchema = z
   .refine((g) => g.locationHints.length === 0 || g.locationHints.length === g.voters, {
     message: 'give one location hint per voter, or none',
     path: ['locationHints'],
+  })
+  .superRefine((g, ctx) => {
+    if (g.nodes === undefined) return;
+    // The quorum counts agents, one per node (not voters: 1 voter over 3 nodes takes quorum 2).
+    if (g.quorum > g.nodes.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `quorum ${g.quorum} is larger than the ${g.nodes.length} node(s) in nodes: no failover could ever start (at most ${g.nodes.length})`,
+        path: ['quorum'],
+      });
+    }
+    if (!g.nodes.includes(g.master)) {
+      ctx.addIssue({ code: 'custom', message: `the master ${g.master} is not in nodes`, path: ['nodes'] });
+    }
+    const seen = new Set<string>();
+    g.nodes.forEach((node, i) => {
+      if (seen.has(node))
+        ctx.addIssue({ code: 'custom', message: `${node} is listed twice`, path: ['nodes', i] });
+      seen.add(node);
+    });
   });
 /**
  * One group as declared under [vars.GROUPS.<name>], validated and with defaults filled in. Not a
