@@ -12,6 +12,7 @@ import { agentSocketRoutes } from './routes/agent-socket.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { masterRoutes } from './routes/master.js';
+import { pageRoutes } from './routes/pages.js';
 
 /** Request bodies are tiny JSON objects (`{"target":"host:port"}`); anything bigger is refused. */
 export const MAX_BODY_BYTES = 4 * 1024;
@@ -44,6 +45,7 @@ app.route('/v1/groups', masterRoutes);
 app.route('/v1/groups', eventRoutes);
 app.route('/v1/groups', adminRoutes);
 app.route('/v1/groups', agentSocketRoutes);
+app.route('/', pageRoutes);
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
