@@ -95,7 +95,14 @@ export const AgentFileSchema = z
       adminToken: z.string().min(1).optional(),
       adminTokenFile: z.string().min(1).optional(),
     }),
-    voters: z.number().int().min(1).max(5).default(3),
+    /** As many as the Worker's group declares: 1, 3 or 5 (a majority of an odd count). */
+    voters: z
+      .number()
+      .int()
+      .refine((n) => [1, 3, 5].includes(n), {
+        error: (issue) => `expected 1, 3 or 5 voters, got ${JSON.stringify(issue.input)}`,
+      })
+      .default(3),
     stateDir: z.string().min(1).default('/var/lib/edge-sentinel'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     sentinel: z
