@@ -4,18 +4,41 @@ import { pathToFileURL } from 'node:url';
 import { experimental_readRawConfig } from 'wrangler';
 import { checkWorkerConfig } from '../../workers/config/deploy-check.js';
 
+export const CHECK_CONFIG_USAGE = `usage: npm run check-config [-- path/to/wrangler.toml] [--env name]
+       edge-sentinel check-config [path/to/wrangler.toml] [--env name]
+
+Validates the Worker configuration before deploy: [vars.GROUPS] (every field, voters 1, 3 or 5,
+a quorum no larger than the group's nodes when it lists them), the Voter binding and migration.
+  path          the file (default wrangler.toml)
+  --env <name>  check that wrangler environment ([env.<name>])
+  -h, --help    print this help
+Exit codes: 0 valid, 1 invalid or unreadable, 2 usage.`;
+
 /** Returns the exit code; reports go to stdout (valid) or stderr (invalid). */
 export function checkConfig(argv: readonly string[]): number {
-  let path = 'wrangler.toml';
+  const usageError = (message: string) => {
+    console.error(`check-config: ${message}\n\n${CHECK_CONFIG_USAGE}`);
+    return 2;
+  };
+  let path: string | undefined;
   let envName: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--env') envName = argv[++i];
-    else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run check-config [-- path/to/wrangler.toml] [--env name]');
+    if (arg === undefined) continue;
+    if (arg === '--help' || arg === '-h') {
+      console.log(CHECK_CONFIG_USAGE);
       return 0;
-    } else if (arg !== undefined) path = arg;
+    }
+    if (arg === '--env') {
+      envName = argv[++i];
+      if (envName === undefined || envName.startsWith('-'))
+        return usageError('--env needs an environment name');
+    } else if (arg.startsWith('--env=')) envName = arg.slice('--env='.length);
+    else if (arg.startsWith('-')) return usageError(`unknown option ${JSON.stringify(arg)}`);
+    else if (path !== undefined) return usageError(`one file only (got ${path} and ${arg})`);
+    else path = arg;
   }
+  path ??= 'wrangler.toml';
   if (!existsSync(path)) {
     console.error(`check-config: ${path}: no such file`);
     return 1;

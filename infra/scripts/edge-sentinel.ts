@@ -1,4 +1,4 @@
-// The `edge-sentinel` command line: `token` prints an agent token; `agent` runs the agent process; each answers --help.
+// The `edge-sentinel` command line: `token` prints an agent token; `agent` runs the agent process; `check-config` validates wrangler.toml; each answers --help.
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../../workers/auth/bearer.js';
 import { agentToken } from '../../workers/auth/hmac.js';
@@ -19,18 +19,19 @@ const USAGE = `usage: edge-sentinel <command> [options]
 Commands:
   token --agent <id> --group <name>       print an agent's bearer token (needs AGENT_SECRET)
   agent --config <agent.yaml> [--check]   run the agent, or validate its file with --check
+  check-config [wrangler.toml] [--env n]  validate the Worker's configuration before deploy
   help [command]                          print this help, or a command's
 
 Run "edge-sentinel <command> --help" for a command's options.
 Exit codes: 0 ok, 1 refused or failed, 2 usage.`;
 
-const COMMANDS = ['token', 'agent'] as const;
+const COMMANDS = ['token', 'agent', 'check-config'] as const;
 
 /** Returns the exit code; writes the token (and nothing else) to stdout. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) {
-    console.error(`edge-sentinel: missing command (${COMMANDS.join(' or ')})\n\n${USAGE}`);
+    console.error(`edge-sentinel: missing command (${COMMANDS.join(', ')})\n\n${USAGE}`);
     return 2;
   }
   if (command === 'help' && rest[0] !== undefined && rest[0] !== 'help') {
@@ -45,6 +46,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (command === 'agent') {
     const { main: agentMain } = await import('../../agent/cli.js');
     return agentMain(rest, env);
+  }
+  if (command === 'check-config') {
+    const { checkConfig } = await import('./check-config.js');
+    return checkConfig(rest);
   }
   if (command !== 'token') {
     console.error(`edge-sentinel: unknown command "${command}"\n\n${USAGE}`);

@@ -41,6 +41,24 @@ describe('npx edge-sentinel', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('token --agent <id> --group <name>');
     expect(result.stdout).toContain('agent --config <agent.yaml>');
+    expect(result.stdout).toContain('check-config [wrangler.toml]');
+  });
+
+  it.each([[['check-config', '--help']], [['help', 'check-config']]])(
+    '%j prints the check-config usage and exits 0',
+    (args) => {
+      const result = cli(args);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^usage: npm run check-config/);
+      expect(result.stdout).toContain('--env <name>');
+    },
+  );
+
+  it('check-config validates the repository wrangler.toml', () => {
+    const result = cli(['check-config']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('wrangler.toml is valid');
   });
 
   it.each([[['token', '--help']], [['token', '-h']], [['help', 'token']]])(
@@ -62,10 +80,16 @@ describe('npx edge-sentinel', () => {
   });
 
   it.each([
-    [[], 'edge-sentinel: missing command (token or agent)', 'usage: edge-sentinel <command>'],
+    [[], 'edge-sentinel: missing command (token, agent, check-config)', 'usage: edge-sentinel <command>'],
     [['token'], 'edge-sentinel token: missing --agent <id> and --group <name>', 'usage: edge-sentinel token'],
     [['token', '--agent', 'a'], 'edge-sentinel token: missing --group <name>', 'usage: edge-sentinel token'],
     [['agent'], 'edge-sentinel-agent: --config is required', 'usage: edge-sentinel-agent'],
+    [['check-config', '--bogus'], 'check-config: unknown option "--bogus"', 'usage: npm run check-config'],
+    [
+      ['check-config', '--env'],
+      'check-config: --env needs an environment name',
+      'usage: npm run check-config',
+    ],
   ])('%j: one human line, then the usage, exit 2', (args, line, usage) => {
     const result = cli(args);
     expect(result.status).toBe(2);
