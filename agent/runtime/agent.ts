@@ -8,8 +8,9 @@ import { FenceClient } from './fence-client.js';
 import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
 import type { GroupRunner } from './group-runner.js';
 import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
+import { answerHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
-import { AgentMetrics, type Health, startMetricsServer } from './metrics.js';
+import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';
 import { RuntimeSentinelSource } from './sentinel-source.js';
 import { currentBootId, prepareStateDir } from './state-file.js';
@@ -95,6 +96,7 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
     metrics,
     source,
     health: () => health(config, { runners, peers, clock, stopping }),
+    checks: (path, params) => answerHealthCheck(path, params, runners, clock.nowMs()),
   });
   for (const runner of runners) runner.start();
   logger.info(
@@ -219,10 +221,15 @@ interface Servers {
 async function startServers(
   config: AgentFile,
   options: AgentOptions,
-  { metrics, source, health }: { metrics: AgentMetrics; source: RuntimeSentinelSource; health: () => Health },
+  {
+    metrics,
+    source,
+    health,
+    checks,
+  }: { metrics: AgentMetrics; source: RuntimeSentinelSource; health: () => Health; checks: HealthChecks },
 ): Promise<Servers> {
   const metricsServer = config.metrics.enabled
-    ? await startMetricsServer(config.metrics.host, config.metrics.port, metrics, health)
+    ? await startMetricsServer(config.metrics.host, config.metrics.port, metrics, health, checks)
     : null;
   let sentinel: RunningSentinelServer | null = null;
   if (config.sentinel.enabled && options.sentinel !== false) {

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailsafeStatus } from '../core/index.js';
+import { type CheckAnswer, type HealthPath, isHealthPath } from './health.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -143,15 +144,23 @@ export interface Health {
   readonly [key: string]: unknown;
 }
 
-/** GET /metrics (Prometheus text) and GET /healthz (JSON; 503 while shutting down). */
+/** The load balancers' checks (health.ts): /primary, /replica, /health with their query. */
+export type HealthChecks = (path: HealthPath, params: URLSearchParams) => CheckAnswer;
+
+/**
+ * GET /metrics (Prometheus text), GET /healthz (JSON; 503 while shutting down) and, given
+ * `checks`, the load balancers' GET /primary, /replica and /health (JSON; 200, 503, 400).
+ */
 export async function startMetricsServer(
   host: string,
   port: number,
   metrics: AgentMetrics,
   health: () => Health,
+  checks?: HealthChecks,
 ): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const path = url.pathname;
     if (req.method !== 'GET') {
       res.writeHead(405, { Allow: 'GET' }).end();
       return;
@@ -166,6 +175,18 @@ export async function startMetricsServer(
     if (path === '/healthz') {
       const body = health();
       res.writeHead(body.ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      return;
+    }
+    if (checks !== undefined && isHealthPath(path)) {
+      let answer: CheckAnswer;
+      try {
+        answer = checks(path, url.searchParams);
+      } catch (error) {
+        answer = { status: 503, body: { ok: false, reason: `check failed: ${String(error)}` } };
+      }
+      res
+        .writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+        .end(JSON.stringify(answer.body));
       return;
     }
     res.writeHead(404).end();
