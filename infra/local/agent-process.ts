@@ -93,7 +93,10 @@ export async function startAgentProcess(
   root: string,
 ): Promise<GroupProcess> {
   for (const port of [spec.sentinelPort, spec.metricsPort]) {
-    if (await portOpen(port)) throw new Error(`port ${port} is already in use: is another stack running?`);
+    if (await portOpen(port))
+      throw new Error(
+        `port ${port} is already in use: is another stack running? ('npm run demo -- --stop' stops one left behind)`,
+      );
   }
   const file = agentConfigPath(spec.runDir, spec.agentId);
   mkdirSync(join(spec.runDir, `agent-${spec.agentId}`, 'state'), { recursive: true });
@@ -123,6 +126,7 @@ export async function launchAgent(
     ],
     cwd: root,
     ...(routed ? { env: { ...process.env, EDGE_SENTINEL_LOCAL_ROUTES: JSON.stringify(spec.routes) } } : {}),
+    runDir: spec.runDir,
     logFile: join(spec.runDir, 'logs', `agent-${spec.agentId}.log`),
     // The agent lets a command already sent to Redis finish for up to 5 s; the supervisor then
     // waits for the last fence deadline (a lease) to pass and be applied.

@@ -42,7 +42,9 @@ export function writeCoordinatorEnv(path: string, spec: Pick<CoordinatorSpec, 's
 
 export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinator> {
   if (await portOpen(spec.port))
-    throw new Error(`port ${spec.port} is already in use: is another stack running?`);
+    throw new Error(
+      `port ${spec.port} is already in use: is another stack running? ('npm run demo -- --stop' stops one left behind)`,
+    );
   const envFile = join(spec.runDir, 'coordinator.env');
   const persistDir = join(spec.runDir, 'wrangler-state');
   mkdirSync(persistDir, { recursive: true });
@@ -76,6 +78,7 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
       NO_COLOR: '1',
     },
+    runDir: spec.runDir,
     logFile: join(spec.runDir, 'logs', 'wrangler.log'),
     stopGraceMs: 5000,
   });

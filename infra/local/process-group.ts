@@ -1,6 +1,7 @@
 // Child processes of the local stack: each in its own process group with its own log file, stopped by group.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { processStartTime, RUN_MARKER_ENV, recordGroup } from './stack-registry.js';
 
 export interface SpawnSpec {
   /** Short name for messages and the log file (`redis-7001`, `agent-b`, `wrangler`). */
@@ -12,6 +13,11 @@ export interface SpawnSpec {
   readonly env?: NodeJS.ProcessEnv;
   /** How long `stop()` waits after SIGTERM before SIGKILL. */
   readonly stopGraceMs?: number;
+  /**
+   * The stack's run dir: the group is recorded there (stack-registry.ts) and every process of it
+   * carries the run's marker in its environment, so `demo --stop` can find it after a crash.
+   */
+  readonly runDir?: string;
 }
 
 export interface GroupProcess {
@@ -46,7 +52,10 @@ export function spawnGroup(spec: SpawnSpec): GroupProcess {
       detached: true,
       stdio: ['ignore', fd, fd],
       cwd: spec.cwd,
-      env: spec.env ?? process.env,
+      env:
+        spec.runDir === undefined
+          ? (spec.env ?? process.env)
+          : { ...(spec.env ?? process.env), [RUN_MARKER_ENV]: spec.runDir },
     });
   } finally {
     // The child holds its own copy of the descriptor.
@@ -55,6 +64,15 @@ export function spawnGroup(spec: SpawnSpec): GroupProcess {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${spec.name}: ${spec.command} could not be started`);
   live.set(pid, child);
+  if (spec.runDir !== undefined) {
+    recordGroup(spec.runDir, {
+      name: spec.name,
+      pid,
+      pgid: pid,
+      startTime: processStartTime(pid),
+      command: [spec.command, ...spec.args].join(' '),
+    });
+  }
   let done = false;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -118,22 +136,43 @@ function installExitHook(): void {
   process.on('exit', killAllGroups);
 }
 
+/** Signals closer together than this are one Ctrl-C: the terminal, npm and tsx each deliver or relay it. */
+export const SAME_CTRL_C_MS = 500;
+/** A graceful stop that takes longer than this ends with SIGKILL to every group. */
+export const GRACEFUL_STOP_BOUND_MS = 30_000;
+
 /**
- * For command-line use: on Ctrl-C or SIGTERM run `cleanup` (a graceful stop) once, then exit
- * with 130/143; a second signal kills every group at once and exits.
+ * For command-line use: on Ctrl-C, SIGTERM or SIGHUP run `cleanup` (a graceful stop) once, bounded
+ * by GRACEFUL_STOP_BOUND_MS, then exit with 130/143/129. Signals within SAME_CTRL_C_MS of the first
+ * are the same Ctrl-C relayed (terminal, npm, tsx) and ignored; a later one kills every group at
+ * once and exits.
  */
-export function onTerminationSignals(cleanup: () => Promise<void>): void {
-  let signalled = false;
+export function onTerminationSignals(
+  cleanup: () => Promise<void>,
+  { sameSignalMs = SAME_CTRL_C_MS, boundMs = GRACEFUL_STOP_BOUND_MS } = {},
+): void {
+  let firstAt: number | null = null;
+  const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
   const handler = (signal: NodeJS.Signals) => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    if (signalled) {
+    const code = exitCode(signal);
+    if (firstAt !== null) {
+      if (Date.now() - firstAt < sameSignalMs) return;
+      process.stderr.write(`\n${signal} again: killing every process group of the local stack\n`);
       killAllGroups();
       process.exit(code);
     }
-    signalled = true;
-    process.stderr.write(`\n${signal}: stopping the local stack (again to kill at once)\n`);
+    firstAt = Date.now();
+    process.stderr.write(`\n${signal}: stopping the local stack (Ctrl-C again to kill at once)\n`);
+    const bound = setTimeout(() => {
+      process.stderr.write(`the graceful stop took over ${boundMs} ms: SIGKILL to every process group\n`);
+      killAllGroups();
+      process.exit(code);
+    }, boundMs);
     cleanup().then(
-      () => process.exit(code),
+      () => {
+        clearTimeout(bound);
+        process.exit(code);
+      },
       (error: unknown) => {
         process.stderr.write(`stop failed: ${String(error)}\n`);
         killAllGroups();

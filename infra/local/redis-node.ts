@@ -53,7 +53,9 @@ export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
 export async function startRedisNode(spec: RedisNodeSpec): Promise<GroupProcess> {
   if (spec.port === 6379) throw new Error("port 6379 belongs to the machine's own Redis: use another one");
   if (await portOpen(spec.port))
-    throw new Error(`port ${spec.port} is already in use: is another stack running?`);
+    throw new Error(
+      `port ${spec.port} is already in use: is another stack running? ('npm run demo -- --stop' stops one left behind)`,
+    );
   const dataDir = join(spec.runDir, `redis-${spec.port}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -61,6 +63,7 @@ export async function startRedisNode(spec: RedisNodeSpec): Promise<GroupProcess>
     name: `redis-${spec.port}`,
     command: spec.redisServer,
     args: redisArgs(spec, dataDir),
+    runDir: spec.runDir,
     logFile: join(spec.runDir, 'logs', `redis-${spec.port}.log`),
     stopGraceMs: 3000,
   });
