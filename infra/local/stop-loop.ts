@@ -12,7 +12,7 @@ import { sleep } from './wait.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const runs = Number(process.argv[2] ?? 10);
-const ports = { port: 18890, redisPort: 17290, sentinelPort: 36690, metricsPort: 36790, nodes: 3 };
+const ports = { port: 19890, redisPort: 19290, sentinelPort: 29690, metricsPort: 29790, nodes: 3 };
 
 function lastLine(file: string): string {
   try {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import {
   type DemoPorts,
   demoArgs,
@@ -24,12 +24,15 @@ import { portOpen } from '../../../infra/local/wait.js';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
-/** Ports no other test file uses; each test its own set (a leftover must not fail the next test). */
+/**
+ * Ports no other test file uses, below the ephemeral range (32768..) so that no outgoing connection
+ * holds one; each test its own set (a leftover must not fail the next test).
+ */
 const portsFor = (i: number): DemoPorts => ({
-  port: 18820 + i,
-  redisPort: 17200 + 10 * i,
-  sentinelPort: 36600 + 10 * i,
-  metricsPort: 36700 + 10 * i,
+  port: 19820 + i,
+  redisPort: 19200 + 10 * i,
+  sentinelPort: 29600 + 10 * i,
+  metricsPort: 29700 + 10 * i,
   nodes: 3,
 });
 
@@ -47,9 +50,14 @@ async function launch(
   for (const port of portsOf(p))
     expect(await portOpen(port), `port ${port} free before the test`).toBe(false);
   let demo: RunningDemo | null = null;
+  let keep = false;
+  onTestFailed(() => {
+    keep = true;
+    console.error(`demo-stop: kept the failed run's logs in ${runDir}/logs`);
+  });
   cleanups.push(() => {
     if (demo !== null) killEverything(runDir, demo.pgid);
-    rmSync(runDir, { recursive: true, force: true });
+    if (!keep) rmSync(runDir, { recursive: true, force: true });
   });
   demo = await startDemo(root, demoArgs(p, runDir), { direct });
   return { demo, runDir, ports: portsOf(p) };
@@ -69,9 +77,9 @@ describe('npm run demo stops cleanly', () => {
       'agent-agent-a',
       'agent-agent-b',
       'agent-agent-c',
-      'redis-17200',
-      'redis-17201',
-      'redis-17202',
+      'redis-19200',
+      'redis-19201',
+      'redis-19202',
       'wrangler',
     ]);
     ctrlC(demo);
