@@ -1,5 +1,5 @@
 // `wrangler dev` as the local coordinator: secrets and GROUPS through a generated env file, persisted state.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GroupProcess, spawnGroup } from './process-group.js';
 import { freePort, portOpen, waitFor } from './wait.js';
@@ -83,7 +83,7 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
     stopGraceMs: 5000,
   });
   const url = `http://127.0.0.1:${spec.port}`;
-  await waitFor(
+  const ready = waitFor(
     `wrangler dev ${url}/healthz (log ${proc.logFile})`,
     spec.readyTimeoutMs ?? 60_000,
     async () => {
@@ -96,5 +96,22 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
     },
     100,
   );
+  // A wrangler that exited will not answer: say so now, with its last words, not after the timeout.
+  const died = proc.exited.then((how) => {
+    throw new Error(
+      `wrangler dev exited (${how}) before ${url}/healthz answered; log ${proc.logFile}:\n${logTail(proc.logFile)}`,
+    );
+  });
+  ready.catch(() => {});
+  died.catch(() => {});
+  await Promise.race([ready, died]);
   return { url, process: proc, envFile, persistDir };
+}
+
+function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }

@@ -79,7 +79,12 @@ export async function startDemo(
   while (!out.includes('running; Ctrl-C stops everything')) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`the demo exited before it was ready:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`the demo was not ready in ${readyTimeoutMs} ms:\n${out}`);
+    if (Date.now() > deadline) {
+      // Ctrl-C, then SIGKILL: never leave a launcher behind (its reaper stops what it started).
+      process.kill(-demo.pgid, 'SIGINT');
+      if (!(await within(exited, 30_000))) process.kill(-demo.pgid, 'SIGKILL');
+      throw new Error(`the demo was not ready in ${readyTimeoutMs} ms:\n${out}`);
+    }
     await sleep(100);
   }
   return demo;
