@@ -1,5 +1,6 @@
 // The agent process: state files, one GroupRunner per group, the fence owner, the failsafe endpoint, metrics, Sentinel, graceful stop.
 import type { AgentFile } from '../config/load.js';
+import { answerHealthCheck } from '../core/health-checks.js';
 import { failsafeStatus } from '../core/index.js';
 import { AdminClient } from './admin-client.js';
 import { type Clock, monotonicClock } from './clock.js';
@@ -8,7 +9,6 @@ import { FenceClient } from './fence-client.js';
 import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
 import type { GroupRunner } from './group-runner.js';
 import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
-import { answerHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';

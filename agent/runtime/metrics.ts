@@ -1,8 +1,8 @@
 // Prometheus metrics (prom-client, a private registry) and the /metrics + /healthz HTTP server.
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type CheckAnswer, type HealthPath, isHealthPath } from '../core/health-checks.js';
 import type { FailsafeStatus } from '../core/index.js';
-import { type CheckAnswer, type HealthPath, isHealthPath } from './health.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();

@@ -1,8 +1,8 @@
 // The load balancers' checks (GET /primary, /replica, /health) of real agents over real redis-servers and fake voters.
 
 import { describe, expect, it } from 'vitest';
+import { answerHealthCheck, type HealthGroup } from '../../../agent/core/health-checks.js';
 import { monotonicClock } from '../../../agent/runtime/clock.js';
-import { answerHealthCheck, type HealthGroup } from '../../../agent/runtime/health.js';
 import { initialConfig } from '../../../workers/protocol/index.js';
 import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters, tokenFor } from './fake-voters.js';

@@ -1,13 +1,8 @@
-// Load-balancer health checks on the agent's HTTP port: GET /primary, /replica[?lag=bytes], /health, decided from the agent's own view.
+// Load-balancer health checks (GET /primary, /replica[?lag=bytes], /health), decided purely from the agent's state; the runtime serves them on its HTTP port.
 import type { NodeId } from '../../workers/protocol/index.js';
-import {
-  type AgentState,
-  computeView,
-  currentFence,
-  currentLeaseValidUntil,
-  failsafeStatus,
-  publishedMaster,
-} from '../core/index.js';
+import type { AgentState } from './agent-state.js';
+import { computeView, currentFence, currentLeaseValidUntil, failsafeStatus } from './agent-views.js';
+import { publishedMaster } from './sentinel-view.js';
 
 /** What the checks read of one group: its core state and what the fence owner applied on Redis. */
 export interface HealthGroup {
