@@ -1,8 +1,9 @@
 // A real HAProxy (Debian's /usr/sbin/haproxy) in front of the stack's nodes, checking each agent's GET /primary; run in its own process group.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnGroup } from '../../infra/local/process-group.js';
+import { freePort, portOpen, waitFor } from '../../infra/local/wait.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
 
@@ -36,19 +37,6 @@ export function haproxyConfig(frontendPort: number, nodes: readonly HaproxyBacke
   ].join('\n');
 }
 
-/** A loopback port free right now (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface RunningHaproxy {
   readonly port: number;
   readonly logFile: string;
@@ -66,71 +54,26 @@ export async function startHaproxy(
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, haproxyConfig(port, nodes));
+  const checked = spawnSync(HAPROXY_BIN, ['-c', '-f', cfg], { encoding: 'utf8' });
+  if (checked.status !== 0) throw new Error(`haproxy -c refused ${cfg}: ${checked.stdout}${checked.stderr}`);
   const logFile = join(dir, 'haproxy.log');
-  const checked = await run(HAPROXY_BIN, ['-c', '-f', cfg], logFile);
-  if (checked.code !== 0) throw new Error(`haproxy -c refused ${cfg}: ${readFileSync(logFile, 'utf8')}`);
-  const fd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(HAPROXY_BIN, ['-db', '-f', cfg], { detached: true, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('haproxy could not be started');
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
+  const group = spawnGroup({
+    name: 'haproxy',
+    command: HAPROXY_BIN,
+    args: ['-db', '-f', cfg],
+    logFile,
+    stopGraceMs: 1000,
   });
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, s);
-    } catch {
-      // Already gone.
-    }
-  };
-  const stop = async () => {
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), 1000);
-    await exited;
-    clearTimeout(timer);
-    signal('SIGKILL');
-  };
-  process.once('exit', () => signal('SIGKILL'));
-  // Listening once a TCP connection to the frontend succeeds.
-  const deadline = performance.now() + 5000;
-  for (;;) {
-    if (await connects(port)) break;
-    if (performance.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`haproxy did not listen on ${port}: ${readFileSync(logFile, 'utf8')}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { port, logFile, stop, log: () => readFileSync(logFile, 'utf8') };
-}
-
-function run(command: string, args: string[], logFile: string): Promise<{ code: number | null }> {
-  const fd = openSync(logFile, 'a');
+  const log = () => readFileSync(logFile, 'utf8');
   try {
-    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
-    return new Promise((resolve) => {
-      child.once('exit', (code) => resolve({ code }));
-      child.once('error', () => resolve({ code: -1 }));
+    // Listening once a TCP connection to the frontend succeeds.
+    await waitFor(`haproxy listening on ${port}`, 5000, async () => {
+      if (!group.running()) throw new Error(`haproxy exited: ${log()}`);
+      return (await portOpen(port)) ? true : undefined;
     });
-  } finally {
-    closeSync(fd);
+  } catch (error) {
+    await group.stop();
+    throw error;
   }
-}
-
-async function connects(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  return { port, logFile, stop: () => group.stop(), log };
 }
