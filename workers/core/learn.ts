@@ -26,10 +26,11 @@ export function learn(state: VoterState, config: Config, nowMs: number, out: Out
       abortStreak: 0,
     };
     broadcastAgents(out, next, configPush(next));
+    // Payload `<master> <state> <epoch> <cause>`: `edge-sentinel history` reads the cause from it.
     emit(
       out,
       '+config',
-      `${durable.committed.master} ${durable.committed.state} ${durable.committed.epoch}`,
+      `${durable.committed.master} ${durable.committed.state} ${durable.committed.epoch} ${durable.committed.cause}`,
       durable.committed.epoch,
       `learned committed config epoch ${durable.committed.epoch}: master ${durable.committed.master} (${durable.committed.state}, ${durable.committed.cause})`,
     );
