@@ -117,6 +117,8 @@ export function toNodeInfo(info: CompleteInfo, { fenced }: { readonly fenced: bo
     priority: r.replicaPriority,
     keys: info.keyspace.keysTotal,
     fenced,
+    // Only the Sentinel surface reads it, and only a `false` changes anything: left out when true.
+    ...(r.replicaAnnounced ? {} : { replicaAnnounced: false }),
   };
 }
 

@@ -50,6 +50,11 @@ export interface InfoReplication {
   readonly replicaPriority: number;
   /** `slave_read_only`; false for a master (it does not print it). */
   readonly readOnly: boolean;
+  /**
+   * `replica_announced` (Redis 6.2+, config `replica-announced`): false when the replica asks
+   * Sentinel not to list it; true for a master and for versions that do not print it.
+   */
+  readonly replicaAnnounced: boolean;
   readonly connectedReplicas: readonly ConnectedReplica[];
   readonly masterReplid: string;
 }
@@ -83,6 +88,7 @@ export function parseReplication(fields: Fields): Read<InfoReplication> {
     offsetBytes: Math.max(0, masterOffset.value),
     replicaPriority: DEFAULT_REPLICA_PRIORITY,
     readOnly: false,
+    replicaAnnounced: true,
   });
 }
 
@@ -116,6 +122,8 @@ function parseMasterLink(fields: Fields, masterOffsetBytes: number): Read<Master
   if (priority.value < 0) return fail(`replica priority must be >= 0, got ${priority.value}`);
   const readOnly = optionalInt(fields, 'replica_read_only', 1, 'slave_read_only');
   if (!readOnly.ok) return readOnly;
+  const announced = optionalInt(fields, 'replica_announced', 1);
+  if (!announced.ok) return announced;
   const neverUp = !linkUp && downSince.value < 0;
   return ok({
     masterHost: masterHost.value,
@@ -128,6 +136,7 @@ function parseMasterLink(fields: Fields, masterOffsetBytes: number): Read<Master
     offsetBytes: Math.max(0, offset.value),
     replicaPriority: priority.value,
     readOnly: readOnly.value === 1,
+    replicaAnnounced: announced.value !== 0,
   });
 }
 

@@ -41,6 +41,8 @@ export interface SentinelNodeView {
   /** Milliseconds since the last probe sent and the last valid reply (Sentinel's last-ping fields). */
   readonly lastPingSentMsAgo: number;
   readonly lastOkPingReplyMsAgo: number;
+  /** False when the node's INFO says `replica_announced:0`: SENTINEL REPLICAS does not list it. */
+  readonly replicaAnnounced: boolean;
 }
 
 /** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
@@ -85,12 +87,29 @@ export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGro
 
 export function sentinelNodeView(state: AgentState, node: NodeId, nowMs: number): SentinelNodeView {
   const ns = state.nodes[node];
-  if (ns === undefined) return { node, view: null, lastPingSentMsAgo: 0, lastOkPingReplyMsAgo: 0 };
+  if (ns === undefined) {
+    return { node, view: null, lastPingSentMsAgo: 0, lastOkPingReplyMsAgo: 0, replicaAnnounced: true };
+  }
   const heard = ns.info !== null || ns.detector.lastProbeSentMs !== null;
   return {
     node,
     view: heard ? computeView(state, node, nowMs) : null,
     lastPingSentMsAgo: Math.max(0, nowMs - (ns.detector.lastProbeSentMs ?? nowMs)),
     lastOkPingReplyMsAgo: Math.max(0, nowMs - ns.detector.lastValidReplyMs),
+    replicaAnnounced: ns.info?.replicaAnnounced !== false,
   };
+}
+
+/**
+ * The nodes still listed after `SENTINEL RESET` at `resetAtMs` (null: never reset): those that
+ * have answered a probe since. Sentinel forgets every replica on reset and relearns the live ones
+ * from the master's next INFO; the agent relearns them from its next probe of each node.
+ */
+export function afterReset<T extends { readonly lastOkPingReplyMsAgo: number }>(
+  nodes: readonly T[],
+  resetAtMs: number | null,
+  nowMs: number,
+): T[] {
+  if (resetAtMs === null) return [...nodes];
+  return nodes.filter((node) => nowMs - node.lastOkPingReplyMsAgo >= resetAtMs);
 }

@@ -57,6 +57,8 @@ export interface NodeInfo {
   readonly keys: number;
   /** `CLIENT PAUSE WRITE` or the agent's write fence is in force. */
   readonly fenced: boolean;
+  /** `replica_announced:0` in INFO (`replica-announced no`): Sentinel does not list the replica. Absent: announced. */
+  readonly replicaAnnounced?: boolean;
 }
 
 /** What reconciliation (or a switchover) asks the agent to do to one of its local nodes. */

@@ -11,6 +11,7 @@ import type { GroupRunner } from './group-runner.js';
 import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
+import { PeerSentinels } from './peer-sentinels.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';
 import { RuntimeSentinelSource } from './sentinel-source.js';
 import { currentBootId, prepareStateDir } from './state-file.js';
@@ -71,11 +72,20 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   const inherited = await fence.configure(fenceTargets(config));
   const peers = await startPeerEndpoint(config, clock, logger);
   const runners: GroupRunner[] = [];
+  const peerSentinels = new PeerSentinels({
+    agentId: config.agentId,
+    peers: config.peers,
+    ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
+    clock,
+    timers,
+    logger: logger.child({ component: 'peer-sentinels' }),
+  });
   const source = new RuntimeSentinelSource(
     config.agentId,
     () => runners,
-    config.peers,
+    peerSentinels,
     new AdminClient(config.coordinator.url, config.coordinator.adminToken),
+    clock,
   );
   const onFatal = options.onFatal ?? exitOnFatal(logger);
   const context = {
@@ -95,6 +105,7 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   const servers = await startServers(config, options, {
     metrics,
     source,
+    peerSentinels,
     health: () => health(config, { runners, peers, clock, stopping }),
     checks: (path, params) => answerHealthCheck(path, params, runners, clock.nowMs()),
   });
@@ -224,9 +235,16 @@ async function startServers(
   {
     metrics,
     source,
+    peerSentinels,
     health,
     checks,
-  }: { metrics: AgentMetrics; source: RuntimeSentinelSource; health: () => Health; checks: HealthChecks },
+  }: {
+    metrics: AgentMetrics;
+    source: RuntimeSentinelSource;
+    peerSentinels: PeerSentinels;
+    health: () => Health;
+    checks: HealthChecks;
+  },
 ): Promise<Servers> {
   const metricsServer = config.metrics.enabled
     ? await startMetricsServer(config.metrics.host, config.metrics.port, metrics, health, checks)
@@ -238,6 +256,7 @@ async function startServers(
       host: config.sentinel.host,
       ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
       source,
+      peers: peerSentinels,
       logger: options.logger.child({ component: 'sentinel' }),
     });
   }

@@ -1,7 +1,8 @@
-// Starts the Sentinel wire-protocol server (agent/sentinel) over the agent's SentinelSource.
+// Starts the Sentinel wire-protocol server (agent/sentinel) over the agent's SentinelSource, and the links to the peers' Sentinels it reports.
 import { startSentinelServer } from '../sentinel/server.js';
 import type { SentinelSource } from '../sentinel/source.js';
 import type { Logger } from './logger.js';
+import type { PeerSentinels } from './peer-sentinels.js';
 
 export interface SentinelServerOptions {
   readonly port: number;
@@ -9,6 +10,8 @@ export interface SentinelServerOptions {
   readonly password?: string;
   readonly source: SentinelSource;
   readonly logger: Logger;
+  /** Linked while the server runs: only SENTINEL SENTINELS, CKQUORUM and INFO read them. */
+  readonly peers?: PeerSentinels;
 }
 
 export interface RunningSentinelServer {
@@ -17,6 +20,12 @@ export interface RunningSentinelServer {
 
 export async function startSentinel(options: SentinelServerOptions): Promise<RunningSentinelServer> {
   const server = await startSentinelServer(options);
+  options.peers?.start();
   options.logger.info({ host: options.host, port: options.port }, 'Sentinel protocol server listening');
-  return server;
+  return {
+    async close() {
+      options.peers?.stop();
+      await server.close();
+    },
+  };
 }

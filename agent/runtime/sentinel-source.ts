@@ -1,7 +1,8 @@
-// The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), and events.
-import { createHash } from 'node:crypto';
-import type { NodeId } from '../../workers/protocol/index.js';
-import { parseNodeId } from '../../workers/protocol/index.js';
+// The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), the live peers, RESET, and events.
+
+import { instancePayload, type NodeId } from '../../workers/protocol/index.js';
+import { type PeerLink, peersOfGroup } from '../core/sentinel-peers.js';
+import { afterReset } from '../core/sentinel-view.js';
 import { globMatch } from '../sentinel/glob.js';
 import type {
   FailoverOutcome,
@@ -11,25 +12,32 @@ import type {
   SentinelSource,
 } from '../sentinel/source.js';
 import type { AdminClient } from './admin-client.js';
+import type { Clock } from './clock.js';
 import type { GroupRunner } from './group-runner.js';
+import { sentinelId } from './peer-sentinels.js';
+
+export { sentinelId } from './peer-sentinels.js';
 
 const MAX_LISTENERS = 10_000;
 
-/** 40 hex characters (Sentinel's run id format) derived from a stable name. */
-export function sentinelId(name: string): string {
-  return createHash('sha1').update(name).digest('hex');
+/** The other agents' Sentinel links, as PeerSentinels keeps them. */
+export interface PeerLinks {
+  links(): readonly PeerLink[];
 }
 
 export class RuntimeSentinelSource implements SentinelSource {
   private readonly listeners = new Set<(event: SentinelEvent) => void>();
+  /** When SENTINEL RESET last cleared each group's lists, on the runners' clock. */
+  private readonly resetAtMs = new Map<string, number>();
   readonly myId: string;
 
   constructor(
     agentId: string,
     private readonly groups: () => readonly GroupRunner[],
-    /** Other agents' Sentinel endpoints, from the file's `peers` (the voters do not relay them yet). */
-    private readonly peers: readonly NodeId[],
+    /** The other agents' Sentinel endpoints (the file's `peers`) and this agent's live links to them. */
+    private readonly peers: PeerLinks,
     private readonly admin: AdminClient,
+    private readonly clock: Clock,
   ) {
     this.myId = sentinelId(agentId);
   }
@@ -72,20 +80,43 @@ export class RuntimeSentinelSource implements SentinelSource {
     return this.admin.failover(group);
   }
 
-  async reset(pattern: string): Promise<number> {
-    const matching = this.groups().filter((g) => globMatch(pattern, g.name));
-    const results = await Promise.all(matching.map((g) => this.admin.reset(g.name)));
-    return results.filter(Boolean).length;
+  /**
+   * Sentinel's RESET of each matching group, here only: its replica and Sentinel lists are
+   * cleared and refilled from the next probe replies and peer hellos, and `+reset-master` is
+   * published. The core (probes, SDOWN, leases, config) is not touched: the voters rely on it,
+   * and the coordinator's own reset (`POST /v1/groups/:group/reset`) stays an operator's act.
+   */
+  reset(pattern: string): Promise<number> {
+    const nowMs = this.clock.nowMs();
+    let count = 0;
+    for (const runner of this.groups()) {
+      if (!globMatch(pattern, runner.name)) continue;
+      count++;
+      this.resetAtMs.set(runner.name, nowMs);
+      const master = runner.publishedMaster;
+      if (master !== null) {
+        this.publish({ name: '+reset-master', payload: instancePayload('master', runner.name, master) });
+      }
+    }
+    return Promise.resolve(count);
   }
 
   /** A group without any known config is left out: this agent cannot name its master yet. */
   private group(runner: GroupRunner): SentinelGroup | null {
     const view = runner.sentinelView();
     if (view === null) return null;
+    const resetAtMs = this.resetAtMs.get(runner.name) ?? null;
     return {
       name: runner.name,
       ...view,
-      sentinels: this.peers.map((peer) => ({ ...parseNodeId(peer), id: sentinelId(peer) })),
+      replicas: afterReset(view.replicas, resetAtMs, this.clock.nowMs()),
+      sentinels: peersOfGroup(this.peers.links(), {
+        group: runner.name,
+        myId: this.myId,
+        resetAtMs,
+        nowMs: this.clock.nowMs(),
+        downAfterMs: view.downAfterMs,
+      }),
     };
   }
 }

@@ -1,5 +1,9 @@
 // What the Sentinel wire protocol serves, as the agent runtime provides it: a snapshot and events.
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
+import type { SentinelPeerView } from '../core/sentinel-peers.js';
+
+/** Another agent as this one sees it over its own link to it (`SENTINEL sentinels`, CKQUORUM). */
+export type SentinelPeer = SentinelPeerView;
 
 export interface SentinelEndpoint {
   readonly host: string;
@@ -16,6 +20,8 @@ export interface SentinelNode {
   readonly lastOkPingReplyMsAgo: number;
   /** Milliseconds since the last INFO reply (Sentinel's `info-refresh`); the last valid reply if absent. */
   readonly infoRefreshMsAgo?: number;
+  /** False when the node asked not to be announced (`replica-announced no`); absent: announced. */
+  readonly replicaAnnounced?: boolean;
 }
 
 export interface SentinelGroup {
@@ -27,8 +33,8 @@ export interface SentinelGroup {
   readonly failoverInProgress: boolean;
   /** Every other node of the group this agent probes. */
   readonly replicas: readonly SentinelNode[];
-  /** The other agents' Sentinel endpoints, with a 40-hex id each (`SENTINEL sentinels`). */
-  readonly sentinels: readonly (SentinelEndpoint & { readonly id: string })[];
+  /** The other agents known for this group, live (`SENTINEL sentinels`, CKQUORUM). */
+  readonly sentinels: readonly SentinelPeer[];
   readonly quorum: number;
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
@@ -65,6 +71,6 @@ export interface SentinelSource {
   onEvent(listener: (event: SentinelEvent) => void): () => void;
   /** `SENTINEL FAILOVER`: forwarded to the coordinator. */
   failover(group: string): Promise<FailoverOutcome>;
-  /** `SENTINEL RESET pattern`: forwarded to the coordinator; resolves with the number of groups reset. */
+  /** `SENTINEL RESET pattern`: clears the matching groups' lists here; resolves with how many matched. */
   reset(pattern: string): Promise<number>;
 }

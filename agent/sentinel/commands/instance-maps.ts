@@ -2,7 +2,7 @@
 import { formatNodeId, parseNodeId } from '../../../workers/protocol/index.js';
 import type { CommandContext } from '../command-spec.js';
 import { error, type Reply, stringMap } from '../resp.js';
-import type { SentinelGroup, SentinelNode } from '../source.js';
+import type { SentinelGroup, SentinelNode, SentinelPeer } from '../source.js';
 
 type Fields = [string, string][];
 
@@ -101,28 +101,36 @@ export function replicaFields(group: SentinelGroup, replica: SentinelNode): Fiel
     ['master-port', String(master?.port ?? 0)],
     ['slave-priority', String(view?.priority ?? 100)],
     ['slave-repl-offset', String(view?.offsetBytes ?? 0)],
-    ['replica-announced', '1'],
+    ['replica-announced', replica.replicaAnnounced === false ? '0' : '1'],
   ];
 }
 
 /**
- * The other agents know their own links; this agent knows only their endpoints and ids, so
- * the timing fields say "just heard from" and no leader vote is reported.
+ * Another agent as this one's own link to it shows it, with Sentinel's fields and flag order:
+ * `s_down` once a PING has waited longer than down-after (or the link has been down as long),
+ * `disconnected` while the link is down. Agents do not vote among themselves (the voters elect),
+ * so no leader vote is reported.
  */
-export function sentinelFields(group: SentinelGroup, sentinel: SentinelGroup['sentinels'][number]): Fields {
+export function sentinelFields(group: SentinelGroup, peer: SentinelPeer): Fields {
+  const flagList = [
+    ...(peer.sdown ? ['s_down'] : []),
+    'sentinel',
+    ...(peer.disconnected ? ['disconnected'] : []),
+  ];
   return [
-    ['name', sentinel.id],
-    ['ip', sentinel.host],
-    ['port', String(sentinel.port)],
-    ['runid', sentinel.id],
-    ['flags', 'sentinel'],
-    ['link-pending-commands', '0'],
+    ['name', peer.id],
+    ['ip', peer.host],
+    ['port', String(peer.port)],
+    ['runid', peer.id],
+    ['flags', flagList.join(',')],
+    ['link-pending-commands', peer.lastPingSentMsAgo > 0 ? '1' : '0'],
     ['link-refcount', '1'],
-    ['last-ping-sent', '0'],
-    ['last-ok-ping-reply', '0'],
-    ['last-ping-reply', '0'],
+    ['last-ping-sent', ms(peer.lastPingSentMsAgo)],
+    ['last-ok-ping-reply', ms(peer.lastOkPingReplyMsAgo)],
+    ['last-ping-reply', ms(peer.lastPingReplyMsAgo)],
+    ...(peer.sdownMsAgo === null ? [] : ([['s-down-time', ms(peer.sdownMsAgo)]] as Fields)),
     ['down-after-milliseconds', String(group.downAfterMs)],
-    ['last-hello-message', '0'],
+    ['last-hello-message', ms(peer.lastHelloMsAgo)],
     ['voted-leader', '?'],
     ['voted-leader-epoch', '0'],
   ];

@@ -1,4 +1,4 @@
-// SENTINEL FAILOVER and SENTINEL RESET: forwarded to the coordinator through the source.
+// SENTINEL FAILOVER (forwarded to the coordinator through the source) and SENTINEL RESET (this agent's lists, through the source).
 import type { CommandSpec } from '../command-spec.js';
 import { error, integer, OK, type Reply } from '../resp.js';
 import { groupOrError, isGroup } from './instance-maps.js';

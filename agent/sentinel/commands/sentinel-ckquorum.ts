@@ -6,12 +6,13 @@ import type { SentinelGroup } from '../source.js';
 import { groupOrError, isGroup } from './instance-maps.js';
 
 /**
- * Sentinel's two conditions, mapped onto edge-sentinel: the usable Sentinels are the agents
- * (this one and the others it knows), which must reach the ODOWN quorum; failover
- * authorization needs this agent's links to a majority of the voters.
+ * Sentinel's two conditions, mapped onto edge-sentinel: the usable Sentinels are this agent
+ * and the other agents it knows that are not SDOWN over its own links to them (Sentinel's
+ * `sentinelIsQuorumReachable`), which must reach the ODOWN quorum; failover authorization is
+ * the voters' here, so it needs this agent's links to a majority of them.
  */
 export function ckquorum(group: SentinelGroup): Reply {
-  const usable = group.sentinels.length + 1;
+  const usable = 1 + group.sentinels.filter((s) => !s.sdown).length;
   const noQuorum = usable < group.quorum;
   const noAuthorization = group.votersConnected < majority(group.voterCount);
   if (!noQuorum && !noAuthorization) {

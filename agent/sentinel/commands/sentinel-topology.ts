@@ -1,4 +1,4 @@
-// SENTINEL REPLICAS / SLAVES (the group's other nodes) and SENTINEL SENTINELS (the other agents).
+// SENTINEL REPLICAS / SLAVES (the group's other nodes) and SENTINEL SENTINELS (the other agents, live).
 import type { CommandSpec, Handler } from '../command-spec.js';
 import { array } from '../resp.js';
 import { asMap, groupOrError, isGroup, replicaFields, sentinelFields } from './instance-maps.js';
@@ -8,7 +8,9 @@ const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
 const replicas: Handler = (context) => {
   const group = groupOrError(context);
   if (!isGroup(group)) return group;
-  return array(group.replicas.map((r) => asMap(replicaFields(group, r))));
+  // Like Sentinel, a replica with `replica-announced no` is counted (num-slaves) but not listed.
+  const announced = group.replicas.filter((r) => r.replicaAnnounced !== false);
+  return array(announced.map((r) => asMap(replicaFields(group, r))));
 };
 
 const sentinels: Handler = (context) => {

@@ -272,6 +272,19 @@ describe('parseInfo on partial and unusual text', () => {
     });
   });
 
+  it('reads replica_announced (replica-announced no hides a replica from SENTINEL REPLICAS)', () => {
+    const announced = (value: string) =>
+      parseNodeInfo(withLine('slave_read_only:1', `slave_read_only:1\r\nreplica_announced:${value}`), {
+        fenced: false,
+      });
+    expect(announced('0')).toMatchObject({ ok: true, value: { replicaAnnounced: false } });
+    const shown = announced('1');
+    expect(shown.ok && shown.value.replicaAnnounced).toBe(undefined);
+    // Versions before 6.2 do not print it: announced.
+    const old = parseNodeInfo(REPLICA_TEXT, { fenced: false });
+    expect(old.ok && old.value.replicaAnnounced).toBe(undefined);
+  });
+
   it('defaults the priority to 100 when a version does not print it', () => {
     const text = withLine('slave_priority:100\r\n', '');
     expect(parseNodeInfo(text, { fenced: false })).toMatchObject({

@@ -1,6 +1,7 @@
 // The Sentinel view of a group, projected from the core state without I/O: the published master, `+switch-master`, the snapshot.
 import { describe, expect, it } from 'vitest';
 import {
+  afterReset,
   publishedMaster,
   SENTINEL_DEFAULTS,
   sentinelGroupView,
@@ -138,6 +139,20 @@ describe('sentinelGroupView', () => {
       view: null,
       lastPingSentMsAgo: 0,
       lastOkPingReplyMsAgo: 0,
+      replicaAnnounced: true,
     });
+  });
+});
+
+describe('afterReset', () => {
+  const nodes = [
+    { node: 'a', lastOkPingReplyMsAgo: 50 },
+    { node: 'b', lastOkPingReplyMsAgo: 500 },
+  ];
+  it('keeps every node when never reset, and only those that answered since a reset', () => {
+    expect(afterReset(nodes, null, 1000).map((n) => n.node)).toEqual(['a', 'b']);
+    expect(afterReset(nodes, 900, 1000).map((n) => n.node)).toEqual(['a']);
+    expect(afterReset(nodes, 500, 1000).map((n) => n.node)).toEqual(['a', 'b']);
+    expect(afterReset(nodes, 999, 1000)).toEqual([]);
   });
 });

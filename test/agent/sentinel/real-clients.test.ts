@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import { switchMasterPayload } from '../../../workers/protocol/index.js';
 import { killAllRedis, type RedisServer, startRedis } from '../../support/redis-server.js';
-import { FakeSource, liveSnapshot, MY_ID } from './support/fake-source.js';
+import { FakeSource, liveSnapshot, MY_ID, peer } from './support/fake-source.js';
 
 const run = promisify(execFile);
 const MASTER = 7401;
@@ -49,7 +49,7 @@ async function refreshSnapshot(master: number, replicas: number[]): Promise<void
     ...snapshot,
     groups: snapshot.groups.map((g) => ({
       ...g,
-      sentinels: [{ host: '127.0.0.1', port: server.port, id: SENTINEL_ID }],
+      sentinels: [peer('127.0.0.1', server.port, SENTINEL_ID)],
     })),
   };
 }

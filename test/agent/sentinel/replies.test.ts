@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import type { SentinelSnapshot } from '../../../agent/sentinel/source.js';
-import { FakeSource, group, MY_ID, sentinelNode, view } from './support/fake-source.js';
+import { FakeSource, group, MY_ID, peer, sentinelNode, view } from './support/fake-source.js';
 import { RawClient } from './support/raw-client.js';
 import { arr, bulk, err, flat, int, map3, push3, status } from './support/resp.js';
 
@@ -21,7 +21,7 @@ const FIXTURE: SentinelSnapshot = {
         ),
         { node: '10.0.0.3:6380', view: null, lastPingSentMsAgo: 1500, lastOkPingReplyMsAgo: 3000 },
       ],
-      { epoch: 7, sentinels: [{ host: '10.0.0.2', port: 26379, id: C }] },
+      { epoch: 7, sentinels: [peer('10.0.0.2', 26379, C)] },
     ),
     group(sentinelNode(view('10.1.0.1:6379', { role: 'master', sdown: true })), [], {
       name: 'other',
@@ -123,10 +123,10 @@ const SENTINEL_1: [string, string][] = [
   ['link-pending-commands', '0'],
   ['link-refcount', '1'],
   ['last-ping-sent', '0'],
-  ['last-ok-ping-reply', '0'],
-  ['last-ping-reply', '0'],
+  ['last-ok-ping-reply', '40'],
+  ['last-ping-reply', '40'],
   ['down-after-milliseconds', '5000'],
-  ['last-hello-message', '0'],
+  ['last-hello-message', '900'],
   ['voted-leader', '?'],
   ['voted-leader-epoch', '0'],
 ];

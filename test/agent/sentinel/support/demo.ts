@@ -2,7 +2,7 @@
 // Usage: npx tsx test/agent/sentinel/support/demo.ts [sentinelPort] [firstRedisPort] [password]
 import { startSentinelServer } from '../../../../agent/sentinel/server.js';
 import { startRedis } from '../../../support/redis-server.js';
-import { FakeSource, liveSnapshot } from './fake-source.js';
+import { FakeSource, liveSnapshot, peer } from './fake-source.js';
 
 const sentinelPort = Number(process.argv[2] ?? 26479);
 const first = Number(process.argv[3] ?? 7461);
@@ -19,9 +19,7 @@ const source = new FakeSource({
   ...snapshot,
   groups: snapshot.groups.map((g) => ({
     ...g,
-    sentinels: [
-      { host: '127.0.0.1', port: sentinelPort + 1, id: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed' },
-    ],
+    sentinels: [peer('127.0.0.1', sentinelPort + 1, 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed')],
   })),
 });
 const server = await startSentinelServer({ host: '127.0.0.1', port: sentinelPort, password, source });

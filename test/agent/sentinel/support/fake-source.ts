@@ -5,6 +5,7 @@ import type {
   SentinelEvent,
   SentinelGroup,
   SentinelNode,
+  SentinelPeer,
   SentinelSnapshot,
   SentinelSource,
 } from '../../../../agent/sentinel/source.js';
@@ -78,6 +79,28 @@ export function view(node: NodeId, fields: Partial<NodeView> = {}): NodeView {
 
 export function sentinelNode(nodeView: NodeView, node: NodeId = nodeView.node): SentinelNode {
   return { node, view: nodeView, lastPingSentMsAgo: 40, lastOkPingReplyMsAgo: 40, infoRefreshMsAgo: 900 };
+}
+
+/** Another agent whose link is up and answering (pinged 40 ms ago, hello 900 ms ago); `fields` override. */
+export function peer(
+  host: string,
+  port: number,
+  id: string,
+  fields: Partial<SentinelPeer> = {},
+): SentinelPeer {
+  return {
+    host,
+    port,
+    id,
+    sdown: false,
+    disconnected: false,
+    lastPingSentMsAgo: 0,
+    lastOkPingReplyMsAgo: 40,
+    lastPingReplyMsAgo: 40,
+    lastHelloMsAgo: 900,
+    sdownMsAgo: null,
+    ...fields,
+  };
 }
 
 export interface GroupSettings {

@@ -1,0 +1,102 @@
+// The peers' SDOWN rule, instance-map ages and the listing per group (before and after RESET), as tables.
+import { describe, expect, it } from 'vitest';
+import {
+  createPeerLink,
+  type PeerLink,
+  peerConnected,
+  peerHello,
+  peerPingReplied,
+  peerPingSent,
+  peersOfGroup,
+  peerView,
+} from '../../../agent/core/sentinel-peers.js';
+
+const ID_B = 'b'.repeat(40);
+const ID_ME = 'e'.repeat(40);
+const DOWN_AFTER_MS = 1000;
+
+/** A peer linked at 0, answering PING at 100 and a hello at 150. */
+function healthy(endpoint = '10.0.0.2:26379', id = ID_B, groups = ['mymaster']): PeerLink {
+  let link = createPeerLink(endpoint, 'f'.repeat(40), 0);
+  link = peerConnected(link, true);
+  link = peerPingSent(link, 100);
+  link = peerPingReplied(link, true, 110);
+  return peerHello(link, id, groups, 150);
+}
+
+describe('peerView: Sentinel SDOWN and ages', () => {
+  const cases: {
+    name: string;
+    link: PeerLink;
+    nowMs: number;
+    expected: Partial<ReturnType<typeof peerView>>;
+  }[] = [
+    {
+      name: 'answering: not down, nothing pending',
+      link: healthy(),
+      nowMs: 2000,
+      expected: {
+        sdown: false,
+        disconnected: false,
+        lastPingSentMsAgo: 0,
+        lastOkPingReplyMsAgo: 1890,
+        sdownMsAgo: null,
+      },
+    },
+    {
+      name: 'a PING pending for down-after exactly: not yet down',
+      link: peerPingSent(healthy(), 1000),
+      nowMs: 2000,
+      expected: { sdown: false, lastPingSentMsAgo: 1000 },
+    },
+    {
+      name: 'a PING pending longer than down-after: down since it crossed',
+      link: peerPingSent(peerPingSent(healthy(), 1000), 1500),
+      nowMs: 2300,
+      expected: { sdown: true, lastPingSentMsAgo: 1300, sdownMsAgo: 300 },
+    },
+    {
+      name: 'an error reply (NOAUTH) is a reply, not availability',
+      link: peerPingReplied(peerPingSent(healthy(), 1000), false, 1001),
+      nowMs: 2500,
+      expected: { sdown: true, lastPingReplyMsAgo: 1499, lastOkPingReplyMsAgo: 2390 },
+    },
+    {
+      name: 'link closed with nothing pending: down once the last PONG is older than down-after',
+      link: peerConnected(healthy(), false),
+      nowMs: 1200,
+      expected: { sdown: true, disconnected: true, lastPingSentMsAgo: 0, sdownMsAgo: 90 },
+    },
+    {
+      name: 'never reached: counted as pinged at creation',
+      link: createPeerLink('10.0.0.3:26379', 'f'.repeat(40), 0),
+      nowMs: 1001,
+      expected: { sdown: true, disconnected: true, lastPingSentMsAgo: 1001, host: '10.0.0.3', port: 26379 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(peerView(c.link, c.nowMs, DOWN_AFTER_MS)).toMatchObject(c.expected));
+  }
+});
+
+describe('peersOfGroup: who SENTINEL SENTINELS lists', () => {
+  const neverReached = createPeerLink('10.0.0.3:26379', 'f'.repeat(40), 0);
+  const other = healthy('10.0.0.4:26379', 'c'.repeat(40), ['other']);
+  const me = healthy('10.0.0.1:26379', ID_ME);
+  const links = [healthy(), neverReached, other, me];
+  const listed = (group: string, resetAtMs: number | null, nowMs = 200) =>
+    peersOfGroup(links, { group, myId: ID_ME, resetAtMs, nowMs, downAfterMs: DOWN_AFTER_MS }).map(
+      (p) => `${p.host}:${p.port}`,
+    );
+
+  it('lists configured peers, minus those whose hello names other groups, minus this agent itself', () => {
+    expect(listed('mymaster', null)).toEqual(['10.0.0.2:26379', '10.0.0.3:26379']);
+    expect(listed('other', null)).toEqual(['10.0.0.3:26379', '10.0.0.4:26379']);
+  });
+
+  it('after a RESET, lists only peers whose hello since then names the group', () => {
+    expect(listed('mymaster', 160)).toEqual([]);
+    expect(listed('mymaster', 150)).toEqual(['10.0.0.2:26379']);
+    expect(listed('other', 100)).toEqual(['10.0.0.4:26379']);
+  });
+});

@@ -1,0 +1,240 @@
+// SENTINEL SENTINELS / CKQUORUM / REPLICAS / RESET from live knowledge: three real agents with their Sentinel servers, real redis-servers, fake voters.
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AgentFile } from '../../../agent/config/load.js';
+import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.js';
+import { sentinelId } from '../../../agent/runtime/peer-sentinels.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
+import { startRedis } from '../../support/redis-server.js';
+import { FakeVoters, tokenFor } from '../runtime/fake-voters.js';
+import { cleanupStack, node, removeDir, tempStateDir, testConfig, waitFor } from '../runtime/harness.js';
+
+const cleanups = cleanupStack();
+
+const GROUP = 'mymaster';
+const REDIS = [7901, 7902, 7903] as const;
+const SENTINEL = [8901, 8902, 8903] as const;
+const AGENTS = ['agent-live-a', 'agent-live-b', 'agent-live-c'] as const;
+const endpoint = (port: number) => `127.0.0.1:${port}`;
+
+/** A raw RESP2 client of an agent's Sentinel port: replies as ioredis gives them, errors as values. */
+function sentinelClient(port: number): Redis {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    protocol: 2,
+    maxRetriesPerRequest: 0,
+    lazyConnect: false,
+  });
+  client.on('error', () => undefined);
+  cleanups.push(() => client.disconnect());
+  return client;
+}
+
+async function ask(client: Redis, ...args: string[]): Promise<unknown> {
+  try {
+    return await client.call(args[0] ?? '', ...args.slice(1));
+  } catch (error) {
+    return `-${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** A flat field/value array as a record. */
+function fields(flat: unknown): Record<string, string> {
+  const list = flat as string[];
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i] as string] = list[i + 1] as string;
+  return out;
+}
+
+async function agentFile(voters: FakeVoters, i: number, extra: Partial<AgentFile> = {}): Promise<AgentFile> {
+  const local = REDIS[i] as number;
+  const stateDir = tempStateDir();
+  cleanups.push(() => removeDir(stateDir));
+  const base = await testConfig({
+    voters,
+    localPort: local,
+    otherPorts: REDIS.filter((p) => p !== local),
+    stateDir,
+  });
+  const agentId = AGENTS[i] as string;
+  const token = await tokenFor(agentId, GROUP);
+  return {
+    ...base,
+    agentId,
+    sentinel: { host: '127.0.0.1', port: SENTINEL[i] as number, enabled: true },
+    metrics: { host: '127.0.0.1', port: 0, enabled: false },
+    peers: SENTINEL.filter((p) => p !== SENTINEL[i]).map(endpoint),
+    groups: base.groups.map((g) => ({ ...g, token })),
+    ...extra,
+  };
+}
+
+async function runSentinelAgent(file: AgentFile): Promise<RunningAgent> {
+  const agent = await startAgent(file, {
+    logger: pino({ level: 'silent' }),
+    defaultMetrics: false,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  cleanups.push(() => agent.stop());
+  return agent;
+}
+
+/** Redis on REDIS (the first the master), each with its agent; `unannounced` runs with `replica-announced no`. */
+async function threeAgents(unannounced: number | null = null) {
+  const master = await startRedis({ port: REDIS[0] });
+  cleanups.push(() => master.stop());
+  for (const port of REDIS.slice(1)) {
+    const extraArgs = port === unannounced ? ['--replica-announced', 'no'] : [];
+    const replica = await startRedis({ port, replicaOf: `127.0.0.1 ${REDIS[0]}`, extraArgs });
+    cleanups.push(() => replica.stop());
+  }
+  const voters = await FakeVoters.start(GROUP);
+  cleanups.push(() => voters.close());
+  voters.push(initialConfig(node(REDIS[0])));
+  const agents: RunningAgent[] = [];
+  for (let i = 0; i < 3; i++) agents.push(await runSentinelAgent(await agentFile(voters, i)));
+  return { voters, agents };
+}
+
+const OK3 = 'OK 3 usable Sentinels. Quorum and failover authorization can be reached';
+const NOQUORUM1 =
+  '-NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master';
+
+describe('live Sentinel peers (three real agents)', () => {
+  it('CKQUORUM and SENTINELS follow the other agents going down and coming back', async () => {
+    const { voters, agents } = await threeAgents();
+    const a = sentinelClient(SENTINEL[0]);
+    await waitFor(
+      'three usable Sentinels',
+      10_000,
+      async () => (await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)) === OK3,
+    );
+
+    // The peers are listed under their own ids (their SENTINEL MYID), alive.
+    const live = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+    expect(live.map((s) => [s.ip, s.port, s.name, s.flags])).toEqual([
+      ['127.0.0.1', String(SENTINEL[1]), sentinelId(AGENTS[1]), 'sentinel'],
+      ['127.0.0.1', String(SENTINEL[2]), sentinelId(AGENTS[2]), 'sentinel'],
+    ]);
+    for (const s of live) {
+      expect(Number(s['last-ok-ping-reply'])).toBeLessThan(2000);
+      expect(Number(s['last-hello-message'])).toBeLessThan(5000);
+      expect(s).not.toHaveProperty('s-down-time');
+    }
+    expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-other-sentinels']).toBe('2');
+
+    // Two of the three agents stop: within a few seconds only this one is usable.
+    const stoppedAt = performance.now();
+    await agents[1]?.stop();
+    await agents[2]?.stop();
+    await waitFor('NOQUORUM with one usable Sentinel', 10_000, async () => {
+      const reply = await ask(a, 'SENTINEL', 'CKQUORUM', GROUP);
+      return reply === NOQUORUM1 ? reply : undefined;
+    });
+    const elapsedMs = Math.round(performance.now() - stoppedAt);
+    console.log(`CKQUORUM answered NOQUORUM ${elapsedMs} ms after two agents stopped`);
+
+    const dead = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+    expect(dead.map((s) => s.flags)).toEqual([
+      's_down,sentinel,disconnected',
+      's_down,sentinel,disconnected',
+    ]);
+    for (const s of dead) {
+      // Down-after is the voters' 1000 ms: the last PONG is at least that old, and SDOWN says since when.
+      expect(Number(s['last-ok-ping-reply'])).toBeGreaterThan(1000);
+      // No PING is pending on a closed link (Sentinel sends none either): last-ping-sent says 0.
+      expect(s['last-ping-sent']).toBe('0');
+      expect(s).toHaveProperty('s-down-time');
+    }
+    const info = String(await ask(a, 'INFO', 'sentinel'));
+    expect(info).toContain(
+      `master0:name=${GROUP},status=ok,address=127.0.0.1:${REDIS[0]},slaves=2,sentinels=3`,
+    );
+
+    // One agent comes back: two usable again, and it is no longer down.
+    await runSentinelAgent(await agentFile(voters, 1));
+    const OK2 = 'OK 2 usable Sentinels. Quorum and failover authorization can be reached';
+    await waitFor(
+      'two usable Sentinels',
+      10_000,
+      async () => (await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)) === OK2,
+    );
+    const back = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+    expect(back.map((s) => s.flags)).toEqual(['sentinel', 's_down,sentinel,disconnected']);
+  }, 60_000);
+
+  it('RESET forgets the replicas and Sentinels and relearns the live ones, here only', async () => {
+    const { agents } = await threeAgents();
+    const a = sentinelClient(SENTINEL[0]);
+    await waitFor(
+      'three usable Sentinels',
+      10_000,
+      async () => (await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)) === OK3,
+    );
+    await agents[2]?.stop();
+    await waitFor('agent C down', 10_000, async () =>
+      ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[])
+        .map(fields)
+        .some((s) => s.port === String(SENTINEL[2]) && (s.flags ?? '').startsWith('s_down')),
+    );
+    const sub = sentinelClient(SENTINEL[0]);
+    const events: string[] = [];
+    sub.on('message', (channel: string, message: string) => events.push(`${channel} ${message}`));
+    await sub.subscribe('+reset-master');
+
+    // RESET and the lists in one pipeline: answered before any probe reply can come in between.
+    const [reset, replicas, sentinels] = (
+      (await a
+        .pipeline()
+        .call('SENTINEL', 'RESET', 'my*')
+        .call('SENTINEL', 'REPLICAS', GROUP)
+        .call('SENTINEL', 'SENTINELS', GROUP)
+        .exec()) ?? []
+    ).map(([, value]) => value);
+    expect([reset, replicas, sentinels]).toEqual([1, [], []]);
+    expect(await ask(a, 'SENTINEL', 'RESET', 'nothing-matches')).toBe(0);
+    await waitFor('+reset-master', 3000, () => events.length > 0);
+    expect(events).toEqual([`+reset-master master ${GROUP} 127.0.0.1 ${REDIS[0]}`]);
+
+    // The live replicas and the live peer come back from the next probes and hellos; the dead peer does not.
+    await waitFor(
+      'replicas relearned',
+      5000,
+      async () => ((await ask(a, 'SENTINEL', 'REPLICAS', GROUP)) as unknown[]).length === 2,
+    );
+    await waitFor('live peer relearned', 5000, async () => {
+      const listed = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+      return (
+        listed.length === 1 && listed[0]?.port === String(SENTINEL[1]) && listed[0]?.flags === 'sentinel'
+      );
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    const after = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+    expect(after.map((s) => s.port)).toEqual([String(SENTINEL[1])]);
+    // The usable count is now out of two known Sentinels, as Sentinel counts after a reset.
+    expect(await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)).toBe(
+      'OK 2 usable Sentinels. Quorum and failover authorization can be reached',
+    );
+    // The core was not reset: the agent still knows and publishes the committed master.
+    expect(await ask(a, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', GROUP)).toEqual([
+      '127.0.0.1',
+      String(REDIS[0]),
+    ]);
+  }, 60_000);
+
+  it('REPLICAS hides a replica with replica-announced no, which still counts in num-slaves', async () => {
+    await threeAgents(REDIS[2]);
+    const a = sentinelClient(SENTINEL[0]);
+    await waitFor('the unannounced replica read', 10_000, async () => {
+      const listed = ((await ask(a, 'SENTINEL', 'REPLICAS', GROUP)) as unknown[]).map(fields);
+      return listed.length === 1 && listed[0]?.['master-link-status'] === 'ok' ? listed : undefined;
+    });
+    const listed = ((await ask(a, 'SENTINEL', 'SLAVES', GROUP)) as unknown[]).map(fields);
+    expect(listed.map((r) => [r.name, r['replica-announced']])).toEqual([[endpoint(REDIS[1]), '1']]);
+    expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-slaves']).toBe('2');
+  }, 60_000);
+});
