@@ -2,6 +2,7 @@
 // (answers checked with the API's own response schemas).
 import { z } from 'zod';
 import { EventSchema, MasterSchema } from '../../workers/api/schemas.js';
+import { sseFrames } from '../cli/sse-frames.js';
 import { sleep } from './wait.js';
 
 export type PublishedMaster = z.infer<typeof MasterSchema>;
@@ -9,9 +10,15 @@ export type PublishedMaster = z.infer<typeof MasterSchema>;
 export type CoordinatorEvent = z.infer<typeof EventSchema>;
 
 /** `GET /v1/groups/:group/master` (a majority read); throws on anything but 200. */
-export async function getMaster(baseUrl: string, group: string, timeoutMs = 5000): Promise<PublishedMaster> {
+export async function getMaster(
+  baseUrl: string,
+  group: string,
+  timeoutMs = 5000,
+  token?: string,
+): Promise<PublishedMaster> {
   const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}/master`, {
     signal: AbortSignal.timeout(timeoutMs),
+    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
   });
   const text = await response.text();
   if (response.status !== 200)
@@ -138,34 +145,4 @@ export function followEvents(
       await done.catch(() => undefined);
     },
   };
-}
-
-interface SseFrame {
-  readonly id?: string;
-  readonly event?: string;
-  readonly data?: string;
-}
-
-/** Splits a text/event-stream body into frames (blank-line separated); comments are skipped. */
-export async function* sseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n/g, '\n');
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const frame: { id?: string; event?: string; data?: string } = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':') || line === '') continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'data') frame.data = frame.data === undefined ? value : `${frame.data}\n${value}`;
-        else if (field === 'id') frame.id = value;
-        else if (field === 'event') frame.event = value;
-      }
-      if (frame.data !== undefined || frame.event !== undefined) yield frame;
-    }
-  }
 }

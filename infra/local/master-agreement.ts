@@ -7,12 +7,14 @@ import { waitFor } from './wait.js';
 /** What the answers come from: the local stack (read at each call, wrangler may have restarted). */
 export interface MasterSources {
   readonly coordinatorUrl: string;
+  /** Sent on reads: the Worker accepts it where READ_TOKEN is set. */
+  readonly adminToken: string;
   readonly options: { readonly group: string };
   readonly nodes: readonly StackNode[];
 }
 
 export function publishedMaster(sources: MasterSources): Promise<PublishedMaster> {
-  return getMaster(sources.coordinatorUrl, sources.options.group);
+  return getMaster(sources.coordinatorUrl, sources.options.group, 5000, sources.adminToken);
 }
 
 /** Every running agent's answer to SENTINEL get-master-addr-by-name (null: none or unreachable). */

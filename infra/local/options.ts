@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Agents keep a master writable on each other's grants when the voters are unreachable. */
   readonly failsafe: boolean;
   readonly agentLogLevel: LogLevel;
+  /** Test hook (no flag): the Worker's READ_TOKEN, so reads need it (or the admin token). */
+  readonly readToken?: string;
   /**
    * Test hook (no flag): for agent i, TCP connections to a "host:port" go to another address,
    * e.g. `{ 1: { '127.0.0.1:7001': '127.0.0.1:7009' } }` routes agent 1's view of node 0 through a

@@ -150,6 +150,7 @@ class Stack implements LocalStack {
         AGENT_SECRET: this.secrets.agentSecret,
         ADMIN_TOKEN: this.secrets.adminToken,
         ...(o.outageDrills === true ? { OUTAGE_DRILLS: 'on' } : {}),
+        ...(o.readToken === undefined ? {} : { READ_TOKEN: o.readToken }),
       },
       groups: localGroups(o),
     });

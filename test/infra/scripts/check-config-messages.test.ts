@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkConfig } from '../../../infra/scripts/check-config.js';
+import { checkConfigFile } from '../../../infra/scripts/check-config.js';
 
 const HEAD = readFileSync('test/fixtures/wrangler/good.toml', 'utf8').split('[vars.GROUPS.mymaster]')[0];
 const dir = mkdtempSync(join(tmpdir(), 'check-config-'));
@@ -15,7 +15,7 @@ function capture(groups: string) {
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
   vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
   return {
-    status: checkConfig([path]),
+    status: checkConfigFile(path),
     stderr: err.join('\n'),
     path,
     lineOf: (text: string) => lineOf(path, text),

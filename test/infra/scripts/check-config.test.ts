@@ -1,14 +1,14 @@
 // `npm run check-config`: the script's checks in-process on the fixtures, and its exit code for real.
 import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkConfig } from '../../../infra/scripts/check-config.js';
+import { checkConfigFile } from '../../../infra/scripts/check-config.js';
 
-function capture(argv: string[]) {
+function capture(path?: string) {
   const out: string[] = [];
   const err: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
   vi.spyOn(console, 'error').mockImplementation((line: string) => void err.push(line));
-  const status = checkConfig(argv);
+  const status = checkConfigFile(path);
   return { status, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
@@ -18,7 +18,7 @@ afterEach(() => {
 
 describe('check-config', () => {
   it('passes the repository wrangler.toml', () => {
-    const result = capture([]);
+    const result = capture();
     expect(result.stdout).toContain('wrangler.toml is valid: groups mymaster');
     expect(result.status).toBe(0);
   });
@@ -30,7 +30,7 @@ describe('check-config', () => {
     ['not-toml.toml', 'cannot be parsed'],
     ['missing.toml', 'no such file'],
   ])('fails %s naming %s', (fixture, message) => {
-    const result = capture([`test/fixtures/wrangler/${fixture}`]);
+    const result = capture(`test/fixtures/wrangler/${fixture}`);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(message);
   });
@@ -39,7 +39,7 @@ describe('check-config', () => {
     const status = await new Promise<number>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'infra/scripts/check-config.ts', 'test/fixtures/wrangler/bad-hints.toml'],
+        ['--import', 'tsx', 'infra/cli/run.ts', 'check-config', 'test/fixtures/wrangler/bad-hints.toml'],
         { timeout: 60_000 },
         (error) => resolve(error === null ? 0 : typeof error.code === 'number' ? error.code : -1),
       );
