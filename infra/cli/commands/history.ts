@@ -46,7 +46,7 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
         c.outcome === 'aborted' && c.abort !== null ? `aborted: ${c.abort.name}` : c.outcome,
       ]);
       ctx.io.out(
-        table(['Epoch', 'Cause', 'From', 'To', 'Started', 'Duration', 'Since +odown', 'Outcome'], rows),
+        table(['Epoch', 'Cause', 'From', 'To', 'Started', 'Duration', 'From +odown', 'Outcome'], rows),
       );
     });
 }
