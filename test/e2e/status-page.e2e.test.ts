@@ -15,6 +15,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(root, 'test-artifacts');
 // This file's own ports: redis 7781-7783, wrangler 8871, Sentinel 26781.., metrics 26791...
 const REDIS_PORT = 7781;
+/** The Worker's READ_TOKEN: the page must ask for it and keep it out of every URL. */
+const READ_TOKEN = 'status-page-read-token-0123456789abcdef';
+const READ_KEY = 'edge-sentinel.read-token';
 /** Generous: the failover itself takes about 1.3 s. */
 const SHOWN_WITHIN_MS = 30_000;
 
@@ -30,6 +33,7 @@ describe('live status page in a real headless Chromium', () => {
       sentinelPort: 26781,
       metricsPort: 26791,
       coordinatorPort: 8871,
+      readToken: READ_TOKEN,
     });
     // Running as root (CI) needs --no-sandbox; the page is our own, on loopback.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -40,8 +44,49 @@ describe('live status page in a real headless Chromium', () => {
     await stack?.stop();
   }, 60_000);
 
+  it('asks for the read token, refuses a wrong one, keeps the right one for the session and out of every URL', async () => {
+    const page = await browser.newPage();
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    await page.goto(`${stack.coordinatorUrl}/groups/${stack.options.group}`);
+    const auth = page.locator('#auth');
+    await expect.poll(() => auth.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await page.locator('#master').getAttribute('data-master')).toBeNull();
+
+    const refused = page.waitForResponse((r) => r.url().includes('/v1/groups/') && r.status() === 403);
+    await page.fill('#token-input', 'not-the-read-token-0123456789');
+    await page.press('#token-input', 'Enter');
+    await refused;
+    await expect.poll(() => auth.isVisible(), { timeout: 10_000 }).toBe(true);
+
+    await page.fill('#token-input', READ_TOKEN);
+    await page.press('#token-input', 'Enter');
+    const master = page.locator('#master');
+    await expect
+      .poll(() => master.getAttribute('data-master'), { timeout: 20_000 })
+      .toBe(`127.0.0.1:${REDIS_PORT}`);
+    expect(await auth.isVisible()).toBe(false);
+    // Kept for this tab's session only (sessionStorage), never in local storage, a URL or the field.
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), READ_KEY)).toBe(READ_TOKEN);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.inputValue('#token-input')).toBe('');
+    await page.reload();
+    await expect
+      .poll(() => master.getAttribute('data-master'), { timeout: 20_000 })
+      .toBe(`127.0.0.1:${REDIS_PORT}`);
+    expect(await auth.isVisible()).toBe(false);
+    expect(urls.length).toBeGreaterThan(3);
+    expect(urls.filter((url) => url.includes(READ_TOKEN) || url.includes('not-the-read-token'))).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('shows the group, then the new master after a SIGKILL of the old one, without a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // A tab whose session already holds the read token (as after the prompt above).
+    await page.addInitScript(([key, token]) => sessionStorage.setItem(key, token), [
+      READ_KEY,
+      READ_TOKEN,
+    ] as const);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
