@@ -14,14 +14,17 @@ import {
 import { heldAt, holdReason } from './failsafe.js';
 import { observationMessage } from './messages.js';
 import { type AgentOut, broadcastVoters, effect, note } from './out.js';
+import { markReconfSent, syncTurn, trackSyncTurns } from './parallel-syncs.js';
 import { reconcile } from './reconcile.js';
 import { observeRole, sdownVerdict } from './sdown.js';
+import { SENTINEL_DEFAULTS } from './sentinel-view.js';
 import type { NodeAction } from './types.js';
 
 export function settle(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = trackRoles(state, nowMs);
   next = reportViews(next, nowMs, out);
   next = updateFences(next, nowMs, out);
+  next = followSyncTurns(next, nowMs, out);
   next = reconcileLocalNodes(next, nowMs, out);
   next = answerObserves(next, nowMs, out);
   return next;
@@ -125,6 +128,30 @@ function updateFences(state: AgentState, nowMs: number, out: AgentOut): AgentSta
   return next;
 }
 
+/** The round of replicas moving to the configured master, and the local nodes' `+slave-reconf-*` events. */
+function followSyncTurns(state: AgentState, nowMs: number, out: AgentOut): AgentState {
+  const { turns, events } = trackSyncTurns(state.syncTurns, state.config, computeViews(state, nowMs), nowMs);
+  for (const e of events) {
+    effect(out, { kind: 'event', name: e.name, payload: instanceName(state, e.node), reason: e.reason });
+    note(out, `${e.name} ${e.node}`);
+  }
+  return turns === state.syncTurns ? state : { ...state, syncTurns: turns };
+}
+
+/**
+ * Why a local replica must wait before it is repointed (parallel-syncs.ts), or null when it may
+ * go. The voters' announced limits, or Sentinel's defaults before they speak.
+ */
+function syncWait(state: AgentState, node: NodeId, nowMs: number): string | null {
+  if (state.syncTurns === null) return null;
+  const limits = {
+    parallelSyncs: state.announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
+    failoverTimeoutMs: state.announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
+  };
+  const turn = syncTurn(state.syncTurns, computeViews(state, nowMs), node, limits, nowMs);
+  return turn.mayStart ? null : turn.reason;
+}
+
 export function sameAction(a: NodeAction, b: NodeAction): boolean {
   switch (a.kind) {
     case 'promote':
@@ -157,6 +184,7 @@ function reconcileLocalNodes(state: AgentState, nowMs: number, out: AgentOut): A
       settings.handoffTimeoutMs,
       bestReplicaFor(next, node, nowMs),
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
+      syncWait(next, node, nowMs),
     );
     if (decision.action === null || config === null) {
       if (decision.refused) note(out, decision.reason);
@@ -168,6 +196,18 @@ function reconcileLocalNodes(state: AgentState, nowMs: number, out: AgentOut): A
       if (nowMs < flying.retryAtMs) continue;
     }
     effect(out, { kind: 'execute', node, epoch: config.epoch, action: decision.action });
+    if (decision.action.kind === 'repoint' && next.syncTurns?.master === decision.action.master) {
+      // Sentinel's +slave-reconf-sent, once per round: a retry of the same command is not news.
+      if (next.syncTurns.local[node] === undefined) {
+        effect(out, {
+          kind: 'event',
+          name: '+slave-reconf-sent',
+          payload: instanceName(next, node),
+          reason: decision.reason,
+        });
+        next = { ...next, syncTurns: markReconfSent(next.syncTurns, node) };
+      }
+    }
     if (decision.action.kind === 'demote') {
       effect(out, {
         kind: 'event',

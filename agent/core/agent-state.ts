@@ -2,6 +2,7 @@
 import type { AnnouncedSettings, Config, NodeId, NodeView } from '../../workers/protocol/index.js';
 import { createFailsafe, type FailsafeState } from './failsafe.js';
 import { createVoterLease, type VoterLease } from './lease.js';
+import type { SyncTurns } from './parallel-syncs.js';
 import { createDetector, type NodeDetector } from './sdown.js';
 import type { AgentSettings, NodeAction, NodeInfo, PersistedAgentState } from './types.js';
 
@@ -59,6 +60,8 @@ export interface AgentState {
   readonly failsafe: FailsafeState;
   /** Fence deadlines of local nodes inherited from this agent's previous process (`fence-inherited`). */
   readonly inherited: Readonly<Record<NodeId, number>>;
+  /** The replicas' turns to resync from the configured master (parallel-syncs.ts); null before a config. */
+  readonly syncTurns: SyncTurns | null;
 }
 
 /**
@@ -114,6 +117,7 @@ export function createAgentState(
     announced: null,
     failsafe: createFailsafe(peerNodes(settings), persisted?.holdUntilMs ?? null),
     inherited: {},
+    syncTurns: null,
   };
 }
 

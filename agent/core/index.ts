@@ -17,6 +17,7 @@ export * from './info-parser.js';
 export { checkAgentStep } from './invariants.js';
 export * from './lease.js';
 export { isLocalEffect } from './out.js';
+export * from './parallel-syncs.js';
 export * from './reboot.js';
 export * from './reconcile.js';
 export * from './sdown.js';

@@ -24,10 +24,14 @@ export function reconcile(
   handoffTimeoutMs: number,
   quarantineTo: NodeId | null = null,
   promotionHeld: string | null = null,
+  syncWait: string | null = null,
 ): ReconcileDecision {
   const decision = decide(config, localNode, view, highestEpoch, handoffTimeoutMs, quarantineTo);
   // A grant this agent gave (failsafe.ts) forbids making its node master until it ends.
   if (decision.action?.kind === 'promote' && promotionHeld !== null) return idle(promotionHeld);
+  // parallel-syncs: a replica moving to a new master waits its turn (parallel-syncs.ts). A demoted
+  // master is not held back: Sentinel does not count converting an old master either.
+  if (decision.action?.kind === 'repoint' && syncWait !== null) return idle(syncWait);
   return decision;
 }
 

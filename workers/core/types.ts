@@ -35,7 +35,10 @@ export interface GroupSettings {
   readonly freshObservationMs: number;
   /** Upper bound of the jittered back-off between election attempts. */
   readonly electionBackoffMs: number;
-  /** Sentinel's parallel-syncs, reported to clients; repointing is not throttled by it yet. */
+  /**
+   * Sentinel's parallel-syncs, announced to the agents: each replica's agent repoints its node to a
+   * new master only in turn, at most this many syncing at once (agent/core/parallel-syncs.ts).
+   */
   readonly parallelSyncs: number;
 }
 

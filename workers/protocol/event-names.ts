@@ -44,6 +44,10 @@ export const AGENT_EVENT_NAMES = [
   '-fenced',
   '+convert-to-slave',
   '+switch-master',
+  // parallel-syncs (agent/core/parallel-syncs.ts): each replica's own agent repoints it in turn.
+  '+slave-reconf-sent',
+  '+slave-reconf-inprog',
+  '+slave-reconf-done',
 ] as const;
 export type AgentEventName = (typeof AGENT_EVENT_NAMES)[number];
 

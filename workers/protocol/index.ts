@@ -7,6 +7,7 @@ export * from './event-names.js';
 export * from './peer-messages.js';
 export * from './quorum.js';
 export * from './replica-order.js';
+export * from './replica-sync.js';
 export * from './sentinel-payloads.js';
 export * from './step-result.js';
 export * from './voter-messages.js';

@@ -1,0 +1,153 @@
+// Parallel syncs: when a local replica may start resyncing from a new master, and its +slave-reconf-* events.
+import {
+  type Config,
+  type NodeId,
+  type NodeView,
+  type ReplicaSyncStatus,
+  replicaSyncStatus,
+} from '../../workers/protocol/index.js';
+
+/**
+ * Sentinel's `parallel-syncs`, enforced without a coordinator in the loop. Sentinel's leader
+ * sends `REPLICAOF` to at most N replicas at a time (`sentinelFailoverReconfNextSlave`); here
+ * every replica's own agent repoints its node (reconciliation), so each agent decides for its own
+ * node from what it sees of all of them, by one rule that every agent applies alike:
+ *
+ * - the replicas still to be moved (`waiting`, `replicaSyncStatus`) queue in node-id order;
+ * - a replica that replicates the new master with its link not yet up is `syncing` and holds a
+ *   slot until its link is up (`done`: Sentinel's `SRI_RECONF_SENT|INPROG` until `DONE`);
+ * - a waiting replica may start when it is among the first `parallelSyncs − syncing` waiting;
+ * - `failoverTimeoutMs` after this agent first saw the new master up as master (Sentinel's
+ *   `+promoted-slave`, where its reconfiguration phase starts), every replica still waiting goes
+ *   at once: Sentinel's `sentinelFailoverDetectEnd`, which on timeout sends `REPLICAOF` to every
+ *   replica not yet reconfigured. The same moment frees the slot of a replica stuck syncing: a
+ *   per-replica timeout of the same length would run from its `REPLICAOF`, never earlier than
+ *   the phase start, so it would never fire first (Sentinel's own per-replica timeout,
+ *   `-slave-reconf-sent-timeout`, is a fixed 10 s).
+ *
+ * Why it holds with stale views: a view lags behind, it never runs ahead. A replica that has
+ * started but still looks `waiting` to another agent keeps its place at the head of the queue
+ * there, so it still takes a slot; one that finished but looks `syncing` only delays the next.
+ * What can break the bound is a replica another agent cannot see at all (down or cut from it:
+ * `outside`), as Sentinel also counts only the replicas it reaches; and the timeout, on purpose.
+ */
+export interface SyncTurns {
+  /** The master the replicas move to; a new master starts a new round. */
+  readonly master: NodeId;
+  /** The epoch that named it (the latest at that master). */
+  readonly epoch: number;
+  /** When this agent first saw the master up as master (after a restart: again); null before. */
+  readonly startedAtMs: number | null;
+  /** Local nodes this agent repointed to the master, and how far they got (the events' state). */
+  readonly local: Readonly<Record<NodeId, LocalReconf>>;
+}
+
+/** Sentinel's `SRI_RECONF_SENT`, `SRI_RECONF_INPROG`, `SRI_RECONF_DONE`. */
+export type LocalReconf = 'sent' | 'inprog' | 'done';
+
+export interface ReconfEvent {
+  readonly node: NodeId;
+  readonly name: '+slave-reconf-inprog' | '+slave-reconf-done';
+  readonly reason: string;
+}
+
+/**
+ * Follow the round of `config`'s master: a new one when the master changes, its clock started
+ * when the master is first seen up as master, and the local nodes this agent repointed moved
+ * along sent → inprog → done, returning Sentinel's events for each move (inprog before done, both when
+ * one look finds the sync already over).
+ */
+export function trackSyncTurns(
+  turns: SyncTurns | null,
+  config: Config | null,
+  views: Readonly<Record<NodeId, NodeView>>,
+  nowMs: number,
+): { readonly turns: SyncTurns | null; readonly events: readonly ReconfEvent[] } {
+  if (config === null) return { turns: null, events: [] };
+  const master = config.master;
+  const current: SyncTurns =
+    turns !== null && turns.master === master
+      ? { ...turns, epoch: Math.max(turns.epoch, config.epoch) }
+      : { master, epoch: config.epoch, startedAtMs: null, local: {} };
+  const masterView = views[master];
+  const masterUp = masterView !== undefined && !masterView.sdown && masterView.role === 'master';
+  const startedAtMs = current.startedAtMs ?? (masterUp ? nowMs : null);
+  const events: ReconfEvent[] = [];
+  const local: Record<NodeId, LocalReconf> = { ...current.local };
+  for (const node of Object.keys(local).sort()) {
+    const view = views[node];
+    const status = view === undefined ? 'outside' : replicaSyncStatus(view, master);
+    const was = local[node];
+    if (was === 'sent' && (status === 'syncing' || status === 'done')) {
+      local[node] = 'inprog';
+      events.push({ node, name: '+slave-reconf-inprog', reason: `${node} replicates ${master} and syncs` });
+    }
+    if (local[node] === 'inprog' && status === 'done') {
+      local[node] = 'done';
+      events.push({ node, name: '+slave-reconf-done', reason: `${node}'s link to ${master} is up: synced` });
+    }
+  }
+  return { turns: { ...current, startedAtMs, local }, events };
+}
+
+/** This agent repointed `node` to the round's master: Sentinel's `+slave-reconf-sent`. */
+export function markReconfSent(turns: SyncTurns | null, node: NodeId): SyncTurns | null {
+  if (turns === null) return null;
+  return { ...turns, local: { ...turns.local, [node]: 'sent' } };
+}
+
+export interface SyncTurnDecision {
+  readonly mayStart: boolean;
+  readonly reason: string;
+}
+
+export interface SyncLimits {
+  readonly parallelSyncs: number;
+  readonly failoverTimeoutMs: number;
+}
+
+/**
+ * Whether local replica `node` may be repointed to the round's master now (see `SyncTurns`).
+ * Pure: the same turns, views and time give the same answer.
+ */
+export function syncTurn(
+  turns: SyncTurns,
+  views: Readonly<Record<NodeId, NodeView>>,
+  node: NodeId,
+  limits: SyncLimits,
+  nowMs: number,
+): SyncTurnDecision {
+  const { master } = turns;
+  const { parallelSyncs, failoverTimeoutMs } = limits;
+  const own = views[node];
+  if (own === undefined || replicaSyncStatus(own, master) !== 'waiting') {
+    return { mayStart: true, reason: `${node} is not waiting for a sync from ${master}` };
+  }
+  if (turns.startedAtMs !== null && nowMs - turns.startedAtMs >= failoverTimeoutMs) {
+    return {
+      mayStart: true,
+      reason: `the failover timeout (${failoverTimeoutMs} ms) passed since ${master} was seen master: every waiting replica goes`,
+    };
+  }
+  const nodes = Object.keys(views).sort();
+  const status = (n: NodeId): ReplicaSyncStatus => {
+    const view = views[n];
+    return view === undefined ? 'outside' : replicaSyncStatus(view, master);
+  };
+  const syncing = nodes.filter((n) => status(n) === 'syncing');
+  const waiting = nodes.filter((n) => status(n) === 'waiting');
+  const free = parallelSyncs - syncing.length;
+  const place = waiting.indexOf(node);
+  const busy = syncing.length === 0 ? 'none syncing' : `${syncing.join(', ')} syncing`;
+  if (place < free) {
+    return {
+      mayStart: true,
+      reason: `${node}'s turn to sync from ${master}: ${busy}, parallel-syncs ${parallelSyncs}`,
+    };
+  }
+  const ahead = waiting.slice(0, place);
+  return {
+    mayStart: false,
+    reason: `${node} waits its turn to sync from ${master}: ${busy}${ahead.length > 0 ? `, ${ahead.join(', ')} ahead` : ''}, parallel-syncs ${parallelSyncs}`,
+  };
+}
