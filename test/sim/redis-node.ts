@@ -45,6 +45,11 @@ export class RedisNode {
   linkDownSinceMs = 0;
   /** The link to the current master has been up since the last REPLICAOF (Redis prints -1 otherwise). */
   linkEverUp = false;
+  /**
+   * The replica's last move to another master by REPLICAOF (not a demotion of a master, not a
+   * FAILOVER TO): the parallel-syncs check counts it as syncing until its link first comes up.
+   */
+  movedTo: { readonly master: NodeId; readonly atMs: number } | null = null;
   private linkAttemptPending = false;
   private syncPending = false;
   /**
@@ -158,10 +163,22 @@ export class RedisNode {
     this.env.logChanged(this);
   }
 
+  /** Moved to `master` by REPLICAOF and not linked to it since: a sync the parallel-syncs rule counts. */
+  syncingAfterMove(master: NodeId): boolean {
+    return (
+      this.alive &&
+      this.role === 'replica' &&
+      this.masterOf === master &&
+      this.movedTo?.master === master &&
+      !this.linkEverUp
+    );
+  }
+
   /** REPLICAOF <host> <port>. */
   replicaOf(master: NodeId): void {
     if (master === this.id) return;
     const wasLinked = this.role === 'replica' && this.masterOf === master && this.linkUp;
+    if (!wasLinked) this.movedTo = this.role === 'replica' ? { master, atMs: this.env.now() } : null;
     this.role = 'replica';
     this.masterOf = master;
     if (!wasLinked) {

@@ -42,6 +42,8 @@ export interface SeedResult {
   readonly lostUnreplicated: number;
   /** Invariant 8's windows: voters unreachable, every agent up and connected. */
   readonly failsafe: FailsafeFigures;
+  /** The most replicas seen syncing at once from one new master (the parallel-syncs check). */
+  readonly maxSyncing: number;
   readonly events: number;
   readonly endMs: number;
   readonly trace: Trace;
@@ -102,6 +104,7 @@ export async function runSeed(
     lostWrites: violation === null ? lost : 0,
     lostUnreplicated: violation === null ? lostUnreplicated : 0,
     failsafe: failsafe.figures,
+    maxSyncing: world.parallelSyncs.maxSyncing,
     events: world.stats.events,
     endMs: world.now,
     trace,
@@ -141,6 +144,8 @@ export interface Summary {
   ackedWithFencing: number;
   ackedWithoutFencing: number;
   failsafe: FailsafeFigures;
+  /** Per parallel-syncs value (index 1-3), the most replicas seen syncing at once from one master. */
+  maxSyncingBy: number[];
   events: number;
 }
 
@@ -156,6 +161,7 @@ export function emptySummary(): Summary {
     ackedWithFencing: 0,
     ackedWithoutFencing: 0,
     failsafe: { windowMs: 0, writableMs: 0, windows: 0 },
+    maxSyncingBy: [0, 0, 0, 0],
     events: 0,
   };
 }
@@ -169,6 +175,8 @@ export function addToSummary(s: Summary, r: SeedResult): void {
   s.failsafe.windowMs += r.failsafe.windowMs;
   s.failsafe.writableMs += r.failsafe.writableMs;
   s.failsafe.windows += r.failsafe.windows;
+  const n = r.params.parallelSyncs;
+  s.maxSyncingBy[n] = Math.max(s.maxSyncingBy[n] ?? 0, r.maxSyncing);
   if (r.params.fencing) {
     s.lostWithFencing += r.lostWrites;
     s.lostWithFencingUnreplicated += r.lostUnreplicated;
@@ -194,7 +202,8 @@ export function summaryLine(s: Summary): string {
     `${s.lostWithFencing - s.lostWithFencingUnreplicated} discarded after replicating; of ${s.ackedWithFencing} acked), ` +
     `${s.lostWithoutFencing} without fencing (of ${s.ackedWithoutFencing} acked); ` +
     `failsafe: master writable ${failsafePercent(s.failsafe)} of ${(s.failsafe.windowMs / 1000).toFixed(1)} s ` +
-    `with the voters unreachable and every agent up and connected (${s.failsafe.windows} windows)`
+    `with the voters unreachable and every agent up and connected (${s.failsafe.windows} windows); ` +
+    `parallel-syncs 1/2/3: at most ${s.maxSyncingBy.slice(1).join('/')} replicas syncing at once`
   );
 }
 

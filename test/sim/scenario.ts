@@ -84,6 +84,8 @@ export interface SimParams {
   readonly downAfterMs: number;
   readonly leaseMs: number;
   readonly failoverTimeoutMs: number;
+  /** Sentinel's parallel-syncs (1-3), drawn last so every other choice of a seed stays the same. */
+  readonly parallelSyncs: number;
   readonly clients: number;
   readonly clocks: readonly AgentClock[];
   readonly priorities: readonly number[];
@@ -132,6 +134,8 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
     ? generateFailsafeFaults(rng, voters, options.faultPhaseMs, leaseMs)
     : generateFaults(rng, voters, options.faultPhaseMs);
   const lastHealMs = Math.max(0, ...faults.map((f) => f.atMs + faultDurationMs(f.fault)));
+  const clients = rng.int(2, 3);
+  const parallelSyncs = rng.int(1, 3);
   return {
     seed,
     voters,
@@ -145,7 +149,8 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
     downAfterMs,
     leaseMs,
     failoverTimeoutMs,
-    clients: rng.int(2, 3),
+    parallelSyncs,
+    clients,
     clocks,
     priorities,
     conditions: calmConditions(),

@@ -9,13 +9,14 @@ import {
   forgetsVotes,
   grantsWithoutPersisting,
   ignoresGrants,
+  ignoresParallelSyncs,
   skipsLeaseWait,
   votesTwice,
 } from './unsafe-cores.js';
 
 const MAX_SEEDS = 300;
 
-const variants: readonly { name: string; cores: SimCores }[] = [
+const variants: readonly { name: string; cores: SimCores; invariants?: readonly string[] }[] = [
   { name: '(a) a voter that votes twice in one epoch', cores: votesTwice(REAL_CORES) },
   { name: '(b) a vote answered before it is persisted', cores: forgetsVotes(REAL_CORES) },
   { name: "(c) promoting without waiting for the old master's lease", cores: skipsLeaseWait(REAL_CORES) },
@@ -25,12 +26,17 @@ const variants: readonly { name: string; cores: SimCores }[] = [
     name: '(f) an agent that grants without persisting its hold',
     cores: grantsWithoutPersisting(REAL_CORES),
   },
+  {
+    name: '(g) agents that repoint every replica at once, ignoring parallel-syncs',
+    cores: ignoresParallelSyncs(REAL_CORES),
+    invariants: ['P'],
+  },
 ];
 
 describe('the simulator catches unsafe voters and agents', () => {
   for (const variant of variants) {
     it(`${variant.name} within ${MAX_SEEDS} seeds`, { timeout: 240_000 }, async () => {
-      const found = await hunt(variant.cores, REAL_CORES, SAFETY_INVARIANTS, MAX_SEEDS);
+      const found = await hunt(variant.cores, REAL_CORES, variant.invariants ?? SAFETY_INVARIANTS, MAX_SEEDS);
       const r = found.caught;
       const why = `not caught in ${MAX_SEEDS} seeds; other stops: ${found.otherViolations.slice(0, 5).join(' | ')}`;
       expect(r, why).not.toBeNull();

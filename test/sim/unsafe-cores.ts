@@ -142,3 +142,16 @@ export function grantsWithoutPersisting(base: SimCores): SimCores {
     },
   });
 }
+
+/**
+ * (g) Ignores parallel-syncs: believes the voters allow 64 syncs at once, so every replica moves
+ * to a new master as soon as it learns of it (the full-sync storm the rule prevents).
+ */
+export function ignoresParallelSyncs(base: SimCores): SimCores {
+  const unlimited = (state: AgentState): AgentState =>
+    state.announced === null ? state : { ...state, announced: { ...state.announced, parallelSyncs: 64 } };
+  return withAgent(base, {
+    createAgentState: (settings, persisted, nowMs) => base.agent.createAgentState(settings, persisted, nowMs),
+    stepAgent: (state, input, nowMs) => base.agent.stepAgent(unlimited(state), input, nowMs),
+  });
+}

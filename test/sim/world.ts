@@ -26,6 +26,7 @@ import { EventQueue } from './event-queue.js';
 import { InvariantTracker } from './invariants.js';
 import type { NetConditions } from './network.js';
 import { Reachability, Socket } from './network.js';
+import { ParallelSyncsCheck } from './parallel-syncs.js';
 import { PeerNetwork } from './peer-network.js';
 import { RedisNode } from './redis-node.js';
 import type { Rng } from './rng.js';
@@ -67,6 +68,7 @@ export class World {
   readonly agents: AgentHost[] = [];
   readonly clients: Client[] = [];
   readonly invariants: InvariantTracker;
+  readonly parallelSyncs: ParallelSyncsCheck;
   readonly majority: number;
   readonly stats: WorldStats = {
     failovers: 0,
@@ -122,7 +124,7 @@ export class World {
       agentTtlMs: 30_000,
       freshObservationMs: 300,
       electionBackoffMs: 1000,
-      parallelSyncs: 1,
+      parallelSyncs: params.parallelSyncs,
     };
     this.published = {
       epoch: 0,
@@ -133,6 +135,7 @@ export class World {
       leader: -1,
     };
     this.invariants = new InvariantTracker(params.voters, this.majority, params.fencing, repliesAgainstDisk);
+    this.parallelSyncs = new ParallelSyncsCheck(params.parallelSyncs, params.failoverTimeoutMs);
     this.peerNetwork = new PeerNetwork(this);
     const env = {
       now: () => this.now,
@@ -156,6 +159,8 @@ export class World {
     for (const node of this.nodes) {
       if (node.id === initialMaster) node.role = 'master';
       else node.replicaOf(initialMaster);
+      // The group is set up this way; it is not a move the parallel-syncs rule makes.
+      node.movedTo = null;
     }
     for (let v = 0; v < params.voters; v++) this.voters.push(new VoterHost(v, this));
     nodeIds.forEach((_, i) => {
@@ -260,6 +265,7 @@ export class World {
       }
       if (this.failure !== null) throw this.failure;
       this.invariants.checkWritable(this.nodes, this.now);
+      this.parallelSyncs.check(this.nodes, this.invariants.highestCommitted()?.master ?? null, this.now);
       this.onEvent?.();
       if (stop()) return;
     }
