@@ -217,12 +217,16 @@ function forkedAgent(supervisor: GroupProcess): number {
   return pid;
 }
 
-/** What `npx edge-sentinel agent` runs: agent/cli.ts through tsx, no build, no V8 flags, no supervisor. */
-function writeSourceEntry(root: string, runDir: string): string {
+/**
+ * What `npx edge-sentinel agent` runs: agent/cli.ts through tsx, no build, no V8 flags, no
+ * supervisor. tsx is imported by its resolved URL, so the entry runs from any directory
+ * (`--out` outside the checkout has no node_modules to resolve a bare 'tsx' from).
+ */
+export function writeSourceEntry(root: string, runDir: string): string {
   const entry = join(runDir, 'agent-from-source.mjs');
   writeFileSync(
     entry,
-    "import { register } from 'tsx/esm/api';\nregister();\n" +
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\nregister();\n` +
       `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'agent', 'cli.ts')).href)});\n` +
       'process.exit(await main(process.argv.slice(2), process.env));\n',
   );
