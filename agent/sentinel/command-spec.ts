@@ -3,6 +3,7 @@
 import type { Reply } from './resp.js';
 import type { Session } from './session.js';
 import type { SentinelSource } from './source.js';
+import type { ServerStats } from './stats.js';
 
 /** The pino subset the server logs through; a pino logger fits it. */
 export interface SentinelLogger {
@@ -30,6 +31,8 @@ export interface ServerContext {
   readonly maxSubscriptionsPerClient: number;
   readonly commands: readonly CommandSpec[];
   readonly logger: SentinelLogger;
+  /** Counters for INFO's `# Stats`, updated by the connections and the dispatcher. */
+  readonly stats: ServerStats;
   nowMs(): number;
   /** The port actually bound (the configured one may be 0). */
   port(): number;
@@ -47,6 +50,44 @@ export interface CommandContext {
 
 export type Handler = (context: CommandContext) => Reply | Promise<Reply>;
 
+/** One argument as `COMMAND DOCS` describes it (Redis's src/commands/*.json). */
+export interface ArgumentDocs {
+  readonly name: string;
+  readonly type:
+    | 'string'
+    | 'integer'
+    | 'double'
+    | 'key'
+    | 'pattern'
+    | 'unix-time'
+    | 'pure-token'
+    | 'oneof'
+    | 'block';
+  /** Shown instead of the name (e.g. `ip:port`); the name when absent. */
+  readonly displayText?: string;
+  readonly token?: string;
+  readonly summary?: string;
+  readonly since?: string;
+  readonly deprecatedSince?: string;
+  readonly flags?: readonly ('optional' | 'multiple' | 'multiple_token')[];
+  /** The alternatives of a `oneof`, the parts of a `block`. */
+  readonly arguments?: readonly ArgumentDocs[];
+}
+
+/** What `COMMAND DOCS` says of a command: Redis 7.2's documentation of it, or Valkey's for its names. */
+export interface CommandDocs {
+  readonly summary: string;
+  readonly since: string;
+  readonly group: string;
+  readonly complexity?: string;
+  readonly docFlags?: readonly ('deprecated' | 'syscmd')[];
+  readonly deprecatedSince?: string;
+  readonly replacedBy?: string;
+  /** [version, what changed] */
+  readonly history?: readonly (readonly [string, string])[];
+  readonly arguments?: readonly ArgumentDocs[];
+}
+
 export interface CommandSpec {
   /** Lower case; a subcommand's full name is `container|sub`, as Redis writes it in errors. */
   readonly name: string;
@@ -54,6 +95,8 @@ export interface CommandSpec {
   readonly arity: number;
   /** Redis command flags, reported by COMMAND; `no_auth` also lets it run before AUTH. */
   readonly flags: readonly string[];
+  /** What COMMAND DOCS answers for it. */
+  readonly docs: CommandDocs;
   /** Runs in the RESP2 subscribed context (subscribe family, PING, QUIT, RESET). */
   readonly allowedWhileSubscribed?: boolean;
   readonly run?: Handler;

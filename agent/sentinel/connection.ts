@@ -67,6 +67,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.server.stats.netInputBytes += chunk.length;
     this.unparsedBytes += chunk.length;
     if (this.unparsedBytes > this.limits.maxInputBytes) {
       this.protocolError(`request larger than ${this.limits.maxInputBytes} bytes`);
@@ -124,6 +125,7 @@ export class Connection {
 
   private reply(reply: Reply): void {
     if (this.closed) return;
+    if (reply.kind === 'error') this.server.stats.errorReplies++;
     this.write(reply);
     if (this.session.closeAfterReply) this.closeAfterFlush();
   }
@@ -131,7 +133,9 @@ export class Connection {
   /** Encodes in the session's current protocol, so HELLO 3's own reply is already RESP3. */
   private write(reply: Reply): void {
     if (this.closed) return;
-    this.socket.write(encode(reply, this.session.protocol));
+    const bytes = encode(reply, this.session.protocol);
+    this.server.stats.netOutputBytes += bytes.length;
+    this.socket.write(bytes);
     if (this.socket.writableLength > this.limits.maxOutputBytes) {
       this.server.logger.warn(
         { client: this.session.address, id: this.session.id, bufferedBytes: this.socket.writableLength },
@@ -148,6 +152,7 @@ export class Connection {
       { client: this.session.address, id: this.session.id, message },
       'sentinel protocol error',
     );
+    this.server.stats.errorReplies++;
     this.write(error(`ERR Protocol error: ${message}`));
     this.closeAfterFlush();
   }

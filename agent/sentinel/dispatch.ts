@@ -66,6 +66,7 @@ export function dispatch(
     return error(`ERR unknown subcommand '${args[1] ?? ''}'. Try ${spec.name.toUpperCase()} HELP.`);
   }
   const context: CommandContext = { args, session, server };
+  server.stats.commandsProcessed++;
   try {
     const reply = spec.run(context);
     if (reply instanceof Promise) return reply.catch((cause: unknown) => failed(server, spec, cause));

@@ -7,6 +7,7 @@ import { Connection, type ConnectionLimits } from './connection.js';
 import { encode, error } from './resp.js';
 import { newSession, type Session } from './session.js';
 import type { SentinelSource } from './source.js';
+import { newServerStats } from './stats.js';
 
 export interface SentinelServerOptions {
   readonly host: string;
@@ -98,6 +99,7 @@ function serverContext(
     maxSubscriptionsPerClient: options.maxSubscriptionsPerClient ?? 1024,
     commands: COMMANDS,
     logger,
+    stats: newServerStats(),
     nowMs: () => Date.now(),
     port,
     clients: () => [...connections.values()].map((c) => c.session),
@@ -128,6 +130,7 @@ function acceptor(
       // Resets and timeouts just end the connection; 'close' cleans up.
     });
     if (connections.size >= context.maxClients) {
+      context.stats.rejectedConnections++;
       context.logger.warn(
         { client: peerAddress(socket), maxClients: context.maxClients },
         'sentinel client refused: too many clients',
@@ -136,6 +139,7 @@ function acceptor(
       return;
     }
     socket.setKeepAlive(true, 300_000);
+    context.stats.connectionsReceived++;
     const session = newSession({
       id: nextClientId++,
       address: peerAddress(socket),

@@ -22,6 +22,17 @@ export function credentialsValid(server: ServerContext, username: string, passwo
 export const auth: CommandSpec = {
   name: 'auth',
   arity: -2,
+  docs: {
+    summary: 'Authenticates the connection.',
+    since: '1.0.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of passwords defined for the user',
+    history: [['6.0.0', 'Added ACL style (username and password).']],
+    arguments: [
+      { name: 'username', type: 'string', since: '6.0.0', flags: ['optional'] },
+      { name: 'password', type: 'string' },
+    ],
+  },
   flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'],
   run({ args, session, server }): Reply {
     if (args.length > 3) return error('ERR syntax error');

@@ -13,6 +13,13 @@ const FLAGS = ['loading', 'stale', 'sentinel'];
 const setname: CommandSpec = {
   name: 'client|setname',
   arity: 3,
+  docs: {
+    summary: 'Sets the connection name.',
+    since: '2.6.9',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [{ name: 'connection-name', type: 'string' }],
+  },
   flags: FLAGS,
   run({ args, session }) {
     const name = args[2] ?? '';
@@ -27,6 +34,12 @@ const setname: CommandSpec = {
 const getname: CommandSpec = {
   name: 'client|getname',
   arity: 2,
+  docs: {
+    summary: 'Returns the name of the connection.',
+    since: '2.6.9',
+    group: 'connection',
+    complexity: 'O(1)',
+  },
   flags: FLAGS,
   run: ({ session }) => (session.name === null ? nullBulk() : bulk(session.name)),
 };
@@ -34,6 +47,12 @@ const getname: CommandSpec = {
 const id: CommandSpec = {
   name: 'client|id',
   arity: 2,
+  docs: {
+    summary: 'Returns the unique client ID of the connection.',
+    since: '5.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+  },
   flags: FLAGS,
   run: ({ session }) => integer(session.id),
 };
@@ -41,6 +60,22 @@ const id: CommandSpec = {
 const setinfo: CommandSpec = {
   name: 'client|setinfo',
   arity: 4,
+  docs: {
+    summary: 'Sets information specific to the client or connection.',
+    since: '7.2.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'attr',
+        type: 'oneof',
+        arguments: [
+          { name: 'libname', type: 'string', token: 'lib-name' },
+          { name: 'libver', type: 'string', token: 'lib-ver' },
+        ],
+      },
+    ],
+  },
   flags: FLAGS,
   run({ args, session }) {
     const attribute = args[2] ?? '';
@@ -78,6 +113,12 @@ function describe(session: Session, server: ServerContext): string {
 const info: CommandSpec = {
   name: 'client|info',
   arity: 2,
+  docs: {
+    summary: 'Returns information about the connection.',
+    since: '6.2.0',
+    group: 'connection',
+    complexity: 'O(1)',
+  },
   flags: FLAGS,
   run: ({ session, server }) => bulk(`${describe(session, server)}\n`),
 };
@@ -85,6 +126,36 @@ const info: CommandSpec = {
 const list: CommandSpec = {
   name: 'client|list',
   arity: 2,
+  docs: {
+    summary: 'Lists open connections.',
+    since: '2.4.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of client connections',
+    history: [
+      ['2.8.12', 'Added unique client `id` field.'],
+      ['5.0.0', 'Added optional `TYPE` filter.'],
+      ['6.0.0', 'Added `user` field.'],
+      ['6.2.0', 'Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.'],
+      ['7.0.0', 'Added `resp`, `multi-mem`, `rbs` and `rbp` fields.'],
+      ['7.0.3', 'Added `ssub` field.'],
+    ],
+    arguments: [
+      {
+        name: 'client-type',
+        type: 'oneof',
+        token: 'TYPE',
+        since: '5.0.0',
+        flags: ['optional'],
+        arguments: [
+          { name: 'normal', type: 'pure-token', token: 'normal' },
+          { name: 'master', type: 'pure-token', token: 'master' },
+          { name: 'replica', type: 'pure-token', token: 'replica' },
+          { name: 'pubsub', type: 'pure-token', token: 'pubsub' },
+        ],
+      },
+      { name: 'client-id', type: 'integer', token: 'ID', since: '6.2.0', flags: ['optional', 'multiple'] },
+    ],
+  },
   flags: ['admin', 'noscript', 'loading', 'stale', 'sentinel'],
   run: ({ server }) =>
     bulk(
@@ -99,6 +170,73 @@ const list: CommandSpec = {
 const kill: CommandSpec = {
   name: 'client|kill',
   arity: -3,
+  docs: {
+    summary: 'Terminates open connections.',
+    since: '2.4.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of client connections',
+    history: [
+      ['2.8.12', 'Added new filter format.'],
+      ['2.8.12', '`ID` option.'],
+      ['3.2.0', 'Added `master` type in for `TYPE` option.'],
+      [
+        '5.0.0',
+        'Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility.',
+      ],
+      ['6.2.0', '`LADDR` option.'],
+    ],
+    arguments: [
+      {
+        name: 'filter',
+        type: 'oneof',
+        arguments: [
+          { name: 'old-format', type: 'string', displayText: 'ip:port', deprecatedSince: '2.8.12' },
+          {
+            name: 'new-format',
+            type: 'oneof',
+            flags: ['multiple'],
+            arguments: [
+              { name: 'client-id', type: 'integer', token: 'ID', since: '2.8.12', flags: ['optional'] },
+              {
+                name: 'client-type',
+                type: 'oneof',
+                token: 'TYPE',
+                since: '2.8.12',
+                flags: ['optional'],
+                arguments: [
+                  { name: 'normal', type: 'pure-token', token: 'normal' },
+                  { name: 'master', type: 'pure-token', token: 'master', since: '3.2.0' },
+                  { name: 'slave', type: 'pure-token', token: 'slave' },
+                  { name: 'replica', type: 'pure-token', token: 'replica', since: '5.0.0' },
+                  { name: 'pubsub', type: 'pure-token', token: 'pubsub' },
+                ],
+              },
+              { name: 'username', type: 'string', token: 'USER', flags: ['optional'] },
+              { name: 'addr', type: 'string', displayText: 'ip:port', token: 'ADDR', flags: ['optional'] },
+              {
+                name: 'laddr',
+                type: 'string',
+                displayText: 'ip:port',
+                token: 'LADDR',
+                since: '6.2.0',
+                flags: ['optional'],
+              },
+              {
+                name: 'skipme',
+                type: 'oneof',
+                token: 'SKIPME',
+                flags: ['optional'],
+                arguments: [
+                  { name: 'yes', type: 'pure-token', token: 'YES' },
+                  { name: 'no', type: 'pure-token', token: 'NO' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
   flags: ['admin', 'noscript', 'loading', 'stale', 'sentinel'],
   run({ args, session, server }): Reply {
     if (args.length === 3) {
@@ -159,6 +297,12 @@ const HELP_LINES = [
 const help: CommandSpec = {
   name: 'client|help',
   arity: 2,
+  docs: {
+    summary: 'Returns helpful text about the different subcommands.',
+    since: '5.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+  },
   flags: ['loading', 'stale', 'sentinel'],
   run: () => array(HELP_LINES.map(simple)),
 };
@@ -166,6 +310,12 @@ const help: CommandSpec = {
 export const client: CommandSpec = {
   name: 'client',
   arity: -2,
+  docs: {
+    summary: 'A container for client connection commands.',
+    since: '2.4.0',
+    group: 'connection',
+    complexity: 'Depends on subcommand.',
+  },
   flags: ['sentinel'],
   subcommands: [setname, getname, id, setinfo, info, list, kill, help],
 };

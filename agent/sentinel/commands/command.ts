@@ -1,6 +1,7 @@
 // COMMAND, COMMAND COUNT / INFO / LIST / DOCS: this server's command table in Redis 7's shapes.
 import type { CommandSpec } from '../command-spec.js';
 import { array, bulk, integer, map, nullArray, type Reply, set, simple } from '../resp.js';
+import { docsReply, findCommand, fullNames } from './command-docs.js';
 
 /** Redis 7's command info entry: name, arity, flags, key positions, ACL categories, tips, key specs, subcommands. */
 function entry(spec: CommandSpec): Reply {
@@ -23,6 +24,7 @@ const FLAGS = ['loading', 'stale', 'sentinel'];
 const count: CommandSpec = {
   name: 'command|count',
   arity: 2,
+  docs: { summary: 'Returns a count of commands.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
   flags: FLAGS,
   run: ({ server }) => integer(server.commands.length),
 };
@@ -30,36 +32,83 @@ const count: CommandSpec = {
 const list: CommandSpec = {
   name: 'command|list',
   arity: -2,
+  docs: {
+    summary: 'Returns a list of command names.',
+    since: '7.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the total number of Redis commands',
+    arguments: [
+      {
+        name: 'filterby',
+        type: 'oneof',
+        token: 'FILTERBY',
+        flags: ['optional'],
+        arguments: [
+          { name: 'module-name', type: 'string', token: 'MODULE' },
+          { name: 'category', type: 'string', token: 'ACLCAT' },
+          { name: 'pattern', type: 'pattern', token: 'PATTERN' },
+        ],
+      },
+    ],
+  },
   flags: FLAGS,
-  run: ({ server }) => array(server.commands.map((c) => bulk(c.name))),
+  // Subcommands too, as `container|sub` (Redis 7).
+  run: ({ server }) => array(fullNames(server.commands).map(bulk)),
 };
 
 const info: CommandSpec = {
   name: 'command|info',
   arity: -2,
+  docs: {
+    summary: 'Returns information about one, multiple or all commands.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(N) where N is the number of commands to look up',
+    history: [['7.0.0', 'Allowed to be called with no argument to get info on all commands.']],
+    arguments: [{ name: 'command-name', type: 'string', flags: ['optional', 'multiple'] }],
+  },
   flags: FLAGS,
   run({ args, server }) {
     const wanted = args.length === 2 ? server.commands.map((c) => c.name) : args.slice(2);
     return array(
       wanted.map((name) => {
-        const spec = server.commands.find((c) => c.name === name.toLowerCase());
+        const spec = findCommand(server.commands, name);
         return spec === undefined ? nullArray() : entry(spec);
       }),
     );
   },
 };
 
-/** No documentation is served: an empty map is a valid answer, and redis-cli then shows no hints. */
+/** Every command's documentation (subcommands nested), or the named ones; unknown names are skipped, as in Redis. */
 const docs: CommandSpec = {
   name: 'command|docs',
   arity: -2,
+  docs: {
+    summary: 'Returns documentary information about one, multiple or all commands.',
+    since: '7.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the number of commands to look up',
+    arguments: [{ name: 'command-name', type: 'string', flags: ['optional', 'multiple'] }],
+  },
   flags: FLAGS,
-  run: () => map([]),
+  run({ args, server }) {
+    const specs =
+      args.length === 2
+        ? server.commands
+        : args.slice(2).flatMap((name) => findCommand(server.commands, name) ?? []);
+    return map(specs.map((spec) => [spec.name, docsReply(spec)]));
+  },
 };
 
 export const command: CommandSpec = {
   name: 'command',
   arity: -1,
+  docs: {
+    summary: 'Returns detailed information about all commands.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(N) where N is the total number of Redis commands',
+  },
   flags: FLAGS,
   run: ({ server }) => array(server.commands.map(entry)),
   subcommands: [count, list, info, docs],

@@ -12,6 +12,39 @@ const HELLO_NOAUTH =
 export const hello: CommandSpec = {
   name: 'hello',
   arity: -1,
+  docs: {
+    summary: 'Handshakes with the Redis server.',
+    since: '6.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    history: [
+      [
+        '6.2.0',
+        "`protover` made optional; when called without arguments the command reports the current connection's context.",
+      ],
+    ],
+    arguments: [
+      {
+        name: 'arguments',
+        type: 'block',
+        flags: ['optional'],
+        arguments: [
+          { name: 'protover', type: 'integer' },
+          {
+            name: 'auth',
+            type: 'block',
+            token: 'AUTH',
+            flags: ['optional'],
+            arguments: [
+              { name: 'username', type: 'string' },
+              { name: 'password', type: 'string' },
+            ],
+          },
+          { name: 'clientname', type: 'string', token: 'SETNAME', flags: ['optional'] },
+        ],
+      },
+    ],
+  },
   flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'],
   run({ args, session, server }): Reply {
     let protocol: 2 | 3 | null = null;

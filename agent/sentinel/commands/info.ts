@@ -1,4 +1,4 @@
-// INFO [section ...]: the Server, Clients and Sentinel sections, in the line format tools parse.
+// INFO [section ...]: the Server, Clients, Stats, CPU and Sentinel sections (a Sentinel's), in the line format tools parse.
 import { arch, release, type } from 'node:os';
 import { parseNodeId } from '../../../workers/protocol/index.js';
 import type { CommandSpec, ServerContext } from '../command-spec.js';
@@ -6,8 +6,9 @@ import { EDGE_SENTINEL_VERSION, REDIS_VERSION } from '../identity.js';
 import { bulk } from '../resp.js';
 import type { SentinelSnapshot } from '../source.js';
 
-type Section = 'server' | 'clients' | 'sentinel';
-const SECTIONS: readonly Section[] = ['server', 'clients', 'sentinel'];
+/** A Sentinel's sections, in the order Redis prints them. */
+type Section = 'server' | 'clients' | 'stats' | 'cpu' | 'sentinel';
+const SECTIONS: readonly Section[] = ['server', 'clients', 'stats', 'cpu', 'sentinel'];
 
 function serverSection(server: ServerContext): string[] {
   const uptimeSeconds = Math.floor((server.nowMs() - server.startedAtMs) / 1000);
@@ -44,6 +45,55 @@ function clientsSection(server: ServerContext): string[] {
   ];
 }
 
+/**
+ * Sentinel 7.2's `# Stats` fields that this server counts, in Redis's order. Left out: the
+ * instantaneous rates (Redis samples them every 100 ms; this server does not) and everything
+ * about keys, replication syncs, forks, defragmentation and tracking, which a Sentinel only
+ * prints as zeros. The replication byte counts and sharded channels are truly 0 here.
+ */
+function statsSection(server: ServerContext): string[] {
+  const { stats } = server;
+  const clients = server.clients();
+  const channels = new Set(clients.flatMap((c) => [...c.channels]));
+  const patterns = new Set(clients.flatMap((c) => [...c.patterns]));
+  return [
+    '# Stats',
+    `total_connections_received:${stats.connectionsReceived}`,
+    `total_commands_processed:${stats.commandsProcessed}`,
+    `total_net_input_bytes:${stats.netInputBytes}`,
+    `total_net_output_bytes:${stats.netOutputBytes}`,
+    'total_net_repl_input_bytes:0',
+    'total_net_repl_output_bytes:0',
+    `rejected_connections:${stats.rejectedConnections}`,
+    `pubsub_channels:${channels.size}`,
+    `pubsub_patterns:${patterns.size}`,
+    'pubsubshard_channels:0',
+    'unexpected_error_replies:0',
+    `total_error_replies:${stats.errorReplies}`,
+  ];
+}
+
+/** Seconds with six decimals, as Redis prints a `struct timeval`. */
+function seconds(micros: number): string {
+  return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+}
+
+/**
+ * The agent process's CPU time (`process.cpuUsage()`). The agent starts no child processes, so
+ * the children's times are 0; the main-thread lines are left out, as Redis does where it cannot
+ * measure one thread (Node 20 has no per-thread CPU time).
+ */
+function cpuSection(): string[] {
+  const { system, user } = process.cpuUsage();
+  return [
+    '# CPU',
+    `used_cpu_sys:${seconds(system)}`,
+    `used_cpu_user:${seconds(user)}`,
+    'used_cpu_sys_children:0.000000',
+    'used_cpu_user_children:0.000000',
+  ];
+}
+
 /** `status` is this agent's own view: `sdown` when it sees the master down (it cannot know ODOWN). */
 export function sentinelSection(snapshot: SentinelSnapshot): string[] {
   return [
@@ -74,6 +124,14 @@ export function selectSections(args: readonly string[]): Section[] {
 export const info: CommandSpec = {
   name: 'info',
   arity: -1,
+  docs: {
+    summary: 'Returns information and statistics about the server.',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(1)',
+    history: [['7.0.0', 'Added support for taking multiple section arguments.']],
+    arguments: [{ name: 'section', type: 'string', flags: ['optional', 'multiple'] }],
+  },
   flags: ['loading', 'stale', 'sentinel'],
   run({ args, server }) {
     const sections = selectSections(args).map((section) => {
@@ -82,6 +140,10 @@ export const info: CommandSpec = {
           return serverSection(server);
         case 'clients':
           return clientsSection(server);
+        case 'stats':
+          return statsSection(server);
+        case 'cpu':
+          return cpuSection();
         case 'sentinel':
           return sentinelSection(server.source.snapshot());
         default: {

@@ -7,6 +7,13 @@ import { inSubscribedContext } from '../session.js';
 export const ping: CommandSpec = {
   name: 'ping',
   arity: -1,
+  docs: {
+    summary: "Returns the server's liveliness response.",
+    since: '1.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [{ name: 'message', type: 'string', flags: ['optional'] }],
+  },
   flags: ['fast', 'sentinel'],
   allowedWhileSubscribed: true,
   run({ args, session }) {

@@ -44,6 +44,14 @@ const FLAGS = ['pubsub', 'noscript', 'loading', 'stale', 'sentinel'];
 export const subscribeCommand: CommandSpec = {
   name: 'subscribe',
   arity: -2,
+  docs: {
+    summary: 'Listens for messages published to channels.',
+    since: '2.0.0',
+    group: 'pubsub',
+    complexity: 'O(N) where N is the number of channels to subscribe to.',
+    history: [],
+    arguments: [{ name: 'channel', type: 'string', flags: ['multiple'] }],
+  },
   flags: FLAGS,
   allowedWhileSubscribed: true,
   run: (context) => subscribe('channel', context),
@@ -52,6 +60,13 @@ export const subscribeCommand: CommandSpec = {
 export const unsubscribeCommand: CommandSpec = {
   name: 'unsubscribe',
   arity: -1,
+  docs: {
+    summary: 'Stops listening to messages posted to channels.',
+    since: '2.0.0',
+    group: 'pubsub',
+    complexity: 'O(N) where N is the number of channels to unsubscribe.',
+    arguments: [{ name: 'channel', type: 'string', flags: ['optional', 'multiple'] }],
+  },
   flags: FLAGS,
   allowedWhileSubscribed: true,
   run: (context) => unsubscribe('channel', context),
@@ -60,6 +75,13 @@ export const unsubscribeCommand: CommandSpec = {
 export const psubscribeCommand: CommandSpec = {
   name: 'psubscribe',
   arity: -2,
+  docs: {
+    summary: 'Listens for messages published to channels that match one or more patterns.',
+    since: '2.0.0',
+    group: 'pubsub',
+    complexity: 'O(N) where N is the number of patterns to subscribe to.',
+    arguments: [{ name: 'pattern', type: 'pattern', flags: ['multiple'] }],
+  },
   flags: FLAGS,
   allowedWhileSubscribed: true,
   run: (context) => subscribe('pattern', context),
@@ -68,6 +90,13 @@ export const psubscribeCommand: CommandSpec = {
 export const punsubscribeCommand: CommandSpec = {
   name: 'punsubscribe',
   arity: -1,
+  docs: {
+    summary: 'Stops listening to messages published to channels that match one or more patterns.',
+    since: '2.0.0',
+    group: 'pubsub',
+    complexity: 'O(N) where N is the number of patterns to unsubscribe.',
+    arguments: [{ name: 'pattern', type: 'pattern', flags: ['optional', 'multiple'] }],
+  },
   flags: FLAGS,
   allowedWhileSubscribed: true,
   run: (context) => unsubscribe('pattern', context),

@@ -5,6 +5,15 @@ import { OK, simple } from '../resp.js';
 export const quit: CommandSpec = {
   name: 'quit',
   arity: -1,
+  docs: {
+    summary: 'Closes the connection.',
+    since: '1.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    docFlags: ['deprecated'],
+    deprecatedSince: '7.2.0',
+    replacedBy: 'just closing the connection',
+  },
   flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy', 'sentinel'],
   allowedWhileSubscribed: true,
   run({ session }) {
@@ -17,6 +26,7 @@ export const quit: CommandSpec = {
 export const reset: CommandSpec = {
   name: 'reset',
   arity: 1,
+  docs: { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
   flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy', 'sentinel'],
   allowedWhileSubscribed: true,
   run({ session, server }) {

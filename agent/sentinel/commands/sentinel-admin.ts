@@ -9,6 +9,12 @@ const NOGOODSLAVE = error('NOGOODSLAVE No suitable replica to promote');
 export const sentinelFailover: CommandSpec = {
   name: 'sentinel|failover',
   arity: 3,
+  docs: {
+    summary: 'Forces a Redis Sentinel failover.',
+    since: '2.8.4',
+    group: 'sentinel',
+    arguments: [{ name: 'master-name', type: 'string' }],
+  },
   flags: ['admin', 'sentinel', 'only_sentinel'],
   async run(context): Promise<Reply> {
     const group = groupOrError(context);
@@ -38,6 +44,13 @@ export const sentinelFailover: CommandSpec = {
 export const sentinelReset: CommandSpec = {
   name: 'sentinel|reset',
   arity: 3,
+  docs: {
+    summary: 'Resets Redis masters by name matching a pattern.',
+    since: '2.8.4',
+    group: 'sentinel',
+    complexity: 'O(N) where N is the number of monitored masters',
+    arguments: [{ name: 'pattern', type: 'pattern' }],
+  },
   flags: ['admin', 'sentinel', 'only_sentinel'],
   async run({ args, server, session }) {
     const pattern = args[2] ?? '';

@@ -30,6 +30,12 @@ export function ckquorum(group: SentinelGroup): Reply {
 export const sentinelCkquorum: CommandSpec = {
   name: 'sentinel|ckquorum',
   arity: 3,
+  docs: {
+    summary: 'Checks for a Redis Sentinel quorum.',
+    since: '2.8.4',
+    group: 'sentinel',
+    arguments: [{ name: 'master-name', type: 'string' }],
+  },
   flags: ['admin', 'sentinel', 'only_sentinel'],
   run(context) {
     const group = groupOrError(context);

@@ -23,10 +23,80 @@ const addressByName: Handler = ({ args, server }) => {
 };
 
 export const sentinelMasterCommands: CommandSpec[] = [
-  { name: 'sentinel|masters', arity: 2, flags: FLAGS, run: listMasters },
-  { name: 'sentinel|primaries', arity: 2, flags: FLAGS, run: listMasters },
-  { name: 'sentinel|master', arity: 3, flags: FLAGS, run: oneMaster },
-  { name: 'sentinel|primary', arity: 3, flags: FLAGS, run: oneMaster },
-  { name: 'sentinel|get-master-addr-by-name', arity: 3, flags: FLAGS, run: addressByName },
-  { name: 'sentinel|get-primary-addr-by-name', arity: 3, flags: FLAGS, run: addressByName },
+  {
+    name: 'sentinel|masters',
+    arity: 2,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns a list of monitored Redis masters.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of masters',
+    },
+    run: listMasters,
+  },
+  {
+    name: 'sentinel|primaries',
+    arity: 2,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns a list of monitored primaries.',
+      since: '8.0.0',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of primaries',
+    },
+    run: listMasters,
+  },
+  {
+    name: 'sentinel|master',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns the state of a master Redis instance.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+    run: oneMaster,
+  },
+  {
+    name: 'sentinel|primary',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns the state of a primary instance.',
+      since: '8.0.0',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [{ name: 'primary-name', type: 'string' }],
+    },
+    run: oneMaster,
+  },
+  {
+    name: 'sentinel|get-master-addr-by-name',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns the port and address of a master Redis instance.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+    run: addressByName,
+  },
+  {
+    name: 'sentinel|get-primary-addr-by-name',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns the port and address of a primary instance.',
+      since: '8.0.0',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [{ name: 'primary-name', type: 'string' }],
+    },
+    run: addressByName,
+  },
 ];

@@ -20,7 +20,46 @@ const sentinels: Handler = (context) => {
 };
 
 export const sentinelTopologyCommands: CommandSpec[] = [
-  { name: 'sentinel|replicas', arity: 3, flags: FLAGS, run: replicas },
-  { name: 'sentinel|slaves', arity: 3, flags: FLAGS, run: replicas },
-  { name: 'sentinel|sentinels', arity: 3, flags: FLAGS, run: sentinels },
+  {
+    name: 'sentinel|replicas',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns a list of the monitored Redis replicas.',
+      since: '5.0.0',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of replicas',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+    run: replicas,
+  },
+  {
+    name: 'sentinel|slaves',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns a list of the monitored replicas.',
+      since: '2.8.0',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of replicas.',
+      docFlags: ['deprecated'],
+      deprecatedSince: '5.0.0',
+      replacedBy: '`SENTINEL REPLICAS`',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+    run: replicas,
+  },
+  {
+    name: 'sentinel|sentinels',
+    arity: 3,
+    flags: FLAGS,
+    docs: {
+      summary: 'Returns a list of Sentinel instances.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of Sentinels',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+    run: sentinels,
+  },
 ];

@@ -1,5 +1,5 @@
 // SENTINEL: the container of the Sentinel subcommands, MYID and HELP, and refusals of the configuration ones.
-import type { CommandSpec } from '../command-spec.js';
+import type { CommandDocs, CommandSpec } from '../command-spec.js';
 import { array, bulk, error, simple } from '../resp.js';
 import { sentinelFailover, sentinelReset } from './sentinel-admin.js';
 import { sentinelCkquorum } from './sentinel-ckquorum.js';
@@ -11,6 +11,12 @@ const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
 const myid: CommandSpec = {
   name: 'sentinel|myid',
   arity: 2,
+  docs: {
+    summary: 'Returns the Redis Sentinel instance ID.',
+    since: '6.2.0',
+    group: 'sentinel',
+    complexity: 'O(1)',
+  },
   flags: FLAGS,
   run: ({ server }) => bulk(server.source.snapshot().myId),
 };
@@ -20,24 +26,190 @@ const myid: CommandSpec = {
  * traffic. Groups live in the coordinator here, so they get an explanation rather than
  * "unknown subcommand".
  */
-const UNSUPPORTED = [
-  'monitor',
-  'remove',
-  'set',
-  'config',
-  'flushconfig',
-  'debug',
-  'info-cache',
-  'pending-scripts',
-  'simulate-failure',
-  'is-master-down-by-addr',
-  'is-primary-down-by-addr',
+const UNSUPPORTED: readonly { readonly name: string; readonly docs: CommandDocs }[] = [
+  {
+    name: 'monitor',
+    docs: {
+      summary: 'Starts monitoring.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [
+        { name: 'name', type: 'string' },
+        { name: 'ip', type: 'string' },
+        { name: 'port', type: 'integer' },
+        { name: 'quorum', type: 'integer' },
+      ],
+    },
+  },
+  {
+    name: 'remove',
+    docs: {
+      summary: 'Stops monitoring.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [{ name: 'master-name', type: 'string' }],
+    },
+  },
+  {
+    name: 'set',
+    docs: {
+      summary: 'Changes the configuration of a monitored Redis master.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [
+        { name: 'master-name', type: 'string' },
+        {
+          name: 'data',
+          type: 'block',
+          flags: ['multiple'],
+          arguments: [
+            { name: 'option', type: 'string' },
+            { name: 'value', type: 'string' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'config',
+    docs: {
+      summary: 'Configures Redis Sentinel.',
+      since: '6.2.0',
+      group: 'sentinel',
+      complexity: 'O(N) when N is the number of configuration parameters provided',
+      history: [['7.2.0', 'Added the ability to set and get multiple parameters in one call.']],
+      arguments: [
+        {
+          name: 'action',
+          type: 'oneof',
+          arguments: [
+            {
+              name: 'set',
+              type: 'block',
+              token: 'SET',
+              flags: ['multiple'],
+              arguments: [
+                { name: 'parameter', type: 'string' },
+                { name: 'value', type: 'string' },
+              ],
+            },
+            { name: 'parameter', type: 'string', token: 'GET', flags: ['multiple'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'flushconfig',
+    docs: {
+      summary: 'Rewrites the Redis Sentinel configuration file.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+    },
+  },
+  {
+    name: 'debug',
+    docs: {
+      summary: 'Lists or updates the current configurable parameters of Redis Sentinel.',
+      since: '7.0.0',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of configurable parameters',
+      arguments: [
+        {
+          name: 'data',
+          type: 'block',
+          flags: ['optional', 'multiple'],
+          arguments: [
+            { name: 'parameter', type: 'string' },
+            { name: 'value', type: 'string' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'info-cache',
+    docs: {
+      summary: "Returns the cached `INFO` replies from the deployment's instances.",
+      since: '3.2.0',
+      group: 'sentinel',
+      complexity: 'O(N) where N is the number of instances',
+      arguments: [{ name: 'nodename', type: 'string', flags: ['multiple'] }],
+    },
+  },
+  {
+    name: 'pending-scripts',
+    docs: {
+      summary: 'Returns information about pending scripts for Redis Sentinel.',
+      since: '2.8.4',
+      group: 'sentinel',
+    },
+  },
+  {
+    name: 'simulate-failure',
+    docs: {
+      summary: 'Simulates failover scenarios.',
+      since: '3.2.0',
+      group: 'sentinel',
+      arguments: [
+        {
+          name: 'mode',
+          type: 'oneof',
+          flags: ['optional', 'multiple'],
+          arguments: [
+            { name: 'crash-after-election', type: 'pure-token' },
+            { name: 'crash-after-promotion', type: 'pure-token' },
+            { name: 'help', type: 'pure-token' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'is-master-down-by-addr',
+    docs: {
+      summary: 'Determines whether a master Redis instance is down.',
+      since: '2.8.4',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [
+        { name: 'ip', type: 'string' },
+        { name: 'port', type: 'integer' },
+        { name: 'current-epoch', type: 'integer' },
+        { name: 'runid', type: 'string' },
+      ],
+    },
+  },
+  {
+    name: 'is-primary-down-by-addr',
+    docs: {
+      summary: 'Determines whether a primary instance is down.',
+      since: '8.0.0',
+      group: 'sentinel',
+      complexity: 'O(1)',
+      arguments: [
+        { name: 'ip', type: 'string' },
+        { name: 'port', type: 'integer' },
+        { name: 'current-epoch', type: 'integer' },
+        { name: 'runid', type: 'string' },
+      ],
+    },
+  },
 ];
 
-const unsupported: CommandSpec[] = UNSUPPORTED.map((name) => ({
+const unsupported: CommandSpec[] = UNSUPPORTED.map(({ name, docs }) => ({
   name: `sentinel|${name}`,
   arity: -2,
   flags: FLAGS,
+  // Redis's documentation of the command, saying first that it is refused here.
+  docs: {
+    ...docs,
+    summary: `Not supported by edge-sentinel (groups are configured in the coordinator). ${docs.summary}`,
+  },
   run: () =>
     error(
       `ERR SENTINEL ${name.toUpperCase()} is not supported by edge-sentinel: groups are configured in the coordinator`,
@@ -71,6 +243,12 @@ const HELP_LINES = [
 const help: CommandSpec = {
   name: 'sentinel|help',
   arity: 2,
+  docs: {
+    summary: 'Returns helpful text about the different subcommands.',
+    since: '6.2.0',
+    group: 'sentinel',
+    complexity: 'O(1)',
+  },
   flags: ['loading', 'stale', 'sentinel', 'only_sentinel'],
   run: () => array(HELP_LINES.map(simple)),
 };
@@ -78,6 +256,12 @@ const help: CommandSpec = {
 export const sentinel: CommandSpec = {
   name: 'sentinel',
   arity: -2,
+  docs: {
+    summary: 'A container for Redis Sentinel commands.',
+    since: '2.8.4',
+    group: 'sentinel',
+    complexity: 'Depends on subcommand.',
+  },
   flags: FLAGS,
   subcommands: [
     ...sentinelMasterCommands,

@@ -10,6 +10,51 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const C = 'c'.repeat(40);
 
+/** A map of already-encoded values: `%n` in RESP3, a flat array in RESP2. */
+function docMap(protocol: 2 | 3, entries: [string, string][]): string {
+  const head = protocol === 3 ? `%${entries.length}\r\n` : `*${entries.length * 2}\r\n`;
+  return head + entries.map(([k, v]) => bulk(k) + v).join('');
+}
+
+/** `COMMAND DOCS role nope SENTINEL|MYID`: two commands without arguments (checked against a real Sentinel's shape). */
+function shortDocs(protocol: 2 | 3): string {
+  const docs = (summary: string, since: string, group: string) =>
+    docMap(protocol, [
+      ['summary', bulk(summary)],
+      ['since', bulk(since)],
+      ['group', bulk(group)],
+      ['complexity', bulk('O(1)')],
+    ]);
+  return docMap(protocol, [
+    ['role', docs('Returns the replication role.', '2.8.12', 'server')],
+    ['sentinel|myid', docs('Returns the Redis Sentinel instance ID.', '6.2.0', 'sentinel')],
+  ]);
+}
+
+/** `COMMAND DOCS client|setinfo` as Redis 7.2 writes it: a `oneof` argument and its two tokens, with display_text. */
+function setinfoDocs(protocol: 2 | 3): string {
+  const token = (name: string, token: string) =>
+    docMap(protocol, [
+      ['name', bulk(name)],
+      ['type', bulk('string')],
+      ['display_text', bulk(name)],
+      ['token', bulk(token)],
+    ]);
+  const attr = docMap(protocol, [
+    ['name', bulk('attr')],
+    ['type', bulk('oneof')],
+    ['arguments', arr(token('libname', 'lib-name'), token('libver', 'lib-ver'))],
+  ]);
+  const docs = docMap(protocol, [
+    ['summary', bulk('Sets information specific to the client or connection.')],
+    ['since', bulk('7.2.0')],
+    ['group', bulk('connection')],
+    ['complexity', bulk('O(1)')],
+    ['arguments', arr(attr)],
+  ]);
+  return docMap(protocol, [['client|setinfo', docs]]);
+}
+
 const FIXTURE: SentinelSnapshot = {
   myId: MY_ID,
   groups: [
@@ -245,7 +290,18 @@ const ROWS: Row[] = [
   { args: ['CLIENT', 'KILL', 'ID'], resp2: err('ERR No such client') },
   { args: ['CLIENT', 'KILL', 'ID', '1', 'TYPE'], resp2: err('ERR syntax error') },
   { args: ['COMMAND', 'COUNT'], resp2: int(15) },
-  { args: ['COMMAND', 'DOCS'], resp2: '*0\r\n', resp3: '%0\r\n' },
+  // Redis 7.2's documentation, in the shape of a real Sentinel's; unknown names are skipped.
+  {
+    args: ['COMMAND', 'DOCS', 'role', 'nope', 'SENTINEL|MYID'],
+    resp2: shortDocs(2),
+    resp3: shortDocs(3),
+  },
+  { args: ['COMMAND', 'DOCS', 'nope'], resp2: '*0\r\n', resp3: '%0\r\n' },
+  {
+    args: ['COMMAND', 'DOCS', 'client|setinfo'],
+    resp2: setinfoDocs(2),
+    resp3: setinfoDocs(3),
+  },
   {
     args: ['COMMAND', 'INFO', 'role', 'nope'],
     resp2: arr(

@@ -1,0 +1,26 @@
+// The server's counters behind INFO's `# Stats` section: the Redis `stat_*` fields a Sentinel reports that this server can count truthfully.
+
+export interface ServerStats {
+  /** Clients accepted (`total_connections_received`); those refused at `maxclients` are not. */
+  connectionsReceived: number;
+  /** Clients refused at `maxclients` (`rejected_connections`). */
+  rejectedConnections: number;
+  /** Commands that reached their handler (`total_commands_processed`); rejected ones do not count, as in Redis. */
+  commandsProcessed: number;
+  netInputBytes: number;
+  /** Replies and pub/sub messages written to clients. */
+  netOutputBytes: number;
+  /** Error replies of every kind, rejections included (`total_error_replies`). */
+  errorReplies: number;
+}
+
+export function newServerStats(): ServerStats {
+  return {
+    connectionsReceived: 0,
+    rejectedConnections: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errorReplies: 0,
+  };
+}
