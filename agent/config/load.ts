@@ -1,9 +1,10 @@
 // Loads the agent file: YAML -> environment overrides -> zod -> secrets read from files; errors name field and line.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 import { AgentIdSchema, parseNodeId } from '../../workers/protocol/index.js';
 import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
+import { readBounded } from './bounded-read.js';
+import { duplicateKeys } from './duplicate-keys.js';
 import { applyEnvOverrides } from './env.js';
 import { describeIssues } from './issue-lines.js';
 import {
@@ -56,15 +57,17 @@ export type LoadResult =
 type Env = Readonly<Record<string, string | undefined>>;
 
 const MAX_FILE_BYTES = 1_048_576;
+/** A token or password file: far more than any secret, far less than a mistake. */
+const MAX_SECRET_BYTES = 65_536;
+/** A PEM file (a CA bundle may hold many certificates). */
+const MAX_PEM_BYTES = 1_048_576;
+/** YAML aliases expanded when building the object: a few anchors are useful, a billion laughs is not. */
+const MAX_ALIAS_COUNT = 50;
 
 export function loadAgentConfig(path: string, env: Env = process.env): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return { ok: false, errors: [`${path}: cannot be read: ${errorText(error)}`] };
-  }
-  return parseAgentConfig(text, path, env);
+  const read = readBounded(path, MAX_FILE_BYTES);
+  if ('error' in read) return { ok: false, errors: [`${path}: ${read.error}`] };
+  return parseAgentConfig(read.text, path, env);
 }
 
 /** Parse and validate file text; `source` names the file in messages. */
@@ -72,7 +75,7 @@ export function parseAgentConfig(text: string, source: string, env: Env = proces
   if (text.length > MAX_FILE_BYTES)
     return { ok: false, errors: [`${source}: larger than ${MAX_FILE_BYTES} bytes`] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -82,7 +85,23 @@ export function parseAgentConfig(text: string, source: string, env: Env = proces
       }),
     };
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  const duplicates = duplicateKeys(doc);
+  if (duplicates.length > 0) {
+    return {
+      ok: false,
+      errors: duplicates.map((d) => {
+        const pos = lineCounter.linePos(d.offset);
+        return `${source}:${pos.line}:${pos.col}: YAML: duplicate key ${JSON.stringify(d.key)} (a key may appear once per mapping)`;
+      }),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // An alias bomb: yaml refuses past maxAliasCount expansions.
+    return { ok: false, errors: [`${source}: YAML: ${errorText(error)}`] };
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return {
       ok: false,
@@ -98,24 +117,24 @@ export function parseAgentConfig(text: string, source: string, env: Env = proces
 }
 
 function readSecret(path: string, what: string, errors: string[]): string | undefined {
-  try {
-    const value = readFileSync(path, 'utf8').trim();
-    if (value === '') errors.push(`${what}: ${path} is empty`);
-    return value;
-  } catch (error) {
-    errors.push(`${what}: ${path} cannot be read: ${errorText(error)}`);
+  const read = readBounded(path, MAX_SECRET_BYTES);
+  if ('error' in read) {
+    errors.push(`${what}: ${path} ${read.error}`);
     return undefined;
   }
+  const value = read.text.trim();
+  if (value === '') errors.push(`${what}: ${path} is empty`);
+  return value;
 }
 
 function readPem(path: string | undefined, what: string, errors: string[]): string | undefined {
   if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    errors.push(`${what}: ${path} cannot be read: ${errorText(error)}`);
+  const read = readBounded(path, MAX_PEM_BYTES);
+  if ('error' in read) {
+    errors.push(`${what}: ${path} ${read.error}`);
     return undefined;
   }
+  return read.text;
 }
 
 function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): TlsOptions | undefined {

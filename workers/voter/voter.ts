@@ -5,6 +5,7 @@ import type { AdminAction } from '../core/types.js';
 import type { Env } from '../env.js';
 import { type Config, LEASE_PING, LEASE_PONG, type PeerMessage } from '../protocol/index.js';
 import type { Booted } from './booted.js';
+import { closeReply } from './close-code.js';
 import {
   type AdminResult,
   type EventsPage,
@@ -105,7 +106,8 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     try {
-      ws.close(code === 1005 ? 1000 : code, reason);
+      const reply = closeReply(code);
+      ws.close(reply, reply === code ? reason : 'invalid close code');
     } catch {
       // The runtime already answered the close.
     }

@@ -83,6 +83,21 @@ describe('GET /v1/groups/:group/events (JSON)', () => {
     expect((await errorOf(res)).message).toContain('query.after');
   });
 
+  it.each(['9999999999999999', '9007199254740992', 'abc', '-1', '1e3'])(
+    'refuses Last-Event-ID %s with 400, before any voter is asked',
+    async (id) => {
+      const voters = withEvents(3);
+      const res = await call(
+        '/v1/groups/mymaster/events',
+        { headers: { Accept: 'text/event-stream', 'Last-Event-ID': id } },
+        fakeEnv(voters),
+      );
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toContain('header.Last-Event-ID');
+      expect(voters.voter('mymaster', 0).calls.get('events') ?? 0).toBe(0);
+    },
+  );
+
   it('answers 404 for an unknown group and 401/403 without the read token', async () => {
     expect((await call('/v1/groups/x/events', {}, fakeEnv())).status).toBe(404);
     const testEnv = fakeEnv(withEvents(1), { readToken: true });

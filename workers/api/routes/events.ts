@@ -59,6 +59,10 @@ function wantsStream(c: AppContext): boolean {
 function lastEventId(c: AppContext): number | undefined {
   const header = c.req.header('Last-Event-ID');
   if (header === undefined || header.trim() === '') return undefined;
-  if (!/^\d{1,16}$/.test(header.trim())) throw badRequest('header.Last-Event-ID: expected an event id');
-  return Number(header.trim());
+  const id = header.trim();
+  // Checked like `after`: 16 digits can exceed 2^53, which a voter would refuse (a 503, not a 400).
+  if (!/^\d{1,16}$/.test(id) || !Number.isSafeInteger(Number(id))) {
+    throw badRequest('header.Last-Event-ID: expected an event id (a whole number up to 2^53 - 1)');
+  }
+  return Number(id);
 }
