@@ -18,6 +18,13 @@ const REDIS_PORT = 7781;
 /** The Worker's READ_TOKEN: the page must ask for it and keep it out of every URL. */
 const READ_TOKEN = 'status-page-read-token-0123456789abcdef';
 const READ_KEY = 'edge-sentinel.read-token';
+
+/** The page's Web Storage, as seen from code that runs in the page (these tests run on Node's types). */
+interface PageStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  readonly length: number;
+}
 /** Generous: the failover itself takes about 1.3 s. */
 const SHOWN_WITHIN_MS = 30_000;
 
@@ -67,8 +74,15 @@ describe('live status page in a real headless Chromium', () => {
       .toBe(`127.0.0.1:${REDIS_PORT}`);
     expect(await auth.isVisible()).toBe(false);
     // Kept for this tab's session only (sessionStorage), never in local storage, a URL or the field.
-    expect(await page.evaluate((key) => sessionStorage.getItem(key), READ_KEY)).toBe(READ_TOKEN);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(
+      await page.evaluate(
+        (key) => (globalThis as unknown as { sessionStorage: PageStorage }).sessionStorage.getItem(key),
+        READ_KEY,
+      ),
+    ).toBe(READ_TOKEN);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { localStorage: PageStorage }).localStorage.length),
+    ).toBe(0);
     expect(await page.inputValue('#token-input')).toBe('');
     await page.reload();
     await expect
@@ -83,10 +97,11 @@ describe('live status page in a real headless Chromium', () => {
   it('shows the group, then the new master after a SIGKILL of the old one, without a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // A tab whose session already holds the read token (as after the prompt above).
-    await page.addInitScript(([key, token]) => sessionStorage.setItem(key, token), [
-      READ_KEY,
-      READ_TOKEN,
-    ] as const);
+    await page.addInitScript(
+      ([key, token]) =>
+        (globalThis as unknown as { sessionStorage: PageStorage }).sessionStorage.setItem(key, token),
+      [READ_KEY, READ_TOKEN] as const,
+    );
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
