@@ -168,4 +168,27 @@ describe('refuseAgentMessage', () => {
     };
     expect(refuseAgentMessage(later, 'a1', result)).toBe('stale epoch 0: the committed epoch is 3');
   });
+
+  it('refuses results at epochs no one here promised or committed (forged 1e15, 2^53-1), not those promised', () => {
+    const result = {
+      v: 1,
+      kind: 'command-result',
+      agentId: 'a1',
+      group: 'mymaster',
+      epoch: 1e15,
+      node: '10.0.0.1:6379',
+      action: 'promote',
+      ok: true,
+      detail: '',
+    } as const;
+    expect(refuseAgentMessage(state, 'a1', result)).toBe(
+      'epoch 1000000000000000 is above any this voter promised or knows committed (0)',
+    );
+    expect(refuseAgentMessage(state, 'a1', { ...result, epoch: Number.MAX_SAFE_INTEGER })).toMatch(
+      /is above any/,
+    );
+    const promised = { ...state, durable: { ...state.durable, promisedEpoch: 4 } };
+    expect(refuseAgentMessage(promised, 'a1', { ...result, epoch: 4 })).toBeNull();
+    expect(refuseAgentMessage(promised, 'a1', { ...result, epoch: 5 })).toMatch(/above any .* \(4\)/);
+  });
 });
