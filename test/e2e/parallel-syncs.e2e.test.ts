@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvents } from '../../infra/local/coordinator-client.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
 import { waitFor } from '../../infra/local/wait.js';
@@ -172,5 +173,36 @@ describe('parallel-syncs 1: replicas move to a new master one at a time (4 nodes
         '+slave-reconf-done',
       ]);
     }
+
+    // The voters record the same sequence (HTTP events, SSE, webhooks), each voter from what the agents report.
+    const reconf = ['+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done'];
+    const voterEvents = await waitFor("the voters to record each mover's reconf", 15_000, async () => {
+      const all = (
+        await Promise.all(
+          [0, 1, 2].map((voter) =>
+            getEvents(stack.coordinatorUrl, stack.options.group, { voter, limit: 500 }),
+          ),
+        )
+      ).flat();
+      const seen = all.filter((e) => reconf.includes(e.name) && Date.parse(e.at) >= killedAtWallMs - 1000);
+      const complete = moves.every((m) =>
+        reconf.every((name) =>
+          seen.some((e) => e.name === name && e.payload.startsWith(`slave ${m.node.address} `)),
+        ),
+      );
+      return complete ? seen : undefined;
+    });
+    const firsts = new Map<string, number>();
+    for (const e of voterEvents) {
+      const key = `${e.payload.split(' ')[1]} ${e.name}`;
+      const at = Date.parse(e.at) - killedAtWallMs;
+      firsts.set(key, Math.min(firsts.get(key) ?? at, at));
+    }
+    console.log(
+      [...firsts.entries()]
+        .sort((a, b) => a[1] - b[1])
+        .map(([key, at]) => `voters: ${key} +${at} ms`)
+        .join('\n'),
+    );
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import { noteFreshObservation } from './leadership.js';
 import { leaseFrozen } from './lease-view.js';
 import { configPush, epochNotice, settingsPush } from './messages.js';
 import { emit, note, type Out, sendAgent } from './out.js';
+import { onRepointResult, reconfFromObservation } from './reconf-events.js';
 import type { AgentRecord, VoterState } from './types.js';
 
 function blankRecord(agentId: AgentId, nowMs: number): AgentRecord {
@@ -82,13 +83,14 @@ export function onAgentMessage(
       }
       fetchStateIfBehind(state, message.highestEpoch, record.highestEpoch, out);
       const views = Object.fromEntries(message.views.map((v) => [v.node, v]));
-      const next = withAgent(state, {
+      let next = withAgent(state, {
         ...record,
         views,
         seq: message.seq,
         highestEpoch: Math.max(record.highestEpoch, message.highestEpoch),
         lastSeenMs: nowMs,
       });
+      next = reconfFromObservation(next, agentId, record.views, views, out);
       return noteFreshObservation(next, agentId, message.inReplyTo);
     }
     case 'command-result':
@@ -99,7 +101,7 @@ export function onAgentMessage(
         message.epoch,
         `agent ${agentId} ${message.ok ? 'did' : 'failed to'} ${message.action} ${message.node} at epoch ${message.epoch}: ${message.detail}`,
       );
-      return withAgent(state, { ...record, lastSeenMs: nowMs });
+      return onRepointResult(withAgent(state, { ...record, lastSeenMs: nowMs }), message, out);
   }
 }
 

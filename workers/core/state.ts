@@ -40,6 +40,7 @@ export function createVoterState(
     unfinishedSinceMs: d.committed.state === 'active' ? null : nowMs,
     stickyUntilMs: 0,
     abortStreak: 0,
+    reconfInProgress: null,
     alarmAtMs: null,
   };
 }

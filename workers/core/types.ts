@@ -158,6 +158,11 @@ export interface VoterState {
    * committed config resets it.
    */
   readonly abortStreak: number;
+  /**
+   * Replicas whose move to the committed master this voter reported `+slave-reconf-inprog` for and
+   * not yet `+slave-reconf-done` (reconf-events.ts); volatile, not stored.
+   */
+  readonly reconfInProgress: { readonly master: NodeId; readonly nodes: readonly NodeId[] } | null;
   /** The alarm the shell currently has set, so the core only asks for changes. */
   readonly alarmAtMs: number | null;
 }

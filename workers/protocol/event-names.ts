@@ -17,6 +17,10 @@ export const VOTER_EVENT_NAMES = [
   '+promoted-slave',
   '+failover-end',
   '+switch-master',
+  // Each replica's move to a new master, as its own agent reports it (workers/core/reconf-events.ts).
+  '+slave-reconf-sent',
+  '+slave-reconf-inprog',
+  '+slave-reconf-done',
   '+config',
   '+reset-master',
   '+paused',
