@@ -1,7 +1,7 @@
 // The groups a deployment monitors, as declared in wrangler.toml ([vars.GROUPS]), validated with zod.
 import { z } from 'zod';
 import type { GroupSettings } from '../core/types.js';
-import { GroupNameSchema, NodeIdSchema } from '../protocol/index.js';
+import { AgentIdSchema, GroupNameSchema, NodeIdSchema } from '../protocol/index.js';
 
 /** Cloudflare's Durable Object location hints. */
 export const LocationHintSchema = z.enum(['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me']);
@@ -34,6 +34,11 @@ export const GroupDefinitionSchema = z
      * themselves; when given, check-config and the Worker refuse a quorum no set of agents can reach.
      */
     nodes: z.array(NodeIdSchema).min(1).max(64).optional(),
+    /**
+     * Which agent speaks for which node: `{ "db1" = ["10.0.0.1:6379"] }`. Optional; when given, a
+     * hello claiming any other node is refused. Without it the first agent to claim a node holds it.
+     */
+    agents: z.record(AgentIdSchema, z.array(NodeIdSchema).min(1).max(16)).optional(),
     /** Agents (one per node) that must see the master down: at most the number of nodes. */
     quorum: z.number().int().min(1).max(64),
     voters: z
@@ -66,6 +71,24 @@ export const GroupDefinitionSchema = z
   .refine((g) => g.locationHints.length === 0 || g.locationHints.length === g.voters, {
     message: 'give one location hint per voter, or none',
     path: ['locationHints'],
+  })
+  .superRefine((g, ctx) => {
+    if (g.agents === undefined) return;
+    const declaredFor = new Map<string, string>();
+    for (const [agent, nodes] of Object.entries(g.agents)) {
+      nodes.forEach((node, i) => {
+        const other = declaredFor.get(node);
+        if (other !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${node} is declared for agents ${other} and ${agent}: one agent speaks for a node`,
+            path: ['agents', agent, i],
+          });
+        else if (g.nodes !== undefined && !g.nodes.includes(node))
+          ctx.addIssue({ code: 'custom', message: `${node} is not in nodes`, path: ['agents', agent, i] });
+        declaredFor.set(node, agent);
+      });
+    }
   })
   .superRefine((g, ctx) => {
     if (g.nodes === undefined) return;
@@ -120,5 +143,6 @@ export function toGroupSettings(name: string, g: GroupDefinition): GroupSettings
     freshObservationMs: g.freshObservationMs,
     electionBackoffMs: g.electionBackoffMs,
     parallelSyncs: g.parallelSyncs,
+    ...(g.agents === undefined ? {} : { agentNodes: g.agents }),
   };
 }

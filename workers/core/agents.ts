@@ -4,6 +4,7 @@ import { fetchStateIfBehind } from './catch-up.js';
 import { noteFreshObservation } from './leadership.js';
 import { leaseFrozen } from './lease-view.js';
 import { configPush, epochNotice, settingsPush } from './messages.js';
+import { judgeClaims } from './node-claims.js';
 import { emit, note, type Out, sendAgent } from './out.js';
 import { onRepointResult, reconfFromObservation } from './reconf-events.js';
 import type { AgentRecord, VoterState } from './types.js';
@@ -68,14 +69,25 @@ export function onAgentMessage(
     return state;
   }
   switch (message.kind) {
-    case 'hello':
+    case 'hello': {
       fetchStateIfBehind(state, message.highestEpoch, -1, out);
+      const claims = judgeClaims(state, agentId, message.localNodes);
+      for (const { node, reason } of claims.refused) {
+        emit(
+          out,
+          '-agent-claim-refused',
+          `${agentId} ${node}`,
+          state.durable.committed.epoch,
+          `agent ${agentId}'s claim refused: ${reason}`,
+        );
+      }
       return withAgent(state, {
         ...record,
-        localNodes: message.localNodes,
+        localNodes: claims.accepted,
         highestEpoch: message.highestEpoch,
         lastSeenMs: nowMs,
       });
+    }
     case 'observation': {
       if (message.seq <= record.seq) {
         note(out, `ignored observation ${message.seq} from ${agentId}: already have ${record.seq}`);
@@ -94,6 +106,14 @@ export function onAgentMessage(
       return noteFreshObservation(next, agentId, message.inReplyTo);
     }
     case 'command-result':
+      // Only the node's own agent runs commands on it: a result about another node is not stored.
+      if (!record.localNodes.includes(message.node)) {
+        note(
+          out,
+          `ignored a ${message.action} result for ${message.node} from ${agentId}, which does not speak for it`,
+        );
+        return state;
+      }
       emit(
         out,
         message.ok ? `+${message.action}-done` : `-${message.action}-failed`,

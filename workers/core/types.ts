@@ -40,6 +40,11 @@ export interface GroupSettings {
    * new master only in turn, at most this many syncing at once (agent/core/parallel-syncs.ts).
    */
   readonly parallelSyncs: number;
+  /**
+   * Which agent may speak for which node (`agents` in GROUPS); absent: the first agent to claim a
+   * node holds it (workers/core/node-claims.ts).
+   */
+  readonly agentNodes?: Readonly<Record<AgentId, readonly NodeId[]>>;
 }
 
 /** What the core asks to persist; a restarted voter gets exactly the last one back. */

@@ -27,6 +27,7 @@ export const VOTER_EVENT_NAMES = [
   '-paused',
   '+agent-up',
   '-agent-down',
+  '-agent-claim-refused',
   '-failover-abort',
   '-failover-abort-not-elected',
   '-failover-abort-in-progress',

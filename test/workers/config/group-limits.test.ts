@@ -47,3 +47,21 @@ describe('quorum against the group nodes', () => {
     ]);
   });
 });
+
+describe('agents: which agent speaks for which node', () => {
+  it('accepts one agent per node and passes the mapping to the voters', () => {
+    const agents = { 'agent-a': [NODES[0]], 'agent-b': [NODES[1]], 'agent-c': [NODES[2]] };
+    const loaded = parseGroups(group({ nodes: NODES, agents }));
+    expect(loaded.ok).toBe(true);
+    if (loaded.ok) expect(loaded.groups.get('mymaster')?.settings.agentNodes).toEqual(agents);
+  });
+
+  it('refuses a node declared for two agents, and one outside nodes', () => {
+    expect(issues({ nodes: NODES, agents: { 'agent-a': [NODES[0]], 'agent-b': [NODES[0]] } })).toEqual([
+      'GROUPS.mymaster.agents.agent-b.0: 127.0.0.1:7001 is declared for agents agent-a and agent-b: one agent speaks for a node',
+    ]);
+    expect(issues({ nodes: NODES, agents: { 'agent-a': ['127.0.0.1:7009'] } })).toEqual([
+      'GROUPS.mymaster.agents.agent-a.0: 127.0.0.1:7009 is not in nodes',
+    ]);
+  });
+});
