@@ -44,8 +44,14 @@ export function createPeerLink(endpoint: NodeId, fallbackId: string, nowMs: numb
   };
 }
 
-export function peerConnected(link: PeerLink, connected: boolean): PeerLink {
-  return link.connected === connected ? link : { ...link, connected };
+/**
+ * A link that goes down counts as a PING pending from then on: Sentinel reconnects at once and
+ * queues a PING on the new link, so its `last-ping-sent` grows while a peer is unreachable.
+ */
+export function peerConnected(link: PeerLink, connected: boolean, nowMs: number): PeerLink {
+  if (link.connected === connected) return link;
+  if (connected) return { ...link, connected };
+  return { ...link, connected, pingPendingSinceMs: link.pingPendingSinceMs ?? nowMs };
 }
 
 /** A PING sent: the pending time stays the oldest unanswered one's. */

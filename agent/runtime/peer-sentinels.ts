@@ -76,13 +76,13 @@ export class PeerSentinels {
       };
       client.on('error', (error: Error) => this.problem(peer, `link error: ${error.message}`));
       client.on('ready', () => {
-        peer.link = peerConnected(peer.link, true);
+        peer.link = peerConnected(peer.link, true, this.options.clock.nowMs());
         peer.lastProblem = null;
         this.ping(peer);
         this.hello(peer);
       });
       client.on('close', () => {
-        peer.link = peerConnected(peer.link, false);
+        peer.link = peerConnected(peer.link, false, this.options.clock.nowMs());
       });
       this.peers.push(peer);
     }

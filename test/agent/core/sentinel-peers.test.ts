@@ -18,7 +18,7 @@ const DOWN_AFTER_MS = 1000;
 /** A peer linked at 0, answering PING at 100 and a hello at 150. */
 function healthy(endpoint = '10.0.0.2:26379', id = ID_B, groups = ['mymaster']): PeerLink {
   let link = createPeerLink(endpoint, 'f'.repeat(40), 0);
-  link = peerConnected(link, true);
+  link = peerConnected(link, true, 50);
   link = peerPingSent(link, 100);
   link = peerPingReplied(link, true, 110);
   return peerHello(link, id, groups, 150);
@@ -62,10 +62,22 @@ describe('peerView: Sentinel SDOWN and ages', () => {
       expected: { sdown: true, lastPingReplyMsAgo: 1499, lastOkPingReplyMsAgo: 2390 },
     },
     {
-      name: 'link closed with nothing pending: down once the last PONG is older than down-after',
-      link: peerConnected(healthy(), false),
-      nowMs: 1200,
-      expected: { sdown: true, disconnected: true, lastPingSentMsAgo: 0, sdownMsAgo: 90 },
+      name: 'link closed: a PING counts as pending from the close (Sentinel reconnects and pings at once)',
+      link: peerConnected(healthy(), false, 500),
+      nowMs: 1501,
+      expected: {
+        sdown: true,
+        disconnected: true,
+        lastPingSentMsAgo: 1001,
+        lastOkPingReplyMsAgo: 1391,
+        sdownMsAgo: 1,
+      },
+    },
+    {
+      name: 'link closed: the oldest pending PING is kept',
+      link: peerConnected(peerPingSent(healthy(), 300), false, 500),
+      nowMs: 1301,
+      expected: { sdown: true, lastPingSentMsAgo: 1001 },
     },
     {
       name: 'never reached: counted as pinged at creation',
