@@ -28,8 +28,10 @@ import {
  * Why it holds with stale views: a view lags behind, it never runs ahead. A replica that has
  * started but still looks `waiting` to another agent keeps its place at the head of the queue
  * there, so it still takes a slot; one that finished but looks `syncing` only delays the next.
- * What can break the bound is a replica another agent cannot see at all (down or cut from it:
- * `outside`), as Sentinel also counts only the replicas it reaches; and the timeout, on purpose.
+ * A node that answers but whose role is not known yet (no INFO since a restart) holds everyone
+ * back until it is. What can break the bound is a replica another agent cannot see at all (down
+ * or cut from it: `outside`), as Sentinel also counts only the replicas it reaches; and the
+ * timeout, on purpose.
  */
 export interface SyncTurns {
   /** The master the replicas move to; a new master starts a new round. */
@@ -134,6 +136,18 @@ export function syncTurn(
     const view = views[n];
     return view === undefined ? 'outside' : replicaSyncStatus(view, master);
   };
+  // A node that answers but whose INFO this agent has not read yet (just after a restart) may be
+  // syncing: wait until it is known, or down, rather than count it out.
+  const unknown = nodes.filter((n) => {
+    const view = views[n];
+    return n !== master && view !== undefined && !view.sdown && view.role === 'unknown';
+  });
+  if (unknown.length > 0) {
+    return {
+      mayStart: false,
+      reason: `${node} waits its turn to sync from ${master}: the role of ${unknown.join(', ')} is not known yet`,
+    };
+  }
   const syncing = nodes.filter((n) => status(n) === 'syncing');
   const waiting = nodes.filter((n) => status(n) === 'waiting');
   const free = parallelSyncs - syncing.length;

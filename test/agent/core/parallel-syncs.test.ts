@@ -158,6 +158,20 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
     expect(decision.reason).toMatch(reason);
   });
 
+  it('a node that answers but whose role is not known yet holds the turn back; one down does not', () => {
+    const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
+    const views = {
+      ...viewsOf({ [B]: 'waiting' }),
+      [A]: view({ node: A, role: 'unknown', masterNode: null }),
+    };
+    expect(syncTurn(turns(), views, B, limits, 1000)).toEqual({
+      mayStart: false,
+      reason: expect.stringMatching(new RegExp(`the role of ${A} is not known yet`)),
+    });
+    const down = { ...views, [A]: view({ node: A, role: 'unknown', masterNode: null, sdown: true }) };
+    expect(syncTurn(turns(), down, B, limits, 1000).mayStart).toBe(true);
+  });
+
   it('the failover timeout after the new master was seen master lets every waiting replica go', () => {
     const places = { [A]: 'syncing', [B]: 'waiting', [C]: 'waiting' } as const;
     const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
