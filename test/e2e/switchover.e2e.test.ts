@@ -117,10 +117,26 @@ describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => 
     clients.push(admin);
     // What `redis-cli -p <port> SENTINEL FAILOVER mymaster` or a Sentinel client sends.
     expect(await admin.call('SENTINEL', 'FAILOVER', group)).toBe('OK');
+    // Redis's 05-manual: a second request while the first runs is refused with -INPROG, here
+    // through another agent and the coordinator (the election takes about 2 s: demote, then promote).
+    const second = sentinelClient(stack.sentinels[2]?.port ?? 0);
+    clients.push(second);
+    await expect(second.call('SENTINEL', 'FAILOVER', group)).rejects.toThrow(/^INPROG/);
     const published = await waitFor('a new master after SENTINEL FAILOVER', SWITCHOVER_BOUND_MS, async () => {
       const now = await stack.publishedMaster();
       return now.epoch > before.epoch && now.port !== before.port ? now : undefined;
     });
+    // Redis's 05-manual "New master ... role matches": the nodes themselves, not only the answer.
+    const newMaster = `${published.host}:${published.port}`;
+    expect((await nodeRole(published.port)).role).toBe('master');
+    await waitFor(
+      `the old master ${before.host}:${before.port} to replicate ${newMaster}`,
+      SWITCHOVER_BOUND_MS,
+      async () => {
+        const role = await nodeRole(before.port);
+        return role.role === 'replica' && role.masterAddr === newMaster && role.linkUp ? true : undefined;
+      },
+    );
     const expected = `${group} ${before.host} ${before.port} ${published.host} ${published.port}`;
     await waitFor('+switch-master on every agent', 10_000, async () =>
       received.every((messages) => messages.includes(expected)) ? true : undefined,
