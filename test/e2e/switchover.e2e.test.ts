@@ -129,14 +129,13 @@ describe('planned switchover under writes (3 nodes, 3 agents, 3 voters)', () => 
     // Redis's 05-manual "New master ... role matches": the nodes themselves, not only the answer.
     const newMaster = `${published.host}:${published.port}`;
     expect((await nodeRole(published.port)).role).toBe('master');
-    await waitFor(
-      `the old master ${before.host}:${before.port} to replicate ${newMaster}`,
-      SWITCHOVER_BOUND_MS,
-      async () => {
-        const role = await nodeRole(before.port);
+    // ... and every other node, the old master included, replicates it with its link up.
+    for (const node of stack.nodes.filter((n) => n.address !== newMaster)) {
+      await waitFor(`${node.address} to replicate ${newMaster}`, SWITCHOVER_BOUND_MS, async () => {
+        const role = await nodeRole(node.port);
         return role.role === 'replica' && role.masterAddr === newMaster && role.linkUp ? true : undefined;
-      },
-    );
+      });
+    }
     const expected = `${group} ${before.host} ${before.port} ${published.host} ${published.port}`;
     await waitFor('+switch-master on every agent', 10_000, async () =>
       received.every((messages) => messages.includes(expected)) ? true : undefined,
