@@ -29,6 +29,8 @@ export interface AgentSpec {
   readonly metricsPort: number;
   /** The other agents' Sentinel endpoints. */
   readonly peers: readonly string[];
+  /** The name this agent's Sentinel endpoint is announced by (default 127.0.0.1). */
+  readonly sentinelHost?: string;
   readonly logLevel: LogLevel;
   readonly runDir: string;
   /**
@@ -53,7 +55,11 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
     voters: spec.voters,
     stateDir,
     logLevel: spec.logLevel,
-    sentinel: { host: '127.0.0.1', port: spec.sentinelPort, announce: `127.0.0.1:${spec.sentinelPort}` },
+    sentinel: {
+      host: '127.0.0.1',
+      port: spec.sentinelPort,
+      announce: `${spec.sentinelHost ?? '127.0.0.1'}:${spec.sentinelPort}`,
+    },
     metrics: { host: '127.0.0.1', port: spec.metricsPort },
     peers: [...spec.peers],
     ...(spec.failsafeSecret === null

@@ -6,7 +6,7 @@ import type { StackOptions } from './options.js';
 export function localGroups(o: StackOptions): Record<string, unknown> {
   return {
     [o.group]: {
-      master: `127.0.0.1:${o.announcePorts?.[0] ?? o.redisPort}`,
+      master: `${o.nodeHost ?? '127.0.0.1'}:${o.announcePorts?.[0] ?? o.redisPort}`,
       quorum: o.quorum ?? majority(o.nodes),
       voters: o.voters,
       downAfterMs: o.downAfterMs,

@@ -28,6 +28,12 @@ export interface StackOptions {
   /** Agents keep a master writable on each other's grants when the voters are unreachable. */
   readonly failsafe: boolean;
   readonly agentLogLevel: LogLevel;
+  /**
+   * Test hook (no flag): the host name every node and agent is known by, e.g. "localhost" (DNS
+   * names instead of addresses, as with announce-hostnames); default 127.0.0.1. Processes still
+   * listen on 127.0.0.1.
+   */
+  readonly nodeHost?: string;
   /** Test hook (no flag): the Worker's READ_TOKEN, so reads need it (or the admin token). */
   readonly readToken?: string;
   /**

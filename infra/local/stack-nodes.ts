@@ -4,7 +4,7 @@ import type { GroupProcess } from './process-group.js';
 
 export interface StackNode {
   readonly index: number;
-  /** "127.0.0.1:port": the node's name everywhere (announce address; `port` unless announcePorts). */
+  /** "127.0.0.1:port" (or nodeHost): the node's name everywhere (announce address; `port` unless announcePorts). */
   readonly address: string;
   /** The port redis-server listens on (its own agent connects here). */
   readonly port: number;
@@ -23,7 +23,7 @@ const agentLetter = (i: number) => String.fromCharCode('a'.charCodeAt(0) + i);
 export function stackNodes(options: StackOptions): StackNode[] {
   return Array.from({ length: options.nodes }, (_, index) => ({
     index,
-    address: `127.0.0.1:${options.announcePorts?.[index] ?? options.redisPort + index}`,
+    address: `${options.nodeHost ?? '127.0.0.1'}:${options.announcePorts?.[index] ?? options.redisPort + index}`,
     port: options.redisPort + index,
     agentId: `agent-${agentLetter(index)}`,
     sentinelPort: options.sentinelPort + index,
