@@ -141,3 +141,34 @@ export function peersOfGroup(links: readonly PeerLink[], listing: PeerListing): 
     })
     .map((link) => peerView(link, nowMs, downAfterMs));
 }
+
+/** A group's listed peers at the last check, by endpoint: whether each was SDOWN. */
+export type PeerListState = ReadonlyMap<string, boolean>;
+
+export interface PeerEvent {
+  readonly name: '+sentinel' | '+sdown' | '-sdown';
+  readonly peer: SentinelPeerView;
+}
+
+/**
+ * The events Sentinel publishes about its peers, from one check of a group's list to the next:
+ * `+sentinel` for a peer learned since (a RESET's relearning; the configured ones at start are
+ * known, like Sentinel's `known-sentinel` lines, and say nothing), `+sdown`/`-sdown` when one
+ * goes down or comes back. Keyed by endpoint: a peer's id changes once, at its first hello.
+ */
+export function peerEvents(
+  previous: PeerListState | null,
+  current: readonly SentinelPeerView[],
+): { readonly state: PeerListState; readonly events: PeerEvent[] } {
+  const events: PeerEvent[] = [];
+  const state = new Map<string, boolean>();
+  for (const peer of current) {
+    const key = `${peer.host}:${peer.port}`;
+    state.set(key, peer.sdown);
+    const wasDown = previous === null ? false : previous.get(key);
+    if (wasDown === undefined) events.push({ name: '+sentinel', peer });
+    if (peer.sdown && wasDown !== true) events.push({ name: '+sdown', peer });
+    if (!peer.sdown && wasDown === true) events.push({ name: '-sdown', peer });
+  }
+  return { state, events };
+}

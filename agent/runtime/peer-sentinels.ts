@@ -1,4 +1,4 @@
-// Links to the other agents' Sentinel endpoints (the file's `peers`): a PING twice a second and a hello (MYID, ROLE) every 2 s, as Sentinel keeps with its peers.
+// Links to the other agents' Sentinel endpoints (the file's `peers`): a PING twice a second, a hello (MYID, ROLE) every 2 s and a check ten times a second, as Sentinel keeps with its peers.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -18,6 +18,8 @@ import type { Cancel, Timers } from './timers.js';
 
 /** Sentinel pings its peers every second; twice as often keeps SDOWN within down-after at 1 s. */
 const PING_PERIOD_MS = 500;
+/** Sentinel checks its instances ten times a second: SDOWN changes are published within this. */
+const TICK_MS = 100;
 /** Sentinel's hello period: a peer's id and groups are refreshed this often. */
 const HELLO_PERIOD_MS = 2000;
 /** Connect and command bound: a peer that does not answer in this time has not answered. */
@@ -55,6 +57,8 @@ export class PeerSentinels {
   private readonly peers: Peer[] = [];
   private cancel: Cancel | null = null;
   private lastHelloRoundMs = Number.NEGATIVE_INFINITY;
+  private lastPingRoundMs = Number.NEGATIVE_INFINITY;
+  private readonly tickListeners: (() => void)[] = [];
 
   constructor(private readonly options: PeerSentinelsOptions) {
     const nowMs = options.clock.nowMs();
@@ -93,10 +97,15 @@ export class PeerSentinels {
     return this.peers.map((peer) => peer.link);
   }
 
+  /** `listener` runs on every check (ten a second), when a peer's SDOWN may have changed. */
+  onTick(listener: () => void): void {
+    this.tickListeners.push(listener);
+  }
+
   start(): void {
     if (this.cancel !== null) return;
     for (const peer of this.peers) void peer.client.connect().catch(() => undefined);
-    this.cancel = this.options.timers.every(PING_PERIOD_MS, () => this.tick());
+    this.cancel = this.options.timers.every(TICK_MS, () => this.tick());
   }
 
   stop(): void {
@@ -107,13 +116,16 @@ export class PeerSentinels {
 
   private tick(): void {
     const nowMs = this.options.clock.nowMs();
+    const pingRound = nowMs - this.lastPingRoundMs >= PING_PERIOD_MS;
+    if (pingRound) this.lastPingRoundMs = nowMs;
     const helloRound = nowMs - this.lastHelloRoundMs >= HELLO_PERIOD_MS;
     if (helloRound) this.lastHelloRoundMs = nowMs;
     for (const peer of this.peers) {
       if (peer.client.status !== 'ready') continue;
-      this.ping(peer);
+      if (pingRound) this.ping(peer);
       if (helloRound) this.hello(peer);
     }
+    for (const listener of this.tickListeners) listener();
   }
 
   /** One PING at a time per peer; one left unanswered keeps its send time as the pending one. */

@@ -1,7 +1,7 @@
 // The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), the live peers, RESET, and events.
 
-import { instancePayload, type NodeId } from '../../workers/protocol/index.js';
-import { type PeerLink, peersOfGroup } from '../core/sentinel-peers.js';
+import { formatNodeId, instancePayload, type NodeId } from '../../workers/protocol/index.js';
+import { type PeerLink, type PeerListState, peerEvents, peersOfGroup } from '../core/sentinel-peers.js';
 import { afterReset } from '../core/sentinel-view.js';
 import { globMatch } from '../sentinel/glob.js';
 import type {
@@ -23,12 +23,16 @@ const MAX_LISTENERS = 10_000;
 /** The other agents' Sentinel links, as PeerSentinels keeps them. */
 export interface PeerLinks {
   links(): readonly PeerLink[];
+  /** Called on every check of the links (ten times a second). */
+  onTick(listener: () => void): void;
 }
 
 export class RuntimeSentinelSource implements SentinelSource {
   private readonly listeners = new Set<(event: SentinelEvent) => void>();
   /** When SENTINEL RESET last cleared each group's lists, on the runners' clock. */
   private readonly resetAtMs = new Map<string, number>();
+  /** Each group's peer list at the last check, for `+sentinel`/`+sdown`/`-sdown`. */
+  private readonly peerLists = new Map<string, PeerListState>();
   readonly myId: string;
 
   constructor(
@@ -40,6 +44,24 @@ export class RuntimeSentinelSource implements SentinelSource {
     private readonly clock: Clock,
   ) {
     this.myId = sentinelId(agentId);
+    peers.onTick(() => this.checkPeers());
+  }
+
+  /** Publishes what Sentinel publishes about its peers: `+sentinel`, `+sdown`, `-sdown` (sentinel instance payloads). */
+  checkPeers(): void {
+    for (const runner of this.groups()) {
+      const group = this.group(runner);
+      if (group === null) continue;
+      const { state, events } = peerEvents(this.peerLists.get(group.name) ?? null, group.sentinels);
+      this.peerLists.set(group.name, state);
+      for (const { name, peer } of events) {
+        const payload = instancePayload('sentinel', peer.id, formatNodeId(peer.host, peer.port), {
+          group: group.name,
+          node: group.master.node,
+        });
+        this.publish({ name, payload });
+      }
+    }
   }
 
   /** Called by the runtime for every event the cores emit. */

@@ -4,6 +4,7 @@ import {
   createPeerLink,
   type PeerLink,
   peerConnected,
+  peerEvents,
   peerHello,
   peerPingReplied,
   peerPingSent,
@@ -110,5 +111,28 @@ describe('peersOfGroup: who SENTINEL SENTINELS lists', () => {
     expect(listed('mymaster', 160)).toEqual([]);
     expect(listed('mymaster', 150)).toEqual(['10.0.0.2:26379']);
     expect(listed('other', 100)).toEqual(['10.0.0.4:26379']);
+  });
+});
+
+describe('peerEvents: what Sentinel publishes about its peers', () => {
+  /** A peer with a PING pending since 1000: SDOWN at 5000, not at 1500. */
+  const view = (port: number, sdown: boolean) =>
+    peerView(peerPingSent(healthy(`10.0.0.9:${port}`), 1000), sdown ? 5000 : 1500, DOWN_AFTER_MS);
+  const names = (events: ReturnType<typeof peerEvents>['events']) =>
+    events.map((e) => `${e.name} ${e.peer.port}`);
+
+  it('says nothing of the peers known at start unless they are down', () => {
+    expect(names(peerEvents(null, [view(1, false), view(2, true)]).events)).toEqual(['+sdown 2']);
+  });
+
+  it('+sdown and -sdown on changes only, +sentinel for a peer learned since (SDOWN already or not)', () => {
+    const first = peerEvents(null, [view(1, false), view(2, true)]);
+    const same = peerEvents(first.state, [view(1, false), view(2, true)]);
+    expect(same.events).toEqual([]);
+    const changed = peerEvents(same.state, [view(1, true), view(2, false), view(3, false)]);
+    expect(names(changed.events)).toEqual(['+sdown 1', '-sdown 2', '+sentinel 3']);
+    // After a RESET the list is empty; a peer learned again is a new Sentinel.
+    const reset = peerEvents(changed.state, []);
+    expect(names(peerEvents(reset.state, [view(2, false)]).events)).toEqual(['+sentinel 2']);
   });
 });

@@ -15,11 +15,12 @@ const cleanups = cleanupStack();
 
 const GROUP = 'mymaster';
 /**
- * Fixed ports of this file's ranges (redis-servers 7900-7949, agents' Sentinel servers
- * 8901-8909). Other sessions may run this same file at the same time, and a port an agent of one
- * run frees would be taken by the other's, so the runs take turns (a lock across processes).
+ * Fixed ports of this file's ranges (redis-servers 7900-7949, clear of the benchmarks' proxies at
+ * 79x0-79x3; agents' Sentinel servers 8901-8909). Other sessions may run this same file at the
+ * same time, and a port an agent of one run frees would be taken by the other's, so the runs take
+ * turns (a lock across processes).
  */
-const REDIS = [7901, 7902, 7903] as const;
+const REDIS = [7905, 7906, 7907] as const;
 const SENTINEL = [8901, 8902, 8903] as const;
 
 let releaseLock: (() => void) | null = null;
@@ -43,6 +44,17 @@ function sentinelClient(port: number): Redis {
   client.on('error', () => undefined);
   cleanups.push(() => client.disconnect());
   return client;
+}
+
+/** A subscriber of an agent's Sentinel port: the `channel payload` lines received, in order. */
+function subscriber(port: number, ...channels: string[]): { messages: string[]; ready: boolean } {
+  const sub = sentinelClient(port);
+  const received = { messages: [] as string[], ready: false };
+  sub.on('message', (channel: string, message: string) => received.messages.push(`${channel} ${message}`));
+  void sub.subscribe(...channels).then(() => {
+    received.ready = true;
+  });
+  return received;
 }
 
 async function ask(client: Redis, ...args: string[]): Promise<unknown> {
@@ -140,6 +152,9 @@ describe('live Sentinel peers (three real agents)', () => {
     }
     expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-other-sentinels']).toBe('2');
 
+    const events = subscriber(SENTINEL[0], '+sdown', '-sdown');
+    await waitFor('subscribed', 3000, () => events.ready);
+
     // Two of the three agents stop: within a few seconds only this one is usable.
     const stoppedAt = performance.now();
     await agents[1]?.stop();
@@ -163,6 +178,11 @@ describe('live Sentinel peers (three real agents)', () => {
       expect(Number(s['last-ping-sent'])).toBeGreaterThan(1000);
       expect(s).toHaveProperty('s-down-time');
     }
+    // Sentinel's events about its peers, in its instance format, within a check (100 ms) of SDOWN.
+    const payload = (i: number) =>
+      `sentinel ${sentinelId(AGENTS[i] ?? '')} 127.0.0.1 ${SENTINEL[i]} @ ${GROUP} 127.0.0.1 ${REDIS[0]}`;
+    await waitFor('+sdown of agents b and c', 3000, () => events.messages.length >= 2);
+    expect([...events.messages].sort()).toEqual([`+sdown ${payload(1)}`, `+sdown ${payload(2)}`].sort());
     const info = String(await ask(a, 'INFO', 'sentinel'));
     expect(info).toContain(
       `master0:name=${GROUP},status=ok,address=127.0.0.1:${REDIS[0]},slaves=2,sentinels=3`,
@@ -178,6 +198,9 @@ describe('live Sentinel peers (three real agents)', () => {
     );
     const back = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
     expect(back.map((s) => s.flags)).toEqual(['sentinel', 's_down,sentinel,disconnected']);
+
+    await waitFor('-sdown of agent b', 3000, () => events.messages.length >= 3);
+    expect(events.messages.slice(2)).toEqual([`-sdown ${payload(1)}`]);
   }, 60_000);
 
   it('RESET forgets the replicas and Sentinels and relearns the live ones, here only', async () => {
@@ -194,10 +217,9 @@ describe('live Sentinel peers (three real agents)', () => {
         .map(fields)
         .some((s) => s.port === String(SENTINEL[2]) && (s.flags ?? '').startsWith('s_down')),
     );
-    const sub = sentinelClient(SENTINEL[0]);
-    const events: string[] = [];
-    sub.on('message', (channel: string, message: string) => events.push(`${channel} ${message}`));
-    await sub.subscribe('+reset-master');
+    const subscribed = subscriber(SENTINEL[0], '+reset-master', '+sentinel');
+    await waitFor('subscribed', 3000, () => subscribed.ready);
+    const events = subscribed.messages;
 
     // RESET and the lists in one pipeline: answered before any probe reply can come in between.
     const [reset, replicas, sentinels] = (
@@ -211,7 +233,7 @@ describe('live Sentinel peers (three real agents)', () => {
     expect([reset, replicas, sentinels]).toEqual([1, [], []]);
     expect(await ask(a, 'SENTINEL', 'RESET', 'nothing-matches')).toBe(0);
     await waitFor('+reset-master', 3000, () => events.length > 0);
-    expect(events).toEqual([`+reset-master master ${GROUP} 127.0.0.1 ${REDIS[0]}`]);
+    expect(events[0]).toBe(`+reset-master master ${GROUP} 127.0.0.1 ${REDIS[0]}`);
 
     // The live replicas and the live peer come back from the next probes and hellos; the dead peer does not.
     await waitFor(
@@ -228,6 +250,11 @@ describe('live Sentinel peers (three real agents)', () => {
     await new Promise((r) => setTimeout(r, 2500));
     const after = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
     expect(after.map((s) => s.port)).toEqual([String(SENTINEL[1])]);
+    // The relearned peer is announced as Sentinel announces a new one; the dead one is not.
+    expect(events).toEqual([
+      `+reset-master master ${GROUP} 127.0.0.1 ${REDIS[0]}`,
+      `+sentinel sentinel ${sentinelId(AGENTS[1])} 127.0.0.1 ${SENTINEL[1]} @ ${GROUP} 127.0.0.1 ${REDIS[0]}`,
+    ]);
     // The usable count is now out of two known Sentinels, as Sentinel counts after a reset.
     expect(await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)).toBe(
       'OK 2 usable Sentinels. Quorum and failover authorization can be reached',

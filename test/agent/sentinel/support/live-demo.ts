@@ -10,7 +10,7 @@ import { FakeVoters, tokenFor } from '../../runtime/fake-voters.js';
 import { removeDir, tempStateDir, testConfig } from '../../runtime/harness.js';
 
 const firstSentinel = Number(process.argv[2] ?? 8907);
-const firstRedis = Number(process.argv[3] ?? 7941);
+const firstRedis = Number(process.argv[3] ?? 7945);
 const GROUP = 'mymaster';
 const sentinelPorts = [0, 1, 2].map((i) => firstSentinel + i);
 const redisPorts = [0, 1, 2].map((i) => firstRedis + i);
