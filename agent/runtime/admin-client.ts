@@ -1,4 +1,4 @@
-// The coordinator's admin API, for SENTINEL FAILOVER and SENTINEL RESET forwarded by the Sentinel surface.
+// The coordinator's admin API, for SENTINEL FAILOVER forwarded by the Sentinel surface (SENTINEL RESET is local).
 import type { FailoverOutcome } from '../sentinel/source.js';
 
 const TIMEOUT_MS = 10_000;
@@ -16,13 +16,6 @@ export class AdminClient {
     if (answer.code === 'failover_in_progress') return { ok: false, code: 'INPROG', message: answer.message };
     if (answer.code === 'no_good_replica') return { ok: false, code: 'NOGOODSLAVE', message: answer.message };
     return { ok: false, code: 'ERR', message: `coordinator answered ${answer.status}: ${answer.message}` };
-  }
-
-  /** Resolves with whether the coordinator acknowledged the reset (a majority of voters). */
-  async reset(group: string): Promise<boolean> {
-    if (this.adminToken === undefined) throw new Error(NO_TOKEN);
-    const answer = await this.post(group, 'reset');
-    return answer.status === 200;
   }
 
   private async post(
