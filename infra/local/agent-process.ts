@@ -31,6 +31,8 @@ export interface AgentSpec {
   readonly peers: readonly string[];
   /** The name this agent's Sentinel endpoint is announced by (default 127.0.0.1). */
   readonly sentinelHost?: string;
+  /** The nodes' password (`local.password`), when they require one. */
+  readonly redisPassword?: string;
   readonly logLevel: LogLevel;
   readonly runDir: string;
   /**
@@ -72,6 +74,7 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
           host: '127.0.0.1',
           port: spec.redisPort,
           announce: spec.announce ?? `127.0.0.1:${spec.redisPort}`,
+          ...(spec.redisPassword === undefined ? {} : { password: spec.redisPassword }),
           // The stack's nodes start fenced (redis-node.ts): unfencing restores 0.
           minReplicasToWrite: 0,
         },

@@ -34,6 +34,11 @@ export interface StackOptions {
    * listen on 127.0.0.1.
    */
   readonly nodeHost?: string;
+  /**
+   * Test hook (no flag): every redis-server requires this password (`requirepass`, `masterauth`),
+   * and every agent is given it (`local.password`).
+   */
+  readonly redisPassword?: string;
   /** Test hook (no flag): the Worker's READ_TOKEN, so reads need it (or the admin token). */
   readonly readToken?: string;
   /**

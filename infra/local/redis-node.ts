@@ -17,6 +17,8 @@ export interface RedisNodeSpec {
    * lease and unfences it: a restarted node never takes a write its agent has not allowed.
    */
   readonly startFenced?: boolean;
+  /** `requirepass` and `masterauth`: clients and replication need it. */
+  readonly password?: string;
   readonly runDir: string;
 }
 
@@ -46,6 +48,7 @@ export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
     args.push('--replicaof', host, port);
   }
   if (spec.startFenced === true) args.push('--min-replicas-to-write', String(FENCE_MIN_REPLICAS));
+  if (spec.password !== undefined) args.push('--requirepass', spec.password, '--masterauth', spec.password);
   return args;
 }
 

@@ -6,10 +6,12 @@ async function withConnection<T>(
   port: number,
   run: (redis: Redis) => Promise<T>,
   timeoutMs = 2000,
+  password?: string,
 ): Promise<T> {
   const redis = new Redis({
     host: '127.0.0.1',
     port,
+    ...(password === undefined ? {} : { password }),
     lazyConnect: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
@@ -57,25 +59,30 @@ export interface NodeRole {
 }
 
 /** The node's role (Redis says "slave"; translated here, at the edge) and its key count. */
-export function nodeRole(port: number): Promise<NodeRole> {
-  return withConnection(port, async (redis) => {
-    const info = await redis.info('replication');
-    const size = await redis.dbsize();
-    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-    const role = field('role');
-    const host = field('master_host');
-    const masterPort = field('master_port');
-    return {
-      role: role === 'master' ? 'master' : role === 'slave' ? 'replica' : 'other',
-      masterAddr: host !== undefined && masterPort !== undefined ? `${host}:${masterPort}` : null,
-      linkUp: field('master_link_status') === 'up',
-      keys: size,
-    };
-  });
+export function nodeRole(port: number, password?: string): Promise<NodeRole> {
+  return withConnection(
+    port,
+    async (redis) => {
+      const info = await redis.info('replication');
+      const size = await redis.dbsize();
+      const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+      const role = field('role');
+      const host = field('master_host');
+      const masterPort = field('master_port');
+      return {
+        role: role === 'master' ? 'master' : role === 'slave' ? 'replica' : 'other',
+        masterAddr: host !== undefined && masterPort !== undefined ? `${host}:${masterPort}` : null,
+        linkUp: field('master_link_status') === 'up',
+        keys: size,
+      };
+    },
+    2000,
+    password,
+  );
 }
 
 /** Which of `keys` exist on the node at `port` (read in batches, straight from the node). */
-export function existingKeys(port: number, keys: readonly string[]): Promise<Set<string>> {
+export function existingKeys(port: number, keys: readonly string[], password?: string): Promise<Set<string>> {
   return withConnection(
     port,
     async (redis) => {
@@ -91,15 +98,21 @@ export function existingKeys(port: number, keys: readonly string[]): Promise<Set
       return found;
     },
     10_000,
+    password,
   );
 }
 
 /** `CONFIG GET name` on the node at `port` (null if the node does not know it). */
-export function configGet(port: number, name: string): Promise<string | null> {
-  return withConnection(port, async (redis) => {
-    const reply = (await redis.config('GET', name)) as string[];
-    return reply[1] ?? null;
-  });
+export function configGet(port: number, name: string, password?: string): Promise<string | null> {
+  return withConnection(
+    port,
+    async (redis) => {
+      const reply = (await redis.config('GET', name)) as string[];
+      return reply[1] ?? null;
+    },
+    2000,
+    password,
+  );
 }
 
 /** `CONFIG SET name value` on the node at `port` (a test or an operator tuning a node). */

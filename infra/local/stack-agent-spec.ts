@@ -49,6 +49,7 @@ export function stackAgentSpec({
     metricsPort: node.metricsPort,
     peers: others.map((n) => `${options.nodeHost ?? '127.0.0.1'}:${n.sentinelPort}`),
     sentinelHost: options.nodeHost ?? '127.0.0.1',
+    ...(options.redisPassword === undefined ? {} : { redisPassword: options.redisPassword }),
     logLevel: options.agentLogLevel,
     runDir,
     ...(routes === undefined ? {} : { routes }),

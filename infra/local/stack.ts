@@ -134,7 +134,9 @@ class Stack implements LocalStack {
     if (o.fencing) {
       // Ready means writable: the master's agent unfences it once a majority renewed its lease.
       await waitFor(`${master.address} to be unfenced by its agent`, 30_000, async () =>
-        Number(await configGet(master.port, 'min-replicas-to-write')) < FENCE_MIN_REPLICAS ? true : undefined,
+        Number(await configGet(master.port, 'min-replicas-to-write', o.redisPassword)) < FENCE_MIN_REPLICAS
+          ? true
+          : undefined,
       );
     }
   }
@@ -164,6 +166,7 @@ class Stack implements LocalStack {
       runDir: this.runDir,
       startFenced: this.options.fencing,
       ...(replicaOf === undefined ? {} : { replicaOf }),
+      ...(this.options.redisPassword === undefined ? {} : { password: this.options.redisPassword }),
     });
   }
 
