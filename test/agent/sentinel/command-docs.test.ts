@@ -5,22 +5,28 @@ import type { CommandSpec } from '../../../agent/sentinel/command-spec.js';
 import { COMMANDS } from '../../../agent/sentinel/commands/index.js';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import { FakeSource, group, MY_ID, sentinelNode, view } from './support/fake-source.js';
+import { takeRunLock } from './support/run-lock.js';
 
+/** This file's port; concurrent runs of it (other sessions) take turns. */
+const PORT = 8905;
 let server: SentinelServer;
 let client: Redis;
+let releaseLock: (() => void) | null = null;
 
 beforeAll(async () => {
+  releaseLock = await takeRunLock('command-docs-test', 120_000);
   const source = new FakeSource({
     myId: MY_ID,
     groups: [group(sentinelNode(view('10.0.0.1:6379', { role: 'master' })), [])],
   });
-  server = await startSentinelServer({ host: '127.0.0.1', port: 0, source });
+  server = await startSentinelServer({ host: '127.0.0.1', port: PORT, source });
   client = new Redis({ host: '127.0.0.1', port: server.port, protocol: 2, lazyConnect: false });
-});
+}, 130_000);
 
 afterAll(async () => {
   client.disconnect();
   await server.close();
+  releaseLock?.();
 });
 
 const every = (specs: readonly CommandSpec[]): CommandSpec[] =>

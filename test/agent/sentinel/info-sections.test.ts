@@ -1,9 +1,18 @@
 // INFO's sections as a Sentinel prints them (Server, Clients, Stats, CPU, Sentinel), and the Stats counters counted exactly.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import { FakeSource, group, MY_ID, sentinelNode, view } from './support/fake-source.js';
 import { encodeCommand, RawClient } from './support/raw-client.js';
 import { arr, bulk, err, int } from './support/resp.js';
+import { takeRunLock } from './support/run-lock.js';
+
+/** This file's port; concurrent runs of it (other sessions) take turns. */
+const PORT = 8904;
+let releaseLock: (() => void) | null = null;
+beforeAll(async () => {
+  releaseLock = await takeRunLock('info-sections-test', 120_000);
+}, 130_000);
+afterAll(() => releaseLock?.());
 
 const servers: SentinelServer[] = [];
 const clients: RawClient[] = [];
@@ -20,7 +29,7 @@ async function server(maxClients?: number): Promise<SentinelServer> {
   });
   const started = await startSentinelServer({
     host: '127.0.0.1',
-    port: 0,
+    port: PORT,
     source,
     ...(maxClients === undefined ? {} : { maxClients }),
   });
