@@ -8,6 +8,7 @@ import type {
   FailoverOutcome,
   SentinelEvent,
   SentinelGroup,
+  SentinelPeer,
   SentinelSnapshot,
   SentinelSource,
 } from '../sentinel/source.js';
@@ -47,17 +48,21 @@ export class RuntimeSentinelSource implements SentinelSource {
     peers.onTick(() => this.checkPeers());
   }
 
-  /** Publishes what Sentinel publishes about its peers: `+sentinel`, `+sdown`, `-sdown` (sentinel instance payloads). */
+  /**
+   * Publishes what Sentinel publishes about its peers: `+sentinel`, `+sdown`, `-sdown` (sentinel
+   * instance payloads). Runs ten times a second, so it reads only the peers, not the group's views.
+   */
   checkPeers(): void {
     for (const runner of this.groups()) {
-      const group = this.group(runner);
-      if (group === null) continue;
-      const { state, events } = peerEvents(this.peerLists.get(group.name) ?? null, group.sentinels);
-      this.peerLists.set(group.name, state);
+      const master = runner.publishedMaster;
+      if (master === null) continue;
+      const sentinels = this.peersOf(runner.name, runner.current.settings.downAfterMs);
+      const { state, events } = peerEvents(this.peerLists.get(runner.name) ?? null, sentinels);
+      this.peerLists.set(runner.name, state);
       for (const { name, peer } of events) {
         const payload = instancePayload('sentinel', peer.id, formatNodeId(peer.host, peer.port), {
-          group: group.name,
-          node: group.master.node,
+          group: runner.name,
+          node: master,
         });
         this.publish({ name, payload });
       }
@@ -127,18 +132,22 @@ export class RuntimeSentinelSource implements SentinelSource {
   private group(runner: GroupRunner): SentinelGroup | null {
     const view = runner.sentinelView();
     if (view === null) return null;
-    const resetAtMs = this.resetAtMs.get(runner.name) ?? null;
     return {
       name: runner.name,
       ...view,
-      replicas: afterReset(view.replicas, resetAtMs, this.clock.nowMs()),
-      sentinels: peersOfGroup(this.peers.links(), {
-        group: runner.name,
-        myId: this.myId,
-        resetAtMs,
-        nowMs: this.clock.nowMs(),
-        downAfterMs: view.downAfterMs,
-      }),
+      replicas: afterReset(view.replicas, this.resetAtMs.get(runner.name) ?? null, this.clock.nowMs()),
+      sentinels: this.peersOf(runner.name, view.downAfterMs),
     };
+  }
+
+  /** The group's peers as SENTINEL SENTINELS lists them now. */
+  private peersOf(group: string, downAfterMs: number): SentinelPeer[] {
+    return peersOfGroup(this.peers.links(), {
+      group,
+      myId: this.myId,
+      resetAtMs: this.resetAtMs.get(group) ?? null,
+      nowMs: this.clock.nowMs(),
+      downAfterMs,
+    });
   }
 }
