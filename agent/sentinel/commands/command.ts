@@ -1,6 +1,7 @@
 // COMMAND, COMMAND COUNT / INFO / LIST / DOCS: this server's command table in Redis 7's shapes.
 import type { CommandSpec } from '../command-spec.js';
-import { array, bulk, integer, map, nullArray, type Reply, set, simple } from '../resp.js';
+import { globMatch } from '../glob.js';
+import { array, bulk, error, integer, map, nullArray, type Reply, set, simple } from '../resp.js';
 import { docsReply, findCommand, fullNames } from './command-docs.js';
 
 /** Redis 7's command info entry: name, arity, flags, key positions, ACL categories, tips, key specs, subcommands. */
@@ -20,6 +21,7 @@ function entry(spec: CommandSpec): Reply {
 }
 
 const FLAGS = ['loading', 'stale', 'sentinel'];
+const SYNTAX_ERROR = error('ERR syntax error');
 
 const count: CommandSpec = {
   name: 'command|count',
@@ -52,8 +54,24 @@ const list: CommandSpec = {
     ],
   },
   flags: FLAGS,
-  // Subcommands too, as `container|sub` (Redis 7).
-  run: ({ server }) => array(fullNames(server.commands).map(bulk)),
+  // Subcommands too, as `container|sub` (Redis 7), and Redis's FILTERBY.
+  run({ args, server }) {
+    const names = fullNames(server.commands);
+    if (args.length === 2) return array(names.map(bulk));
+    const [option, type, value] = args.slice(2).map((a) => a.toLowerCase());
+    if (args.length !== 5 || option !== 'filterby') return SYNTAX_ERROR;
+    switch (type) {
+      case 'pattern':
+        // Redis matches the full name, ignoring case.
+        return array(names.filter((name) => globMatch(value ?? '', name)).map(bulk));
+      case 'module':
+      case 'aclcat':
+        // No command here comes from a module or reports ACL categories.
+        return array([]);
+      default:
+        return SYNTAX_ERROR;
+    }
+  },
 };
 
 const info: CommandSpec = {

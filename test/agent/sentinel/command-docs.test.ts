@@ -57,6 +57,18 @@ describe('COMMAND from the command table', () => {
     expect(await client.call('COMMAND', 'COUNT')).toBe(COMMANDS.length);
   });
 
+  it('COMMAND LIST FILTERBY PATTERN matches full names, ignoring case; bad options are a syntax error', async () => {
+    expect(await client.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'CLIENT|SET*')).toEqual([
+      'client|setname',
+      'client|setinfo',
+    ]);
+    expect(await client.call('COMMAND', 'LIST', 'filterby', 'aclcat', 'connection')).toEqual([]);
+    await expect(client.call('COMMAND', 'LIST', 'FILTERBY', 'bogus', 'x')).rejects.toThrow(
+      'ERR syntax error',
+    );
+    await expect(client.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN')).rejects.toThrow('ERR syntax error');
+  });
+
   it('COMMAND INFO and COMMAND DOCS find a subcommand by its full name', async () => {
     const [info] = (await client.call('COMMAND', 'INFO', 'CLIENT|SETINFO')) as unknown[][];
     expect(info?.slice(0, 2)).toEqual(['client|setinfo', 4]);
