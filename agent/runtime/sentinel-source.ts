@@ -17,8 +17,6 @@ import type { Clock } from './clock.js';
 import type { GroupRunner } from './group-runner.js';
 import { sentinelId } from './peer-sentinels.js';
 
-export { sentinelId } from './peer-sentinels.js';
-
 const MAX_LISTENERS = 10_000;
 
 /** The other agents' Sentinel links, as PeerSentinels keeps them. */
