@@ -228,7 +228,14 @@ class Stack implements LocalStack {
   async restartCoordinator(): Promise<void> {
     await this.stopCoordinator();
     // Same run dir: same generated env file (secrets, GROUPS) and the same --persist-to state.
-    this.coordinator = await this.launchCoordinator();
+    try {
+      this.coordinator = await this.launchCoordinator();
+    } catch (error) {
+      // wrangler picks workerd's internal ports itself, free when chosen; another process can
+      // take one before workerd binds it. That is the machine's race, not the restart's: once more.
+      if (!String(error).includes('Address already in use')) throw error;
+      this.coordinator = await this.launchCoordinator();
+    }
   }
 
   publishedMaster(): Promise<PublishedMaster> {
