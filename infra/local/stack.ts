@@ -141,7 +141,18 @@ class Stack implements LocalStack {
     }
   }
 
-  private launchCoordinator(): Promise<Coordinator> {
+  private async launchCoordinator(): Promise<Coordinator> {
+    try {
+      return await this.startCoordinatorOnce();
+    } catch (error) {
+      // wrangler picks workerd's internal ports itself, free when chosen; another process can
+      // take one before workerd binds it. That is the machine's race, not the stack's: once more.
+      if (!String(error).includes('Address already in use')) throw error;
+      return this.startCoordinatorOnce();
+    }
+  }
+
+  private startCoordinatorOnce(): Promise<Coordinator> {
     const o = this.options;
     return startCoordinator({
       root: o.root,
@@ -228,14 +239,7 @@ class Stack implements LocalStack {
   async restartCoordinator(): Promise<void> {
     await this.stopCoordinator();
     // Same run dir: same generated env file (secrets, GROUPS) and the same --persist-to state.
-    try {
-      this.coordinator = await this.launchCoordinator();
-    } catch (error) {
-      // wrangler picks workerd's internal ports itself, free when chosen; another process can
-      // take one before workerd binds it. That is the machine's race, not the restart's: once more.
-      if (!String(error).includes('Address already in use')) throw error;
-      this.coordinator = await this.launchCoordinator();
-    }
+    this.coordinator = await this.launchCoordinator();
   }
 
   publishedMaster(): Promise<PublishedMaster> {
