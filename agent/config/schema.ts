@@ -110,6 +110,11 @@ export const AgentFileSchema = z
         host: HostSchema.default('0.0.0.0'),
         port: PortSchema.default(26379),
         password: z.string().min(1).optional(),
+        /**
+         * SENTINEL FAILOVER and RESET on a port without a password: refused unless set (a trusted
+         * network, a local demo). With a password, clients AUTH first and may run them.
+         */
+        adminWithoutPassword: z.boolean().default(false),
         /** The Sentinel endpoint other agents and clients reach this agent at. */
         announce: NodeIdSchema.optional(),
         enabled: z.boolean().default(true),

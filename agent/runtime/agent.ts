@@ -255,6 +255,7 @@ async function startServers(
       port: config.sentinel.port,
       host: config.sentinel.host,
       ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
+      adminWithoutPassword: config.sentinel.adminWithoutPassword,
       source,
       peers: peerSentinels,
       logger: options.logger.child({ component: 'sentinel' }),

@@ -8,6 +8,8 @@ export interface SentinelServerOptions {
   readonly port: number;
   readonly host: string;
   readonly password?: string;
+  /** `sentinel.adminWithoutPassword`: SENTINEL FAILOVER and RESET on a port without a password. */
+  readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;
   readonly logger: Logger;
   /** Linked while the server runs: only SENTINEL SENTINELS, CKQUORUM and INFO read them. */

@@ -25,6 +25,8 @@ export interface KillFilter {
 export interface ServerContext {
   readonly source: SentinelSource;
   readonly password: string | null;
+  /** Operator actions are allowed: the port has a password (clients AUTH first), or the file says so. */
+  readonly operatorActions: boolean;
   readonly runId: string;
   readonly startedAtMs: number;
   readonly maxClients: number;
@@ -99,6 +101,11 @@ export interface CommandSpec {
   readonly docs: CommandDocs;
   /** Runs in the RESP2 subscribed context (subscribe family, PING, QUIT, RESET). */
   readonly allowedWhileSubscribed?: boolean;
+  /**
+   * Acts on the group (SENTINEL FAILOVER, RESET): refused on a port without a password unless
+   * the agent file allows it (`sentinel.adminWithoutPassword`), so no anonymous client can.
+   */
+  readonly operatorAction?: boolean;
   readonly run?: Handler;
   readonly subcommands?: readonly CommandSpec[];
 }

@@ -56,6 +56,11 @@ export function dispatch(
   if (!session.authenticated && !spec.flags.includes('no_auth')) {
     return error('NOAUTH Authentication required.');
   }
+  if (spec.operatorAction === true && !server.operatorActions) {
+    return error(
+      `NOPERM ${spec.name.toUpperCase().replace('|', ' ')} changes the group and this Sentinel port has no password: set sentinel.password in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network`,
+    );
+  }
   if (inSubscribedContext(session) && spec.allowedWhileSubscribed !== true) {
     return error(
       `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,

@@ -15,6 +15,8 @@ export interface SentinelServerOptions {
   readonly port: number;
   /** `requirepass` of Sentinel: clients must AUTH (or HELLO AUTH) as `default` with it. */
   readonly password?: string | null;
+  /** SENTINEL FAILOVER and RESET without a password (a trusted network): refused by default. */
+  readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;
   readonly logger?: SentinelLogger;
   /** Redis's `maxclients`; 10000 by default. */
@@ -93,6 +95,7 @@ function serverContext(
   return {
     source: options.source,
     password: options.password ?? null,
+    operatorActions: (options.password ?? null) !== null || options.adminWithoutPassword === true,
     runId: randomBytes(20).toString('hex'),
     startedAtMs: Date.now(),
     maxClients: options.maxClients ?? 10_000,

@@ -61,6 +61,8 @@ export async function agentFile(spec: AgentSpec): Promise<Record<string, unknown
       host: '127.0.0.1',
       port: spec.sentinelPort,
       announce: `${spec.sentinelHost ?? '127.0.0.1'}:${spec.sentinelPort}`,
+      // The local stack is loopback only: SENTINEL FAILOVER from redis-cli works as in the README.
+      adminWithoutPassword: true,
     },
     metrics: { host: '127.0.0.1', port: spec.metricsPort },
     peers: [...spec.peers],

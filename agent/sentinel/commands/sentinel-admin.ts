@@ -16,6 +16,7 @@ export const sentinelFailover: CommandSpec = {
     arguments: [{ name: 'master-name', type: 'string' }],
   },
   flags: ['admin', 'sentinel', 'only_sentinel'],
+  operatorAction: true,
   async run(context): Promise<Reply> {
     const group = groupOrError(context);
     if (!isGroup(group)) return group;
@@ -52,6 +53,7 @@ export const sentinelReset: CommandSpec = {
     arguments: [{ name: 'pattern', type: 'pattern' }],
   },
   flags: ['admin', 'sentinel', 'only_sentinel'],
+  operatorAction: true,
   async run({ args, server, session }) {
     const pattern = args[2] ?? '';
     const count = await server.source.reset(pattern);

@@ -56,7 +56,7 @@ export async function testConfig(options: TestAgentOptions): Promise<AgentFile> 
     voters: options.voters.settings.voters,
     stateDir: options.stateDir ?? tempStateDir(),
     logLevel: 'info',
-    sentinel: { host: '127.0.0.1', port: 26379, enabled: false },
+    sentinel: { host: '127.0.0.1', port: 26379, enabled: false, adminWithoutPassword: false },
     metrics: { host: '127.0.0.1', port: 0, enabled: true },
     peers: [],
     failsafe: { host: '127.0.0.1', port: 0 },

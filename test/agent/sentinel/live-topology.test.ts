@@ -88,7 +88,7 @@ async function agentFile(voters: FakeVoters, i: number, extra: Partial<AgentFile
   return {
     ...base,
     agentId,
-    sentinel: { host: '127.0.0.1', port: SENTINEL[i] as number, enabled: true },
+    sentinel: { host: '127.0.0.1', port: SENTINEL[i] as number, enabled: true, adminWithoutPassword: true },
     metrics: { host: '127.0.0.1', port: 0, enabled: false },
     peers: SENTINEL.filter((p) => p !== SENTINEL[i]).map(endpoint),
     groups: base.groups.map((g) => ({ ...g, token })),

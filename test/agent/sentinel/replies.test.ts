@@ -393,7 +393,7 @@ let server: SentinelServer;
 
 beforeAll(async () => {
   source = new FakeSource(FIXTURE);
-  server = await startSentinelServer({ host: '127.0.0.1', port: 0, source });
+  server = await startSentinelServer({ host: '127.0.0.1', port: 0, source, adminWithoutPassword: true });
 });
 
 afterAll(async () => {

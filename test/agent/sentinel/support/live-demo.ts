@@ -40,7 +40,12 @@ for (let i = 0; i < 3; i++) {
       {
         ...base,
         agentId,
-        sentinel: { host: '127.0.0.1', port: sentinelPorts[i] as number, enabled: true },
+        sentinel: {
+          host: '127.0.0.1',
+          port: sentinelPorts[i] as number,
+          enabled: true,
+          adminWithoutPassword: true,
+        },
         metrics: { host: '127.0.0.1', port: 0, enabled: false },
         peers: sentinelPorts.filter((p) => p !== sentinelPorts[i]).map((p) => `127.0.0.1:${p}`),
         groups: base.groups.map((g) => ({ ...g, token })),
