@@ -1,5 +1,5 @@
-// The coordinator's admin API, for SENTINEL FAILOVER forwarded by the Sentinel surface (SENTINEL RESET is local).
-import type { FailoverOutcome } from '../sentinel/source.js';
+// The coordinator's admin API, for SENTINEL FAILOVER [COORDINATED] forwarded by the Sentinel surface (SENTINEL RESET is local).
+import type { FailoverKind, FailoverOutcome } from '../sentinel/source.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -9,9 +9,10 @@ export class AdminClient {
     private readonly adminToken: string | undefined,
   ) {}
 
-  async failover(group: string): Promise<FailoverOutcome> {
+  /** `failover` posts .../failover; `switchover` the coordinated, zero-loss .../switchover. */
+  async failover(group: string, kind: FailoverKind = 'failover'): Promise<FailoverOutcome> {
     if (this.adminToken === undefined) return { ok: false, code: 'ERR', message: NO_TOKEN };
-    const answer = await this.post(group, 'failover');
+    const answer = await this.post(group, kind);
     if (answer.status === 202) return { ok: true };
     if (answer.code === 'failover_in_progress') return { ok: false, code: 'INPROG', message: answer.message };
     if (answer.code === 'no_good_replica') return { ok: false, code: 'NOGOODSLAVE', message: answer.message };

@@ -5,6 +5,7 @@ import { type PeerLink, type PeerListState, peerEvents, peersOfGroup } from '../
 import { afterReset } from '../core/sentinel-view.js';
 import { globMatch } from '../sentinel/glob.js';
 import type {
+  FailoverKind,
   FailoverOutcome,
   SentinelEvent,
   SentinelGroup,
@@ -98,11 +99,11 @@ export class RuntimeSentinelSource implements SentinelSource {
     return () => this.listeners.delete(listener);
   }
 
-  failover(group: string): Promise<FailoverOutcome> {
+  failover(group: string, kind: FailoverKind = 'failover'): Promise<FailoverOutcome> {
     if (!this.groups().some((g) => g.name === group)) {
       return Promise.resolve({ ok: false, code: 'ERR', message: 'No such master with that name' });
     }
-    return this.admin.failover(group);
+    return this.admin.failover(group, kind);
   }
 
   /**

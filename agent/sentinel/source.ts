@@ -56,6 +56,9 @@ export interface SentinelEvent {
   readonly payload: string;
 }
 
+/** `SENTINEL FAILOVER <group>` is a failover; `... COORDINATED` (Valkey 9) the coordinated switchover. */
+export type FailoverKind = 'failover' | 'switchover';
+
 export type FailoverOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'ERR'; readonly message: string };
@@ -69,8 +72,11 @@ export interface SentinelSource {
   masterAddress(group: string): NodeId | null;
   /** Subscribe to events (`+switch-master`, `+sdown`, ...); returns the unsubscribe function. */
   onEvent(listener: (event: SentinelEvent) => void): () => void;
-  /** `SENTINEL FAILOVER`: forwarded to the coordinator. */
-  failover(group: string): Promise<FailoverOutcome>;
+  /**
+   * `SENTINEL FAILOVER`: forwarded to the coordinator, as a failover; with Valkey 9's
+   * `COORDINATED`, as the zero-loss switchover (`POST .../switchover`).
+   */
+  failover(group: string, kind?: FailoverKind): Promise<FailoverOutcome>;
   /** `SENTINEL RESET pattern`: clears the matching groups' lists here; resolves with how many matched. */
   reset(pattern: string): Promise<number>;
 }

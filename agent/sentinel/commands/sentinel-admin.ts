@@ -8,22 +8,30 @@ const NOGOODSLAVE = error('NOGOODSLAVE No suitable replica to promote');
 
 export const sentinelFailover: CommandSpec = {
   name: 'sentinel|failover',
-  arity: 3,
+  // `SENTINEL FAILOVER <name> [COORDINATED]`: Valkey 9 added the coordinated form.
+  arity: -3,
   docs: {
     summary: 'Forces a Redis Sentinel failover.',
     since: '2.8.4',
     group: 'sentinel',
-    arguments: [{ name: 'master-name', type: 'string' }],
+    arguments: [
+      { name: 'master-name', type: 'string' },
+      { name: 'coordinated', type: 'pure-token', token: 'COORDINATED', flags: ['optional'] },
+    ],
   },
   flags: ['admin', 'sentinel', 'only_sentinel'],
   operatorAction: true,
   async run(context): Promise<Reply> {
+    const extra = context.args.slice(3);
+    const coordinated = extra.length === 1 && extra[0]?.toUpperCase() === 'COORDINATED';
+    if (extra.length > 0 && !coordinated) return error('ERR syntax error');
     const group = groupOrError(context);
     if (!isGroup(group)) return group;
     if (group.failoverInProgress) return INPROG;
-    const outcome = await context.server.source.failover(group.name);
+    // COORDINATED is the zero-loss hand-off: the coordinator's switchover (FAILOVER TO on the master).
+    const outcome = await context.server.source.failover(group.name, coordinated ? 'switchover' : 'failover');
     context.server.logger.info(
-      { group: group.name, client: context.session.address, outcome },
+      { group: group.name, client: context.session.address, outcome, coordinated },
       'SENTINEL FAILOVER requested by a client',
     );
     if (outcome.ok) return OK;

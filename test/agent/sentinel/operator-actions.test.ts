@@ -58,6 +58,17 @@ describe('operator actions on the Sentinel port', () => {
     expect(source.failoverCalls).toEqual(['mymaster']);
   });
 
+  it("Valkey 9's SENTINEL FAILOVER <name> COORDINATED asks for the zero-loss switchover", async () => {
+    const { source, client } = await serve({ adminWithoutPassword: true });
+    expect(await client.call('SENTINEL', 'FAILOVER', 'mymaster', 'coordinated')).toBe('OK');
+    expect(source.failoverCalls).toEqual(['mymaster (switchover)']);
+    await expect(client.call('SENTINEL', 'FAILOVER', 'mymaster', 'FORCE')).rejects.toThrow(
+      /^ERR syntax error/,
+    );
+    await expect(client.call('SENTINEL', 'FAILOVER')).rejects.toThrow(/wrong number of arguments/);
+    expect(source.failoverCalls).toEqual(['mymaster (switchover)']);
+  });
+
   it('with a password: a client that authenticated runs them', async () => {
     const { source, client } = await serve({ password: 'sentinel-port-password' });
     await expect(client.call('SENTINEL', 'FAILOVER', 'mymaster')).rejects.toThrow(/^NOAUTH/);

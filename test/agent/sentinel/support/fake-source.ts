@@ -1,6 +1,7 @@
 // A SentinelSource test double: a snapshot the test sets, events it publishes, failover/reset it scripts.
 import { Redis } from 'ioredis';
 import type {
+  FailoverKind,
   FailoverOutcome,
   SentinelEvent,
   SentinelGroup,
@@ -48,8 +49,8 @@ export class FakeSource implements SentinelSource {
     for (const listener of this.listeners) listener(event);
   }
 
-  async failover(group: string): Promise<FailoverOutcome> {
-    this.failoverCalls.push(group);
+  async failover(group: string, kind: FailoverKind = 'failover'): Promise<FailoverOutcome> {
+    this.failoverCalls.push(kind === 'failover' ? group : `${group} (${kind})`);
     if (this.failoverGate !== null) await this.failoverGate;
     return this.failoverOutcome;
   }
