@@ -3,6 +3,7 @@ import type { CommandDocs, CommandSpec } from '../command-spec.js';
 import { array, bulk, error, simple } from '../resp.js';
 import { sentinelFailover, sentinelReset } from './sentinel-admin.js';
 import { sentinelCkquorum } from './sentinel-ckquorum.js';
+import { sentinelIsDownCommands } from './sentinel-is-down.js';
 import { sentinelMasterCommands } from './sentinel-masters.js';
 import { sentinelTopologyCommands } from './sentinel-topology.js';
 
@@ -169,36 +170,6 @@ const UNSUPPORTED: readonly { readonly name: string; readonly docs: CommandDocs 
       ],
     },
   },
-  {
-    name: 'is-master-down-by-addr',
-    docs: {
-      summary: 'Determines whether a master Redis instance is down.',
-      since: '2.8.4',
-      group: 'sentinel',
-      complexity: 'O(1)',
-      arguments: [
-        { name: 'ip', type: 'string' },
-        { name: 'port', type: 'integer' },
-        { name: 'current-epoch', type: 'integer' },
-        { name: 'runid', type: 'string' },
-      ],
-    },
-  },
-  {
-    name: 'is-primary-down-by-addr',
-    docs: {
-      summary: 'Determines whether a primary instance is down.',
-      since: '8.0.0',
-      group: 'sentinel',
-      complexity: 'O(1)',
-      arguments: [
-        { name: 'ip', type: 'string' },
-        { name: 'port', type: 'integer' },
-        { name: 'current-epoch', type: 'integer' },
-        { name: 'runid', type: 'string' },
-      ],
-    },
-  },
 ];
 
 const unsupported: CommandSpec[] = UNSUPPORTED.map(({ name, docs }) => ({
@@ -270,6 +241,7 @@ export const sentinel: CommandSpec = {
     sentinelCkquorum,
     sentinelFailover,
     sentinelReset,
+    ...sentinelIsDownCommands,
     help,
     ...unsupported,
   ],
