@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../infra/cli/main.js';
 import { defaultStackOptions } from '../../infra/local/options.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
+import { waitFor } from '../../infra/local/wait.js';
 import { GroupStatusSchema } from '../../workers/api/schemas.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -167,9 +168,17 @@ describe('edge-sentinel CLI against a real stack', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
     await stack.restartCoordinator();
+    // As an operator would: the switchover once every agent is back with every voter (a target
+    // whose agent has not reconnected yet is refused or abandoned, correctly).
+    await waitFor('every agent reconnected to every voter', 30_000, async () => {
+      const status = GroupStatusSchema.parse(JSON.parse((await cli(['status', '--json'])).stdout));
+      return status.agents.length === 3 && status.agents.every((a) => a.connectedTo.length === 3)
+        ? true
+        : undefined;
+    });
     const switched = await cli(['switchover', '--to', target.address, '--yes'], both);
     expect(switched.stderr).toContain('accepted by voter');
-    expect(switched.status).toBe(0);
+    expect(switched.status, switched.stderr).toBe(0);
     expect(switched.stdout).toMatch(
       new RegExp(`switchover of ${stack.options.group} done: master .* -> ${target.address} at epoch \\d+`),
     );
