@@ -1,9 +1,9 @@
-// One client connection: redis-parser in, commands run in order, replies and pub/sub frames out, within bounds.
+// One client connection: requests in (request-parser.ts), commands run in order, replies and pub/sub frames out, within bounds.
 import type { Socket } from 'node:net';
-import RedisParser from 'redis-parser';
 import type { ServerContext } from './command-spec.js';
 import { framesFor } from './delivery.js';
 import { dispatch } from './dispatch.js';
+import { RequestParser } from './request-parser.js';
 import { encode, error, type Reply } from './resp.js';
 import type { Session } from './session.js';
 import type { SentinelEvent } from './source.js';
@@ -21,7 +21,7 @@ export interface ConnectionLimits {
 }
 
 export class Connection {
-  private readonly parser: RedisParser;
+  private readonly parser: RequestParser;
   private readonly queue: string[][] = [];
   private busy = false;
   private closed = false;
@@ -34,11 +34,7 @@ export class Connection {
     private readonly server: ServerContext,
     private readonly limits: ConnectionLimits,
   ) {
-    this.parser = new RedisParser({
-      returnReply: (request: unknown) => this.onRequest(request),
-      returnError: () => this.protocolError('expected an array of bulk strings, got an error reply'),
-      returnFatalError: (cause: Error) => this.protocolError(cause.message),
-    });
+    this.parser = new RequestParser(limits.maxInputBytes, () => session.authenticated);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
@@ -74,25 +70,17 @@ export class Connection {
       return;
     }
     this.socket.cork();
-    try {
-      this.parser.execute(chunk);
-    } catch (cause) {
-      // redis-parser throws on absurd lengths (a RangeError from `new Array`) instead of reporting them.
-      this.protocolError(cause instanceof Error ? cause.message : String(cause));
-    }
+    const parsed = this.parser.feed(chunk);
+    // Requests before a bad one in the same chunk are answered first, then the error, as Redis does.
+    for (const request of parsed.requests) this.onRequest(request);
+    if (parsed.error !== null) this.protocolError(parsed.error);
     this.pump();
     process.nextTick(() => this.socket.uncork());
   }
 
-  private onRequest(request: unknown): void {
+  private onRequest(request: string[]): void {
     if (this.closed) return;
-    this.unparsedBytes = 0;
-    // Redis ignores empty and null multibulk requests.
-    if (request === null || (Array.isArray(request) && request.length === 0)) return;
-    if (!Array.isArray(request) || !request.every((arg): arg is string => typeof arg === 'string')) {
-      this.protocolError('expected an array of bulk strings');
-      return;
-    }
+    this.unparsedBytes = this.parser.buffered;
     if (this.queue.length >= this.limits.maxQueuedCommands) {
       this.protocolError(`more than ${this.limits.maxQueuedCommands} pipelined commands`);
       return;
