@@ -212,7 +212,12 @@ describe('SENTINEL FAILOVER through the source', () => {
     broken.reset = async () => {
       throw new Error('coordinator unreachable');
     };
-    const other = await startSentinelServer({ host: '127.0.0.1', port: 0, source: broken, adminWithoutPassword: true });
+    const other = await startSentinelServer({
+      host: '127.0.0.1',
+      port: 0,
+      source: broken,
+      adminWithoutPassword: true,
+    });
     const c = await RawClient.connect(other.port);
     const failed = err('ERR sentinel|reset failed: coordinator unreachable');
     expect(await c.call(['SENTINEL', 'reset', '*'], failed)).toBe(failed);
