@@ -31,6 +31,9 @@ export interface ServerContext {
   readonly startedAtMs: number;
   readonly maxClients: number;
   readonly maxSubscriptionsPerClient: number;
+  /** Bytes of channel and pattern names, per client and for the whole agent. */
+  readonly maxSubscriptionBytesPerClient: number;
+  readonly maxSubscriptionBytes: number;
   readonly commands: readonly CommandSpec[];
   readonly logger: SentinelLogger;
   /** Counters for INFO's `# Stats`, updated by the connections and the dispatcher. */

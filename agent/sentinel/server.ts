@@ -5,7 +5,7 @@ import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.j
 import { COMMANDS } from './commands/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { encode, error } from './resp.js';
-import { newSession, type Session } from './session.js';
+import { newSession, type Session, subscriptionBytes } from './session.js';
 import type { SentinelSource } from './source.js';
 import { newServerStats } from './stats.js';
 
@@ -27,6 +27,9 @@ export interface SentinelServerOptions {
   readonly maxInputBytes?: number;
   /** Channels plus patterns per client; 1024 by default. */
   readonly maxSubscriptionsPerClient?: number;
+  /** Bytes of channel and pattern names per client (64 KiB) and for all clients (8 MiB) by default. */
+  readonly maxSubscriptionBytesPerClient?: number;
+  readonly maxSubscriptionBytes?: number;
 }
 
 export interface SentinelServer {
@@ -100,6 +103,8 @@ function serverContext(
     startedAtMs: Date.now(),
     maxClients: options.maxClients ?? 10_000,
     maxSubscriptionsPerClient: options.maxSubscriptionsPerClient ?? 1024,
+    maxSubscriptionBytesPerClient: options.maxSubscriptionBytesPerClient ?? 64 * 1024,
+    maxSubscriptionBytes: options.maxSubscriptionBytes ?? 8 * 1024 * 1024,
     commands: COMMANDS,
     logger,
     stats: newServerStats(),
@@ -154,6 +159,10 @@ function acceptor(
     socket.once('close', () => {
       connection.destroy('socket closed');
       connections.delete(session.id);
+      // Its subscriptions no longer count against the agent's budget.
+      context.stats.subscriptionBytes -= subscriptionBytes(session);
+      session.channels.clear();
+      session.patterns.clear();
     });
   };
 }

@@ -47,6 +47,14 @@ export function subscriptionCount(session: Session): number {
   return session.channels.size + session.patterns.size;
 }
 
+/** Bytes of the client's channel and pattern names (what the per-client and per-agent budgets count). */
+export function subscriptionBytes(session: Session): number {
+  let bytes = 0;
+  for (const name of session.channels) bytes += Buffer.byteLength(name);
+  for (const name of session.patterns) bytes += Buffer.byteLength(name);
+  return bytes;
+}
+
 /** Redis's RESP2 pub/sub context: only the subscribe family, PING, QUIT and RESET are allowed. */
 export function inSubscribedContext(session: Session): boolean {
   return session.protocol === 2 && subscriptionCount(session) > 0;

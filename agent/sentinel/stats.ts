@@ -12,6 +12,8 @@ export interface ServerStats {
   netOutputBytes: number;
   /** Error replies of every kind, rejections included (`total_error_replies`). */
   errorReplies: number;
+  /** Bytes of every client's channel and pattern names: bounded, as every event is matched against them. */
+  subscriptionBytes: number;
 }
 
 export function newServerStats(): ServerStats {
@@ -22,5 +24,6 @@ export function newServerStats(): ServerStats {
     netInputBytes: 0,
     netOutputBytes: 0,
     errorReplies: 0,
+    subscriptionBytes: 0,
   };
 }

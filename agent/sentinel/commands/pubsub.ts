@@ -1,7 +1,7 @@
 // SUBSCRIBE / UNSUBSCRIBE / PSUBSCRIBE / PUNSUBSCRIBE, and the messages delivered to subscribers.
 import type { CommandContext, CommandSpec } from '../command-spec.js';
 import { bulk, error, integer, many, nullBulk, push, type Reply } from '../resp.js';
-import { type Session, subscriptionCount } from '../session.js';
+import { type Session, subscriptionBytes, subscriptionCount } from '../session.js';
 
 type Kind = 'channel' | 'pattern';
 
@@ -12,11 +12,24 @@ function targets(session: Session, kind: Kind): Set<string> {
 function subscribe(kind: Kind, { args, session, server }: CommandContext): Reply {
   const names = args.slice(1);
   const set = targets(session, kind);
-  const added = new Set(names.filter((n) => !set.has(n))).size;
-  // A bound on subscriptions keeps one client from growing the fan-out without limit.
-  if (subscriptionCount(session) + added > server.maxSubscriptionsPerClient) {
+  const added = [...new Set(names.filter((n) => !set.has(n)))];
+  // Bounds on subscriptions keep one client, or all of them, from growing the fan-out (every
+  // event is matched against every pattern) or the memory without limit.
+  if (subscriptionCount(session) + added.length > server.maxSubscriptionsPerClient) {
     return error(`ERR too many subscriptions for one client (at most ${server.maxSubscriptionsPerClient})`);
   }
+  const addedBytes = added.reduce((sum, name) => sum + Buffer.byteLength(name), 0);
+  if (subscriptionBytes(session) + addedBytes > server.maxSubscriptionBytesPerClient) {
+    return error(
+      `ERR subscriptions of one client would exceed ${server.maxSubscriptionBytesPerClient} bytes of channel and pattern names`,
+    );
+  }
+  if (server.stats.subscriptionBytes + addedBytes > server.maxSubscriptionBytes) {
+    return error(
+      `ERR this agent's subscriptions would exceed ${server.maxSubscriptionBytes} bytes of channel and pattern names`,
+    );
+  }
+  server.stats.subscriptionBytes += addedBytes;
   const verb = kind === 'channel' ? 'subscribe' : 'psubscribe';
   return many(
     names.map((name) => {
@@ -26,14 +39,14 @@ function subscribe(kind: Kind, { args, session, server }: CommandContext): Reply
   );
 }
 
-function unsubscribe(kind: Kind, { args, session }: CommandContext): Reply {
+function unsubscribe(kind: Kind, { args, session, server }: CommandContext): Reply {
   const set = targets(session, kind);
   const verb = kind === 'channel' ? 'unsubscribe' : 'punsubscribe';
   const names = args.length > 1 ? args.slice(1) : [...set];
   if (names.length === 0) return push([bulk(verb), nullBulk(), integer(subscriptionCount(session))]);
   return many(
     names.map((name) => {
-      set.delete(name);
+      if (set.delete(name)) server.stats.subscriptionBytes -= Buffer.byteLength(name);
       return push([bulk(verb), bulk(name), integer(subscriptionCount(session))]);
     }),
   );

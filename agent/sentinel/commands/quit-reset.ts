@@ -1,6 +1,7 @@
 // QUIT (reply, then close) and RESET (back to a fresh connection's state).
 import type { CommandSpec } from '../command-spec.js';
 import { OK, simple } from '../resp.js';
+import { subscriptionBytes } from '../session.js';
 
 export const quit: CommandSpec = {
   name: 'quit',
@@ -32,6 +33,7 @@ export const reset: CommandSpec = {
   run({ session, server }) {
     session.protocol = 2;
     session.name = null;
+    server.stats.subscriptionBytes -= subscriptionBytes(session);
     session.channels.clear();
     session.patterns.clear();
     session.authenticated = server.password === null;
