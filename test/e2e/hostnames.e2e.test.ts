@@ -86,6 +86,8 @@ describe('nodes and agents named by host name (Redis 08-hostname-conf)', () => {
     await waitFor('a write through the Sentinel client', 20_000, async () =>
       (await app.set('hostnames-before', '1').catch(() => null)) === 'OK' ? true : undefined,
     );
+    // Replication is asynchronous: the write survives the SIGKILL only once both replicas have it.
+    expect(await app.call('WAIT', '2', '10000')).toBe(2);
 
     await stack.killRedis(0);
     const published = await waitFor('a new master published', FAILOVER_WITHIN_MS, async () => {

@@ -131,6 +131,8 @@ describe('load-balancer health checks', () => {
     await waitFor('INFO of both nodes', 5000, () =>
       Object.values(runner.current.nodes).every((n) => n.info !== null),
     );
+    // The replica healthy first (it replicates the committed master, link up): only the lag is judged below.
+    await until(b.metricsPort, '/replica', 200, 10_000);
     // The master's offset as this agent last read it, 5000 bytes ahead of its replica's.
     const behind: HealthGroup = {
       name: runner.name,
