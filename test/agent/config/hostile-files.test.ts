@@ -6,22 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfig, parseAgentConfig } from '../../../agent/config/load.js';
+import { GOOD_AGENT_FILE } from './agent-file-text.js';
 
-const GOOD = `agentId: db1
-coordinator:
-  url: https://edge-sentinel.example.workers.dev
-  token: t0ken
-stateDir: /tmp/es-state
-failsafe:
-  secret: a-failsafe-secret-of-32-characters
-groups:
-  - name: mymaster
-    local:
-      port: 6380
-      announce: db1.example.com:6380
-    nodes:
-      - db2.example.com:6380
-`;
+const GOOD = GOOD_AGENT_FILE;
 
 const dir = mkdtempSync(join(tmpdir(), 'hostile-agent-files-'));
 

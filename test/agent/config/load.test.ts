@@ -5,22 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupVariable } from '../../../agent/config/env.js';
 import { loadAgentConfig, parseAgentConfig } from '../../../agent/config/load.js';
+import { GOOD_AGENT_FILE } from './agent-file-text.js';
 
-const GOOD = `agentId: db1
-coordinator:
-  url: https://edge-sentinel.example.workers.dev
-  token: t0ken
-stateDir: /tmp/es-state
-failsafe:
-  secret: a-failsafe-secret-of-32-characters
-groups:
-  - name: mymaster
-    local:
-      port: 6380
-      announce: db1.example.com:6380
-    nodes:
-      - db2.example.com:6380
-`;
+const GOOD = GOOD_AGENT_FILE;
 
 function errorsOf(text: string, env: Record<string, string> = {}): readonly string[] {
   const result = parseAgentConfig(text, 'agent.yaml', env);
