@@ -71,7 +71,11 @@ describe('edge-sentinel CLI against a real stack', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/HTTP 401 .*--read-token \/ EDGE_SENTINEL_READ_TOKEN/);
 
-    const shown = await cli(['status']);
+    // Right after the start the replicas' agents may not have read INFO yet: wait for the links.
+    const shown = await waitFor('status to show both replicas linked', 20_000, async () => {
+      const run = await cli(['status']);
+      return run.stdout.split(`replica of 127.0.0.1:${REDIS_PORT}, link up`).length === 3 ? run : undefined;
+    });
     expect(shown.stderr).toBe('');
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain(`group ${stack.options.group}: master 127.0.0.1:${REDIS_PORT}`);

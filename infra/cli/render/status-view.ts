@@ -37,7 +37,12 @@ export function statusView(status: GroupStatus): StatusView {
         : 'replica',
       [observed(view), ...(down.length > 0 ? [`SDOWN by ${down.join(',')}`] : [])].join('; '),
       isMaster ? '' : lag(view, masterOffset),
-      view === undefined ? '?' : view.priority === 0 ? '0 (never promoted)' : String(view.priority),
+      // Before its first INFO an agent knows neither priority nor offset: say so, not 0.
+      view === undefined || view.role === 'unknown'
+        ? '?'
+        : view.priority === 0
+          ? '0 (never promoted)'
+          : String(view.priority),
       view === undefined ? '?' : view.fenced ? 'yes' : 'no',
       owner === undefined ? '(no agent reports it)' : `${owner.agentId} (voters ${list(owner.connectedTo)})`,
     ];
@@ -102,6 +107,7 @@ function nodesOf(status: GroupStatus, master: string | null): string[] {
 
 function observed(view: NodeView | undefined): string {
   if (view === undefined) return 'no report';
+  if (view.role === 'unknown') return view.sdown ? 'unknown' : 'answering, role not read yet';
   if (view.role === 'replica') {
     const link = view.linkUp ? 'link up' : `link down ${Math.round(view.linkDownMs / 1000)} s`;
     return `replica of ${view.masterNode ?? '?'}, ${link}`;
@@ -110,7 +116,7 @@ function observed(view: NodeView | undefined): string {
 }
 
 function lag(view: NodeView | undefined, masterOffset: number | undefined): string {
-  if (view === undefined || masterOffset === undefined) return '?';
+  if (view === undefined || view.role === 'unknown' || masterOffset === undefined) return '?';
   return `${Math.max(0, masterOffset - view.offsetBytes)} B`;
 }
 

@@ -91,6 +91,16 @@ describe('statusView', () => {
     ]);
   });
 
+  it('says what an agent does not know yet before its first INFO (role, priority, lag), not 0', () => {
+    const status = copy();
+    const own = status.agents[1]?.views.find((v) => v.node === '127.0.0.1:7862');
+    if (own)
+      Object.assign(own, { role: 'unknown', priority: 0, offsetBytes: 0, masterNode: null, linkUp: false });
+    const view = statusView(status);
+    const row = view.nodes.rows.find((r) => r[0] === '127.0.0.1:7862');
+    expect(row?.slice(2, 5)).toEqual(['answering, role not read yet', '?', '?']);
+  });
+
   it('names a node no agent reports', () => {
     const status = copy();
     status.agents = status.agents.filter((a) => a.agentId !== 'agent-c');
