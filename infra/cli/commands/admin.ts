@@ -1,7 +1,7 @@
 // Operator actions: `failover` and `switchover` (one election, followed until the new master is
 // published or the election is abandoned), `pause`, `resume` and `reset` (every voter; done once a
 // majority acknowledged).
-import type { Command } from '@commander-js/extra-typings';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import {
   AdminAcceptedSchema,
   AdminFanOutSchema,
@@ -16,65 +16,51 @@ import { CliError } from '../errors.js';
 import { intOption, nodeOption } from '../options.js';
 
 export function registerAdminCommands(program: Command, ctx: CliContext): void {
-  program
-    .command('failover')
-    .description('elect a new master now, even if the current one is healthy (Sentinel: SENTINEL FAILOVER)')
-    .argument('[group]', 'the group (default: the only one)')
-    .option(
-      '--to <host:port>',
-      'the replica to promote (default: the best one, as an automatic failover ranks them)',
-      nodeOption,
-    )
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--no-wait', 'return once a voter accepted, without following the election')
-    .option(
-      '--wait-timeout <seconds>',
-      'how long to follow it (default: 3 x failoverTimeoutMs + 10 s)',
-      intOption('--wait-timeout', 1, 3600),
-    )
-    .option('--json', 'print the outcome as JSON')
-    .action(async (named, options, command) => {
-      const client = clientOf(ctx, command);
-      await change(ctx, client, await groupOf(client, named), {
-        kind: 'failover',
-        body: options.to === undefined ? {} : { target: options.to },
-        target: options.to,
-        ...options,
-      });
+  withFollowOptions(
+    program
+      .command('failover')
+      .description('elect a new master now, even if the current one is healthy (Sentinel: SENTINEL FAILOVER)')
+      .argument('[group]', 'the group (default: the only one)')
+      .option(
+        '--to <host:port>',
+        'the replica to promote (default: the best one, as an automatic failover ranks them)',
+        nodeOption,
+      ),
+  ).action(async (named, options, command) => {
+    const client = clientOf(ctx, command);
+    await change(ctx, client, await groupOf(client, named), {
+      kind: 'failover',
+      body: options.to === undefined ? {} : { target: options.to },
+      target: options.to,
+      ...options,
     });
+  });
 
-  program
-    .command('switchover')
-    .description(
-      'move the master role to a replica with no acknowledged write lost (writes pause during the hand-off)',
-    )
-    .argument('[group]', 'the group (default: the only one)')
-    .option('--to <host:port>', 'the replica to promote (default: the best one)', nodeOption)
-    .option(
-      '--timeout <ms>',
-      "bound on the hand-off (at most the group's failoverTimeoutMs)",
-      intOption('--timeout', 100, 3_600_000),
-    )
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--no-wait', 'return once a voter accepted, without following the switchover')
-    .option(
-      '--wait-timeout <seconds>',
-      'how long to follow it (default: 3 x failoverTimeoutMs + 10 s)',
-      intOption('--wait-timeout', 1, 3600),
-    )
-    .option('--json', 'print the outcome as JSON')
-    .action(async (named, options, command) => {
-      const client = clientOf(ctx, command);
-      await change(ctx, client, await groupOf(client, named), {
-        kind: 'switchover',
-        body: {
-          ...(options.to === undefined ? {} : { target: options.to }),
-          ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
-        },
-        target: options.to,
-        ...options,
-      });
+  withFollowOptions(
+    program
+      .command('switchover')
+      .description(
+        'move the master role to a replica with no acknowledged write lost (writes pause during the hand-off)',
+      )
+      .argument('[group]', 'the group (default: the only one)')
+      .option('--to <host:port>', 'the replica to promote (default: the best one)', nodeOption)
+      .option(
+        '--timeout <ms>',
+        "bound on the hand-off (at most the group's failoverTimeoutMs)",
+        intOption('--timeout', 100, 3_600_000),
+      ),
+  ).action(async (named, options, command) => {
+    const client = clientOf(ctx, command);
+    await change(ctx, client, await groupOf(client, named), {
+      kind: 'switchover',
+      body: {
+        ...(options.to === undefined ? {} : { target: options.to }),
+        ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
+      },
+      target: options.to,
+      ...options,
     });
+  });
 
   for (const [kind, description] of [
     ['pause', 'stop automatic failovers (agents keep probing; operator failover/switchover still work)'],
@@ -106,6 +92,21 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
         }
       });
   }
+}
+
+/** What failover and switchover share: confirmation, following the election, and its output. */
+function withFollowOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(
+  command: Command<Args, Opts, Globals>,
+) {
+  return command
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--no-wait', 'return once a voter accepted, without following the election')
+    .option(
+      '--wait-timeout <seconds>',
+      'how long to follow it (default: 3 x failoverTimeoutMs + 10 s)',
+      intOption('--wait-timeout', 1, 3600),
+    )
+    .option('--json', 'print the outcome as JSON');
 }
 
 interface ChangeRequest {
