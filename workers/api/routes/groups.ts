@@ -21,9 +21,15 @@ export const groupRoutes = new Hono<AppEnv>()
       page.map(async (name) => {
         const group = c.var.groups.get(name);
         if (group === undefined) throw new Error(`group ${name} vanished from the table`);
-        const base = { group: name, voters: group.config.voters, quorum: group.config.quorum };
+        const voters = votersOf(c, group);
+        // The quorum in effect: a runtime override when a majority holds one, else wrangler.toml's.
+        const quorum = await readSettings(voters).then(
+          (read) => read.override?.values.quorum ?? group.config.quorum,
+          () => group.config.quorum,
+        );
+        const base = { group: name, voters: group.config.voters, quorum };
         try {
-          const read = await readMajority(votersOf(c, group));
+          const read = await readMajority(voters);
           return { ...base, master: toMaster(name, read.config), error: null };
         } catch (error) {
           return { ...base, master: null, error: describeError(error) };
