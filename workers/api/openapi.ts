@@ -147,14 +147,22 @@ const OPERATIONS: readonly Operation[] = [
     auth: 'admin',
     query: SettingsQuerySchema,
     body: 'SettingsPatch',
-    responses: { 200: ['adopted by a majority', 'SettingsWrite'], 503: ['no majority adopted it', 'Error'] },
+    responses: {
+      200: ['adopted by a majority', 'SettingsWrite'],
+      409: ['superseded by a concurrent write', 'Error'],
+      503: ['no majority adopted it', 'Error'],
+    },
   },
   {
     method: 'delete',
     path: `${G}/settings`,
     summary: "Remove every runtime override: back to wrangler.toml's values",
     auth: 'admin',
-    responses: { 200: ['adopted by a majority', 'SettingsWrite'], 503: ['no majority adopted it', 'Error'] },
+    responses: {
+      200: ['adopted by a majority', 'SettingsWrite'],
+      409: ['superseded by a concurrent write', 'Error'],
+      503: ['no majority adopted it', 'Error'],
+    },
   },
   {
     method: 'get',

@@ -56,6 +56,8 @@ export interface SettingsWrite {
   /** Voters that hold the written value (or a newer one) after the write. */
   readonly acked: readonly number[];
   readonly failures: readonly Failure[];
+  /** A newer value some voter already held (a concurrent write won): null when none. */
+  readonly supersededBy: SettingsOverride | null;
 }
 
 /**
@@ -79,7 +81,12 @@ async function writeTo(
     indices,
   );
   const result = needed === null ? await settleAll(calls) : await gather(calls, needed);
-  return { override, acked: result.answers.map((a) => a.index), failures: result.failures };
+  let supersededBy: SettingsOverride | null = null;
+  for (const { value } of result.answers) {
+    if (compareOverrides(value, override) > 0 && compareOverrides(value, supersededBy) > 0)
+      supersededBy = value;
+  }
+  return { override, acked: result.answers.map((a) => a.index), failures: result.failures, supersededBy };
 }
 
 /** The values after applying a patch: a field set to null is removed, absent fields are kept. */

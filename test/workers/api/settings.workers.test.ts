@@ -55,6 +55,20 @@ describe('runtime settings routes', () => {
     expect(read.status).toBe(503);
   });
 
+  it('409 when a concurrent write of the same version, ordered after this one, won on a voter', async () => {
+    const voters = new FakeNamespace();
+    const fake = voters.voter('mymaster', 1);
+    const write = fake.writeSettings.bind(fake);
+    // Voter 1 sees another writer's v1 land between this request's read and its write.
+    fake.writeSettings = async (address, override) => {
+      await write(address, { version: override.version, writer: '~concurrent', values: { quorum: 1 } });
+      return write(address, override);
+    };
+    const res = await send(put('{"quorum":3}'), voters);
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).code).toBe('superseded');
+  });
+
   it('the group list and status show the quorum in effect', async () => {
     const voters = new FakeNamespace();
     for (const i of [0, 1, 2]) {

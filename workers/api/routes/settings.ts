@@ -67,6 +67,16 @@ function answerWrite(c: AppContext, group: GroupEntry, write: SettingsWrite) {
     return { voter, ok: false, code: 'UNREACHABLE', reason: error };
   });
   const acknowledged = write.acked.length;
+  const newer = write.supersededBy;
+  if (newer !== null) {
+    // Last writer wins per (version, writer): a concurrent write ordered after this one replaced
+    // its values, so this patch may not be in effect. Say so rather than answer 200.
+    throw new ApiError(
+      409,
+      'superseded',
+      `settings v${write.override.version} was superseded by a concurrent write (v${newer.version}): read the settings and retry`,
+    );
+  }
   if (acknowledged >= voters.majority) {
     return c.json({
       ...settingsBody(group, write.override),
