@@ -36,14 +36,19 @@ export class ApiClient {
     return this.answer(path, response, schema);
   }
 
-  /** An operator action: needs the admin token; `okStatuses` are the answers that mean done. */
-  async admin<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+  /** An operator action: needs the admin token (POST unless told otherwise, e.g. PUT for settings). */
+  async admin<S extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: S,
+    method: 'POST' | 'PUT' | 'DELETE' = 'POST',
+  ): Promise<z.infer<S>> {
     const token = this.connection.adminToken;
     if (token === undefined || token === '') {
       throw usageError('this command needs the admin token: --admin-token or EDGE_SENTINEL_ADMIN_TOKEN');
     }
     const response = await this.send(path, {
-      method: 'POST',
+      method,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });

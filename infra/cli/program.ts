@@ -7,6 +7,7 @@ import { registerCheckConfigCommand } from './commands/check-config.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerGroupsCommand } from './commands/groups.js';
 import { registerHistoryCommand } from './commands/history.js';
+import { registerSettingsCommands } from './commands/settings.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerWaitMasterCommand } from './commands/wait-master.js';
@@ -28,7 +29,7 @@ export function buildProgram(ctx: CliContext) {
       new Option('--url <url>', `coordinator base URL (default: $EDGE_SENTINEL_URL or ${DEFAULT_URL})`),
     )
     .addOption(
-      new Option('--admin-token <token>', 'admin token for failover, switchover, pause, resume, reset'),
+      new Option('--admin-token <token>', 'admin token for failover, switchover, pause, resume, reset, set'),
     )
     .addOption(new Option('--read-token <token>', "read token, when the Worker's READ_TOKEN is set"))
     .addOption(
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext) {
   registerStatusCommand(program, ctx);
   registerGroupsCommand(program, ctx);
   registerAdminCommands(program, ctx);
+  registerSettingsCommands(program, ctx);
   registerEventsCommand(program, ctx);
   registerHistoryCommand(program, ctx);
   registerWaitMasterCommand(program, ctx);

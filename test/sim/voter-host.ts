@@ -251,6 +251,8 @@ function describeInput(input: VoterInput): string {
       return 'alarm';
     case 'admin':
       return `admin ${input.action.kind}`;
+    case 'settings-override':
+      return `settings v${input.override.version}`;
   }
 }
 

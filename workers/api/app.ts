@@ -13,6 +13,7 @@ import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { masterRoutes } from './routes/master.js';
 import { pageRoutes } from './routes/pages.js';
+import { settingsRoutes } from './routes/settings.js';
 
 /** Request bodies are tiny JSON objects (`{"target":"host:port"}`); anything bigger is refused. */
 export const MAX_BODY_BYTES = 4 * 1024;
@@ -44,6 +45,7 @@ app.route('/v1/groups', groupRoutes);
 app.route('/v1/groups', masterRoutes);
 app.route('/v1/groups', eventRoutes);
 app.route('/v1/groups', adminRoutes);
+app.route('/v1/groups', settingsRoutes);
 app.route('/v1/groups', agentSocketRoutes);
 app.route('/', pageRoutes);
 

@@ -1,5 +1,6 @@
 // GET /v1/openapi.json: the OpenAPI 3.1 document, generated from the same zod schemas the routes use.
 import { z } from 'zod';
+import { SettingsPatchSchema } from '../config/settings-schema.js';
 import {
   AdminAcceptedSchema,
   AdminFanOutSchema,
@@ -12,19 +13,22 @@ import {
   FailoverBodySchema,
   GroupListQuerySchema,
   GroupListSchema,
+  GroupSettingsSchema,
   GroupStatusSchema,
   HealthSchema,
   MasterQuerySchema,
   MasterSchema,
   OutageBodySchema,
   OutageSchema,
+  SettingsQuerySchema,
+  SettingsWriteSchema,
   SwitchoverBodySchema,
 } from './schemas.js';
 
 type Auth = 'none' | 'read' | 'admin' | 'agent';
 
 interface Operation {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   readonly path: string;
   readonly summary: string;
   readonly auth: Auth;
@@ -49,6 +53,9 @@ const COMPONENTS: Readonly<Record<string, z.ZodType>> = {
   Outage: OutageSchema,
   AdminAccepted: AdminAcceptedSchema,
   AdminFanOut: AdminFanOutSchema,
+  GroupSettings: GroupSettingsSchema,
+  SettingsPatch: SettingsPatchSchema,
+  SettingsWrite: SettingsWriteSchema,
 };
 
 const G = '/v1/groups/{group}';
@@ -125,6 +132,38 @@ const OPERATIONS: readonly Operation[] = [
     'OutageBody',
     [200, 'Outage'],
   ),
+  {
+    method: 'get',
+    path: `${G}/settings`,
+    summary: 'Effective runtime-overridable settings and where each comes from (majority read)',
+    auth: 'read',
+    responses: { 200: ['settings', 'GroupSettings'], 503: ['no majority answered', 'Error'] },
+  },
+  {
+    method: 'put',
+    path: `${G}/settings`,
+    summary:
+      'Override quorum, downAfterMs, failoverTimeoutMs or parallelSyncs at runtime (null removes one; ?reset=1 with {} clears all)',
+    auth: 'admin',
+    query: SettingsQuerySchema,
+    body: 'SettingsPatch',
+    responses: {
+      200: ['adopted by a majority', 'SettingsWrite'],
+      409: ['superseded by a concurrent write', 'Error'],
+      503: ['no majority adopted it', 'Error'],
+    },
+  },
+  {
+    method: 'delete',
+    path: `${G}/settings`,
+    summary: "Remove every runtime override: back to wrangler.toml's values",
+    auth: 'admin',
+    responses: {
+      200: ['adopted by a majority', 'SettingsWrite'],
+      409: ['superseded by a concurrent write', 'Error'],
+      503: ['no majority adopted it', 'Error'],
+    },
+  },
   {
     method: 'get',
     path: `${G}/voters/{i}/agent`,

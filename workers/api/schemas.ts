@@ -90,6 +90,15 @@ export const ReplicaReportSchema = z.object({
   priority: z.number().int(),
 });
 
+const SettingSourceSchema = z.string().regex(/^(wrangler\.toml|runtime override v\d+)$/);
+
+export const SettingsSourcesSchema = z.object({
+  quorum: SettingSourceSchema,
+  downAfterMs: SettingSourceSchema,
+  failoverTimeoutMs: SettingSourceSchema,
+  parallelSyncs: SettingSourceSchema,
+});
+
 export const GroupStatusSchema = z.object({
   group: z.string(),
   settings: z.object({
@@ -101,6 +110,13 @@ export const GroupStatusSchema = z.object({
     fencing: z.boolean(),
     leaseMs: z.number().int(),
   }),
+  /**
+   * Where each runtime-overridable value of `settings` comes from. Optional only so the CLI still
+   * reads a coordinator deployed before runtime settings existed; this one always sends it.
+   */
+  settingsSources: SettingsSourcesSchema.optional(),
+  /** Version of the runtime settings override in effect (0: none ever written). */
+  settingsVersion: z.number().int().optional(),
   /** Null when no majority of voters answered. */
   master: MasterSchema.nullable(),
   epoch: z.number().int().nullable(),
@@ -182,3 +198,26 @@ export const AdminFanOutSchema = z.object({
 export const AgentQuerySchema = z.object({ agent: AgentIdSchema.optional() });
 
 export const HealthSchema = z.object({ ok: z.literal(true), groups: z.number().int() });
+
+export const SettingsQuerySchema = z.object({ reset: z.enum(['0', '1']).optional() });
+
+/** The group's runtime-overridable settings, their sources and the register version. */
+export const GroupSettingsSchema = z.object({
+  group: z.string(),
+  settings: z.object({
+    quorum: z.number().int(),
+    downAfterMs: z.number().int(),
+    failoverTimeoutMs: z.number().int(),
+    parallelSyncs: z.number().int(),
+  }),
+  settingsSources: SettingsSourcesSchema,
+  settingsVersion: z.number().int(),
+  /** The override's own values (what a reset removes). */
+  override: z.record(z.string(), z.number().int()),
+});
+
+export const SettingsWriteSchema = GroupSettingsSchema.extend({
+  acknowledged: z.number().int(),
+  majority: z.number().int(),
+  voters: z.array(VoterAckSchema),
+});

@@ -1,9 +1,12 @@
 // Aggregating the voters' status answers into one group status (pure).
 import type { GroupEntry } from '../config/load.js';
+import { compareOverrides } from '../core/settings-override.js';
+import type { SettingsOverride } from '../core/types.js';
 import { type Config, compareConfigs, formatNodeId, type NodeView } from '../protocol/index.js';
 import type { AgentStatus, VoterStatus } from '../voter/contract.js';
 import type { Answer, Failure } from './gather.js';
 import type { GroupStatus, Master } from './schemas.js';
+import { settingsView } from './settings-register.js';
 
 type Report = GroupStatus['voters'][number];
 type AgentReport = GroupStatus['agents'][number];
@@ -13,20 +16,25 @@ export function buildStatus(
   answers: readonly Answer<VoterStatus>[],
   failures: readonly Failure[],
   master: Master | null,
+  /** The settings override from a majority read; undefined: that read failed, use the highest seen. */
+  override?: SettingsOverride | null,
 ): GroupStatus {
   const byIndex = [...answers].sort((a, b) => a.index - b.index);
   const committed = highest(byIndex.map((a) => a.value.durable.committed));
+  const view = settingsView(group, override === undefined ? highestOverride(byIndex) : override);
   return {
     group: group.name,
     settings: {
-      voters: group.settings.voters,
-      quorum: group.settings.quorum,
-      downAfterMs: group.settings.downAfterMs,
-      failoverTimeoutMs: group.settings.failoverTimeoutMs,
-      parallelSyncs: group.config.parallelSyncs,
-      fencing: group.settings.fencing,
-      leaseMs: group.settings.leaseMs,
+      voters: view.settings.voters,
+      quorum: view.settings.quorum,
+      downAfterMs: view.settings.downAfterMs,
+      failoverTimeoutMs: view.settings.failoverTimeoutMs,
+      parallelSyncs: view.settings.parallelSyncs,
+      fencing: view.settings.fencing,
+      leaseMs: view.settings.leaseMs,
     },
+    settingsSources: view.sources,
+    settingsVersion: view.version,
     master,
     epoch: master?.epoch ?? null,
     failover: failoverState(
@@ -39,6 +47,15 @@ export function buildStatus(
     agents: agentReports(byIndex),
     replicas: replicaReports(byIndex, master === null ? null : formatNodeId(master.host, master.port)),
   };
+}
+
+function highestOverride(answers: readonly Answer<VoterStatus>[]): SettingsOverride | null {
+  let best: SettingsOverride | null = null;
+  for (const { value } of answers) {
+    const held = value.durable.settingsOverride ?? null;
+    if (compareOverrides(held, best) > 0) best = held;
+  }
+  return best;
 }
 
 function highest(configs: readonly Config[]): Config | null {

@@ -1,5 +1,6 @@
 // Creating a voter's state (fresh or from what it persisted) and small durable-state helpers.
 import { type Config, initialConfig, newerConfig } from '../protocol/index.js';
+import { compareOverrides, effectiveSettings } from './settings-override.js';
 import type { DurableState, GroupSettings, VoterState } from './types.js';
 
 export function initialDurable(settings: GroupSettings): DurableState {
@@ -11,6 +12,7 @@ export function initialDurable(settings: GroupSettings): DurableState {
     committed: config,
     published: config,
     paused: false,
+    settingsOverride: null,
   };
 }
 
@@ -27,7 +29,8 @@ export function createVoterState(
 ): VoterState {
   const d = durable ?? initialDurable(settings);
   return {
-    settings,
+    settings: effectiveSettings(settings, d.settingsOverride),
+    baseline: settings,
     index,
     durable: d,
     startedAtMs: nowMs,
@@ -82,6 +85,7 @@ export function sameDurable(a: DurableState, b: DurableState): boolean {
     sameConfig(a.accepted, b.accepted) &&
     sameConfig(a.committed, b.committed) &&
     sameConfig(a.published, b.published) &&
-    a.paused === b.paused
+    a.paused === b.paused &&
+    compareOverrides(a.settingsOverride, b.settingsOverride) === 0
   );
 }

@@ -12,6 +12,7 @@ import { learn } from './learn.js';
 import { observeRenewals } from './lease-view.js';
 import { newOut, type Out } from './out.js';
 import { onAcceptReply } from './proposal.js';
+import { onSettingsOverride } from './settings-override.js';
 import { sameDurable } from './state.js';
 import { considerElection, trackOdown } from './triggers.js';
 import type { VoterContext, VoterEffect, VoterInput, VoterResult, VoterState } from './types.js';
@@ -29,6 +30,8 @@ function handle(state: VoterState, input: VoterInput, ctx: VoterContext, out: Ou
       return { ...state, alarmAtMs: null };
     case 'admin':
       return onAdmin(state, input.action, nowMs, out);
+    case 'settings-override':
+      return onSettingsOverride(state, input.override, out);
     case 'peer-message': {
       const message = input.message;
       if (message.group !== state.settings.name) return state;

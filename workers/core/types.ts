@@ -60,6 +60,23 @@ export interface DurableState {
   /** Highest committed config in state `active`: the master this voter tells clients about. */
   readonly published: Config;
   readonly paused: boolean;
+  /** The runtime override of the group's settings this voter holds (settings-override.ts). */
+  readonly settingsOverride: SettingsOverride | null;
+}
+
+/** Values an operator set at runtime; a field left out keeps wrangler.toml's value. */
+export interface SettingsValues {
+  readonly quorum?: number;
+  readonly downAfterMs?: number;
+  readonly failoverTimeoutMs?: number;
+  readonly parallelSyncs?: number;
+}
+
+/** One value of the settings register: `version` only grows; `writer` orders two writes of one version. */
+export interface SettingsOverride {
+  readonly version: number;
+  readonly writer: string;
+  readonly values: SettingsValues;
 }
 
 export interface AgentRecord {
@@ -132,7 +149,10 @@ export interface Leadership extends ElectionRequest {
 export type Role = { readonly kind: 'follower' } | Candidacy | Leadership;
 
 export interface VoterState {
+  /** The effective settings: `baseline` with the runtime override on top. */
   readonly settings: GroupSettings;
+  /** The settings declared in wrangler.toml. */
+  readonly baseline: GroupSettings;
   readonly index: number;
   readonly durable: DurableState;
   readonly startedAtMs: number;
@@ -179,7 +199,8 @@ export type VoterInput =
   | { readonly kind: 'agent-message'; readonly agentId: AgentId; readonly message: AgentMessage }
   | { readonly kind: 'peer-message'; readonly from: number; readonly message: PeerMessage }
   | { readonly kind: 'alarm' }
-  | { readonly kind: 'admin'; readonly action: AdminAction };
+  | { readonly kind: 'admin'; readonly action: AdminAction }
+  | { readonly kind: 'settings-override'; readonly override: SettingsOverride };
 
 export type AdminAction =
   | { readonly kind: 'failover'; readonly target: NodeId | null }

@@ -25,6 +25,8 @@ export const VOTER_EVENT_NAMES = [
   '+reset-master',
   '+paused',
   '-paused',
+  // A runtime settings override adopted (as Sentinel names SENTINEL SET): one per changed field.
+  '+set',
   '+agent-up',
   '-agent-down',
   '-agent-claim-refused',

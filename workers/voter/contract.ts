@@ -1,5 +1,5 @@
 // The voter Durable Object's RPC surface: what the Worker (and other voters) may call on it.
-import type { AdminAction, AdminAnswer, DurableState } from '../core/types.js';
+import type { AdminAction, AdminAnswer, DurableState, SettingsOverride } from '../core/types.js';
 import type { AgentId, Config, EventName, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
 
 /** Which voter an RPC is meant for; the object checks it matches the one it was created as. */
@@ -113,6 +113,14 @@ export interface VoterRpc {
    */
   waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number>;
   admin(address: VoterAddress, action: AdminAction): Promise<AdminResult>;
+  /** The runtime settings override this voter holds (null: none ever written). */
+  readSettings(address: VoterAddress): Promise<SettingsOverride | null>;
+  /**
+   * Register write (ABD): the voter adopts `override` only if its (version, writer) is greater
+   * than what it holds, persists it, and pushes the new settings to its agents. Answers with what
+   * it holds afterwards.
+   */
+  writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null>;
   /** Voter-to-voter message (vote, accept, commit...); answers travel back the same way. */
   peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void>;
   /**

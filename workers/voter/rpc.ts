@@ -1,5 +1,8 @@
 // The RPC handlers behind contract.ts: arguments validated at the boundary, then a core step or a read.
+
+import { SettingsOverrideSchema } from '../config/settings-schema.js';
 import { commitMessage } from '../core/messages.js';
+import type { SettingsOverride } from '../core/types.js';
 import { ConfigSchema, describeIssues, PeerMessageSchema, VoterIndexSchema } from '../protocol/index.js';
 import { AdminActionSchema } from './admin.js';
 import type { Booted } from './booted.js';
@@ -83,4 +86,16 @@ export function peer(runner: StepRunner, me: Booted, from: unknown, message: unk
     return;
   }
   runner.run(me, { kind: 'peer-message', from: sender.data, message: parsed.data });
+}
+
+export function writeSettings(runner: StepRunner, me: Booted, override: unknown): SettingsOverride | null {
+  const parsed = SettingsOverrideSchema.safeParse(override);
+  if (!parsed.success) throw voterError('bad_request', `override: ${describeIssues(parsed.error)}`);
+  const quorum = parsed.data.values.quorum;
+  const nodes = me.entry.config.nodes;
+  if (quorum !== undefined && nodes !== undefined && quorum > nodes.length) {
+    throw voterError('bad_request', `quorum ${quorum} is larger than the ${nodes.length} node(s) in nodes`);
+  }
+  runner.run(me, { kind: 'settings-override', override: parsed.data });
+  return me.state.durable.settingsOverride;
 }

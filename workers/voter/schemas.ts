@@ -1,5 +1,6 @@
 // zod schemas for what the voter reads back from SQLite: its durable state, agent records, attachments.
 import { z } from 'zod';
+import { SettingsOverrideSchema } from '../config/settings-schema.js';
 import type { AgentRecord, DurableState } from '../core/types.js';
 import {
   AgentIdSchema,
@@ -18,6 +19,8 @@ export const DurableStateSchema = z.strictObject({
   committed: ConfigSchema,
   published: ConfigSchema,
   paused: z.boolean(),
+  // Absent in rows written before runtime settings existed.
+  settingsOverride: SettingsOverrideSchema.nullable().default(null),
 }) satisfies z.ZodType<DurableState>;
 
 export const AgentRecordSchema = z.strictObject({

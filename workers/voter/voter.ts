@@ -1,7 +1,7 @@
 // The voter Durable Object: a thin shell that loads state, steps the pure core, persists, then sends.
 import { DurableObject } from 'cloudflare:workers';
 import { type LoadedGroups, loadGroups } from '../config/load.js';
-import type { AdminAction } from '../core/types.js';
+import type { AdminAction, SettingsOverride } from '../core/types.js';
 import type { Env } from '../env.js';
 import { type Config, LEASE_PING, LEASE_PONG, type PeerMessage } from '../protocol/index.js';
 import type { Booted } from './booted.js';
@@ -189,6 +189,14 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
 
   async admin(address: VoterAddress, action: AdminAction): Promise<AdminResult> {
     return rpc.admin(this.runner, this.rpc(address), action);
+  }
+
+  async readSettings(address: VoterAddress): Promise<SettingsOverride | null> {
+    return this.rpc(address).state.durable.settingsOverride;
+  }
+
+  async writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null> {
+    return rpc.writeSettings(this.runner, this.rpc(address), override);
   }
 
   async peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void> {

@@ -1,6 +1,6 @@
 // Test doubles of the voter Durable Objects: scripted answers, an unreachable switch, recorded calls.
 import type { VoterNamespace, VoterObjectId, VoterStub } from '../../../workers/api/voters.js';
-import type { AdminAction } from '../../../workers/core/types.js';
+import type { AdminAction, SettingsOverride } from '../../../workers/core/types.js';
 import { type Config, compareConfigs, initialConfig } from '../../../workers/protocol/index.js';
 import {
   type AdminResult,
@@ -23,6 +23,7 @@ export class FakeVoter implements VoterStub {
   log: StoredEvent[] = [];
   adminResult: AdminResult = { ok: true, reason: 'queued' };
   paused = false;
+  settingsOverride: SettingsOverride | null = null;
   readonly learned: Config[] = [];
   readonly actions: AdminAction[] = [];
   readonly forwarded: Request[] = [];
@@ -113,6 +114,22 @@ export class FakeVoter implements VoterStub {
     return this.adminResult;
   }
 
+  async readSettings(address: VoterAddress): Promise<SettingsOverride | null> {
+    await this.reach(address, 'readSettings');
+    return this.settingsOverride;
+  }
+
+  async writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null> {
+    await this.reach(address, 'writeSettings');
+    const held = this.settingsOverride;
+    const newer =
+      held === null ||
+      override.version > held.version ||
+      (override.version === held.version && override.writer > held.writer);
+    if (newer) this.settingsOverride = override;
+    return this.settingsOverride;
+  }
+
   async peer(): Promise<void> {
     throw new Error('the API never sends peer messages');
   }
@@ -135,6 +152,7 @@ export class FakeVoter implements VoterStub {
         committed: this.published,
         published: this.published,
         paused: this.paused,
+        settingsOverride: this.settingsOverride,
       },
       role: 'follower',
       roleEpoch: null,

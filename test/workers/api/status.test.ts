@@ -47,6 +47,7 @@ function voter(index: number, agents: AgentStatus[], overrides: Partial<VoterSta
       committed: config,
       published: config,
       paused: false,
+      settingsOverride: null,
     },
     counters: {
       requests: 0,

@@ -27,6 +27,8 @@ export function voterTestGroups(receiverUrl: string, upstashUrl: string): Record
     'vt-wake': { ...base, restartGraceMs: 60_000 },
     // A voter whose stored state is damaged: it must refuse to serve, not start afresh.
     'vt-corrupt': { ...base, voters: 1, quorum: 1 },
+    // Runtime settings overrides: written through the API, kept across restarts, repaired by reads.
+    'vt-settings': { ...base, nodes: ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379'] },
     // Alarms and malformed messages on a single voter.
     'vt-solo': { ...base, voters: 1, quorum: 1 },
     'vt-hooks': {

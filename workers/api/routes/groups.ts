@@ -6,6 +6,7 @@ import { describeError, settleAll } from '../gather.js';
 import { readMajority } from '../master-read.js';
 import { toMaster } from '../master-view.js';
 import { GroupListQuerySchema, type Master } from '../schemas.js';
+import { readSettings } from '../settings-register.js';
 import { buildStatus } from '../status.js';
 import { query } from '../validate.js';
 
@@ -20,9 +21,15 @@ export const groupRoutes = new Hono<AppEnv>()
       page.map(async (name) => {
         const group = c.var.groups.get(name);
         if (group === undefined) throw new Error(`group ${name} vanished from the table`);
-        const base = { group: name, voters: group.config.voters, quorum: group.config.quorum };
+        const voters = votersOf(c, group);
+        // The quorum in effect: a runtime override when a majority holds one, else wrangler.toml's.
+        const quorum = await readSettings(voters).then(
+          (read) => read.override?.values.quorum ?? group.config.quorum,
+          () => group.config.quorum,
+        );
+        const base = { group: name, voters: group.config.voters, quorum };
         try {
-          const read = await readMajority(votersOf(c, group));
+          const read = await readMajority(voters);
           return { ...base, master: toMaster(name, read.config), error: null };
         } catch (error) {
           return { ...base, master: null, error: describeError(error) };
@@ -36,12 +43,17 @@ export const groupRoutes = new Hono<AppEnv>()
   .get('/:group', readAccess(), async (c) => {
     const group = groupOf(c);
     const voters = votersOf(c, group);
-    const [statuses, master] = await Promise.all([
+    const [statuses, master, settings] = await Promise.all([
       settleAll(voters.callAll((stub, address) => stub.status(address))),
       readMajority(voters).then(
         (read): Master | null => toMaster(group.name, read.config),
         () => null,
       ),
+      // The settings register read repairs a voter that is behind, as the master read does.
+      readSettings(voters).then(
+        (read) => read.override,
+        () => undefined,
+      ),
     ]);
-    return c.json(buildStatus(group, statuses.answers, statuses.failures, master));
+    return c.json(buildStatus(group, statuses.answers, statuses.failures, master, settings));
   });
