@@ -56,6 +56,8 @@ export interface AgentState {
   readonly reported: Readonly<Record<NodeId, NodeView>> | null;
   /** The group's settings as the voters announced them (quorum, timeouts for the Sentinel surface). */
   readonly announced: AnnouncedSettings | null;
+  /** The runtime-override version of `announced` (0: the deployed settings); older pushes are ignored. */
+  readonly announcedVersion: number;
   /** Grants asked of the other nodes' agents, and the hold this agent promised them (failsafe.ts). */
   readonly failsafe: FailsafeState;
   /** Fence deadlines of local nodes inherited from this agent's previous process (`fence-inherited`). */
@@ -115,6 +117,7 @@ export function createAgentState(
     seq: 0,
     reported: null,
     announced: null,
+    announcedVersion: 0,
     failsafe: createFailsafe(peerNodes(settings), persisted?.holdUntilMs ?? null),
     inherited: {},
     syncTurns: null,

@@ -247,7 +247,13 @@ function onVoterMessage(
       note(out, `voter ${voter} refused a message: ${message.error}`);
       return state;
     case 'settings': {
-      const adopted = adoptAnnounced(state, message.settings);
+      const version = message.settingsVersion ?? 0;
+      if (version < state.announcedVersion) {
+        // A voter that missed a newer override (it was unreachable during the write) until a read repairs it.
+        note(out, `voter ${voter} announces settings v${version}; v${state.announcedVersion} is newer: kept`);
+        return state;
+      }
+      const adopted = adoptAnnounced({ ...state, announcedVersion: version }, message.settings);
       note(out, `voter ${voter}: ${adopted.reason}`);
       return adopted.state;
     }

@@ -32,6 +32,7 @@ export function settingsPush(state: VoterState): SettingsPush {
     kind: 'settings',
     group: state.settings.name,
     voter: state.index,
+    settingsVersion: state.durable.settingsOverride?.version ?? 0,
     settings: {
       voters,
       quorum,

@@ -12,6 +12,11 @@ export const SettingsPushSchema = z.object({
   kind: z.literal('settings'),
   group: GroupNameSchema,
   voter: VoterIndexSchema,
+  /**
+   * The runtime override's version these settings include (0: wrangler.toml's alone). An agent
+   * keeps the highest it has seen, so a voter that missed a newer override cannot undo it.
+   */
+  settingsVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   settings: z.object({
     voters: z.number().int().min(1).max(5),
     quorum: z.number().int().min(1).max(64),

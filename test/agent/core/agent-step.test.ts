@@ -527,6 +527,25 @@ describe('group settings announced by the voters', () => {
     expect(d.state.settings.downAfterMs).toBe(700);
   });
 
+  it('keeps the newest runtime override: a voter that missed it cannot undo it on reconnect', () => {
+    const d = new Driver(settings());
+    const versioned = (version: number, quorum: number, voter = 0): AgentInput => {
+      const input = announced({ quorum });
+      if (input.kind !== 'voter-message' || input.message.kind !== 'settings')
+        throw new Error('a settings push');
+      return { ...input, voter, message: { ...input.message, voter, settingsVersion: version } };
+    };
+    d.step(versioned(2, 3));
+    expect(d.state.announced?.quorum).toBe(3);
+    // Voter 1 was unreachable during the write: it still announces the deployed settings (v0).
+    d.step(versioned(0, 2, 1));
+    expect(d.state.announced?.quorum).toBe(3);
+    expect(d.lastReason()).toContain('v2 is newer: kept');
+    d.step(versioned(3, 4, 1));
+    expect(d.state.announced?.quorum).toBe(4);
+    expect(d.state.announcedVersion).toBe(3);
+  });
+
   it('holds no lease when the voters announce another number of voters', () => {
     const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
     d.step(announced({ voters: 5 }));
