@@ -138,8 +138,12 @@ describe('HAProxy routing writes by GET /primary (3 nodes, 3 agents, 3 voters)',
   it('follows a SIGKILL failover and a switchover; only the committed master ever acknowledges a write', async () => {
     const [old] = stack.nodes;
     if (old === undefined || haproxy === null) throw new Error('no stack');
-    // Exactly one agent answers 200 on /primary: the master's.
-    expect(await Promise.all(stack.nodes.map((n) => primaryCheck(n.metricsPort)))).toEqual([200, 503, 503]);
+    // Exactly one agent answers 200 on /primary: the master's (once its lease is renewed after the start).
+    const primaryChecks = () => Promise.all(stack.nodes.map((n) => primaryCheck(n.metricsPort)));
+    await waitFor('only the master agent answering 200 on /primary', 15_000, async () =>
+      JSON.stringify(await primaryChecks()) === '[200,503,503]' ? true : undefined,
+    );
+    expect(await primaryChecks()).toEqual([200, 503, 503]);
     const w = new Writer(haproxy.port);
     writer = w;
     await waitFor('200 writes through HAProxy', 20_000, async () =>
