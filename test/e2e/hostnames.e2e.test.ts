@@ -59,8 +59,12 @@ describe('nodes and agents named by host name (Redis 08-hostname-conf)', () => {
       HOST,
       String(REDIS_PORT),
     ]);
-    const replicas = (await lookup.call('SENTINEL', 'REPLICAS', group)) as string[][];
     const field = (entry: string[], name: string) => entry[entry.indexOf(name) + 1];
+    // The agent fills a replica's master-host from that replica's INFO, read once a second.
+    const replicas = await waitFor("REPLICAS with each replica's master read", 15_000, async () => {
+      const reply = (await lookup.call('SENTINEL', 'REPLICAS', group)) as string[][];
+      return reply.length === 2 && reply.every((r) => field(r, 'master-host') !== '?') ? reply : undefined;
+    });
     expect(replicas.map((r) => field(r, 'name')).sort()).toEqual([
       `${HOST}:${REDIS_PORT + 1}`,
       `${HOST}:${REDIS_PORT + 2}`,
