@@ -19,7 +19,7 @@ export interface VoterEvent {
 /** The API's page bound. */
 const PAGE = 500;
 /** A clean end (the server's 5-minute bound) reconnects within 250 ms; failures back off to 5 s. */
-const RECONNECT = { initialMs: 250, maxMs: 5_000 } as const;
+export const RECONNECT = { initialMs: 250, maxMs: 5_000 } as const;
 
 /**
  * Every event each voter in `voters` stores after `after` (per voter), in time order, the same

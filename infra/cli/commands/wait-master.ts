@@ -6,12 +6,12 @@ import { MasterSchema } from '../../../workers/api/schemas.js';
 import { backoffDelayMs } from '../../../workers/protocol/index.js';
 import { type CliContext, clientOf, groupOf } from '../context.js';
 import { CliError } from '../errors.js';
+import { RECONNECT } from '../event-feed.js';
 import { intOption } from '../options.js';
 import { sleepUnlessAborted } from '../sleep.js';
 
 /** Each long-poll waits at most this long (the API's bound is larger; shorter keeps Ctrl-C prompt). */
 const POLL_MS = 25_000;
-const RETRY = { initialMs: 250, maxMs: 5_000 } as const;
 
 type Master = ReturnType<typeof MasterSchema.parse>;
 
@@ -59,7 +59,7 @@ export function registerWaitMasterCommand(program: Command, ctx: CliContext): vo
         } catch (error) {
           // A watcher outlives a coordinator blip: say so and retry, bounded by --timeout.
           ctx.io.err(`edge-sentinel: ${error instanceof Error ? error.message : String(error)}; retrying`);
-          await sleepUnlessAborted(backoffDelayMs(RETRY, failures++, Math.random), ctx.interrupted);
+          await sleepUnlessAborted(backoffDelayMs(RECONNECT, failures++, Math.random), ctx.interrupted);
           continue;
         }
         if (epoch === undefined || master.epoch > epoch) {
