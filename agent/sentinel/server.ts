@@ -1,4 +1,4 @@
-// The Sentinel wire-protocol server: a TCP listener whose clients read the agent's SentinelSource.
+// The Sentinel wire-protocol server: a TCP listener and an optional TLS one whose clients read the agent's SentinelSource.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.js';
@@ -8,11 +8,19 @@ import { encode, error } from './resp.js';
 import { newSession, type Session, subscriptionBytes } from './session.js';
 import type { SentinelSource } from './source.js';
 import { newServerStats } from './stats.js';
+import { type SentinelTlsOptions, tlsListener } from './tls-listener.js';
+
+export type { AuthClients, SentinelTlsOptions } from './tls-listener.js';
 
 export interface SentinelServerOptions {
   readonly host: string;
-  /** 0 picks a free port; the bound one is returned. */
-  readonly port: number;
+  /** 0 picks a free port; the bound one is returned. Null: no plain listener (Redis's `port 0`), TLS only. */
+  readonly port: number | null;
+  /**
+   * Redis's `tls-port`: the same protocol over TLS, with the same clients, limits and events;
+   * `maxClients` counts the clients of both listeners together.
+   */
+  readonly tls?: SentinelTlsOptions;
   /** `requirepass` of Sentinel: clients must AUTH (or HELLO AUTH) as `default` with it. */
   readonly password?: string | null;
   /** SENTINEL FAILOVER and RESET without a password (a trusted network): refused by default. */
@@ -33,7 +41,12 @@ export interface SentinelServerOptions {
 }
 
 export interface SentinelServer {
+  /** The plain listener's bound port; 0 when there is none (as Redis's `tcp_port` with `port 0`). */
   readonly port: number;
+  /** The TLS listener's bound port; null when there is none. */
+  readonly tlsPort: number | null;
+  /** TLS clients dropped in their handshake (failed, timed out, certificate refused), since start. */
+  tlsHandshakeFailures(): number;
   /** Stops listening, closes every client and stops listening to the source. */
   close(): Promise<void>;
 }
@@ -56,34 +69,60 @@ function matches(session: Session, filter: KillFilter): boolean {
 }
 
 export async function startSentinelServer(options: SentinelServerOptions): Promise<SentinelServer> {
+  if (options.port === null && options.tls === undefined)
+    throw new Error('the Sentinel server needs a port, a TLS port or both');
   const logger = options.logger ?? silentLogger;
   const connections = new Map<number, Connection>();
-  const tcp = createServer({ noDelay: true });
-  let boundPort = options.port;
+  let boundPort = 0;
   const context = serverContext(options, logger, connections, () => boundPort);
   const accept = acceptor(context, connections, {
     maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024,
     maxInputBytes: options.maxInputBytes ?? 1024 * 1024,
     maxQueuedCommands: 10_000,
   });
-  tcp.on('connection', accept);
+  const tcp = options.port === null ? null : createServer({ noDelay: true }, accept);
+  const tls =
+    options.tls === undefined
+      ? null
+      : tlsListener(options.tls, { maxClients: context.maxClients, stats: context.stats, logger, accept });
   const unsubscribe = options.source.onEvent((event) => {
     for (const connection of connections.values()) connection.deliver(event);
   });
-  boundPort = await listen(tcp, options.host, options.port);
-  tcp.on('error', (cause) => logger.error({ err: cause.message }, 'sentinel server error'));
+  let tlsPort: number | null = null;
+  try {
+    if (tcp !== null && options.port !== null) boundPort = await listen(tcp, options.host, options.port);
+    if (tls !== null && options.tls !== undefined)
+      tlsPort = await listen(tls.server, options.tls.host ?? options.host, options.tls.port);
+  } catch (cause) {
+    // One listener bound and the other not: release the first, so a retry finds its port free.
+    unsubscribe();
+    tcp?.close();
+    tls?.server.close();
+    throw cause;
+  }
+  for (const server of [tcp, tls?.server]) {
+    server?.on('error', (cause) => logger.error({ err: cause.message }, 'sentinel server error'));
+  }
   logger.info(
-    { host: options.host, port: boundPort, auth: context.password !== null },
+    { host: options.host, port: tcp === null ? null : boundPort, tlsPort, auth: context.password !== null },
     'sentinel server listening',
   );
   return {
     port: boundPort,
+    tlsPort,
+    tlsHandshakeFailures: () => context.stats.tlsHandshakeFailures,
     async close() {
       unsubscribe();
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      const closed = Promise.all(
+        [tcp, tls?.server].map(
+          (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+        ),
+      );
       for (const connection of connections.values()) connection.destroy('server shutting down');
+      // TLS sockets still in their handshake are no clients yet, but close() waits for them.
+      tls?.destroyAll();
       await closed;
-      logger.info({ port: boundPort }, 'sentinel server closed');
+      logger.info({ port: boundPort, tlsPort }, 'sentinel server closed');
     },
   };
 }
@@ -126,7 +165,7 @@ function serverContext(
   };
 }
 
-/** Handles each new TCP client: refused beyond `maxclients`, else a session and its connection. */
+/** Handles each new client, plain or secured: refused beyond `maxclients`, else a session and its connection. */
 function acceptor(
   context: ServerContext,
   connections: Map<number, Connection>,
@@ -167,7 +206,7 @@ function acceptor(
   };
 }
 
-/** Binds the listener; resolves with the port it got (`port` 0 picks a free one). */
+/** Binds a listener (plain or TLS); resolves with the port it got (`port` 0 picks a free one). */
 async function listen(tcp: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);

@@ -14,6 +14,11 @@ export interface ServerStats {
   errorReplies: number;
   /** Bytes of every client's channel and pattern names: bounded, as every event is matched against them. */
   subscriptionBytes: number;
+  /**
+   * TLS clients dropped before they became clients: a failed or timed-out handshake, or a client
+   * certificate refused. Not in INFO (Redis has no such field); the server exposes it.
+   */
+  tlsHandshakeFailures: number;
 }
 
 export function newServerStats(): ServerStats {
@@ -25,5 +30,6 @@ export function newServerStats(): ServerStats {
     netOutputBytes: 0,
     errorReplies: 0,
     subscriptionBytes: 0,
+    tlsHandshakeFailures: 0,
   };
 }
