@@ -14,6 +14,7 @@ import {
   type ParsedGroupSection,
   type TlsFile,
 } from './schema.js';
+import { resolveSentinel, type SentinelSection } from './sentinel-tls.js';
 
 export interface TlsOptions {
   readonly ca?: string;
@@ -40,8 +41,11 @@ export interface GroupSection extends Omit<ParsedGroupSection, 'token' | 'tokenF
   };
 }
 
-export interface AgentFile extends Omit<ParsedAgentFile, 'agentId' | 'groups' | 'coordinator' | 'failsafe'> {
+export interface AgentFile
+  extends Omit<ParsedAgentFile, 'agentId' | 'groups' | 'coordinator' | 'failsafe' | 'sentinel'> {
   readonly agentId: string;
+  /** `tls` holds the PEM texts, read at start. */
+  readonly sentinel: SentinelSection;
   /** The failsafe endpoint; `secret` is set when any group has the failsafe on. */
   readonly failsafe: { readonly host: string; readonly port: number; readonly secret?: string };
   readonly coordinator: { readonly url: string; readonly adminToken?: string };
@@ -175,8 +179,9 @@ function resolve(file: ParsedAgentFile, source: string): LoadResult {
     errors.push(`failsafe.secretFile: the secret must be at least ${MIN_PEER_SECRET_CHARS} characters`);
   }
   const groups = file.groups.map((group, i) => resolveGroup(file, group, i, defaultToken, errors));
+  const sentinel = resolveSentinel(file.sentinel, errors);
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${source}: ${e}`) };
-  const { coordinator, agentId: _a, groups: _g, failsafe, ...rest } = file;
+  const { coordinator, agentId: _a, groups: _g, failsafe, sentinel: _s, ...rest } = file;
   return {
     ok: true,
     config: {
@@ -187,6 +192,7 @@ function resolve(file: ParsedAgentFile, source: string): LoadResult {
         ...(failsafeSecret === undefined ? {} : { secret: failsafeSecret }),
       },
       agentId,
+      sentinel,
       coordinator: {
         url: coordinator.url.replace(/\/+$/, ''),
         ...(adminToken === undefined ? {} : { adminToken }),

@@ -108,7 +108,8 @@ export const AgentFileSchema = z
     sentinel: z
       .strictObject({
         host: HostSchema.default('0.0.0.0'),
-        port: PortSchema.default(26379),
+        /** 0: no plain listener, TLS only (Redis's `port 0`); needs tlsPort and announce. */
+        port: z.number().int().min(0).max(65535).default(26379),
         password: z.string().min(1).optional(),
         /**
          * SENTINEL FAILOVER and RESET on a port without a password: refused unless set (a trusted
@@ -118,6 +119,45 @@ export const AgentFileSchema = z
         /** The Sentinel endpoint other agents and clients reach this agent at. */
         announce: NodeIdSchema.optional(),
         enabled: z.boolean().default(true),
+        /** Redis's `tls-port`: the same protocol over TLS, on the same host; needs tls.cert and tls.key. */
+        tlsPort: PortSchema.optional(),
+        /**
+         * Redis's `tls-cert-file`, `tls-key-file`, `tls-ca-cert-file` (PEM paths, read at start) and
+         * `tls-auth-clients` (`yes`: a client certificate signed by `ca` is required; `optional`: checked
+         * if sent; `no`, the default here unlike Redis: none asked for).
+         */
+        tls: z
+          .strictObject({
+            cert: z.string().min(1).optional(),
+            key: z.string().min(1).optional(),
+            ca: z.string().min(1).optional(),
+            authClients: z.enum(['yes', 'no', 'optional']).default('no'),
+            minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional(),
+          })
+          .optional(),
+      })
+      .superRefine((sentinel, ctx) => {
+        const issue = (path: (string | number)[], message: string) =>
+          ctx.addIssue({ code: 'custom', message, path });
+        const { tls, tlsPort } = sentinel;
+        if (tlsPort !== undefined && (tls?.cert === undefined || tls.key === undefined))
+          issue(['tlsPort'], 'tlsPort needs tls.cert and tls.key (PEM file paths)');
+        if (tls !== undefined && tlsPort === undefined)
+          issue(['tls'], 'tls is used only on the TLS port: set tlsPort too (Redis: tls-port)');
+        if (tls !== undefined && tls.authClients !== 'no' && tls.ca === undefined)
+          issue(
+            ['tls', 'authClients'],
+            `authClients ${tls.authClients} needs tls.ca, the CA that signs the client certificates`,
+          );
+        if (tlsPort !== undefined && tlsPort === sentinel.port)
+          issue(['tlsPort'], `tlsPort must differ from port (both ${tlsPort})`);
+        if (sentinel.port === 0 && tlsPort === undefined)
+          issue(['port'], 'port 0 turns the plain listener off, so tlsPort is needed (or enabled: false)');
+        if (sentinel.port === 0 && sentinel.announce === undefined)
+          issue(
+            ['announce'],
+            'port 0 needs announce ("host:tlsPort"): without it the voters are told the plain port',
+          );
       })
       .prefault({}),
     metrics: z
