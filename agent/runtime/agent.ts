@@ -251,9 +251,12 @@ async function startServers(
     : null;
   let sentinel: RunningSentinelServer | null = null;
   if (config.sentinel.enabled && options.sentinel !== false) {
+    const { tls, tlsPort } = config.sentinel;
     sentinel = await startSentinel({
-      port: config.sentinel.port,
+      // `port: 0` in the file turns the plain listener off (Redis's `port 0`).
+      port: config.sentinel.port === 0 ? null : config.sentinel.port,
       host: config.sentinel.host,
+      ...(tls === undefined || tlsPort === undefined ? {} : { tls: { port: tlsPort, ...tls } }),
       ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
       adminWithoutPassword: config.sentinel.adminWithoutPassword,
       source,

@@ -1,12 +1,15 @@
 // Starts the Sentinel wire-protocol server (agent/sentinel) over the agent's SentinelSource, and the links to the peers' Sentinels it reports.
-import { startSentinelServer } from '../sentinel/server.js';
+import { type SentinelTlsOptions, startSentinelServer } from '../sentinel/server.js';
 import type { SentinelSource } from '../sentinel/source.js';
 import type { Logger } from './logger.js';
 import type { PeerSentinels } from './peer-sentinels.js';
 
 export interface SentinelServerOptions {
-  readonly port: number;
+  /** Null: no plain listener (`sentinel.port: 0`), TLS only. */
+  readonly port: number | null;
   readonly host: string;
+  /** `sentinel.tlsPort` and `sentinel.tls`, the PEM files already read. */
+  readonly tls?: SentinelTlsOptions;
   readonly password?: string;
   /** `sentinel.adminWithoutPassword`: SENTINEL FAILOVER and RESET on a port without a password. */
   readonly adminWithoutPassword?: boolean;
@@ -23,7 +26,10 @@ export interface RunningSentinelServer {
 export async function startSentinel(options: SentinelServerOptions): Promise<RunningSentinelServer> {
   const server = await startSentinelServer(options);
   options.peers?.start();
-  options.logger.info({ host: options.host, port: options.port }, 'Sentinel protocol server listening');
+  options.logger.info(
+    { host: options.host, port: options.port === null ? null : server.port, tlsPort: server.tlsPort },
+    'Sentinel protocol server listening',
+  );
   return {
     async close() {
       options.peers?.stop();

@@ -7,12 +7,16 @@ import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent } from '../../../agent/runtime/agent.js';
 import {
   type AuthClients,
   type SentinelServer,
   startSentinelServer,
 } from '../../../agent/sentinel/server.js';
+import { initialConfig } from '../../../workers/protocol/index.js';
 import { killAllRedis, type RedisServer, startRedis } from '../../support/redis-server.js';
+import { FakeVoters } from '../runtime/fake-voters.js';
+import { capturingLogger, removeDir, testConfig, waitFor } from '../runtime/harness.js';
 import { FakeSource, liveSnapshot } from './support/fake-source.js';
 import { RawClient } from './support/raw-client.js';
 import { takeRunLock } from './support/run-lock.js';
@@ -20,6 +24,8 @@ import { takeRunLock } from './support/run-lock.js';
 const run = promisify(execFile);
 /** A real master, so the clients' whole path (lookup over TLS, then the master) runs; fixed, under a lock. */
 const MASTER = 7411;
+/** The agent's TLS port in the wiring test (fixed: the agent does not report its bound port). */
+const AGENT_TLS_PORT = 8941;
 const HANDSHAKE_TIMEOUT_MS = 1000;
 
 let releaseLock: () => void = () => {};
@@ -352,5 +358,56 @@ describe('listeners', () => {
     expect(await stuck.waitClosed(1000)).toBe(true);
     await expect(RawClient.connect(s.port)).rejects.toThrow(/ECONNREFUSED/);
     await expect(RawClient.connect(s.tlsPort ?? 0)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('the agent (startAgent) with sentinel.port 0 and a tlsPort', () => {
+  it('serves lookups on the TLS port only, and logs its ports', async () => {
+    const voters = await FakeVoters.start('mymaster');
+    const { logger, lines } = capturingLogger('info');
+    const base = await testConfig({ voters, localPort: MASTER });
+    const agent = await startAgent(
+      {
+        ...base,
+        metrics: { ...base.metrics, enabled: false },
+        sentinel: {
+          host: '127.0.0.1',
+          port: 0,
+          tlsPort: AGENT_TLS_PORT,
+          tls: { cert: pem('server.pem'), key: pem('server.key'), authClients: 'no' },
+          announce: `127.0.0.1:${AGENT_TLS_PORT}`,
+          enabled: true,
+          adminWithoutPassword: false,
+        },
+      },
+      {
+        logger,
+        defaultMetrics: false,
+        onFatal: (error) => {
+          throw error;
+        },
+      },
+    );
+    try {
+      voters.push(initialConfig(`127.0.0.1:${MASTER}`));
+      await waitFor('the agent serving the master', 10_000, async () => {
+        const reply = await redisCli(
+          AGENT_TLS_PORT,
+          withCa(),
+          'SENTINEL',
+          'get-master-addr-by-name',
+          'mymaster',
+        );
+        return reply.stdout === `127.0.0.1\n${MASTER}\n`;
+      });
+      const listening = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === 'Sentinel protocol server listening');
+      expect(listening).toMatchObject({ port: null, tlsPort: AGENT_TLS_PORT });
+    } finally {
+      await agent.stop();
+      await voters.close();
+      removeDir(base.stateDir);
+    }
   });
 });
