@@ -58,8 +58,8 @@ async function repair(
     voters.callAll(
       async (stub, address) => {
         const after = await stub.learn(address, config);
-        if (compareConfigs(after.config, config) < 0) {
-          throw new Error(`still at epoch ${after.config.epoch} after learn`);
+        if (after.ok && compareConfigs(after.value.config, config) < 0) {
+          throw new Error(`still at epoch ${after.value.config.epoch} after learn`);
         }
         return after;
       },

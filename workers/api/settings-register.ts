@@ -73,8 +73,8 @@ async function writeTo(
   const calls = voters.callAll(
     async (stub, address) => {
       const held = await stub.writeSettings(address, override);
-      if (compareOverrides(held, override) < 0)
-        throw new Error(`still at v${held?.version ?? 0} after the write`);
+      if (held.ok && compareOverrides(held.value, override) < 0)
+        throw new Error(`still at v${held.value?.version ?? 0} after the write`);
       return held;
     },
     undefined,

@@ -1,4 +1,5 @@
 // The voter Durable Object's RPC surface: what the Worker (and other voters) may call on it.
+import { z } from 'zod';
 import type { AdminAction, AdminAnswer, DurableState, SettingsOverride } from '../core/types.js';
 import type { AgentId, Config, EventName, NodeId, NodeView, PeerMessage } from '../protocol/index.js';
 
@@ -13,12 +14,57 @@ export function voterName(address: VoterAddress): string {
   return `${address.group}#${address.index}`;
 }
 
-/** RPC errors are `Error`s whose message starts with one of these codes; the API maps them to a status. */
-export type VoterErrorCode = 'bad_config' | 'bad_request' | 'wrong_voter' | 'unknown_voter' | 'unavailable';
+/** Why a voter refused an RPC. Each is an expected condition, answered as a value (`RpcResult`). */
+export const VOTER_ERROR_CODES = [
+  'bad_config',
+  'bad_request',
+  'wrong_voter',
+  'unknown_voter',
+  'unavailable',
+] as const;
 
-export function voterError(code: VoterErrorCode, message: string): Error {
-  return new Error(`${code}: ${message}`);
+export type VoterErrorCode = (typeof VOTER_ERROR_CODES)[number];
+
+export interface RpcFailure {
+  readonly code: VoterErrorCode;
+  readonly message: string;
 }
+
+/**
+ * What every RPC method answers. Expected failures (a voter held down by a drill, a bad argument,
+ * a call meant for another voter) are values, never exceptions: workerd logs every exception that
+ * leaves an RPC method as "Uncaught Error" on the voter's side even when the caller catches it, so
+ * the log could not tell a drill from a bug. An exception out of a voter is a bug (or storage that
+ * fails validation: the voter refuses to start rather than forget its vote).
+ */
+export type RpcResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: RpcFailure };
+
+export function rpcOk<T>(value: T): RpcResult<T> {
+  return { ok: true, value };
+}
+
+export function rpcFailure(code: VoterErrorCode, message: string): { ok: false; error: RpcFailure } {
+  return { ok: false, error: { code, message } };
+}
+
+/** `code: message`, the form logs and the API's answers have always shown. */
+export function describeFailure(failure: RpcFailure): string {
+  return `${failure.code}: ${failure.message}`;
+}
+
+/**
+ * The envelope of an answer, checked where the Worker receives it (the value inside is typed by
+ * the contract and not re-validated): a voter of another version must be an error, not a crash.
+ */
+export const RpcResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({ code: z.enum(VOTER_ERROR_CODES), message: z.string() }),
+  }),
+]);
 
 /** What a voter counts so a benchmark can project the monthly bill (README.md "Performance", cost rows). */
 export interface VoterCounters {
@@ -94,39 +140,43 @@ export function publishedSince(config: Config): string | null {
 export type AdminResult = AdminAnswer;
 
 /**
- * RPC methods of the `Voter` Durable Object class (workers/voter/voter.ts). Agents reach it by
+ * RPC methods of the `Voter` Durable Object class (workers/voter/voter.ts); each answers an
+ * `RpcResult` (failures listed in README.md "Limits and quirks for callers"). Agents reach it by
  * `fetch` with a WebSocket upgrade that the Worker has already authenticated; it carries the
  * headers `x-edge-sentinel-group`, `x-edge-sentinel-voter` and `x-edge-sentinel-agent`.
  */
 export interface VoterRpc {
-  status(address: VoterAddress): Promise<VoterStatus>;
+  status(address: VoterAddress): Promise<RpcResult<VoterStatus>>;
   /** The published (highest committed active) config, for majority reads of the master. */
-  readPublished(address: VoterAddress): Promise<Published>;
+  readPublished(address: VoterAddress): Promise<RpcResult<Published>>;
   /** Read repair: a reader that saw this voter behind writes a committed config back. */
-  learn(address: VoterAddress, config: Config): Promise<Published>;
+  learn(address: VoterAddress, config: Config): Promise<RpcResult<Published>>;
   /** Resolves with the published config once its epoch exceeds `afterEpoch`, or at the timeout. */
-  waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Published>;
-  events(address: VoterAddress, after: number, limit: number): Promise<EventsPage>;
+  waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<RpcResult<Published>>;
+  events(address: VoterAddress, after: number, limit: number): Promise<RpcResult<EventsPage>>;
   /**
    * Resolves with the id of the newest stored event once it exceeds `after`, or at the timeout
    * with the newest id then (possibly still `after` or below). Then read them with `events`.
    */
-  waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number>;
-  admin(address: VoterAddress, action: AdminAction): Promise<AdminResult>;
+  waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<RpcResult<number>>;
+  admin(address: VoterAddress, action: AdminAction): Promise<RpcResult<AdminResult>>;
   /** The runtime settings override this voter holds (null: none ever written). */
-  readSettings(address: VoterAddress): Promise<SettingsOverride | null>;
+  readSettings(address: VoterAddress): Promise<RpcResult<SettingsOverride | null>>;
   /**
    * Register write (ABD): the voter adopts `override` only if its (version, writer) is greater
    * than what it holds, persists it, and pushes the new settings to its agents. Answers with what
    * it holds afterwards.
    */
-  writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null>;
+  writeSettings(
+    address: VoterAddress,
+    override: SettingsOverride,
+  ): Promise<RpcResult<SettingsOverride | null>>;
   /** Voter-to-voter message (vote, accept, commit...); answers travel back the same way. */
-  peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void>;
+  peer(address: VoterAddress, from: number, message: PeerMessage): Promise<RpcResult<null>>;
   /**
    * Outage drill: `down` makes this voter refuse every agent, peer and reader (as an unreachable
    * location would) until it is brought up again; its storage is kept. The only call it answers
    * while down.
    */
-  outage(address: VoterAddress, down: boolean): Promise<{ readonly down: boolean }>;
+  outage(address: VoterAddress, down: boolean): Promise<RpcResult<{ readonly down: boolean }>>;
 }

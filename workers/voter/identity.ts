@@ -4,7 +4,15 @@ import type { GroupEntry, LoadedGroups } from '../config/load.js';
 import type { AgentRecord, VoterInput } from '../core/types.js';
 import type { Env } from '../env.js';
 import type { Booted } from './booted.js';
-import { type VoterAddress, voterError, voterName } from './contract.js';
+import {
+  describeFailure,
+  type RpcFailure,
+  type RpcResult,
+  rpcFailure,
+  rpcOk,
+  type VoterAddress,
+  voterName,
+} from './contract.js';
 import type { MutableCounters } from './counters.js';
 import { planBoot } from './restore.js';
 import { liveAgents } from './sockets.js';
@@ -21,6 +29,9 @@ export interface BootStorage {
 
 export class VoterIdentity {
   private me: Booted | null = null;
+  /** Why an object addressed in an earlier life cannot serve: its voter left the configuration. */
+  private bootFailure: RpcFailure | null = null;
+  /** Storage that failed validation: a bug or damage, thrown at every call (see `ready`). */
   private bootError: string | null = null;
   /** Inputs the core must see after a wake-up (agents gone or new while hibernated), not yet stepped. */
   private replay: VoterInput[] = [];
@@ -39,7 +50,12 @@ export class VoterIdentity {
     const identity = this.store.identity();
     if (identity === null || !this.groups.ok) return;
     try {
-      this.boot(identity);
+      this.bootFailure = this.boot(identity);
+      if (this.bootFailure !== null) {
+        console.error(
+          `voter ${identity.group}#${identity.index} cannot start: ${describeFailure(this.bootFailure)}`,
+        );
+      }
     } catch (error) {
       this.bootError = error instanceof Error ? error.message : String(error);
       console.error(`voter ${identity.group}#${identity.index} cannot start: ${this.bootError}`);
@@ -60,42 +76,45 @@ export class VoterIdentity {
 
   /**
    * The booted voter, checked against `address`; the first call with an address fixes this
-   * object's identity. Throws `code: message` errors (contract.ts).
+   * object's identity. Refusals are values (contract.ts); storage that failed validation throws,
+   * so the voter stays down rather than start empty and forget its vote.
    */
-  ready(address: VoterAddress | null): Booted {
-    if (!this.groups.ok) throw voterError('bad_config', this.groups.error);
+  ready(address: VoterAddress | null): RpcResult<Booted> {
+    if (!this.groups.ok) return rpcFailure('bad_config', this.groups.error);
     if (this.bootError !== null) throw new Error(this.bootError);
+    if (this.bootFailure !== null) return { ok: false, error: this.bootFailure };
     if (this.me === null) {
-      if (address === null) throw voterError('unknown_voter', 'this voter has not been addressed yet');
+      if (address === null) return rpcFailure('unknown_voter', 'this voter has not been addressed yet');
       const entry = this.groups.groups.get(address.group);
-      if (entry === undefined) throw voterError('unknown_voter', `group ${address.group} is not configured`);
+      if (entry === undefined) return rpcFailure('unknown_voter', `group ${address.group} is not configured`);
       if (!Number.isInteger(address.index) || address.index < 0 || address.index >= entry.settings.voters) {
-        throw voterError('unknown_voter', `group ${address.group} has no voter ${address.index}`);
+        return rpcFailure('unknown_voter', `group ${address.group} has no voter ${address.index}`);
       }
       const identity = { group: address.group, index: address.index };
       this.runner.transaction(() => this.store.saveIdentity(identity));
-      this.boot(identity);
+      const failure = this.boot(identity);
+      if (failure !== null) return { ok: false, error: failure };
     }
     const me = this.me;
-    if (me === null) throw voterError('unknown_voter', 'voter failed to start');
+    if (me === null) throw new Error('voter failed to start: booting left no voter');
     if (address !== null && (address.group !== me.entry.name || address.index !== me.index)) {
-      throw voterError('wrong_voter', `this object is voter ${me.name}, not ${voterName(address)}`);
+      return rpcFailure('wrong_voter', `this object is voter ${me.name}, not ${voterName(address)}`);
     }
-    return me;
+    return rpcOk(me);
   }
 
   /** See restore.ts for why a wake-up from hibernation is not treated as a restart. */
-  private boot(identity: Identity): void {
-    if (!this.groups.ok) return;
+  private boot(identity: Identity): RpcFailure | null {
+    if (!this.groups.ok) return null;
     const entry = this.groups.groups.get(identity.group);
     if (entry === undefined) {
-      throw voterError('bad_config', `GROUPS.${identity.group}: this voter's group is gone`);
+      return { code: 'bad_config', message: `GROUPS.${identity.group}: this voter's group is gone` };
     }
     if (identity.index >= entry.settings.voters) {
-      throw voterError(
-        'bad_config',
-        `GROUPS.${identity.group}.voters: voter ${identity.index} no longer exists`,
-      );
+      return {
+        code: 'bad_config',
+        message: `GROUPS.${identity.group}.voters: voter ${identity.index} no longer exists`,
+      };
     }
     const store = this.store;
     const rows = {
@@ -117,6 +136,7 @@ export class VoterIdentity {
     if (plan.dropStoredAgents && store.agentCount() > 0)
       this.runner.transaction(() => store.deleteAllAgents());
     this.replay = [...plan.replay];
+    return null;
   }
 
   private webhookHost(entry: GroupEntry, index: number): WebhookHost {

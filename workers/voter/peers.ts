@@ -2,7 +2,7 @@
 import type { GroupEntry } from '../config/load.js';
 import type { Env, VoterObject } from '../env.js';
 import type { PeerMessage } from '../protocol/index.js';
-import { voterName } from './contract.js';
+import { describeFailure, voterName } from './contract.js';
 
 export class PeerSender {
   private readonly stubs = new Map<number, DurableObjectStub<VoterObject>>();
@@ -19,10 +19,20 @@ export class PeerSender {
       this.stubs.set(to, stub);
     }
     const address = { group: entry.name, index: to };
-    Promise.resolve(stub.peer(address, from, message)).catch((error: unknown) => {
-      // A broken stub stays broken; the next message gets a fresh one.
-      this.stubs.delete(to);
-      console.warn(`voter ${entry.name}#${from}: ${message.kind} to voter ${to} failed: ${String(error)}`);
-    });
+    Promise.resolve(stub.peer(address, from, message)).then(
+      (result) => {
+        // A refusal (the peer is down for a drill, or not that voter): the stub itself is fine.
+        if (!result.ok) {
+          console.warn(
+            `voter ${entry.name}#${from}: ${message.kind} to voter ${to} refused: ${describeFailure(result.error)}`,
+          );
+        }
+      },
+      (error: unknown) => {
+        // A broken stub stays broken; the next message gets a fresh one.
+        this.stubs.delete(to);
+        console.warn(`voter ${entry.name}#${from}: ${message.kind} to voter ${to} failed: ${String(error)}`);
+      },
+    );
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.js';
 import { refuseAgentMessage } from './agent-gate.js';
 import type { Booted } from './booted.js';
-import type { VoterAddress } from './contract.js';
+import { describeFailure, type RpcFailure, type VoterAddress, type VoterErrorCode } from './contract.js';
 import type { MutableCounters } from './counters.js';
 import { type Attachment, AttachmentSchema } from './schemas.js';
 
@@ -53,11 +53,24 @@ export function parseUpgrade(
   return { ok: true, address: { group, index }, agentId: agent.data };
 }
 
-/** An RPC-style error (`code: message`) as the upgrade's JSON answer. */
-export function upgradeRefusal(error: unknown): Response {
-  const message = error instanceof Error ? error.message : String(error);
-  const status = message.startsWith('bad_config') ? 500 : message.startsWith('wrong_voter') ? 409 : 404;
-  return jsonError(status, message.split(':')[0] ?? 'error', message);
+/** A refusal (contract.ts) as the upgrade's JSON answer; the message keeps its `code: ` prefix. */
+export function upgradeRefusal(failure: RpcFailure): Response {
+  return jsonError(refusalStatus(failure.code), failure.code, describeFailure(failure));
+}
+
+function refusalStatus(code: VoterErrorCode): number {
+  switch (code) {
+    case 'bad_config':
+      return 500;
+    case 'bad_request':
+      return 400;
+    case 'wrong_voter':
+      return 409;
+    case 'unknown_voter':
+      return 404;
+    case 'unavailable':
+      return 503;
+  }
 }
 
 /**

@@ -8,12 +8,15 @@ import type { Booted } from './booted.js';
 import { closeReply } from './close-code.js';
 import {
   type AdminResult,
+  describeFailure,
   type EventsPage,
   type Published,
+  type RpcResult,
+  rpcFailure,
+  rpcOk,
   type VoterAddress,
   type VoterRpc,
   type VoterStatus,
-  voterError,
 } from './contract.js';
 import { type MutableCounters, zeroCounters } from './counters.js';
 import { VoterIdentity } from './identity.js';
@@ -23,6 +26,7 @@ import {
   acceptAgentSocket,
   agentInput,
   attachmentOf,
+  jsonError,
   parseUpgrade,
   replacedByNewer,
   upgradeRefusal,
@@ -69,16 +73,18 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     if (this.down) return new Response('voter down (outage drill)', { status: 503 });
     const upgrade = parseUpgrade(request);
     if (!upgrade.ok) return upgrade.response;
-    let me: Booted;
+    let me: RpcResult<Booted>;
     try {
       me = this.booted(upgrade.address);
     } catch (error) {
-      return upgradeRefusal(error);
+      // Stored state that failed validation: this voter stays down (identity.ts) and says so.
+      return jsonError(500, 'internal', `voter cannot start: ${String(error)}`.slice(0, 300));
     }
+    if (!me.ok) return upgradeRefusal(me.error);
     const client = acceptAgentSocket(this.ctx, upgrade.agentId);
     // The config push (and any epoch notice) is queued on the socket before the agent can see a
     // single auto-response pong: the agent relies on that order for its lease.
-    this.runner.run(me, { kind: 'agent-connected', agentId: upgrade.agentId });
+    this.runner.run(me.value, { kind: 'agent-connected', agentId: upgrade.agentId });
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -93,15 +99,19 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
       ws.close(1008, 'unknown connection');
       return;
     }
-    let me: Booted;
+    let me: RpcResult<Booted>;
     try {
       me = this.booted(null);
     } catch (error) {
       ws.close(1011, String(error).slice(0, 100));
       return;
     }
-    const input = agentInput(me, ws, attachment, message, this.counters);
-    if (input !== null) this.runner.run(me, input);
+    if (!me.ok) {
+      ws.close(1011, describeFailure(me.error).slice(0, 100));
+      return;
+    }
+    const input = agentInput(me.value, ws, attachment, message, this.counters);
+    if (input !== null) this.runner.run(me.value, input);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -120,9 +130,9 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
   }
 
   /** The booted voter (see `VoterIdentity.ready`), after stepping what its boot left to replay. */
-  private booted(address: VoterAddress | null): Booted {
+  private booted(address: VoterAddress | null): RpcResult<Booted> {
     const me = this.identity.ready(address);
-    this.replayBoot(me);
+    if (me.ok) this.replayBoot(me.value);
     return me;
   }
 
@@ -145,68 +155,91 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
     // that is down decides nothing either; it steps again when it is brought up.
     if (this.identity.current === null || this.down) return;
     const me = this.booted(null);
-    this.runner.run(me, { kind: 'alarm' });
-    await deliverDue(me.hooks);
+    if (!me.ok) {
+      console.error(`voter: alarm dropped: ${describeFailure(me.error)}`);
+      return;
+    }
+    this.runner.run(me.value, { kind: 'alarm' });
+    await deliverDue(me.value.hooks);
     this.runner.syncAlarm();
   }
 
   // ---- RPC (contract.ts; handlers in rpc.ts) -------------------------------------------------
 
-  /** Every RPC but `outage` is refused while an outage drill holds this voter down. */
-  private rpc(address: VoterAddress, opts: { readonly evenIfDown?: boolean } = {}): Booted {
+  /**
+   * Runs `handler` on the booted voter, or answers why not. Every RPC but `outage` is refused
+   * while an outage drill holds this voter down. Refusals are values, never exceptions: workerd
+   * logs an exception leaving an RPC method as "Uncaught" even when the caller catches it.
+   */
+  private serve<T>(
+    address: VoterAddress,
+    handler: (me: Booted) => RpcResult<T> | Promise<RpcResult<T>>,
+    opts: { readonly evenIfDown?: boolean } = {},
+  ): Promise<RpcResult<T>> {
     this.counters.rpcCalls += 1;
-    if (this.down && opts.evenIfDown !== true)
-      throw voterError('unavailable', 'this voter is down (outage drill)');
-    return this.booted(address);
+    if (this.down && opts.evenIfDown !== true) {
+      return Promise.resolve(rpcFailure('unavailable', 'this voter is down (outage drill)'));
+    }
+    const me = this.booted(address);
+    return Promise.resolve(me.ok ? handler(me.value) : me);
   }
 
-  async status(address: VoterAddress): Promise<VoterStatus> {
-    const me = this.rpc(address);
-    return voterStatus(me.entry.name, me.index, me.state, this.counters, this.store.lastEventId());
+  async status(address: VoterAddress): Promise<RpcResult<VoterStatus>> {
+    return this.serve(address, (me) =>
+      rpcOk(voterStatus(me.entry.name, me.index, me.state, this.counters, this.store.lastEventId())),
+    );
   }
 
-  async readPublished(address: VoterAddress): Promise<Published> {
-    return publishedOf(this.rpc(address));
+  async readPublished(address: VoterAddress): Promise<RpcResult<Published>> {
+    return this.serve(address, (me) => rpcOk(publishedOf(me)));
   }
 
-  async learn(address: VoterAddress, config: Config): Promise<Published> {
-    return rpc.learn(this.runner, this.rpc(address), config);
+  async learn(address: VoterAddress, config: Config): Promise<RpcResult<Published>> {
+    return this.serve(address, (me) => rpc.learn(this.runner, me, config));
   }
 
-  async waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Published> {
-    return rpc.waitForEpoch(this.runner, this.rpc(address), afterEpoch, timeoutMs);
+  async waitForEpoch(
+    address: VoterAddress,
+    afterEpoch: number,
+    timeoutMs: number,
+  ): Promise<RpcResult<Published>> {
+    return this.serve(address, (me) => rpc.waitForEpoch(this.runner, me, afterEpoch, timeoutMs));
   }
 
-  async waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number> {
-    this.rpc(address);
-    return rpc.waitForEvents(this.runner, this.store, after, timeoutMs);
+  async waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<RpcResult<number>> {
+    return this.serve(address, () => rpc.waitForEvents(this.runner, this.store, after, timeoutMs));
   }
 
-  async events(address: VoterAddress, after: number, limit: number): Promise<EventsPage> {
-    this.rpc(address);
-    return rpc.events(this.store, after, limit);
+  async events(address: VoterAddress, after: number, limit: number): Promise<RpcResult<EventsPage>> {
+    return this.serve(address, () => rpc.events(this.store, after, limit));
   }
 
-  async admin(address: VoterAddress, action: AdminAction): Promise<AdminResult> {
-    return rpc.admin(this.runner, this.rpc(address), action);
+  async admin(address: VoterAddress, action: AdminAction): Promise<RpcResult<AdminResult>> {
+    return this.serve(address, (me) => rpc.admin(this.runner, me, action));
   }
 
-  async readSettings(address: VoterAddress): Promise<SettingsOverride | null> {
-    return this.rpc(address).state.durable.settingsOverride;
+  async readSettings(address: VoterAddress): Promise<RpcResult<SettingsOverride | null>> {
+    return this.serve(address, (me) => rpcOk(me.state.durable.settingsOverride));
   }
 
-  async writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null> {
-    return rpc.writeSettings(this.runner, this.rpc(address), override);
+  async writeSettings(
+    address: VoterAddress,
+    override: SettingsOverride,
+  ): Promise<RpcResult<SettingsOverride | null>> {
+    return this.serve(address, (me) => rpc.writeSettings(this.runner, me, override));
   }
 
-  async peer(address: VoterAddress, from: number, message: PeerMessage): Promise<void> {
-    rpc.peer(this.runner, this.rpc(address), from, message);
+  async peer(address: VoterAddress, from: number, message: PeerMessage): Promise<RpcResult<null>> {
+    return this.serve(address, (me) => rpc.peer(this.runner, me, from, message));
   }
 
-  async outage(address: VoterAddress, down: boolean): Promise<{ readonly down: boolean }> {
-    const me = this.rpc(address, { evenIfDown: true });
-    if (typeof down !== 'boolean') throw voterError('bad_request', 'down must be a boolean');
-    if (down === this.down) return { down };
+  async outage(address: VoterAddress, down: boolean): Promise<RpcResult<{ readonly down: boolean }>> {
+    return this.serve(address, (me) => this.drill(me, down), { evenIfDown: true });
+  }
+
+  private drill(me: Booted, down: unknown): RpcResult<{ readonly down: boolean }> {
+    if (typeof down !== 'boolean') return rpcFailure('bad_request', 'down must be a boolean');
+    if (down === this.down) return rpcOk({ down });
     this.store.saveOutage(down);
     this.down = down;
     console.warn(`voter ${me.name}: outage drill: ${down ? 'down' : 'up'}`);
@@ -217,6 +250,6 @@ export class Voter extends DurableObject<Env> implements VoterRpc {
       // Catch up on what was due meanwhile (leases, retries), then keep the alarm in step.
       this.runner.run(me, { kind: 'alarm' });
     }
-    return { down };
+    return rpcOk({ down });
   }
 }

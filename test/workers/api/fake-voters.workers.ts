@@ -7,6 +7,8 @@ import {
   type EventsPage,
   type Published,
   publishedSince,
+  type RpcResult,
+  rpcOk,
   type StoredEvent,
   type VoterAddress,
   type VoterStatus,
@@ -70,56 +72,63 @@ export class FakeVoter implements VoterStub {
     if (this.unreachable) throw new Error(`voter ${this.index} is unreachable (test)`);
   }
 
-  async readPublished(address: VoterAddress): Promise<Published> {
+  async readPublished(address: VoterAddress): Promise<RpcResult<Published>> {
     await this.reach(address, 'readPublished');
-    return this.current();
+    return rpcOk(this.current());
   }
 
-  async learn(address: VoterAddress, config: Config): Promise<Published> {
+  async learn(address: VoterAddress, config: Config): Promise<RpcResult<Published>> {
     await this.reach(address, 'learn');
     this.learned.push(config);
     if (compareConfigs(config, this.published) > 0) this.publish(config);
-    return this.current();
+    return rpcOk(this.current());
   }
 
-  async waitForEpoch(address: VoterAddress, afterEpoch: number, timeoutMs: number): Promise<Published> {
+  async waitForEpoch(
+    address: VoterAddress,
+    afterEpoch: number,
+    timeoutMs: number,
+  ): Promise<RpcResult<Published>> {
     await this.reach(address, 'waitForEpoch');
-    if (this.published.epoch > afterEpoch) return this.current();
-    return new Promise((resolve) => {
+    if (this.published.epoch > afterEpoch) return rpcOk(this.current());
+    return new Promise<Published>((resolve) => {
       this.waiters.push({ after: afterEpoch, resolve });
       setTimeout(() => resolve(this.current()), timeoutMs);
-    });
+    }).then(rpcOk);
   }
 
-  async waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<number> {
+  async waitForEvents(address: VoterAddress, after: number, timeoutMs: number): Promise<RpcResult<number>> {
     await this.reach(address, 'waitForEvents');
-    if (this.lastEventId() > after) return this.lastEventId();
-    return new Promise((resolve) => {
+    if (this.lastEventId() > after) return rpcOk(this.lastEventId());
+    return new Promise<number>((resolve) => {
       this.eventWaiters.push({ after, resolve });
       setTimeout(() => resolve(this.lastEventId()), timeoutMs);
-    });
+    }).then(rpcOk);
   }
 
-  async events(address: VoterAddress, after: number, limit: number): Promise<EventsPage> {
+  async events(address: VoterAddress, after: number, limit: number): Promise<RpcResult<EventsPage>> {
     await this.reach(address, 'events');
     const events = this.log.filter((e) => e.id > after).slice(0, limit);
-    return { events, cursor: events.at(-1)?.id ?? after };
+    return rpcOk({ events, cursor: events.at(-1)?.id ?? after });
   }
 
-  async admin(address: VoterAddress, action: AdminAction): Promise<AdminResult> {
+  async admin(address: VoterAddress, action: AdminAction): Promise<RpcResult<AdminResult>> {
     await this.reach(address, 'admin');
     this.actions.push(action);
     if (action.kind === 'pause') this.paused = true;
     if (action.kind === 'resume') this.paused = false;
-    return this.adminResult;
+    return rpcOk(this.adminResult);
   }
 
-  async readSettings(address: VoterAddress): Promise<SettingsOverride | null> {
+  async readSettings(address: VoterAddress): Promise<RpcResult<SettingsOverride | null>> {
     await this.reach(address, 'readSettings');
-    return this.settingsOverride;
+    return rpcOk(this.settingsOverride);
   }
 
-  async writeSettings(address: VoterAddress, override: SettingsOverride): Promise<SettingsOverride | null> {
+  async writeSettings(
+    address: VoterAddress,
+    override: SettingsOverride,
+  ): Promise<RpcResult<SettingsOverride | null>> {
     await this.reach(address, 'writeSettings');
     const held = this.settingsOverride;
     const newer =
@@ -127,22 +136,22 @@ export class FakeVoter implements VoterStub {
       override.version > held.version ||
       (override.version === held.version && override.writer > held.writer);
     if (newer) this.settingsOverride = override;
-    return this.settingsOverride;
+    return rpcOk(this.settingsOverride);
   }
 
-  async peer(): Promise<void> {
+  async peer(): Promise<RpcResult<null>> {
     throw new Error('the API never sends peer messages');
   }
 
-  async outage(address: VoterAddress, down: boolean): Promise<{ down: boolean }> {
+  async outage(address: VoterAddress, down: boolean): Promise<RpcResult<{ down: boolean }>> {
     this.addresses.push(address);
     this.unreachable = down;
-    return { down };
+    return rpcOk({ down });
   }
 
-  async status(address: VoterAddress): Promise<VoterStatus> {
+  async status(address: VoterAddress): Promise<RpcResult<VoterStatus>> {
     await this.reach(address, 'status');
-    return {
+    return rpcOk({
       group: address.group,
       index: this.index,
       durable: {
@@ -168,7 +177,7 @@ export class FakeVoter implements VoterStub {
         webhookAttempts: 0,
       },
       lastEventId: this.lastEventId(),
-    };
+    });
   }
 
   async fetch(request: Request): Promise<Response> {

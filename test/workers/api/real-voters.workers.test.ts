@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../workers/protocol/index.js';
+import { rpcValue } from '../voter/rpc-value.js';
 import { call, realEnv, tokenFor } from './harness.workers.js';
 
 function voter(index: number) {
@@ -36,14 +37,14 @@ describe('real voters', () => {
     const pending = call('/v1/groups/mymaster/master?waitEpoch=0&timeoutMs=10000', {}, realEnv());
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Only voter 0 learns the new config; the majority read must still return it and repair the others.
-    const learned = await voter(0).learn({ group: 'mymaster', index: 0 }, next);
+    const learned = await rpcValue(voter(0).learn({ group: 'mymaster', index: 0 }, next));
     expect(learned.config.epoch).toBe(1);
     const res = await pending;
     expect(res.status).toBe(200);
     // The answer carries the leader's time from the config, as every repaired voter does.
     expect(await res.json()).toMatchObject({ port: 7002, epoch: 1, since: '2026-05-01T12:00:00.000Z' });
     const published = await Promise.all(
-      [0, 1, 2].map((i) => voter(i).readPublished({ group: 'mymaster', index: i })),
+      [0, 1, 2].map((i) => rpcValue(voter(i).readPublished({ group: 'mymaster', index: i }))),
     );
     const holders = published.filter((p) => p.config.epoch === 1);
     expect(holders.length).toBeGreaterThanOrEqual(2);

@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LEASE_PING, LEASE_PONG } from '../../../workers/protocol/index.js';
 import { FakeAgent, NODES, waitUntil } from './fake-agent.workers.js';
+import { rpcValue } from './rpc-value.js';
 
 const GROUP = 'vt-solo';
 const me = { group: GROUP, index: 0 };
@@ -23,9 +24,9 @@ describe('agent sockets', () => {
     await agent.connect(0);
     agent.observe();
     await waitUntil('the first observation', async () =>
-      (await stub().status(me)).agents[0]?.views.length ? true : undefined,
+      (await rpcValue(stub().status(me))).agents[0]?.views.length ? true : undefined,
     );
-    const before = await stub().status(me);
+    const before = await rpcValue(stub().status(me));
 
     agent.sendRaw(0, 'not json');
     agent.sendRaw(
@@ -66,14 +67,16 @@ describe('agent sockets', () => {
     expect(errors()[0]).toMatchObject({ v: 1, kind: 'error', group: GROUP, voter: 0 });
 
     // A committed epoch 2 arrives by read repair; a command result for epoch 1 is now stale.
-    await stub().learn(me, {
-      epoch: 2,
-      master: N2,
-      state: 'active',
-      previousMaster: N1,
-      cause: 'manual',
-      leader: 0,
-    });
+    await rpcValue(
+      stub().learn(me, {
+        epoch: 2,
+        master: N2,
+        state: 'active',
+        previousMaster: N1,
+        cause: 'manual',
+        leader: 0,
+      }),
+    );
     agent.sendTo(0, {
       v: 1,
       kind: 'command-result',
@@ -88,21 +91,23 @@ describe('agent sockets', () => {
     await waitUntil('the stale-epoch notice', () => (errors().length >= 6 ? true : undefined));
     expect(errors()[5]).toMatchObject({ kind: 'error', error: 'stale epoch 1: the committed epoch is 2' });
 
-    const after = await stub().status(me);
+    const after = await rpcValue(stub().status(me));
     expect(after.agents).toEqual(before.agents);
-    expect((await stub().events(me, 0, 1000)).events.some((e) => e.name === '+demote-done')).toBe(false);
+    expect((await rpcValue(stub().events(me, 0, 1000))).events.some((e) => e.name === '+demote-done')).toBe(
+      false,
+    );
 
     // The same connection still works.
     agent.setView(N2, { offsetBytes: 4242 });
     agent.observe();
     await waitUntil('the next observation', async () => {
-      const views = (await stub().status(me)).agents[0]?.views ?? [];
+      const views = (await rpcValue(stub().status(me))).agents[0]?.views ?? [];
       return views.some((v) => v.node === N2 && v.offsetBytes === 4242) || undefined;
     });
   });
 
   it('answers lease pings without waking the object, and sets no alarm while idle', async () => {
-    const inBefore = (await stub().status(me)).counters.wsMessagesIn;
+    const inBefore = (await rpcValue(stub().status(me))).counters.wsMessagesIn;
     const ws = agent.sockets.get(0);
     const pong = new Promise<string>((resolve) =>
       ws?.addEventListener('message', (e) => {
@@ -111,7 +116,7 @@ describe('agent sockets', () => {
     );
     ws?.send(LEASE_PING);
     expect(await pong).toBe(LEASE_PONG);
-    expect((await stub().status(me)).counters.wsMessagesIn).toBe(inBefore);
+    expect((await rpcValue(stub().status(me))).counters.wsMessagesIn).toBe(inBefore);
     expect(await runInDurableObject(stub(), (_, state) => state.storage.getAlarm())).toBeNull();
   });
 
@@ -122,12 +127,12 @@ describe('agent sockets', () => {
     expect(await closed).toBe(4000);
     agent.observe();
     await new Promise((r) => setTimeout(r, 100));
-    const status = await stub().status(me);
+    const status = await rpcValue(stub().status(me));
     expect(status.agents.map((a) => [a.agentId, a.connected])).toEqual([['s1', true]]);
     // Once the agent is gone for good, the voter keeps one alarm: forgetting it after the TTL.
     agent.close();
     await waitUntil('the disconnect', async () =>
-      (await stub().status(me)).agents[0]?.connected === false ? true : undefined,
+      (await rpcValue(stub().status(me))).agents[0]?.connected === false ? true : undefined,
     );
     const alarm = await runInDurableObject(stub(), (_, state) => state.storage.getAlarm());
     expect(alarm).toBeGreaterThan(Date.now() + 3_000_000);

@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigPush } from '../../../workers/protocol/index.js';
 import { FakeAgent, NODES, waitUntil } from './fake-agent.workers.js';
+import { rpcValue } from './rpc-value.js';
 
 const GROUP = 'vt-elect';
 const [N1, N2, N3] = NODES as [string, string, string];
@@ -31,7 +32,7 @@ describe('three voters and three agents', () => {
     }
     for (const i of [0, 1, 2]) {
       await waitUntil(`voter ${i} to see 3 agents`, async () => {
-        const status = await voter(i).status(address(i));
+        const status = await rpcValue(voter(i).status(address(i)));
         return status.agents.filter((a) => a.connected && a.views.length === 3).length === 3 || undefined;
       });
       // Every agent got the group's settings, then the committed config, first on connect.
@@ -64,7 +65,7 @@ describe('three voters and three agents', () => {
 
     // a2 promotes N2 and reports it; the leader activates epoch 1 and a majority publishes it.
     const published = await waitUntil('a majority to publish epoch 1', async () => {
-      const reads = await Promise.all([0, 1, 2].map((i) => voter(i).readPublished(address(i))));
+      const reads = await Promise.all([0, 1, 2].map((i) => rpcValue(voter(i).readPublished(address(i)))));
       const active = reads.filter((r) => r.config.epoch === 1 && r.config.master === N2);
       return active.length >= 2 ? active : undefined;
     });
@@ -86,7 +87,7 @@ describe('three voters and three agents', () => {
     const names = new Set<string>();
     let votersWithOdown = 0;
     for (const i of [0, 1, 2]) {
-      const page = await voter(i).events(address(i), 0, 1000);
+      const page = await rpcValue(voter(i).events(address(i), 0, 1000));
       for (const event of page.events) names.add(event.name);
       if (page.events.some((e) => e.name === '+odown')) votersWithOdown++;
       expect(page.events.map((e) => e.id)).toEqual(page.events.map((_, k) => k + 1));
@@ -97,7 +98,7 @@ describe('three voters and three agents', () => {
     for (const name of ['+odown', '+try-failover', '+vote-for-leader', '+elected-leader', '+selected-slave'])
       expect(names).toContain(name);
     expect(names).toContain('+switch-master');
-    const status = await voter(0).status(address(0));
+    const status = await rpcValue(voter(0).status(address(0)));
     expect(status.counters.rowsWritten).toBeGreaterThan(0);
     expect(status.counters.wsMessagesIn).toBeGreaterThan(0);
     console.log(
@@ -131,19 +132,19 @@ describe('one voter of three unreachable by agents', () => {
       agent.observe();
     }
     const committed = await waitUntil('voters 0 and 1 to commit epoch 1 or higher', async () => {
-      const configs = await Promise.all([0, 1].map((i) => voterOf(i).status({ group, index: i })));
+      const configs = await Promise.all([0, 1].map((i) => rpcValue(voterOf(i).status({ group, index: i }))));
       const done = configs.every((s) => s.durable.committed.epoch >= 1 && s.durable.committed.master === N3);
       return done ? configs[0]?.durable.committed : undefined;
     });
     expect(committed).toMatchObject({ master: N3, cause: 'failover' });
     // Voter 2 sees no agent, so it never saw ODOWN: it cannot have granted an automatic failover.
-    const third = await voterOf(2).status({ group, index: 2 });
+    const third = await rpcValue(voterOf(2).status({ group, index: 2 }));
     expect(third.odown).toBe(false);
-    const events = await voterOf(2).events({ group, index: 2 }, 0, 1000);
+    const events = await rpcValue(voterOf(2).events({ group, index: 2 }, 0, 1000));
     expect(events.events.map((e) => e.name)).not.toContain('+vote-for-leader');
     // It still learns the decision from the leader's commit.
     await waitUntil('voter 2 to learn the committed config', async () => {
-      const status = await voterOf(2).status({ group, index: 2 });
+      const status = await rpcValue(voterOf(2).status({ group, index: 2 }));
       return status.durable.committed.master === N3 || undefined;
     });
   });

@@ -3,6 +3,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { NODES, waitUntil } from './fake-agent.workers.js';
+import { rpcValue } from './rpc-value.js';
 
 /** What the receiver (webhook-receiver.ts, in Node) recorded per request. */
 interface ReceivedHook {
@@ -43,7 +44,7 @@ describe('webhooks', () => {
   it('are retried with back-off through the alarm until a 2xx, with one stable id and valid signatures', async () => {
     const group = 'vt-hooks';
     const stub = stubOf(group);
-    await stub.admin({ group, index: 0 }, { kind: 'pause' });
+    await rpcValue(stub.admin({ group, index: 0 }, { kind: 'pause' }));
     const log = async () => {
       const response = await fetch(`${testEnv.TEST_WEBHOOK_RECEIVER_URL}/_log?path=/hooks/flaky-2`);
       return (await response.json()) as ReceivedHook[];
@@ -80,7 +81,7 @@ describe('webhooks', () => {
       }),
     );
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
-    const status = await stub.status({ group, index: 0 });
+    const status = await rpcValue(stub.status({ group, index: 0 }));
     expect(status.counters).toMatchObject({ webhookAttempts: 3, webhookFailures: 2 });
   });
 });
@@ -91,14 +92,16 @@ describe('the Upstash sink', () => {
     const me = { group, index: 0 };
     const key = `edge-sentinel:${group}:master`;
     const stream = `edge-sentinel:${group}:events`;
-    await stubOf(group).learn(me, {
-      epoch: 3,
-      master: N2,
-      state: 'active',
-      previousMaster: N1,
-      cause: 'failover',
-      leader: 0,
-    });
+    await rpcValue(
+      stubOf(group).learn(me, {
+        epoch: 3,
+        master: N2,
+        state: 'active',
+        previousMaster: N1,
+        cause: 'failover',
+        leader: 0,
+      }),
+    );
     const mirrored = await waitUntil('the master key', async () => {
       const value = await upstash(['GET', key]);
       return typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : undefined;
@@ -117,37 +120,41 @@ describe('the Upstash sink', () => {
 
     // Someone mirrored a newer epoch already: a voter learning epoch 4 must not move it back.
     await upstash(['SET', key, JSON.stringify({ ...mirrored, epoch: 9, host: '10.0.0.3' })]);
-    await stubOf(group).learn(me, {
-      epoch: 4,
-      master: N3,
-      state: 'active',
-      previousMaster: N2,
-      cause: 'failover',
-      leader: 0,
-    });
+    await rpcValue(
+      stubOf(group).learn(me, {
+        epoch: 4,
+        master: N3,
+        state: 'active',
+        previousMaster: N2,
+        cause: 'failover',
+        leader: 0,
+      }),
+    );
     await waitUntil('the epoch 4 events', async () => {
       const value = (await upstash(['XLEN', stream])) as number;
       return value >= 4 || undefined;
     });
     expect(JSON.parse(String(await upstash(['GET', key])))).toMatchObject({ epoch: 9 });
-    const status = await stubOf(group).status(me);
+    const status = await rpcValue(stubOf(group).status(me));
     expect(status.counters).toMatchObject({ sinkCalls: 2, sinkFailures: 0 });
   });
 
   it('an unreachable sink is logged and counted, and never breaks the voter', async () => {
     const group = 'vt-upstash-down';
     const me = { group, index: 0 };
-    const learned = await stubOf(group).learn(me, {
-      epoch: 1,
-      master: N2,
-      state: 'active',
-      previousMaster: N1,
-      cause: 'manual',
-      leader: 0,
-    });
+    const learned = await rpcValue(
+      stubOf(group).learn(me, {
+        epoch: 1,
+        master: N2,
+        state: 'active',
+        previousMaster: N1,
+        cause: 'manual',
+        leader: 0,
+      }),
+    );
     expect(learned.config.epoch).toBe(1);
     const status = await waitUntil('a counted failure', async () => {
-      const s = await stubOf(group).status(me);
+      const s = await rpcValue(stubOf(group).status(me));
       return (s.counters.sinkFailures ?? 0) > 0 ? s : undefined;
     });
     expect(status.durable.published.master).toBe(N2);

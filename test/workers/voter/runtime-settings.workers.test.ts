@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SettingsOverride } from '../../../workers/core/types.js';
 import { Voter } from '../../../workers/voter/voter.js';
 import { FakeAgent, NODES, waitUntil } from './fake-agent.workers.js';
+import { rpcValue } from './rpc-value.js';
 
 const group = 'vt-settings';
 const [N1] = NODES as [string];
@@ -32,7 +33,7 @@ interface SettingsBody {
 }
 
 async function held(): Promise<Array<SettingsOverride | null>> {
-  return Promise.all([0, 1, 2].map((i) => stubOf(i).readSettings(me(i))));
+  return Promise.all([0, 1, 2].map((i) => rpcValue(stubOf(i).readSettings(me(i)))));
 }
 
 afterEach(async () => {
@@ -66,7 +67,7 @@ describe('runtime settings through the API and the voters', () => {
     const settings = await runInDurableObject(stubOf(0), async (_, state) => {
       const instance = new Voter(state, env);
       await state.blockConcurrencyWhile(async () => {});
-      return (await instance.status(me(0))).durable.settingsOverride;
+      return (await rpcValue(instance.status(me(0)))).durable.settingsOverride;
     });
     expect(settings).toMatchObject({ version: 1, values: { quorum: 3, downAfterMs: 2000 } });
   });
@@ -77,7 +78,9 @@ describe('runtime settings through the API and the voters', () => {
     expect(removed.settings).toMatchObject({ quorum: 3, downAfterMs: 1000 });
     expect(removed.settingsSources.downAfterMs).toBe('wrangler.toml');
     // An older value written straight to a voter is refused: it keeps v2.
-    const older = await stubOf(1).writeSettings(me(1), { version: 1, writer: 'zzz', values: { quorum: 1 } });
+    const older = await rpcValue(
+      stubOf(1).writeSettings(me(1), { version: 1, writer: 'zzz', values: { quorum: 1 } }),
+    );
     expect(older?.version).toBe(2);
     const reset = (await (await put({}, '?reset=1')).json()) as SettingsBody;
     expect(reset.settingsVersion).toBe(3);
@@ -96,16 +99,16 @@ describe('runtime settings through the API and the voters', () => {
 
   it('a status read repairs a voter that is behind', async () => {
     const newest: SettingsOverride = { version: 10, writer: 'w', values: { parallelSyncs: 2 } };
-    await stubOf(0).writeSettings(me(0), newest);
+    await rpcValue(stubOf(0).writeSettings(me(0), newest));
     // Voter 1 is taken down, so a majority read must include voter 0 and repair voter 2.
-    await stubOf(1).outage(me(1), true);
+    await rpcValue(stubOf(1).outage(me(1), true));
     try {
       const status = (await (await api('')).json()) as SettingsBody;
       expect(status.settingsVersion).toBe(10);
       expect(status.settings.parallelSyncs).toBe(2);
-      expect((await stubOf(2).readSettings(me(2)))?.version).toBe(10);
+      expect((await rpcValue(stubOf(2).readSettings(me(2))))?.version).toBe(10);
     } finally {
-      await stubOf(1).outage(me(1), false);
+      await rpcValue(stubOf(1).outage(me(1), false));
     }
   });
 
@@ -121,7 +124,7 @@ describe('runtime settings through the API and the voters', () => {
       agent.messages(0).find((m) => m.kind === 'settings' && m.settings.quorum === 3),
     );
     expect(pushed).toMatchObject({ settings: { quorum: 3, failoverTimeoutMs: 9000, leaseMs: 200 } });
-    const events = await stubOf(0).events(me(0), 0, 1000);
+    const events = await rpcValue(stubOf(0).events(me(0), 0, 1000));
     expect(events.events.filter((e) => e.name === '+set').map((e) => e.payload)).toEqual(
       expect.arrayContaining([
         'master vt-settings 10.0.0.1 6379 quorum 3',
@@ -132,7 +135,7 @@ describe('runtime settings through the API and the voters', () => {
     const woken = await runInDurableObject(stubOf(0), async (_, state) => {
       const instance = new Voter(state, env);
       await state.blockConcurrencyWhile(async () => {});
-      return (await instance.status(me(0))).durable.settingsOverride?.values;
+      return (await rpcValue(instance.status(me(0)))).durable.settingsOverride?.values;
     });
     expect(woken).toMatchObject({ quorum: 3, failoverTimeoutMs: 9000 });
     agent.close();

@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../errors.js';
 import { settleAll } from '../gather.js';
 import { EmptyBodySchema, FailoverBodySchema, OutageBodySchema, SwitchoverBodySchema } from '../schemas.js';
 import { jsonBody } from '../validate.js';
+import { voterValue } from '../voters.js';
 
 export const adminRoutes = new Hono<AppEnv>()
   .post('/:group/failover', adminAccess(), jsonBody(FailoverBodySchema), async (c) => {
@@ -40,7 +41,9 @@ export const adminRoutes = new Hono<AppEnv>()
     const voters = votersOf(c, group);
     const index = voterIndexOf(group, voters, c.req.param('i'));
     const { down } = c.req.valid('json');
-    const result = await voters.stub(index).outage({ group: group.name, index }, down);
+    const answer = await voters.stub(index).outage({ group: group.name, index }, down);
+    // The route checked every reason to refuse (body, voter index), so a refusal here is a bug: 500.
+    const result = voterValue(index, answer);
     return c.json({ group: group.name, voter: index, down: result.down });
   });
 
