@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 import { AgentIdSchema, parseNodeId } from '../../workers/protocol/index.js';
 import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
+import { readAclFile } from '../sentinel/acl/acl-file.js';
+import { COMMANDS } from '../sentinel/commands/index.js';
 import { readBounded } from './bounded-read.js';
 import { duplicateKeys } from './duplicate-keys.js';
 import { applyEnvOverrides } from './env.js';
@@ -156,6 +158,13 @@ function resolveTls(tls: TlsFile | undefined, where: string, errors: string[]): 
   return out;
 }
 
+/** The Sentinel port's ACL file is read again at start; checking it here lets check-config say what is wrong. */
+function checkAclFile(sentinel: ParsedAgentFile['sentinel'], errors: string[]): void {
+  if (sentinel.aclFile === undefined) return;
+  const read = readAclFile(sentinel.aclFile, COMMANDS, sentinel.password ?? null);
+  if ('error' in read) errors.push(`sentinel.aclFile: ${read.error}`);
+}
+
 /** Secrets from files, the default agent id; file problems are reported like field problems. */
 function resolve(file: ParsedAgentFile, source: string): LoadResult {
   const errors: string[] = [];
@@ -180,6 +189,7 @@ function resolve(file: ParsedAgentFile, source: string): LoadResult {
   }
   const groups = file.groups.map((group, i) => resolveGroup(file, group, i, defaultToken, errors));
   const sentinel = resolveSentinel(file.sentinel, errors);
+  checkAclFile(file.sentinel, errors);
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => `${source}: ${e}`) };
   const { coordinator, agentId: _a, groups: _g, failsafe, sentinel: _s, ...rest } = file;
   return {

@@ -2,6 +2,19 @@
 import { z } from 'zod';
 import { AgentIdSchema, GroupNameSchema, NodeIdSchema } from '../../workers/protocol/index.js';
 import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
+import { AclError, AclUsers } from '../sentinel/acl/users.js';
+import { COMMANDS } from '../sentinel/commands/index.js';
+
+/** Why these ACL lines would be refused at start (checked here so check-config says it), or null. */
+function aclProblem(lines: readonly string[], password: string | undefined): string | null {
+  try {
+    new AclUsers(COMMANDS, { lines, defaultPassword: password ?? null, origin: 'users' });
+    return null;
+  } catch (cause) {
+    if (cause instanceof AclError) return cause.message;
+    throw cause;
+  }
+}
 
 const PortSchema = z.number().int().min(1).max(65535);
 const HostSchema = z.string().min(1).max(253);
@@ -116,6 +129,13 @@ export const AgentFileSchema = z
          * network, a local demo). With a password, clients AUTH first and may run them.
          */
         adminWithoutPassword: z.boolean().default(false),
+        /**
+         * ACL users of the Sentinel port, as lines of Redis's ACL file format
+         * (`user alice on >secret +@all -@admin`); `default` is Redis's (with `password`, or nopass).
+         */
+        users: z.array(z.string().min(1).max(4096)).max(1000).optional(),
+        /** Or a Redis ACL file (the same lines), which ACL LOAD re-reads and ACL SAVE rewrites. */
+        aclFile: z.string().min(1).optional(),
         /** The Sentinel endpoint other agents and clients reach this agent at. */
         announce: NodeIdSchema.optional(),
         enabled: z.boolean().default(true),
@@ -149,6 +169,15 @@ export const AgentFileSchema = z
             ['tls', 'authClients'],
             `authClients ${tls.authClients} needs tls.ca, the CA that signs the client certificates`,
           );
+        if (sentinel.users !== undefined && sentinel.aclFile !== undefined)
+          issue(
+            ['aclFile'],
+            'give users or aclFile, not both (Redis: users in the config file or an aclfile)',
+          );
+        if (sentinel.users !== undefined) {
+          const problem = aclProblem(sentinel.users, sentinel.password);
+          if (problem !== null) issue(['users'], problem);
+        }
         if (tlsPort !== undefined && tlsPort === sentinel.port)
           issue(['tlsPort'], `tlsPort must differ from port (both ${tlsPort})`);
         if (sentinel.port === 0 && tlsPort === undefined)

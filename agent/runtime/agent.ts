@@ -80,13 +80,15 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
     timers,
     logger: logger.child({ component: 'peer-sentinels' }),
   });
-  const source = new RuntimeSentinelSource(
-    config.agentId,
-    () => runners,
-    peerSentinels,
-    new AdminClient(config.coordinator.url, config.coordinator.adminToken),
+  const source = new RuntimeSentinelSource({
+    agentId: config.agentId,
+    groups: () => runners,
+    peers: peerSentinels,
+    admin: new AdminClient(config.coordinator.url, config.coordinator.adminToken),
     clock,
-  );
+    timers,
+    logger,
+  });
   const onFatal = options.onFatal ?? exitOnFatal(logger);
   const context = {
     clock,
@@ -258,6 +260,8 @@ async function startServers(
       host: config.sentinel.host,
       ...(tls === undefined || tlsPort === undefined ? {} : { tls: { port: tlsPort, ...tls } }),
       ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
+      ...(config.sentinel.users === undefined ? {} : { aclLines: config.sentinel.users }),
+      ...(config.sentinel.aclFile === undefined ? {} : { aclFile: config.sentinel.aclFile }),
       adminWithoutPassword: config.sentinel.adminWithoutPassword,
       source,
       peers: peerSentinels,

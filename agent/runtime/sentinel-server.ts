@@ -11,6 +11,9 @@ export interface SentinelServerOptions {
   /** `sentinel.tlsPort` and `sentinel.tls`, the PEM files already read. */
   readonly tls?: SentinelTlsOptions;
   readonly password?: string;
+  /** `sentinel.users` (ACL file lines) or `sentinel.aclFile` (read at start, by ACL LOAD and written by ACL SAVE). */
+  readonly aclLines?: readonly string[];
+  readonly aclFile?: string;
   /** `sentinel.adminWithoutPassword`: SENTINEL FAILOVER and RESET on a port without a password. */
   readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;

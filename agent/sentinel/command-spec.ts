@@ -1,5 +1,6 @@
 // The shape of a command: its name, Redis arity, flags, handler and subcommands, and what a handler sees.
 
+import type { AclUsers } from './acl/users.js';
 import type { Reply } from './resp.js';
 import type { Session } from './session.js';
 import type { SentinelSource } from './source.js';
@@ -17,6 +18,7 @@ export interface SentinelLogger {
 export interface KillFilter {
   readonly id?: number;
   readonly address?: string;
+  readonly user?: string;
   readonly type?: 'normal' | 'pubsub';
   readonly skipMe: boolean;
 }
@@ -24,9 +26,15 @@ export interface KillFilter {
 /** What the server offers every command: the source of truth, settings and the other clients. */
 export interface ServerContext {
   readonly source: SentinelSource;
-  readonly password: string | null;
-  /** Operator actions are allowed: the port has a password (clients AUTH first), or the file says so. */
-  readonly operatorActions: boolean;
+  /** The port's users: `default` (with `sentinel.password`, or nopass) and any ACL users. */
+  readonly acl: AclUsers;
+  /** `sentinel.aclFile`: where ACL LOAD reads and ACL SAVE writes; null without one. */
+  readonly aclFile: string | null;
+  /**
+   * Operator actions (SENTINEL FAILOVER, RESET, SET, ...) by a client logged in without a password
+   * (`nopass`): refused unless the agent file says the network is trusted.
+   */
+  readonly adminWithoutPassword: boolean;
   readonly runId: string;
   readonly startedAtMs: number;
   readonly maxClients: number;
@@ -105,8 +113,9 @@ export interface CommandSpec {
   /** Runs in the RESP2 subscribed context (subscribe family, PING, QUIT, RESET). */
   readonly allowedWhileSubscribed?: boolean;
   /**
-   * Acts on the group (SENTINEL FAILOVER, RESET): refused on a port without a password unless
-   * the agent file allows it (`sentinel.adminWithoutPassword`), so no anonymous client can.
+   * Acts on the group (SENTINEL FAILOVER, RESET, SET): refused to a client logged in without a
+   * password unless the agent file allows it (`sentinel.adminWithoutPassword`), so no anonymous
+   * client can; ACL permissions apply on top.
    */
   readonly operatorAction?: boolean;
   readonly run?: Handler;

@@ -1,4 +1,6 @@
-// From a parsed command to a reply: lookup, arity, authentication and pub/sub-context gates, as Redis orders them.
+// From a parsed command to a reply: lookup, arity, authentication, ACL and pub/sub-context gates, as Redis orders them.
+
+import { aclDenial } from './acl/permission.js';
 import { arityOk, type CommandContext, type CommandSpec, type ServerContext } from './command-spec.js';
 import { error, type Reply } from './resp.js';
 import { inSubscribedContext, type Session } from './session.js';
@@ -56,11 +58,8 @@ export function dispatch(
   if (!session.authenticated && !spec.flags.includes('no_auth')) {
     return error('NOAUTH Authentication required.');
   }
-  if (spec.operatorAction === true && !server.operatorActions) {
-    return error(
-      `NOPERM ${spec.name.toUpperCase().replace('|', ' ')} changes the group and this Sentinel port has no password: set sentinel.password in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network`,
-    );
-  }
+  const denied = aclDenial(server, session, spec, args);
+  if (denied !== null) return denied;
   if (inSubscribedContext(session) && spec.allowedWhileSubscribed !== true) {
     return error(
       `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,

@@ -1,6 +1,8 @@
 // The Sentinel wire-protocol server: a TCP listener and an optional TLS one whose clients read the agent's SentinelSource.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { readAclFile } from './acl/acl-file.js';
+import { AclUsers } from './acl/users.js';
 import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
@@ -23,7 +25,13 @@ export interface SentinelServerOptions {
   readonly tls?: SentinelTlsOptions;
   /** `requirepass` of Sentinel: clients must AUTH (or HELLO AUTH) as `default` with it. */
   readonly password?: string | null;
-  /** SENTINEL FAILOVER and RESET without a password (a trusted network): refused by default. */
+  /**
+   * ACL users in Redis's ACL file format (`user <name> <rules...>`), from the agent file's
+   * `sentinel.users` or `sentinel.aclFile` (then `aclFile` names it, for ACL LOAD / SAVE).
+   */
+  readonly aclLines?: readonly string[];
+  readonly aclFile?: string | null;
+  /** SENTINEL FAILOVER, RESET and SET by a client without a password (a trusted network): refused by default. */
   readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;
   readonly logger?: SentinelLogger;
@@ -61,6 +69,7 @@ function peerAddress(socket: Socket): string {
 function matches(session: Session, filter: KillFilter): boolean {
   if (filter.id !== undefined && session.id !== filter.id) return false;
   if (filter.address !== undefined && session.address !== filter.address) return false;
+  if (filter.user !== undefined && session.user !== filter.user) return false;
   if (filter.type !== undefined) {
     const pubsub = session.channels.size + session.patterns.size > 0;
     if ((filter.type === 'pubsub') !== pubsub) return false;
@@ -104,7 +113,12 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
     server?.on('error', (cause) => logger.error({ err: cause.message }, 'sentinel server error'));
   }
   logger.info(
-    { host: options.host, port: tcp === null ? null : boundPort, tlsPort, auth: context.password !== null },
+    {
+      host: options.host,
+      port: tcp === null ? null : boundPort,
+      tlsPort,
+      auth: !context.acl.defaultLogsIn(),
+    },
     'sentinel server listening',
   );
   return {
@@ -127,6 +141,14 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
   };
 }
 
+/** The ACL file's lines when the caller gave the path only (the agent's config load reads it already). */
+function aclFileLines(options: SentinelServerOptions): readonly string[] {
+  if (options.aclFile === undefined || options.aclFile === null) return [];
+  const read = readAclFile(options.aclFile, COMMANDS, options.password ?? null);
+  if ('error' in read) throw new Error(`sentinel ACL file: ${read.error}`);
+  return read.lines;
+}
+
 /** What every command handler sees of the server: the source, auth, limits, the clients and CLIENT KILL. */
 function serverContext(
   options: SentinelServerOptions,
@@ -136,8 +158,13 @@ function serverContext(
 ): ServerContext {
   return {
     source: options.source,
-    password: options.password ?? null,
-    operatorActions: (options.password ?? null) !== null || options.adminWithoutPassword === true,
+    acl: new AclUsers(COMMANDS, {
+      defaultPassword: options.password ?? null,
+      lines: options.aclLines ?? aclFileLines(options),
+      origin: options.aclFile ?? 'sentinel.users',
+    }),
+    aclFile: options.aclFile ?? null,
+    adminWithoutPassword: options.adminWithoutPassword === true,
     runId: randomBytes(20).toString('hex'),
     startedAtMs: Date.now(),
     maxClients: options.maxClients ?? 10_000,
@@ -191,7 +218,7 @@ function acceptor(
       id: nextClientId++,
       address: peerAddress(socket),
       nowMs: Date.now(),
-      needsAuth: context.password !== null,
+      needsAuth: !context.acl.defaultLogsIn(),
     });
     const connection = new Connection(socket, session, context, limits);
     connections.set(session.id, connection);

@@ -12,6 +12,8 @@ export interface Session {
   libVersion: string | null;
   protocol: Protocol;
   authenticated: boolean;
+  /** The ACL user it runs as (`default` until AUTH). */
+  user: string;
   /** Insertion-ordered, so `UNSUBSCRIBE` without arguments answers in subscription order. */
   readonly channels: Set<string>;
   readonly patterns: Set<string>;
@@ -23,7 +25,7 @@ export interface NewSession {
   readonly id: number;
   readonly address: string;
   readonly nowMs: number;
-  /** The server has a password: the client must AUTH before most commands. */
+  /** `default` does not log in by itself (it has a password or is off): the client must AUTH first. */
   readonly needsAuth: boolean;
 }
 
@@ -37,6 +39,7 @@ export function newSession({ id, address, nowMs, needsAuth }: NewSession): Sessi
     libVersion: null,
     protocol: 2,
     authenticated: !needsAuth,
+    user: 'default',
     channels: new Set(),
     patterns: new Set(),
     closeAfterReply: false,

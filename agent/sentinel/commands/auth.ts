@@ -1,22 +1,27 @@
-// AUTH [username] password, and the password check HELLO AUTH shares.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// AUTH [username] password, and the log-in HELLO AUTH shares.
 import type { CommandSpec, ServerContext } from '../command-spec.js';
 import { error, OK, type Reply } from '../resp.js';
+import type { Session } from '../session.js';
 
 export const WRONGPASS = error('WRONGPASS invalid username-password pair or user is disabled.');
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
 /**
- * Only Redis's `default` user exists. Without a configured password it is `nopass` (any
- * password is accepted, as Redis does); with one, the comparison takes constant time.
+ * AUTH and HELLO AUTH: logs the session in as that user, or records the failure for ACL LOG
+ * and answers WRONGPASS (the same answer for an unknown user, a disabled one and a bad password).
  */
-export function credentialsValid(server: ServerContext, username: string, password: string): boolean {
-  if (username !== 'default') return false;
-  if (server.password === null) return true;
-  return timingSafeEqual(digest(password), digest(server.password));
+export function logIn(server: ServerContext, session: Session, username: string, password: string): Reply {
+  const user = server.acl.authenticate(username, password);
+  if (user === null) {
+    server.logger.warn({ client: session.address, user: username }, 'sentinel client failed AUTH');
+    server.acl.recordDenial(
+      { reason: 'auth', object: 'AUTH', username, clientInfo: `id=${session.id} addr=${session.address}` },
+      server.nowMs(),
+    );
+    return WRONGPASS;
+  }
+  session.user = user.name;
+  session.authenticated = true;
+  return OK;
 }
 
 export const auth: CommandSpec = {
@@ -36,18 +41,12 @@ export const auth: CommandSpec = {
   flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'sentinel', 'allow_busy'],
   run({ args, session, server }): Reply {
     if (args.length > 3) return error('ERR syntax error');
-    if (args.length === 2 && server.password === null) {
+    if (args.length === 2 && server.acl.get('default')?.nopass === true) {
       return error(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
     }
     const username = args.length === 3 ? (args[1] ?? '') : 'default';
-    const password = args[args.length - 1] ?? '';
-    if (!credentialsValid(server, username, password)) {
-      server.logger.warn({ client: session.address }, 'sentinel client failed AUTH');
-      return WRONGPASS;
-    }
-    session.authenticated = true;
-    return OK;
+    return logIn(server, session, username, args[args.length - 1] ?? '');
   },
 };

@@ -103,7 +103,7 @@ function describe(session: Session, server: ServerContext): string {
     `flags=${flags}`,
     `sub=${session.channels.size}`,
     `psub=${session.patterns.size}`,
-    'user=default',
+    `user=${session.user}`,
     `lib-name=${session.libName ?? ''}`,
     `lib-ver=${session.libVersion ?? ''}`,
     `resp=${session.protocol}`,
@@ -255,6 +255,9 @@ const kill: CommandSpec = {
         filter.id = Number(value);
       } else if (option === 'addr') {
         filter.address = value;
+      } else if (option === 'user') {
+        if (server.acl.get(value) === undefined) return error(`ERR No such user '${value}'`);
+        filter.user = value;
       } else if (option === 'type') {
         const type = value.toLowerCase();
         if (type === 'normal' || type === 'pubsub') filter.type = type;
@@ -283,7 +286,7 @@ const HELP_LINES = [
   'KILL <ip:port>',
   '    Kill connection made from <ip:port>.',
   'KILL <option> <value> [<option> <value> [...]]',
-  '    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, TYPE (NORMAL|PUBSUB), SKIPME (YES|NO).',
+  '    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, USER <username>, TYPE (NORMAL|PUBSUB), SKIPME (YES|NO).',
   'LIST',
   '    Return information about client connections.',
   'SETINFO <LIB-NAME|LIB-VER> <value>',

@@ -1,4 +1,5 @@
 // COMMAND, COMMAND COUNT / INFO / LIST / DOCS: this server's command table in Redis 7's shapes.
+import { ACL_CATEGORIES, categoriesOf } from '../acl/categories.js';
 import type { CommandSpec } from '../command-spec.js';
 import { globMatch } from '../glob.js';
 import { array, bulk, error, integer, map, nullArray, type Reply, set, simple } from '../resp.js';
@@ -13,7 +14,7 @@ function entry(spec: CommandSpec): Reply {
     integer(0),
     integer(0),
     integer(0),
-    set([]),
+    set(ACL_CATEGORIES.filter((c) => categoriesOf(spec).has(c)).map((c) => simple(`@${c}`))),
     set([]),
     array([]),
     array((spec.subcommands ?? []).map(entry)),
@@ -64,9 +65,14 @@ const list: CommandSpec = {
       case 'pattern':
         // Redis matches the full name, ignoring case.
         return array(names.filter((name) => globMatch(value ?? '', name)).map(bulk));
+      case 'aclcat': {
+        const all = server.commands.flatMap((c) => [c, ...(c.subcommands ?? [])]);
+        return array(
+          all.filter((spec) => categoriesOf(spec).has(value ?? '')).map((spec) => bulk(spec.name)),
+        );
+      }
       case 'module':
-      case 'aclcat':
-        // No command here comes from a module or reports ACL categories.
+        // No command here comes from a module.
         return array([]);
       default:
         return SYNTAX_ERROR;

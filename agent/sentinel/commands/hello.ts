@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../command-spec.js';
 import { REDIS_VERSION } from '../identity.js';
 import { array, bulk, error, integer, map, type Reply } from '../resp.js';
-import { credentialsValid, WRONGPASS } from './auth.js';
+import { logIn } from './auth.js';
 import { validName } from './client.js';
 
 /** Redis 7.0's text, word for word (Lettuce and ioredis only look at the NOAUTH code). */
@@ -73,11 +73,8 @@ export const hello: CommandSpec = {
       }
     }
     if (credentials !== null) {
-      if (!credentialsValid(server, credentials.username, credentials.password)) {
-        server.logger.warn({ client: session.address }, 'sentinel client failed HELLO AUTH');
-        return WRONGPASS;
-      }
-      session.authenticated = true;
+      const loggedIn = logIn(server, session, credentials.username, credentials.password);
+      if (loggedIn.kind === 'error') return loggedIn;
     }
     if (!session.authenticated) return error(HELLO_NOAUTH);
     if (name !== null) {

@@ -1,5 +1,6 @@
 // The command table this server answers, in the order COMMAND lists it.
 import type { CommandSpec } from '../command-spec.js';
+import { acl } from './acl.js';
 import { auth } from './auth.js';
 import { client } from './client.js';
 import { command } from './command.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ping,
   auth,
   hello,
+  acl,
   client,
   command,
   quit,

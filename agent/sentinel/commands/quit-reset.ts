@@ -23,7 +23,7 @@ export const quit: CommandSpec = {
   },
 };
 
-/** Redis 6.2's RESET: RESP2, no name, no subscriptions, and unauthenticated when a password is set. */
+/** Redis 6.2's RESET: RESP2, no name, no subscriptions, and back to the `default` user (unauthenticated unless it is nopass). */
 export const reset: CommandSpec = {
   name: 'reset',
   arity: 1,
@@ -36,7 +36,9 @@ export const reset: CommandSpec = {
     server.stats.subscriptionBytes -= subscriptionBytes(session);
     session.channels.clear();
     session.patterns.clear();
-    session.authenticated = server.password === null;
+    // Back to `default`: logged in only if that user needs no password.
+    session.user = 'default';
+    session.authenticated = server.acl.defaultLogsIn();
     return simple('RESET');
   },
 };

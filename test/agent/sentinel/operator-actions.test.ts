@@ -41,7 +41,7 @@ describe('operator actions on the Sentinel port', () => {
   it('without a password: FAILOVER and RESET get NOPERM and reach nothing; lookups still answer', async () => {
     const { source, client } = await serve({});
     await expect(client.call('SENTINEL', 'FAILOVER', 'mymaster')).rejects.toThrow(
-      /^NOPERM SENTINEL FAILOVER changes the group and this Sentinel port has no password: set sentinel\.password/,
+      /^NOPERM SENTINEL FAILOVER changes the group and user 'default' has no password: set sentinel\.password/,
     );
     await expect(client.call('SENTINEL', 'RESET', '*')).rejects.toThrow(/^NOPERM SENTINEL RESET/);
     expect(source.failoverCalls).toEqual([]);

@@ -289,7 +289,7 @@ const ROWS: Row[] = [
   { args: ['CLIENT', 'KILL', 'TYPE', 'bogus'], resp2: err("ERR Unknown client type 'bogus'") },
   { args: ['CLIENT', 'KILL', 'ID'], resp2: err('ERR No such client') },
   { args: ['CLIENT', 'KILL', 'ID', '1', 'TYPE'], resp2: err('ERR syntax error') },
-  { args: ['COMMAND', 'COUNT'], resp2: int(15) },
+  { args: ['COMMAND', 'COUNT'], resp2: int(16) },
   // Redis 7.2's documentation, in the shape of a real Sentinel's; unknown names are skipped.
   {
     args: ['COMMAND', 'DOCS', 'role', 'nope', 'SENTINEL|MYID'],
@@ -312,7 +312,8 @@ const ROWS: Row[] = [
         int(0),
         int(0),
         int(0),
-        arr(),
+        // Redis's ACL categories of ROLE, in its order.
+        arr(...['@admin', '@fast', '@dangerous'].map(status)),
         arr(),
         arr(),
         arr(),
@@ -327,7 +328,7 @@ const ROWS: Row[] = [
         int(0),
         int(0),
         int(0),
-        '~0\r\n',
+        `~3\r\n${['@admin', '@fast', '@dangerous'].map(status).join('')}`,
         '~0\r\n',
         arr(),
         arr(),
