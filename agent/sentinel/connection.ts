@@ -1,12 +1,11 @@
 // One client connection: requests in (request-parser.ts), commands run in order, replies and pub/sub frames out, within bounds.
 import type { Socket } from 'node:net';
 import type { ServerContext } from './command-spec.js';
-import { framesFor } from './delivery.js';
+import { deliveryFor, type EncodedEvent } from './delivery.js';
 import { dispatch } from './dispatch.js';
 import { RequestParser } from './request-parser.js';
 import { encode, error, type Reply } from './resp.js';
 import type { Session } from './session.js';
-import type { SentinelEvent } from './source.js';
 
 /** How long a closing client may take to read its last reply and close its side. */
 const CLOSE_GRACE_MS = 2000;
@@ -43,9 +42,10 @@ export class Connection {
   }
 
   /** Delivers a published event if this client subscribed to its channel or a matching pattern. */
-  deliver(event: SentinelEvent): void {
+  deliver(event: EncodedEvent): void {
     if (this.closed) return;
-    for (const frame of framesFor(this.session, event)) this.write(frame);
+    const frames = deliveryFor(this.session, event, this.session.protocol);
+    if (frames !== '') this.writeBytes(Buffer.from(frames, 'utf8'));
   }
 
   /** Closes at once, dropping unwritten output (slow clients, CLIENT KILL, shutdown). */
@@ -120,8 +120,11 @@ export class Connection {
 
   /** Encodes in the session's current protocol, so HELLO 3's own reply is already RESP3. */
   private write(reply: Reply): void {
+    this.writeBytes(encode(reply, this.session.protocol));
+  }
+
+  private writeBytes(bytes: Buffer): void {
     if (this.closed) return;
-    const bytes = encode(reply, this.session.protocol);
     this.server.stats.netOutputBytes += bytes.length;
     this.socket.write(bytes);
     if (this.socket.writableLength > this.limits.maxOutputBytes) {

@@ -6,6 +6,7 @@ import { AclUsers } from './acl/users.js';
 import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import { FanOut } from './fan-out.js';
 import { encode, error } from './resp.js';
 import { newSession, type Session, subscriptionBytes } from './session.js';
 import type { SentinelSource } from './source.js';
@@ -94,9 +95,9 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
     options.tls === undefined
       ? null
       : tlsListener(options.tls, { maxClients: context.maxClients, stats: context.stats, logger, accept });
-  const unsubscribe = options.source.onEvent((event) => {
-    for (const connection of connections.values()) connection.deliver(event);
-  });
+  // Matching many clients' patterns is sliced so it never holds up the agent's own work.
+  const fanOut = new FanOut({ subscribers: () => connections.values() });
+  const unsubscribe = options.source.onEvent((event) => fanOut.publish(event));
   let tlsPort: number | null = null;
   try {
     if (tcp !== null && options.port !== null) boundPort = await listen(tcp, options.host, options.port);
@@ -127,6 +128,7 @@ export async function startSentinelServer(options: SentinelServerOptions): Promi
     tlsHandshakeFailures: () => context.stats.tlsHandshakeFailures,
     async close() {
       unsubscribe();
+      fanOut.clear();
       const closed = Promise.all(
         [tcp, tls?.server].map(
           (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
