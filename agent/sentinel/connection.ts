@@ -4,7 +4,7 @@ import type { ServerContext } from './command-spec.js';
 import { deliveryFor, type EncodedEvent } from './delivery.js';
 import { dispatch } from './dispatch.js';
 import { RequestParser } from './request-parser.js';
-import { encode, error, type Reply } from './resp.js';
+import { encodeText, error, type Reply } from './resp.js';
 import type { Session } from './session.js';
 
 /** How long a closing client may take to read its last reply and close its side. */
@@ -26,6 +26,8 @@ export class Connection {
   private closed = false;
   /** Bytes received since the last complete request. */
   private unparsedBytes = 0;
+  /** Replies of the requests being answered together, sent in one write (null: write at once). */
+  private batch: string[] | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -45,7 +47,10 @@ export class Connection {
   deliver(event: EncodedEvent): void {
     if (this.closed) return;
     const frames = deliveryFor(this.session, event, this.session.protocol);
-    if (frames !== '') this.writeBytes(Buffer.from(frames, 'utf8'));
+    // Inside a batch (an event published by this client's own command) it keeps its place in order.
+    if (frames === '') return;
+    if (this.batch !== null) this.batch.push(frames);
+    else this.writeText(frames);
   }
 
   /** Closes at once, dropping unwritten output (slow clients, CLIENT KILL, shutdown). */
@@ -69,13 +74,32 @@ export class Connection {
       this.protocolError(`request larger than ${this.limits.maxInputBytes} bytes`);
       return;
     }
-    this.socket.cork();
     const parsed = this.parser.feed(chunk);
-    // Requests before a bad one in the same chunk are answered first, then the error, as Redis does.
-    for (const request of parsed.requests) this.onRequest(request);
-    if (parsed.error !== null) this.protocolError(parsed.error);
-    this.pump();
-    process.nextTick(() => this.socket.uncork());
+    this.batched(() => {
+      // Requests before a bad one in the same chunk are answered first, then the error, as Redis does.
+      for (const request of parsed.requests) this.onRequest(request);
+      if (parsed.error !== null) this.protocolError(parsed.error);
+      this.pump();
+    });
+  }
+
+  /**
+   * Runs `answer` with the replies it writes gathered into one socket write: a pipeline of
+   * lookups costs one write (and one system call), not one per reply.
+   */
+  private batched(answer: () => void): void {
+    if (this.batch !== null) {
+      answer();
+      return;
+    }
+    const batch: string[] = [];
+    this.batch = batch;
+    try {
+      answer();
+    } finally {
+      this.batch = null;
+    }
+    if (batch.length > 0) this.writeText(batch.length === 1 ? (batch[0] as string) : batch.join(''));
   }
 
   private onRequest(request: string[]): void {
@@ -101,9 +125,11 @@ export class Connection {
         this.socket.pause();
         void result.then((reply) => {
           this.busy = false;
-          this.reply(reply);
-          if (!this.closed) this.socket.resume();
-          this.pump();
+          this.batched(() => {
+            this.reply(reply);
+            if (!this.closed) this.socket.resume();
+            this.pump();
+          });
         });
         return;
       }
@@ -120,13 +146,15 @@ export class Connection {
 
   /** Encodes in the session's current protocol, so HELLO 3's own reply is already RESP3. */
   private write(reply: Reply): void {
-    this.writeBytes(encode(reply, this.session.protocol));
+    const text = encodeText(reply, this.session.protocol);
+    if (this.batch !== null && !this.closed) this.batch.push(text);
+    else this.writeText(text);
   }
 
-  private writeBytes(bytes: Buffer): void {
+  private writeText(text: string): void {
     if (this.closed) return;
-    this.server.stats.netOutputBytes += bytes.length;
-    this.socket.write(bytes);
+    this.server.stats.netOutputBytes += Buffer.byteLength(text);
+    this.socket.write(text);
     if (this.socket.writableLength > this.limits.maxOutputBytes) {
       this.server.logger.warn(
         { client: this.session.address, id: this.session.id, bufferedBytes: this.socket.writableLength },
@@ -151,6 +179,12 @@ export class Connection {
   /** Sends what is written, then closes; a peer that never closes its side is cut off after a grace period. */
   private closeAfterFlush(): void {
     if (this.closed && this.socket.destroyed) return;
+    if (this.batch !== null && this.batch.length > 0) {
+      // The replies gathered so far go out before the close.
+      const pending = this.batch.join('');
+      this.batch.length = 0;
+      this.writeText(pending);
+    }
     this.closed = true;
     this.queue.length = 0;
     this.socket.end();

@@ -125,8 +125,12 @@ function encodeAggregate(prefix: string, items: readonly Reply[], protocol: Prot
   for (const item of items) encodeInto(item, protocol, out);
 }
 
-export function encode(reply: Reply, protocol: Protocol): Buffer {
+export function encodeText(reply: Reply, protocol: Protocol): string {
   const out: string[] = [];
   encodeInto(reply, protocol, out);
-  return Buffer.from(out.join(''), 'utf8');
+  return out.join('');
+}
+
+export function encode(reply: Reply, protocol: Protocol): Buffer {
+  return Buffer.from(encodeText(reply, protocol), 'utf8');
 }

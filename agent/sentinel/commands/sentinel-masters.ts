@@ -1,7 +1,7 @@
 // SENTINEL MASTERS / MASTER / GET-MASTER-ADDR-BY-NAME and their Valkey names (PRIMARIES / PRIMARY / GET-PRIMARY-ADDR-BY-NAME).
 import { parseNodeId } from '../../../workers/protocol/index.js';
 import type { CommandSpec, Handler } from '../command-spec.js';
-import { array, bulk, nullArray } from '../resp.js';
+import { array, bulk, nullArray, type Reply } from '../resp.js';
 import { asMap, groupOrError, isGroup, masterFields } from './instance-maps.js';
 
 const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
@@ -14,12 +14,18 @@ const oneMaster: Handler = (context) => {
   return isGroup(group) ? asMap(masterFields(group)) : group;
 };
 
+/** The reply for the master clients ask about most: built once per address, not per lookup. */
+let lastAddress: { readonly master: string; readonly reply: Reply } | null = null;
+
 /** Unknown names answer the null array (`*-1`), which clients read as "no such master". */
 const addressByName: Handler = ({ args, server }) => {
   const master = server.source.masterAddress(args[2] ?? '');
   if (master === null) return nullArray();
-  const { host, port } = parseNodeId(master);
-  return array([bulk(host), bulk(String(port))]);
+  if (lastAddress?.master !== master) {
+    const { host, port } = parseNodeId(master);
+    lastAddress = { master, reply: array([bulk(host), bulk(String(port))]) };
+  }
+  return lastAddress.reply;
 };
 
 export const sentinelMasterCommands: CommandSpec[] = [

@@ -292,7 +292,7 @@ describe('the same answers as redis-server', () => {
   });
 });
 
-const PARITY_PORT = 7411;
+const PARITY_PORT = 7418;
 
 function pairs(flat: unknown[]): [string, unknown][] {
   const out: [string, unknown][] = [];
