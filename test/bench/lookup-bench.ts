@@ -29,7 +29,7 @@ export function parseBenchmarkCsv(text: string): BenchmarkCsvRow[] {
   return rows;
 }
 
-/** `redis-benchmark -p <port> -n <requests> -c <concurrency> SENTINEL get-master-addr-by-name <group>`. */
+/** `redis-benchmark -p <port> -n <requests> -c <concurrency> -P <pipeline> SENTINEL get-master-addr-by-name <group>`. */
 export async function redisBenchmark(
   target: LookupTarget,
   port: number,
@@ -37,9 +37,10 @@ export async function redisBenchmark(
   requests: number,
   concurrency: number,
   logDir: string,
+  pipeline = 1,
 ): Promise<LookupResult> {
-  const base = { target, requests, concurrency };
-  const logFile = join(logDir, `redis-benchmark-${target}-${port}.log`);
+  const base = { target, requests, concurrency, pipeline };
+  const logFile = join(logDir, `redis-benchmark-${target}-${port}-P${pipeline}.log`);
   const proc = spawnGroup({
     name: `redis-benchmark-${port}`,
     command: 'redis-benchmark',
@@ -52,6 +53,8 @@ export async function redisBenchmark(
       String(requests),
       '-c',
       String(concurrency),
+      '-P',
+      String(pipeline),
       '--csv',
       'SENTINEL',
       'get-master-addr-by-name',

@@ -154,6 +154,8 @@ export interface LookupResult {
   readonly target: LookupTarget;
   readonly requests: number;
   readonly concurrency: number;
+  /** redis-benchmark's -P (requests in flight per connection); 1 when absent. */
+  readonly pipeline?: number;
   readonly requestsPerSecond: number | null;
   readonly p50Ms: number | null;
   readonly ok: boolean;

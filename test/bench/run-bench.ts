@@ -314,6 +314,9 @@ async function outagePhase(
   }
 }
 
+/** redis-benchmark's -P for the pipelined lookup rows. */
+const LOOKUP_PIPELINE = 16;
+
 async function lookupPhase(
   ours: OursSystem,
   sentinel: SentinelSystem,
@@ -326,7 +329,10 @@ async function lookupPhase(
   if (agent === undefined || theirs === undefined) throw new Error('no endpoint');
   const n = plan.lookupRequests;
   const c = plan.lookupConcurrency;
-  out.lookup.push(await redisBenchmark('agent', agent.port, GROUP, n, c, outDir));
-  out.lookup.push(await redisBenchmark('sentinel', theirs.port, GROUP, n, c, outDir));
+  // One request in flight per client (how Sentinel clients ask), then 16 (a pipeline).
+  for (const pipeline of [1, LOOKUP_PIPELINE]) {
+    out.lookup.push(await redisBenchmark('agent', agent.port, GROUP, n, c, outDir, pipeline));
+    out.lookup.push(await redisBenchmark('sentinel', theirs.port, GROUP, n, c, outDir, pipeline));
+  }
   out.lookup.push(await httpLookup(`${ours.coordinatorUrl}/v1/groups/${GROUP}/master`, plan.httpLookupMs, c));
 }

@@ -266,13 +266,18 @@ function footprintRows(r: BenchResults): SummaryRow[] {
 }
 
 function lookupRows(r: BenchResults): SummaryRow[] {
-  const agent = r.lookup.find((x) => x.target === 'agent' && x.ok);
-  const sentinel = r.lookup.find((x) => x.target === 'sentinel' && x.ok);
   const http = r.lookup.find((x) => x.target === 'http' && x.ok);
   const rows: SummaryRow[] = [];
-  if (agent !== undefined || sentinel !== undefined) {
+  const pipelines = [...new Set(r.lookup.filter((x) => x.target !== 'http').map((x) => x.pipeline ?? 1))];
+  for (const pipeline of pipelines.sort((a, b) => a - b)) {
+    const find = (target: 'agent' | 'sentinel') =>
+      r.lookup.find((x) => x.target === target && x.ok && (x.pipeline ?? 1) === pipeline);
+    const agent = find('agent');
+    const sentinel = find('sentinel');
+    if (agent === undefined && sentinel === undefined) continue;
     const n = agent?.requests ?? sentinel?.requests ?? 0;
-    const section = `Lookup throughput (redis-benchmark -n ${n} -c ${agent?.concurrency ?? 50} SENTINEL get-master-addr-by-name)`;
+    const flags = `-n ${n} -c ${agent?.concurrency ?? 50}${pipeline === 1 ? '' : ` -P ${pipeline}`}`;
+    const section = `Lookup throughput (redis-benchmark ${flags} SENTINEL get-master-addr-by-name)`;
     rows.push(
       row(
         section,
