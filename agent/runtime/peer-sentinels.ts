@@ -17,11 +17,11 @@ import { redisOptions } from './redis-options.js';
 import type { Cancel, Timers } from './timers.js';
 
 /** Sentinel pings its peers every second; twice as often keeps SDOWN within down-after at 1 s. */
-const PING_PERIOD_MS = 500;
+export const PING_PERIOD_MS = 500;
 /** Sentinel checks its instances ten times a second: SDOWN changes are published within this. */
 const TICK_MS = 100;
 /** Sentinel's hello period: a peer's id and groups are refreshed this often. */
-const HELLO_PERIOD_MS = 2000;
+export const HELLO_PERIOD_MS = 2000;
 /** Connect and command bound: a peer that does not answer in this time has not answered. */
 const PEER_TIMEOUT_MS = 1000;
 
@@ -34,10 +34,16 @@ const MyIdSchema = z.string().regex(/^[0-9a-f]{40}$/);
 /** Sentinel's ROLE: `["sentinel", [master names]]`. */
 const RoleSchema = z.tuple([z.literal('sentinel'), z.array(z.string().max(256)).max(10_000)]);
 
+/** What the links AUTH with (Sentinel's `sentinel-user` / `sentinel-pass`): no password, no AUTH. */
+export interface PeerCredentials {
+  readonly username?: string;
+  readonly password?: string;
+}
+
 export interface PeerSentinelsOptions {
   readonly agentId: string;
   readonly peers: readonly NodeId[];
-  /** This agent's own Sentinel password: the agents of a deployment share it. */
+  /** This agent's own Sentinel password: the agents of a deployment share it (until SENTINEL CONFIG SET sentinel-pass). */
   readonly password?: string;
   readonly clock: Clock;
   readonly timers: Timers;
@@ -59,14 +65,16 @@ export class PeerSentinels {
   private lastHelloRoundMs = Number.NEGATIVE_INFINITY;
   private lastPingRoundMs = Number.NEGATIVE_INFINITY;
   private readonly tickListeners: (() => void)[] = [];
+  private auth: PeerCredentials;
 
   constructor(private readonly options: PeerSentinelsOptions) {
     const nowMs = options.clock.nowMs();
+    this.auth = options.password === undefined ? {} : { password: options.password };
     for (const endpoint of new Set(options.peers)) {
       const { host, port } = parseNodeId(endpoint);
       const client = new Redis(
         redisOptions(
-          { host, port, ...(options.password === undefined ? {} : { password: options.password }) },
+          { host, port, ...this.auth },
           PEER_TIMEOUT_MS,
           `edge-sentinel-peer:${options.agentId}`.slice(0, 128).replace(/\s/g, '_'),
         ),
@@ -95,6 +103,34 @@ export class PeerSentinels {
   /** Every peer's link as it stands. */
   links(): readonly PeerLink[] {
     return this.peers.map((peer) => peer.link);
+  }
+
+  /** The user and password the links AUTH with now. */
+  credentials(): PeerCredentials {
+    return this.auth;
+  }
+
+  /**
+   * Sentinel's `SENTINEL CONFIG SET sentinel-user / sentinel-pass`: the new credentials for every
+   * link, and every link dropped and reconnected with them (sentinelDropConnections), so a
+   * wrong one shows at once as the peers going `disconnected`, then `s_down`.
+   */
+  setCredentials(credentials: PeerCredentials): void {
+    this.auth = {
+      ...(credentials.username === undefined ? {} : { username: credentials.username }),
+      ...(credentials.password === undefined ? {} : { password: credentials.password }),
+    };
+    for (const peer of this.peers) {
+      peer.client.options.username = this.auth.username;
+      peer.client.options.password = this.auth.password;
+      peer.lastProblem = null;
+      // A stopped link stays stopped: start() connects it with the new credentials.
+      if (this.cancel !== null) peer.client.disconnect(true);
+    }
+    this.options.logger.info(
+      { user: this.auth.username ?? null, password: this.auth.password === undefined ? 'none' : 'set' },
+      'Sentinel peer links reconnecting with new credentials',
+    );
   }
 
   /** `listener` runs on every check (ten a second), when a peer's SDOWN may have changed. */

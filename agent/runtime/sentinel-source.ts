@@ -1,4 +1,4 @@
-// The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), the live peers, RESET, and events.
+// The SentinelSource the Sentinel wire protocol serves from: every group's Sentinel view (agent/core/sentinel-view.ts), the live peers, RESET, SET, CONFIG, DEBUG, and events.
 
 import { formatNodeId, instancePayload, type NodeId } from '../../workers/protocol/index.js';
 import { type PeerLink, type PeerListState, peerEvents, peersOfGroup } from '../core/sentinel-peers.js';
@@ -7,24 +7,49 @@ import { globMatch } from '../sentinel/glob.js';
 import type {
   FailoverKind,
   FailoverOutcome,
+  SentinelConfigChange,
+  SentinelConfigValues,
   SentinelEvent,
   SentinelGroup,
   SentinelPeer,
   SentinelSnapshot,
   SentinelSource,
+  SettingsChange,
+  SettingsOutcome,
+  TimingParameter,
 } from '../sentinel/source.js';
 import type { AdminClient } from './admin-client.js';
 import type { Clock } from './clock.js';
 import type { GroupRunner } from './group-runner.js';
-import { sentinelId } from './peer-sentinels.js';
+import { type Logger, sentinelLogLevel, setSentinelLogLevel } from './logger.js';
+import { HELLO_PERIOD_MS, type PeerCredentials, PING_PERIOD_MS, sentinelId } from './peer-sentinels.js';
+import { SettingsEvents, waitUntil } from './sentinel-settings.js';
+import type { Timers } from './timers.js';
 
 const MAX_LISTENERS = 10_000;
+/** How long a SENTINEL SET reply waits for the voters' push of what it wrote (then answers OK anyway). */
+const SET_APPLY_WAIT_MS = 2000;
 
 /** The other agents' Sentinel links, as PeerSentinels keeps them. */
 export interface PeerLinks {
   links(): readonly PeerLink[];
   /** Called on every check of the links (ten times a second). */
   onTick(listener: () => void): void;
+  /** What the links AUTH with, and changing it (every link reconnects). */
+  credentials(): PeerCredentials;
+  setCredentials(credentials: PeerCredentials): void;
+}
+
+export interface RuntimeSentinelSourceOptions {
+  readonly agentId: string;
+  readonly groups: () => readonly GroupRunner[];
+  /** The other agents' Sentinel endpoints (the file's `peers`) and this agent's live links to them. */
+  readonly peers: PeerLinks;
+  readonly admin: AdminClient;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** The agent's root logger: SENTINEL CONFIG SET loglevel sets its level (and its children's). */
+  readonly logger: Logger;
 }
 
 export class RuntimeSentinelSource implements SentinelSource {
@@ -33,18 +58,39 @@ export class RuntimeSentinelSource implements SentinelSource {
   private readonly resetAtMs = new Map<string, number>();
   /** Each group's peer list at the last check, for `+sentinel`/`+sdown`/`-sdown`. */
   private readonly peerLists = new Map<string, PeerListState>();
+  private readonly settingsEvents = new SettingsEvents();
+  private readonly groups: () => readonly GroupRunner[];
+  private readonly peers: PeerLinks;
+  private readonly clock: Clock;
   readonly myId: string;
 
-  constructor(
-    agentId: string,
-    private readonly groups: () => readonly GroupRunner[],
-    /** The other agents' Sentinel endpoints (the file's `peers`) and this agent's live links to them. */
-    private readonly peers: PeerLinks,
-    private readonly admin: AdminClient,
-    private readonly clock: Clock,
-  ) {
-    this.myId = sentinelId(agentId);
-    peers.onTick(() => this.checkPeers());
+  constructor(private readonly options: RuntimeSentinelSourceOptions) {
+    this.groups = options.groups;
+    this.peers = options.peers;
+    this.clock = options.clock;
+    this.myId = sentinelId(options.agentId);
+    options.peers.onTick(() => {
+      this.checkPeers();
+      this.checkSettings();
+    });
+  }
+
+  /** `+set` for every setting a group shows that changed since the last check (see SettingsEvents). */
+  checkSettings(): void {
+    const groups = this.groups().map((runner) => {
+      const view = runner.current.announced === null ? null : runner.sentinelView();
+      const settings =
+        view === null
+          ? null
+          : {
+              quorum: view.quorum,
+              downAfterMs: view.downAfterMs,
+              failoverTimeoutMs: view.failoverTimeoutMs,
+              parallelSyncs: view.parallelSyncs,
+            };
+      return { name: runner.name, master: runner.publishedMaster, settings };
+    });
+    for (const event of this.settingsEvents.check(groups)) this.publish(event);
   }
 
   /**
@@ -103,7 +149,82 @@ export class RuntimeSentinelSource implements SentinelSource {
     if (!this.groups().some((g) => g.name === group)) {
       return Promise.resolve({ ok: false, code: 'ERR', message: 'No such master with that name' });
     }
-    return this.admin.failover(group, kind);
+    return this.options.admin.failover(group, kind);
+  }
+
+  /**
+   * SENTINEL SET: one PUT of the change to the coordinator; once a majority of voters holds it,
+   * waits (up to 2 s) for the voters' push of that version to reach this agent, so SENTINEL
+   * MASTER shows it next, and publishes `+set` before answering.
+   */
+  async setSettings(group: string, change: SettingsChange): Promise<SettingsOutcome> {
+    const runner = this.groups().find((g) => g.name === group);
+    if (runner === undefined) return { ok: false, message: 'No such master with that name' };
+    // The coordinator checks this only against a `nodes` list in wrangler.toml, which is optional.
+    const nodes = runner.current.settings.nodes.length;
+    if (change.quorum !== undefined && change.quorum > nodes) {
+      return {
+        ok: false,
+        message: `Invalid argument '${change.quorum}' for SENTINEL SET 'quorum': the group has ${nodes} node(s), one agent each, so at most ${nodes} can see its master down`,
+      };
+    }
+    const written = await this.options.admin.putSettings(group, change);
+    if (!written.ok) return written;
+    const applied = await waitUntil(
+      () => runner.current.announcedVersion >= written.version,
+      SET_APPLY_WAIT_MS,
+      this.clock,
+      this.options.timers,
+    );
+    this.checkSettings();
+    return { ok: true, version: written.version, applied };
+  }
+
+  config(): SentinelConfigValues {
+    const { username, password } = this.peers.credentials();
+    // Every group carries the same endpoint: the agent's one Sentinel server.
+    const announced = this.groups()[0]?.current.settings.sentinel ?? null;
+    return {
+      loglevel: sentinelLogLevel(this.options.logger),
+      sentinelUser: username ?? '',
+      sentinelPass: password ?? '',
+      // Node addresses may be DNS names (resolved when connecting) and are announced as written.
+      resolveHostnames: true,
+      announceHostnames: true,
+      announceIp: announced?.host ?? '',
+      announcePort: announced?.port ?? 0,
+    };
+  }
+
+  /** SENTINEL CONFIG SET, in this process's memory: the agent's file is read again at its next start. */
+  setConfig(change: SentinelConfigChange): void {
+    if (change.loglevel !== undefined) setSentinelLogLevel(this.options.logger, change.loglevel);
+    if (change.sentinelUser === undefined && change.sentinelPass === undefined) return;
+    const current = this.peers.credentials();
+    // As in Sentinel, an empty value removes it: no user, or no AUTH at all.
+    const username = change.sentinelUser ?? current.username ?? '';
+    const password = change.sentinelPass ?? current.password ?? '';
+    this.peers.setCredentials({
+      ...(username === '' ? {} : { username }),
+      ...(password === '' ? {} : { password }),
+    });
+  }
+
+  /**
+   * SENTINEL DEBUG: Sentinel's names for what has a counterpart here (INFO and PING periods: the
+   * shortest of this agent's groups; the hello to the other agents), then the agent's own.
+   */
+  timing(): readonly TimingParameter[] {
+    const settings = this.groups().map((g) => g.current.settings);
+    const shortest = (read: (s: (typeof settings)[number]) => number) =>
+      settings.length === 0 ? 0 : Math.min(...settings.map(read));
+    return [
+      { name: 'INFO-PERIOD', valueMs: shortest((s) => s.infoIntervalMs) },
+      { name: 'PING-PERIOD', valueMs: shortest((s) => s.probeIntervalMs) },
+      { name: 'PUBLISH-PERIOD', valueMs: HELLO_PERIOD_MS },
+      { name: 'PING-TIMEOUT', valueMs: shortest((s) => s.probeTimeoutMs) },
+      { name: 'SENTINEL-PING-PERIOD', valueMs: PING_PERIOD_MS },
+    ];
   }
 
   /**

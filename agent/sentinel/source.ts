@@ -63,6 +63,53 @@ export type FailoverOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: 'INPROG' | 'NOGOODSLAVE' | 'ERR'; readonly message: string };
 
+/** `SENTINEL SET`'s runtime settings of a group, as the voters' runtime override holds them. */
+export interface SettingsChange {
+  readonly quorum?: number;
+  readonly downAfterMs?: number;
+  readonly failoverTimeoutMs?: number;
+  readonly parallelSyncs?: number;
+}
+
+/**
+ * A majority of voters accepted the change (`version` is the override's), and whether this agent
+ * applied it before the reply; or why not, in a sentence.
+ */
+export type SettingsOutcome =
+  | { readonly ok: true; readonly version: number; readonly applied: boolean }
+  | { readonly ok: false; readonly message: string };
+
+/** Redis's `loglevel` names (`SENTINEL CONFIG GET/SET loglevel`). */
+export type SentinelLogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
+
+/** What `SENTINEL CONFIG GET` reports: this agent's values of Sentinel's global parameters. */
+export interface SentinelConfigValues {
+  readonly loglevel: SentinelLogLevel;
+  /** The user and password this agent's links to the other agents' Sentinel ports AUTH with ("" none). */
+  readonly sentinelUser: string;
+  readonly sentinelPass: string;
+  /** Whether node addresses may be DNS names (resolved when connecting) and are announced as named. */
+  readonly resolveHostnames: boolean;
+  readonly announceHostnames: boolean;
+  /** The Sentinel endpoint this agent announces ("" and 0: none). */
+  readonly announceIp: string;
+  readonly announcePort: number;
+}
+
+/** What `SENTINEL CONFIG SET` may change at runtime on an agent (validated by the command). */
+export interface SentinelConfigChange {
+  readonly loglevel?: SentinelLogLevel;
+  /** "" removes the user (AUTH with the password alone) or the password (no AUTH), as in Sentinel. */
+  readonly sentinelUser?: string;
+  readonly sentinelPass?: string;
+}
+
+/** One `SENTINEL DEBUG` timing parameter: Sentinel's name (upper case) and milliseconds. */
+export interface TimingParameter {
+  readonly name: string;
+  readonly valueMs: number;
+}
+
 export interface SentinelSource {
   snapshot(): SentinelSnapshot;
   /**
@@ -79,4 +126,15 @@ export interface SentinelSource {
   failover(group: string, kind?: FailoverKind): Promise<FailoverOutcome>;
   /** `SENTINEL RESET pattern`: clears the matching groups' lists here; resolves with how many matched. */
   reset(pattern: string): Promise<number>;
+  /**
+   * `SENTINEL SET`: one runtime settings write to the coordinator (all the changes or none);
+   * resolves once a majority of voters accepted it and, bounded, this agent applied it.
+   */
+  setSettings(group: string, change: SettingsChange): Promise<SettingsOutcome>;
+  /** `SENTINEL CONFIG GET`: this agent's parameters as they are in effect now. */
+  config(): SentinelConfigValues;
+  /** `SENTINEL CONFIG SET`: applies every given change (until the agent restarts). */
+  setConfig(change: SentinelConfigChange): void;
+  /** `SENTINEL DEBUG`: this agent's timing parameters that have a Sentinel counterpart, and its own. */
+  timing(): readonly TimingParameter[];
 }

@@ -1,14 +1,19 @@
-// A SentinelSource test double: a snapshot the test sets, events it publishes, failover/reset it scripts.
+// A SentinelSource test double: a snapshot the test sets, events it publishes, failover/reset/SET it scripts, CONFIG values it keeps.
 import { Redis } from 'ioredis';
 import type {
   FailoverKind,
   FailoverOutcome,
+  SentinelConfigChange,
+  SentinelConfigValues,
   SentinelEvent,
   SentinelGroup,
   SentinelNode,
   SentinelPeer,
   SentinelSnapshot,
   SentinelSource,
+  SettingsChange,
+  SettingsOutcome,
+  TimingParameter,
 } from '../../../../agent/sentinel/source.js';
 import type { NodeId, NodeView } from '../../../../workers/protocol/index.js';
 
@@ -22,6 +27,23 @@ export class FakeSource implements SentinelSource {
   readonly failoverCalls: string[] = [];
   resetResult = 1;
   readonly resetCalls: string[] = [];
+  settingsOutcome: SettingsOutcome = { ok: true, version: 1, applied: true };
+  readonly settingsCalls: { group: string; change: SettingsChange }[] = [];
+  /** What SENTINEL CONFIG GET reports; SENTINEL CONFIG SET changes it. */
+  configValues: SentinelConfigValues = {
+    loglevel: 'notice',
+    sentinelUser: '',
+    sentinelPass: '',
+    resolveHostnames: true,
+    announceHostnames: true,
+    announceIp: '10.0.0.9',
+    announcePort: 26379,
+  };
+  readonly configCalls: SentinelConfigChange[] = [];
+  timingParameters: TimingParameter[] = [
+    { name: 'INFO-PERIOD', valueMs: 1000 },
+    { name: 'PING-PERIOD', valueMs: 100 },
+  ];
   private readonly listeners = new Set<(event: SentinelEvent) => void>();
 
   constructor(snapshot: SentinelSnapshot) {
@@ -58,6 +80,29 @@ export class FakeSource implements SentinelSource {
   async reset(pattern: string): Promise<number> {
     this.resetCalls.push(pattern);
     return this.resetResult;
+  }
+
+  async setSettings(group: string, change: SettingsChange): Promise<SettingsOutcome> {
+    this.settingsCalls.push({ group, change });
+    return this.settingsOutcome;
+  }
+
+  config(): SentinelConfigValues {
+    return this.configValues;
+  }
+
+  setConfig(change: SentinelConfigChange): void {
+    this.configCalls.push(change);
+    this.configValues = {
+      ...this.configValues,
+      ...(change.loglevel === undefined ? {} : { loglevel: change.loglevel }),
+      ...(change.sentinelUser === undefined ? {} : { sentinelUser: change.sentinelUser }),
+      ...(change.sentinelPass === undefined ? {} : { sentinelPass: change.sentinelPass }),
+    };
+  }
+
+  timing(): readonly TimingParameter[] {
+    return this.timingParameters;
   }
 }
 
