@@ -1,5 +1,9 @@
-// SENTINEL SET's options as a runtime settings patch: for the agent's Sentinel port to call later.
-import { type SettingsPatch, SettingsPatchSchema } from './settings-schema.js';
+// SENTINEL SET's option/value pairs as a runtime settings patch, with Redis Sentinel 7.2's error texts (sentinelSetCommand).
+import type { z } from 'zod';
+import { SETTINGS_BOUNDS, type SettingsValuesSchema } from './settings-schema.js';
+
+/** The settings SENTINEL SET changes, each optional (a PUT body of /v1/groups/:group/settings). */
+export type SentinelSetPatch = z.infer<typeof SettingsValuesSchema>;
 
 /** Sentinel's option names for the settings that may change at runtime, and ours. */
 export const SENTINEL_SET_OPTIONS = {
@@ -9,42 +13,104 @@ export const SENTINEL_SET_OPTIONS = {
   'parallel-syncs': 'parallelSyncs',
 } as const;
 
+type RuntimeOption = keyof typeof SENTINEL_SET_OPTIONS;
+
+/**
+ * Sentinel's other SENTINEL SET options: how many values each takes (as Sentinel counts them) and
+ * where edge-sentinel sets the same thing instead. None of them is a voters' setting.
+ */
+const CONFIGURED_ELSEWHERE: Readonly<Record<string, { readonly values: 1 | 2; readonly where: string }>> = {
+  'auth-pass': {
+    values: 1,
+    where:
+      "the nodes' password is each agent's file: groups[].local.password or passwordFile (or EDGE_SENTINEL_REDIS_PASSWORD), read when the agent starts",
+  },
+  'auth-user': {
+    values: 1,
+    where: "the nodes' ACL user is each agent's file: groups[].local.username, read when the agent starts",
+  },
+  'notification-script': {
+    values: 1,
+    where:
+      "edge-sentinel runs no scripts: events go to the group's webhooks (GROUPS in wrangler.toml), GET /v1/groups/:group/events (SSE) and the Upstash sink",
+  },
+  'client-reconfig-script': {
+    values: 1,
+    where:
+      "edge-sentinel runs no scripts: clients follow +switch-master on the agents' Sentinel ports, and the group's webhooks (GROUPS in wrangler.toml) are told of every failover",
+  },
+  'rename-command': {
+    values: 2,
+    where:
+      'agents send the standard command names (CONFIG, REPLICAOF, FAILOVER, CLIENT, INFO) to the nodes; nodes that rename them are not supported',
+  },
+  'master-reboot-down-after-period': {
+    values: 1,
+    where:
+      'edge-sentinel has no such period: a master that restarts empty (or with under half its keys) counts as down at once, and LOADING counts as an answer',
+  },
+};
+
 export type SentinelSetResult =
-  | { readonly ok: true; readonly patch: SettingsPatch }
+  | { readonly ok: true; readonly patch: SentinelSetPatch }
   | { readonly ok: false; readonly error: string };
 
 /**
+ * A decimal integer exactly as Redis reads one (`string2ll`): an optional `-`, no leading zero,
+ * no `+`, no spaces, within a signed 64-bit integer. Null otherwise. Values beyond 2^53 come back
+ * rounded, which no bound here is near.
+ */
+export function redisInteger(text: string): number | null {
+  if (text.length === 0 || text.length > 20) return null;
+  if (!/^(0|-?[1-9][0-9]*)$/.test(text)) return null;
+  const value = BigInt(text);
+  if (value > 9223372036854775807n || value < -9223372036854775808n) return null;
+  return Number(value);
+}
+
+function invalid(value: string, option: string): string {
+  return `ERR Invalid argument '${value}' for SENTINEL SET '${option}'`;
+}
+
+/**
  * `SENTINEL SET <master> <option> <value> [<option> <value> ...]` after the master name: the
- * patch to PUT to /v1/groups/:group/settings, or the error line to answer (nothing is changed
- * when any pair is refused, as Sentinel refuses the whole command). Options that exist in
- * Sentinel but are deploy-time here (or unknown) are refused with their name.
+ * patch to PUT to /v1/groups/:group/settings, or the error line to answer. Pairs are read in
+ * order as Sentinel reads them and the first refusal is answered with Sentinel's text; unlike
+ * Sentinel, which applies the pairs before a refused one, nothing is changed then. A value
+ * Sentinel accepts but outside edge-sentinel's bounds is refused with them.
  */
 export function patchFromSentinelSet(args: readonly string[]): SentinelSetResult {
-  if (args.length === 0 || args.length % 2 !== 0) {
+  if (args.length === 0) {
     return { ok: false, error: "ERR wrong number of arguments for 'sentinel|set' command" };
   }
   const patch: Record<string, number> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const option = (args[i] ?? '').toLowerCase();
-    const value = args[i + 1] ?? '';
-    const ours = (SENTINEL_SET_OPTIONS as Record<string, string | undefined>)[option];
-    if (ours === undefined) {
+  for (let i = 0; i < args.length; i++) {
+    const option = args[i] ?? '';
+    const lower = option.toLowerCase();
+    const more = args.length - 1 - i;
+    if (lower in SENTINEL_SET_OPTIONS && more > 0) {
+      const value = args[++i] ?? '';
+      const setting = SENTINEL_SET_OPTIONS[lower as RuntimeOption];
+      const number = redisInteger(value);
+      if (number === null || number <= 0) return { ok: false, error: invalid(value, option) };
+      const bounds = SETTINGS_BOUNDS[setting];
+      if (!bounds.safeParse(number).success) {
+        return {
+          ok: false,
+          error: `${invalid(value, option)}: edge-sentinel accepts ${bounds.minValue} to ${bounds.maxValue}`,
+        };
+      }
+      patch[setting] = number;
+      continue;
+    }
+    const elsewhere = CONFIGURED_ELSEWHERE[lower];
+    if (elsewhere !== undefined && more >= elsewhere.values) {
       return {
         ok: false,
-        error: `ERR Invalid argument '${option}' for SENTINEL SET: only ${Object.keys(SENTINEL_SET_OPTIONS).join(', ')} change at runtime here`,
+        error: `ERR SENTINEL SET '${option}' cannot be changed on the Sentinel port of edge-sentinel: ${elsewhere.where}`,
       };
     }
-    if (!/^\d+$/.test(value))
-      return { ok: false, error: `ERR Invalid argument '${value}' for SENTINEL SET '${option}'` };
-    patch[ours] = Number(value);
+    return { ok: false, error: `ERR Unknown option or number of arguments for SENTINEL SET '${option}'` };
   }
-  const parsed = SettingsPatchSchema.safeParse(patch);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      error: `ERR Invalid argument for SENTINEL SET: ${issue?.path.join('.')}: ${issue?.message}`,
-    };
-  }
-  return { ok: true, patch: parsed.data };
+  return { ok: true, patch };
 }

@@ -1,10 +1,19 @@
-// SENTINEL: the container of the Sentinel subcommands, MYID and HELP, and refusals of the configuration ones.
-import type { CommandDocs, CommandSpec } from '../command-spec.js';
-import { array, bulk, error, simple } from '../resp.js';
+// SENTINEL: the container of the Sentinel subcommands, MYID and HELP.
+import type { CommandSpec } from '../command-spec.js';
+import { array, bulk, simple } from '../resp.js';
 import { sentinelFailover, sentinelReset } from './sentinel-admin.js';
 import { sentinelCkquorum } from './sentinel-ckquorum.js';
+import { sentinelConfig } from './sentinel-config.js';
+import {
+  sentinelDebug,
+  sentinelInfoCache,
+  sentinelPendingScripts,
+  sentinelSimulateFailure,
+} from './sentinel-debug.js';
 import { sentinelIsDownCommands } from './sentinel-is-down.js';
 import { sentinelMasterCommands } from './sentinel-masters.js';
+import { sentinelFlushconfig, sentinelMonitor, sentinelRemove } from './sentinel-monitor.js';
+import { sentinelSet } from './sentinel-set.js';
 import { sentinelTopologyCommands } from './sentinel-topology.js';
 
 const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
@@ -22,175 +31,16 @@ const myid: CommandSpec = {
   run: ({ server }) => bulk(server.source.snapshot().myId),
 };
 
-/**
- * Real Sentinel subcommands that change its own configuration or serve Sentinel-to-Sentinel
- * traffic. Groups live in the coordinator here, so they get an explanation rather than
- * "unknown subcommand".
- */
-const UNSUPPORTED: readonly { readonly name: string; readonly docs: CommandDocs }[] = [
-  {
-    name: 'monitor',
-    docs: {
-      summary: 'Starts monitoring.',
-      since: '2.8.4',
-      group: 'sentinel',
-      complexity: 'O(1)',
-      arguments: [
-        { name: 'name', type: 'string' },
-        { name: 'ip', type: 'string' },
-        { name: 'port', type: 'integer' },
-        { name: 'quorum', type: 'integer' },
-      ],
-    },
-  },
-  {
-    name: 'remove',
-    docs: {
-      summary: 'Stops monitoring.',
-      since: '2.8.4',
-      group: 'sentinel',
-      complexity: 'O(1)',
-      arguments: [{ name: 'master-name', type: 'string' }],
-    },
-  },
-  {
-    name: 'set',
-    docs: {
-      summary: 'Changes the configuration of a monitored Redis master.',
-      since: '2.8.4',
-      group: 'sentinel',
-      complexity: 'O(1)',
-      arguments: [
-        { name: 'master-name', type: 'string' },
-        {
-          name: 'data',
-          type: 'block',
-          flags: ['multiple'],
-          arguments: [
-            { name: 'option', type: 'string' },
-            { name: 'value', type: 'string' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    name: 'config',
-    docs: {
-      summary: 'Configures Redis Sentinel.',
-      since: '6.2.0',
-      group: 'sentinel',
-      complexity: 'O(N) when N is the number of configuration parameters provided',
-      history: [['7.2.0', 'Added the ability to set and get multiple parameters in one call.']],
-      arguments: [
-        {
-          name: 'action',
-          type: 'oneof',
-          arguments: [
-            {
-              name: 'set',
-              type: 'block',
-              token: 'SET',
-              flags: ['multiple'],
-              arguments: [
-                { name: 'parameter', type: 'string' },
-                { name: 'value', type: 'string' },
-              ],
-            },
-            { name: 'parameter', type: 'string', token: 'GET', flags: ['multiple'] },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    name: 'flushconfig',
-    docs: {
-      summary: 'Rewrites the Redis Sentinel configuration file.',
-      since: '2.8.4',
-      group: 'sentinel',
-      complexity: 'O(1)',
-    },
-  },
-  {
-    name: 'debug',
-    docs: {
-      summary: 'Lists or updates the current configurable parameters of Redis Sentinel.',
-      since: '7.0.0',
-      group: 'sentinel',
-      complexity: 'O(N) where N is the number of configurable parameters',
-      arguments: [
-        {
-          name: 'data',
-          type: 'block',
-          flags: ['optional', 'multiple'],
-          arguments: [
-            { name: 'parameter', type: 'string' },
-            { name: 'value', type: 'string' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    name: 'info-cache',
-    docs: {
-      summary: "Returns the cached `INFO` replies from the deployment's instances.",
-      since: '3.2.0',
-      group: 'sentinel',
-      complexity: 'O(N) where N is the number of instances',
-      arguments: [{ name: 'nodename', type: 'string', flags: ['multiple'] }],
-    },
-  },
-  {
-    name: 'pending-scripts',
-    docs: {
-      summary: 'Returns information about pending scripts for Redis Sentinel.',
-      since: '2.8.4',
-      group: 'sentinel',
-    },
-  },
-  {
-    name: 'simulate-failure',
-    docs: {
-      summary: 'Simulates failover scenarios.',
-      since: '3.2.0',
-      group: 'sentinel',
-      arguments: [
-        {
-          name: 'mode',
-          type: 'oneof',
-          flags: ['optional', 'multiple'],
-          arguments: [
-            { name: 'crash-after-election', type: 'pure-token' },
-            { name: 'crash-after-promotion', type: 'pure-token' },
-            { name: 'help', type: 'pure-token' },
-          ],
-        },
-      ],
-    },
-  },
-];
-
-const unsupported: CommandSpec[] = UNSUPPORTED.map(({ name, docs }) => ({
-  name: `sentinel|${name}`,
-  arity: -2,
-  flags: FLAGS,
-  // Redis's documentation of the command, saying first that it is refused here.
-  docs: {
-    ...docs,
-    summary: `Not supported by edge-sentinel (groups are configured in the coordinator). ${docs.summary}`,
-  },
-  run: () =>
-    error(
-      `ERR SENTINEL ${name.toUpperCase()} is not supported by edge-sentinel: groups are configured in the coordinator`,
-    ),
-}));
-
 const HELP_LINES = [
   'SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'CKQUORUM <master-name>',
   '    Check if the current Sentinel configuration is able to reach the quorum needed to failover a master and the majority needed to authorize the failover.',
+  'CONFIG SET param value [param value ...]',
+  '    Set a global Sentinel configuration parameter.',
+  'CONFIG GET <param> [param param param ...]',
+  '    Get global Sentinel configuration parameter.',
+  'DEBUG [<param> <value> ...]',
+  '    Show a list of configurable time parameters and their values (milliseconds).',
   'GET-MASTER-ADDR-BY-NAME <master-name>',
   '    Return the ip and port number of the master with that name.',
   'FAILOVER <master-name>',
@@ -201,12 +51,16 @@ const HELP_LINES = [
   '    Show a list of monitored masters and their state.',
   'MYID',
   '    Return the ID of the Sentinel instance.',
+  'PENDING-SCRIPTS',
+  '    Get pending scripts information.',
   'REPLICAS <master-name>',
   '    Show a list of replicas for this master and their state.',
   'RESET <pattern>',
   '    Reset masters for specific master name matching this pattern.',
   'SENTINELS <master-name>',
   '    Show a list of Sentinel instances for this master and their state.',
+  'SET <master-name> <option> <value> [<option> <value> ...]',
+  '    Set configuration parameters for certain masters.',
   'HELP',
   '    Print this help.',
 ];
@@ -243,6 +97,14 @@ export const sentinel: CommandSpec = {
     sentinelReset,
     ...sentinelIsDownCommands,
     help,
-    ...unsupported,
+    sentinelSet,
+    sentinelConfig,
+    sentinelMonitor,
+    sentinelRemove,
+    sentinelFlushconfig,
+    sentinelDebug,
+    sentinelInfoCache,
+    sentinelPendingScripts,
+    sentinelSimulateFailure,
   ],
 };

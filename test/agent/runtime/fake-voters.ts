@@ -1,5 +1,5 @@
 // An in-test coordinator: HTTP + ws on loopback, speaking the real voter protocol to agents (settings, configs, lease pongs).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { agentToken } from '../../../workers/auth/hmac.js';
@@ -41,6 +41,10 @@ export class FakeVoters {
   answerPings = true;
   upgrades = 0;
   refusedTokens = 0;
+  /** Answers the HTTP requests (the admin API) if set; else 404. */
+  onRequest: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  /** The settings pushed now and their runtime-override version (`pushSettings` changes them). */
+  private announced: { settings: AnnouncedSettings; version: number } | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -51,23 +55,34 @@ export class FakeVoters {
   ) {}
 
   static async start(group: string, settings: Partial<AnnouncedSettings> = {}): Promise<FakeVoters> {
-    const server = createServer((_req, res) => res.writeHead(404).end());
+    let voters: FakeVoters | null = null;
+    const server = createServer((req, res) => {
+      if (voters?.onRequest) voters.onRequest(req, res);
+      else res.writeHead(404).end();
+    });
     const wss = new WebSocketServer({ noServer: true });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const voters = new FakeVoters(server, wss, `http://127.0.0.1:${port}`, group, {
+    const started = new FakeVoters(server, wss, `http://127.0.0.1:${port}`, group, {
       ...DEFAULT_SETTINGS,
       ...settings,
     });
-    server.on('upgrade', (req, socket, head) => void voters.onUpgrade(req, socket, head));
-    return voters;
+    voters = started;
+    server.on('upgrade', (req, socket, head) => void started.onUpgrade(req, socket, head));
+    return started;
   }
 
   /** Commit a config and push it to every connected agent, like voters after a commit. */
   push(config: Config): void {
     this.config = config;
     for (const peer of this.peers) this.sendConfig(peer);
+  }
+
+  /** A runtime settings override adopted, like voters after a settings write: pushed to every agent. */
+  pushSettings(settings: Partial<AnnouncedSettings>, version: number): void {
+    this.announced = { settings: { ...(this.announced?.settings ?? this.settings), ...settings }, version };
+    for (const peer of this.peers) this.sendSettings(peer);
   }
 
   /** Send raw text on every socket (bad frames tests). */
@@ -129,9 +144,15 @@ export class FakeVoters {
         const decoded = decodeAgentMessage(text);
         if (decoded.ok) this.received.push({ voter, message: decoded.message });
       });
-      ws.send(JSON.stringify({ v: 1, kind: 'settings', group: this.group, voter, settings: this.settings }));
+      this.sendSettings(peer);
       this.sendConfig(peer);
     });
+  }
+
+  private sendSettings(peer: Peer): void {
+    const { settings, version } = this.announced ?? { settings: this.settings, version: 0 };
+    const message = { v: 1, kind: 'settings', group: this.group, voter: peer.voter, settings };
+    peer.ws.send(JSON.stringify(version === 0 ? message : { ...message, settingsVersion: version }));
   }
 
   private sendConfig(peer: Peer): void {

@@ -1,5 +1,6 @@
 // Byte-exact replies of every command, in RESP2 and RESP3, including errors and arity (texts of Redis 7).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MONITOR_REFUSAL } from '../../../agent/sentinel/commands/sentinel-monitor.js';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import type { SentinelSnapshot } from '../../../agent/sentinel/source.js';
 import { FakeSource, group, MY_ID, peer, sentinelNode, view } from './support/fake-source.js';
@@ -257,12 +258,7 @@ const ROWS: Row[] = [
   { args: ['SENTINEL', 'reset'], resp2: arity('sentinel|reset') },
   { args: ['SENTINEL', 'foo'], resp2: err("ERR unknown subcommand 'foo'. Try SENTINEL HELP.") },
   { args: ['SENTINEL'], resp2: arity('sentinel') },
-  {
-    args: ['SENTINEL', 'monitor', 'x', '127.0.0.1', '6379', '2'],
-    resp2: err(
-      'ERR SENTINEL MONITOR is not supported by edge-sentinel: groups are configured in the coordinator',
-    ),
-  },
+  { args: ['SENTINEL', 'monitor', 'x', '127.0.0.1', '6379', '2'], resp2: err(MONITOR_REFUSAL) },
   { args: ['ROLE'], resp2: arr(bulk('sentinel'), arr(bulk('mymaster'), bulk('other'))) },
   { args: ['ROLE', 'x'], resp2: arity('role') },
   { args: ['INFO', 'sentinel'], resp2: bulk(`${SENTINEL_SECTION}\r\n`) },

@@ -1,25 +1,103 @@
-// SENTINEL SET's option/value pairs mapped to a runtime settings patch (for the Sentinel port).
+// SENTINEL SET's option/value pairs mapped to a runtime settings patch, refused with Redis Sentinel 7.2's texts.
 import { describe, expect, it } from 'vitest';
-import { patchFromSentinelSet } from '../../../workers/config/sentinel-set.js';
+import { patchFromSentinelSet, redisInteger } from '../../../workers/config/sentinel-set.js';
 
 describe('patchFromSentinelSet', () => {
   it.each([
     [['quorum', '3'], { quorum: 3 }],
     [['down-after-milliseconds', '2000', 'QUORUM', '2'], { downAfterMs: 2000, quorum: 2 }],
     [['failover-timeout', '9000', 'parallel-syncs', '2'], { failoverTimeoutMs: 9000, parallelSyncs: 2 }],
+    // Sentinel applies pairs in order, so the last of two wins.
+    [['quorum', '1', 'quorum', '2'], { quorum: 2 }],
   ])('%j -> %j', (args, patch) => {
     expect(patchFromSentinelSet(args)).toEqual({ ok: true, patch });
   });
 
+  // Redis's tests/sentinel/tests/03-runtime-reconf.tcl and sentinelSetCommand's texts, byte for byte.
   it.each([
-    [[], /wrong number/],
-    [['quorum'], /wrong number/],
-    [['notification-script', '/x.sh'], /'notification-script'/],
-    [['quorum', 'three'], /'three'/],
-    [['down-after-milliseconds', '10'], /downAfterMs/],
-  ])('refuses %j', (args, error) => {
-    const result = patchFromSentinelSet(args);
+    [[], "ERR wrong number of arguments for 'sentinel|set' command"],
+    [
+      ['down-after-milliseconds', '-20'],
+      "ERR Invalid argument '-20' for SENTINEL SET 'down-after-milliseconds'",
+    ],
+    [
+      ['down-after-milliseconds', 'abc'],
+      "ERR Invalid argument 'abc' for SENTINEL SET 'down-after-milliseconds'",
+    ],
+    [['quorum', '0'], "ERR Invalid argument '0' for SENTINEL SET 'quorum'"],
+    [['Quorum', '01'], "ERR Invalid argument '01' for SENTINEL SET 'Quorum'"],
+    [['parallel-syncs', '+1'], "ERR Invalid argument '+1' for SENTINEL SET 'parallel-syncs'"],
+    [['failover-timeout', ' 5'], "ERR Invalid argument ' 5' for SENTINEL SET 'failover-timeout'"],
+    [
+      ['quorum', '99999999999999999999'],
+      "ERR Invalid argument '99999999999999999999' for SENTINEL SET 'quorum'",
+    ],
+    [['fakeoption', 'fakevalue'], "ERR Unknown option or number of arguments for SENTINEL SET 'fakeoption'"],
+    // An option without its value is "unknown or number of arguments", as in Sentinel.
+    [
+      ['quorum', '2', 'parallel-syncs'],
+      "ERR Unknown option or number of arguments for SENTINEL SET 'parallel-syncs'",
+    ],
+    [
+      ['rename-command', 'CONFIG'],
+      "ERR Unknown option or number of arguments for SENTINEL SET 'rename-command'",
+    ],
+    // The first refusal in order is answered, and nothing before it is kept.
+    [
+      ['quorum', '2', 'fake', 'x', 'quorum', 'y'],
+      "ERR Unknown option or number of arguments for SENTINEL SET 'fake'",
+    ],
+  ])("refuses %j with Sentinel's text", (args, text) => {
+    expect(patchFromSentinelSet(args)).toEqual({ ok: false, error: text });
+  });
+
+  it.each([
+    [
+      ['down-after-milliseconds', '10'],
+      "ERR Invalid argument '10' for SENTINEL SET 'down-after-milliseconds': edge-sentinel accepts 100 to 600000",
+    ],
+    [['quorum', '65'], "ERR Invalid argument '65' for SENTINEL SET 'quorum': edge-sentinel accepts 1 to 64"],
+    [
+      ['failover-timeout', '999'],
+      "ERR Invalid argument '999' for SENTINEL SET 'failover-timeout': edge-sentinel accepts 1000 to 3600000",
+    ],
+  ])("refuses %j outside edge-sentinel's bounds, naming them", (args, text) => {
+    expect(patchFromSentinelSet(args)).toEqual({ ok: false, error: text });
+  });
+
+  it.each([
+    ['auth-pass', ['x'], /groups\[\]\.local\.password or passwordFile/],
+    ['AUTH-USER', ['u'], /groups\[\]\.local\.username/],
+    ['notification-script', ['/x.sh'], /runs no scripts: .*webhooks/],
+    ['client-reconfig-script', ['/x.sh'], /runs no scripts: .*\+switch-master/],
+    ['rename-command', ['CONFIG', 'CFG'], /standard command names/],
+    ['master-reboot-down-after-period', ['1000'], /no such period/],
+  ])('refuses %s, naming where edge-sentinel sets it', (option, values, where) => {
+    const result = patchFromSentinelSet([option, ...values]);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatch(error);
+    if (!result.ok) {
+      expect(result.error).toMatch(
+        new RegExp(`^ERR SENTINEL SET '${option}' cannot be changed on the Sentinel port of edge-sentinel: `),
+      );
+      expect(result.error).toMatch(where);
+    }
+  });
+});
+
+describe('redisInteger (string2ll)', () => {
+  it.each([
+    ['0', 0],
+    ['7', 7],
+    ['-20', -20],
+    ['9223372036854775807', Number(9223372036854775807n)],
+    ['', null],
+    ['-0', null],
+    ['007', null],
+    ['+5', null],
+    ['5 ', null],
+    ['1e3', null],
+    ['9223372036854775808', null],
+  ])('%j -> %j', (text, value) => {
+    expect(redisInteger(text)).toBe(value);
   });
 });
