@@ -108,6 +108,23 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
   return { url, process: proc, envFile, persistDir };
 }
 
+/** Colour and cursor codes wrangler writes even with NO_COLOR set (its error and warning boxes). */
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+
+/**
+ * What wrangler dev (and the Worker's and voters' console) wrote to `file` so far, one entry per
+ * line, escape codes removed; every start of one run appends to the same file. Empty if none.
+ */
+export function coordinatorLogLines(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.replace(ANSI_ESCAPE, '').split('\n');
+}
+
 function logTail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');

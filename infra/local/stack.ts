@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { buildAgent } from '../scripts/build-agent.js';
 import { launchAgent, startAgentProcess } from './agent-process.js';
-import { type Coordinator, startCoordinator } from './coordinator.js';
+import { type Coordinator, coordinatorLogLines, startCoordinator } from './coordinator.js';
 import type { PublishedMaster } from './coordinator-client.js';
 import { localGroups } from './local-groups.js';
 import { agentMasters, publishedMaster, waitForAgreedMaster } from './master-agreement.js';
@@ -47,6 +47,11 @@ export interface LocalStack {
   stopCoordinator(): Promise<void>;
   /** Start `wrangler dev` again on the same port and persist dir (stopping it first if it runs). */
   restartCoordinator(): Promise<void>;
+  /**
+   * Everything `wrangler dev` printed in this run so far (its own lines, the Worker's and the
+   * voters' console, workerd's "Uncaught" reports), across restarts, one entry per line.
+   */
+  coordinatorLog(): string[];
   publishedMaster(): Promise<PublishedMaster>;
   /** Every running agent's answer to SENTINEL get-master-addr-by-name (null: none or unreachable). */
   agentMasters(): Promise<(string | null)[]>;
@@ -240,6 +245,12 @@ class Stack implements LocalStack {
     await this.stopCoordinator();
     // Same run dir: same generated env file (secrets, GROUPS) and the same --persist-to state.
     this.coordinator = await this.launchCoordinator();
+  }
+
+  coordinatorLog(): string[] {
+    return coordinatorLogLines(
+      this.coordinator?.process.logFile ?? join(this.runDir, 'logs', 'wrangler.log'),
+    );
   }
 
   publishedMaster(): Promise<PublishedMaster> {
