@@ -121,7 +121,8 @@ export class PeerSentinels {
       ...(credentials.password === undefined ? {} : { password: credentials.password }),
     };
     for (const peer of this.peers) {
-      peer.client.options.username = this.auth.username;
+      // As Sentinel: no password, no AUTH at all (a user alone would be sent as the password).
+      peer.client.options.username = this.auth.password === undefined ? undefined : this.auth.username;
       peer.client.options.password = this.auth.password;
       peer.lastProblem = null;
       // A stopped link stays stopped: start() connects it with the new credentials.
