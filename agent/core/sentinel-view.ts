@@ -12,11 +12,32 @@ import { type AgentOut, effect } from './out.js';
 /** Sentinel's defaults, shown until the voters announce the group's own. */
 export const SENTINEL_DEFAULTS = { quorum: 2, failoverTimeoutMs: 6000, parallelSyncs: 1 } as const;
 
-/** What clients are told: the master of the last active config (while a change is pending, the previous one). */
-export function publishedMaster(config: Config | null): NodeId | null {
+/**
+ * What clients are told: the master of the last active config; while a committed change is
+ * pending, the previous master, until this agent sees the change done (`changeSeenDone`).
+ */
+export function publishedMaster(
+  config: Config | null,
+  views: Readonly<Record<NodeId, NodeView>> | null = null,
+): NodeId | null {
   if (config === null) return null;
-  if (config.state === 'active') return config.master;
+  if (config.state === 'active' || changeSeenDone(config, views)) return config.master;
   return config.previousMaster ?? config.master;
+}
+
+/**
+ * The committed change has happened as far as this agent sees, before the voters confirm it:
+ * the new master reports master, or (a hand-off) the old master replicates it. Telling clients
+ * then saves them the voters' confirmation round; it is safe because the config naming the new
+ * master is committed and writes are governed by the fence, not by what clients are told: only
+ * the configured master, under its lease, accepts them, and an abort is a newer config.
+ */
+function changeSeenDone(config: Config, views: Readonly<Record<NodeId, NodeView>> | null): boolean {
+  if (views === null) return false;
+  const target = views[config.master];
+  if (target?.role === 'master' && !target.sdown) return true;
+  const source = config.previousMaster === null ? undefined : views[config.previousMaster];
+  return config.state === 'handoff' && source?.role === 'replica' && source.masterNode === config.master;
 }
 
 /**
@@ -24,11 +45,15 @@ export function publishedMaster(config: Config | null): NodeId | null {
  * failover by. Not at the first config the agent learns (it names no previous master).
  */
 export function announceMaster(before: AgentState, after: AgentState, out: AgentOut): AgentState {
-  const from = publishedMaster(before.config);
-  const to = publishedMaster(after.config);
+  const from = publishedMaster(before.config, before.reported);
+  const to = publishedMaster(after.config, after.reported);
   if (from === null || to === null || from === to) return after;
   const payload = switchMasterPayload(after.settings.group, from, to);
-  const reason = `epoch ${after.config?.epoch} is active with master ${to}`;
+  const epoch = after.config?.epoch;
+  const reason =
+    after.config?.state === 'active'
+      ? `epoch ${epoch} is active with master ${to}`
+      : `epoch ${epoch}'s change to ${to} is seen done here (the voters confirm it next)`;
   effect(out, { kind: 'event', name: '+switch-master', payload, reason });
   return after;
 }
@@ -65,7 +90,7 @@ export interface SentinelGroupView {
 
 /** The group's Sentinel view, or null while the agent knows no config (it cannot name a master yet). */
 export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGroupView | null {
-  const master = publishedMaster(state.config);
+  const master = publishedMaster(state.config, state.reported);
   if (master === null || state.config === null) return null;
   const announced = state.announced;
   return {

@@ -99,7 +99,7 @@ export class GroupRunner {
 
   /** What clients are told is the master (`publishedMaster`); null before any config. */
   get publishedMaster(): NodeId | null {
-    return publishedMaster(this.state.config);
+    return publishedMaster(this.state.config, this.state.reported);
   }
 
   /** What the Sentinel surface shows of this group now; null before any config. */

@@ -8,7 +8,7 @@ import {
   sentinelNodeView,
 } from '../../../agent/core/sentinel-view.js';
 import type { AgentInput } from '../../../agent/core/types.js';
-import { A, B, C, config, Driver, info, ofKind, push, replicaOf, settings } from './helpers.js';
+import { A, B, C, config, Driver, info, ofKind, push, replicaOf, settings, view } from './helpers.js';
 
 const switches = (d: Driver) =>
   d.log.flatMap((l) => ofKind(l.effects, 'event')).filter((e) => e.name === '+switch-master');
@@ -21,6 +21,22 @@ describe('publishedMaster', () => {
     expect(publishedMaster(config(4, B, { state: 'handoff', previousMaster: A }))).toBe(A);
     // A pending change without a previous master (none was known) names its own.
     expect(publishedMaster(config(1, B, { state: 'promoting', previousMaster: null }))).toBe(B);
+  });
+
+  it('is the new master as soon as this agent sees the committed change done, before the voters confirm it', () => {
+    const handoff = config(4, B, { state: 'handoff', previousMaster: A });
+    const promoting = config(4, B, { state: 'promoting', previousMaster: A });
+    // The new master reports master (its own agent, or any agent's INFO of it).
+    expect(publishedMaster(handoff, { [B]: view({ node: B, role: 'master', masterNode: null }) })).toBe(B);
+    expect(publishedMaster(promoting, { [B]: view({ node: B, role: 'master', masterNode: null }) })).toBe(B);
+    // A hand-off's source replicates the target: FAILOVER TO finished.
+    expect(publishedMaster(handoff, { [A]: view({ node: A, role: 'replica', masterNode: B }) })).toBe(B);
+    // Not yet: the target is still a replica, or it is SDOWN, or the source still leads.
+    expect(publishedMaster(handoff, { [B]: view({ node: B, role: 'replica', masterNode: A }) })).toBe(A);
+    expect(publishedMaster(handoff, { [B]: view({ node: B, role: 'master', sdown: true }) })).toBe(A);
+    expect(publishedMaster(handoff, { [A]: view({ node: A, role: 'master', masterNode: null }) })).toBe(A);
+    // A failover's old master replicating the new one proves nothing (it may be a stale replica).
+    expect(publishedMaster(promoting, { [A]: view({ node: A, role: 'replica', masterNode: B }) })).toBe(A);
   });
 });
 
@@ -41,6 +57,24 @@ describe('+switch-master, decided by the core', () => {
     // The same config again, or an older one, changes nothing.
     d.step(push(1, config(2, B, { state: 'active', previousMaster: A })));
     d.step(push(1, config(1, A)));
+    expect(switches(d)).toHaveLength(1);
+  });
+
+  it('fires once, when this agent sees the hand-off done, and not again when the voters confirm it', () => {
+    const d = new Driver(settings({ localNodes: [C] }), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A) }, 100);
+    d.step(push(0, config(2, B, { state: 'handoff', previousMaster: A })), 200);
+    expect(switches(d)).toEqual([]);
+    d.step({ kind: 'info-result', node: B, info: info() }, 300);
+    expect(switches(d)).toEqual([
+      {
+        kind: 'event',
+        name: '+switch-master',
+        payload: 'g1 10.0.0.1 6379 10.0.0.2 6379',
+        reason: `epoch 2's change to ${B} is seen done here (the voters confirm it next)`,
+      },
+    ]);
+    d.step(push(0, config(2, B, { state: 'active', previousMaster: A })), 400);
     expect(switches(d)).toHaveLength(1);
   });
 
