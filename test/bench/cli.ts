@@ -10,7 +10,7 @@ import { renderConsole, renderReport } from './report.js';
 import { runBench, stopEverything } from './run-bench.js';
 import { sanityProblems } from './sanity.js';
 
-const USAGE = `usage: npm run bench [-- --quick] [--out <dir>]
+const USAGE = `usage: npm run bench [-- --quick] [--out <dir>] [--only <phases>]
 
 Runs edge-sentinel (wrangler dev voters, agents) and real Redis Sentinel (three redis-sentinel,
 quorum 2) side by side on loopback, each over three redis-servers behind fault proxies, and
@@ -21,16 +21,23 @@ report.md and SVG plots to bench-results/<timestamp>/. Exits 1 if a sanity check
   --quick      2 runs per system at down-after 1000 ms only, shorter windows (about 100-120 s
                on 2 cores: 100 s measured, about 116 s in CI)
   --out <dir>  where to write (default bench-results/<timestamp>)
+  --only <phases>  comma-separated words; only the phases whose name contains one run (e.g.
+               switchover,lookup; also failover, partition, footprint, voters, cost)
   -h, --help   print this help`;
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let values: { quick?: boolean; out?: string; help?: boolean };
+  let values: { quick?: boolean; out?: string; only?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { quick: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        quick: { type: 'boolean' },
+        out: { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -56,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     outDir,
     command: `npm run bench${quick ? ' -- --quick' : ''}`,
     log,
+    ...(values.only === undefined ? {} : { only: values.only.split(',').map((w) => w.trim()).filter((w) => w !== '') }),
   });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   let plots: string[] = [];

@@ -57,7 +57,12 @@ export interface BenchContext {
   readonly outDir: string;
   readonly command: string;
   readonly log: (line: string) => void;
+  /** Run only the phases whose name contains one of these words (`--only`); every phase if absent. */
+  readonly only?: readonly string[];
 }
+
+/** Starting the systems is what every phase needs. */
+const ALWAYS = 'start both systems';
 
 class Collected {
   readonly failover: FailoverRun[] = [];
@@ -78,6 +83,10 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
   const log = ctx.log;
   const [downAfterMs = 1000, ...slower] = plan.downAfterMs;
   const phase = async (name: string, body: () => Promise<void>) => {
+    if (ctx.only !== undefined && name !== ALWAYS && !ctx.only.some((word) => name.includes(word))) {
+      out.skipped.push(`${name} (--only ${ctx.only.join(',')})`);
+      return;
+    }
     log(`== ${name}`);
     try {
       await body();
@@ -104,7 +113,7 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
   try {
     let sentinel: SentinelSystem | null = null;
     let main: OursSystem | null = null;
-    await phase('start both systems', async () => {
+    await phase(ALWAYS, async () => {
       sentinel = await started(
         startSentinelSystem(
           {
