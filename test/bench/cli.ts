@@ -63,7 +63,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     outDir,
     command: `npm run bench${quick ? ' -- --quick' : ''}`,
     log,
-    ...(values.only === undefined ? {} : { only: values.only.split(',').map((w) => w.trim()).filter((w) => w !== '') }),
+    ...(values.only === undefined
+      ? {}
+      : {
+          only: values.only
+            .split(',')
+            .map((w) => w.trim())
+            .filter((w) => w !== ''),
+        }),
   });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   let plots: string[] = [];
