@@ -85,6 +85,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     `wall time ${Math.round(results.wallMs / 1000)} s; report: ${relative(process.cwd(), join(outDir, 'report.md'))}`,
   );
   const problems = sanityProblems(results);
+  if (values.only !== undefined) {
+    // A partial run leaves measurements out on purpose: the checks that need them cannot pass.
+    console.log(`sanity checks not enforced (--only ${values.only}): ${problems.length} would fail`);
+    return 0;
+  }
   if (problems.length > 0) {
     console.error(`\nsanity checks failed:\n${problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;
