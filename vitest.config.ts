@@ -42,6 +42,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: [E2E_TESTS],
+          // Fails a file whose stacks' Worker logged an "Uncaught" error.
+          setupFiles: ['test/e2e/no-uncaught.setup.ts'],
           // Each file starts a whole stack on fixed loopback ports: never two at once, and only
           // after the other projects finished, so their load does not skew its timing.
           fileParallelism: false,
