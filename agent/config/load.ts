@@ -9,6 +9,7 @@ import { readBounded } from './bounded-read.js';
 import { duplicateKeys } from './duplicate-keys.js';
 import { applyEnvOverrides } from './env.js';
 import { describeIssues } from './issue-lines.js';
+import { MAX_NESTING, tooDeep } from './nesting.js';
 import {
   AgentFileSchema,
   nodeOf,
@@ -80,6 +81,17 @@ export function loadAgentConfig(path: string, env: Env = process.env): LoadResul
 export function parseAgentConfig(text: string, source: string, env: Env = process.env): LoadResult {
   if (text.length > MAX_FILE_BYTES)
     return { ok: false, errors: [`${source}: larger than ${MAX_FILE_BYTES} bytes`] };
+  const deep = tooDeep(text);
+  if (deep !== null) {
+    const line = text.slice(0, deep.offset).split('\n').length;
+    const col = deep.offset - text.lastIndexOf('\n', deep.offset - 1);
+    return {
+      ok: false,
+      errors: [
+        `${source}:${line}:${col}: YAML: nested deeper than ${MAX_NESTING} levels (an agent file needs fewer than 10)`,
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
