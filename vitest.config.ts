@@ -20,6 +20,10 @@ async function deployedGroups(): Promise<Record<string, unknown>> {
 }
 
 const runtime = { main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } };
+/** The fuzz suite's budget and replay variables, handed to the Workers runtime (test/fuzz/harness.ts). */
+const FUZZ_ENV = Object.fromEntries(
+  ['FUZZ_RUNS', 'FUZZ_START', 'FUZZ_SEED', 'FUZZ_TRACE'].map((name) => [name, process.env[name] ?? '']),
+);
 const VOTER_TESTS = 'test/workers/voter/**/*.workers.test.ts';
 const E2E_TESTS = 'test/e2e/**/*.e2e.test.ts';
 
@@ -59,6 +63,7 @@ export default defineConfig({
           include: ['test/**/*.workers.test.ts'],
           exclude: ['**/node_modules/**', VOTER_TESTS],
           testTimeout: 30_000,
+          provide: { fuzzEnv: FUZZ_ENV },
         },
       },
       {

@@ -267,7 +267,7 @@ function check(text: string, outcomes: Outcomes): void {
 }
 
 describe('fuzz: the agent file loader', () => {
-  it('damaged copies of the valid example: a config or errors naming the file, in bounded time', async () => {
+  it('agent-config/mutated: damaged copies of the valid example: a config or errors naming the file, in bounded time', async () => {
     const outcomes = { ok: 0, errors: 0 };
     const target = { name: 'agent-config/mutated', file: FILE, runs: 700, caseTimeoutMs: PARSE_BOUND_MS };
     await runFuzz(target, settings, (c) => {
@@ -278,7 +278,7 @@ describe('fuzz: the agent file loader', () => {
     console.log(`${target.name} outcomes: ${JSON.stringify(outcomes)}`);
   });
 
-  it('random YAML (anchors, tags, merges, deep nesting): a config or errors naming the file', async () => {
+  it('agent-config/random-yaml: random YAML (anchors, tags, merges, deep nesting): a config or errors naming the file', async () => {
     const outcomes = { ok: 0, errors: 0 };
     const target = {
       name: 'agent-config/random-yaml',
@@ -296,7 +296,7 @@ describe('fuzz: the agent file loader', () => {
     console.log(`${target.name} outcomes: ${JSON.stringify(outcomes)}`);
   });
 
-  it('fields of the valid example changed (ACL users, TLS and secret files, ports, nodes): the same', async () => {
+  it('agent-config/fields: fields of the valid example changed (ACL users, TLS and secret files, ports, nodes): the same', async () => {
     const outcomes = { ok: 0, errors: 0 };
     const target = { name: 'agent-config/fields', file: FILE, runs: 500, caseTimeoutMs: PARSE_BOUND_MS };
     await runFuzz(target, settings, (c) => {

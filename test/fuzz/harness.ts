@@ -21,6 +21,13 @@ export interface FuzzSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The FUZZ_* variables of the shell that ran vitest, for tests in the Workers runtime (vitest.config.ts). */
+    fuzzEnv: Record<string, string>;
+  }
+}
+
 function seedOf(name: string, text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const n = Number(text.trim());
@@ -210,7 +217,7 @@ async function withTimeout(work: void | Promise<void>, timeoutMs: number): Promi
   try {
     await Promise.race([work, expired]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

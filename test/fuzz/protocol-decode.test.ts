@@ -107,7 +107,7 @@ function hostileText(rng: Rng, wire: Wire): string {
 }
 
 describe('fuzz: WebSocket message decoding', () => {
-  it('valid messages of every kind round-trip, or are refused as too large', async () => {
+  it('protocol/valid-round-trip: valid messages of every kind round-trip, or are refused as too large', async () => {
     const target = { name: 'protocol/valid-round-trip', file: FILE, runs: 1500, caseTimeoutMs: 1000 };
     let tooLarge = 0;
     await runFuzz(target, settings, (c) => {
@@ -126,7 +126,7 @@ describe('fuzz: WebSocket message decoding', () => {
     console.log(`protocol/valid-round-trip: ${tooLarge} valid messages were over ${MAX_MESSAGE_BYTES} bytes`);
   });
 
-  it('hostile text is refused with a reason (too large, not JSON, or the bad field), never thrown', async () => {
+  it('protocol/hostile: hostile text is refused with a reason (too large, not JSON, or the bad field), never thrown', async () => {
     const target = { name: 'protocol/hostile', file: FILE, runs: 2500, caseTimeoutMs: 1000 };
     const outcomes = { tooLarge: 0, notJson: 0, badField: 0, accepted: 0 };
     await runFuzz(target, settings, (c) => {

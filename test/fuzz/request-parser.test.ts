@@ -53,7 +53,7 @@ function pipeline(c: FuzzCase, authenticated: boolean, maxBulkBytes: number): Se
 }
 
 describe('fuzz: Sentinel request parser', () => {
-  it('valid pipelines split at random chunk boundaries parse to the requests sent', async () => {
+  it('request-parser/valid-chunks: valid pipelines split at random chunk boundaries parse to the requests sent', async () => {
     const target = { name: 'request-parser/valid-chunks', file: FILE, runs: 600, caseTimeoutMs: 2000 };
     await runFuzz(target, settings, (c) => {
       const authenticated = c.rng.chance(0.6);
@@ -75,7 +75,7 @@ describe('fuzz: Sentinel request parser', () => {
     });
   });
 
-  it('hostile bytes: as the reference model reads them, in any chunking, within bounds, never stuck', async () => {
+  it('request-parser/hostile: hostile bytes: as the reference model reads them, in any chunking, within bounds, never stuck', async () => {
     const target = { name: 'request-parser/hostile', file: FILE, runs: 1000, caseTimeoutMs: 2000 };
     await runFuzz(target, settings, (c) => {
       const authenticated = c.rng.chance(0.5);

@@ -159,7 +159,7 @@ function hostileStream(c: FuzzCase, authenticated: boolean): Buffer {
 const PROTOCOL_ERROR = '-ERR Protocol error: ';
 
 describe('fuzz: a live Sentinel port', () => {
-  it('hostile clients get well-formed replies and their protocol error; everyone else is still served', async () => {
+  it('sentinel-port/live: hostile clients get well-formed replies and their protocol error; everyone else is still served', async () => {
     const target = { name: 'sentinel-port/live', file: FILE, runs: 160, caseTimeoutMs: 8000 };
     await runFuzz(target, settings, async (c) => {
       const port = c.rng.pick(ports);
