@@ -23,6 +23,11 @@ export interface Env {
    * the end-to-end tests; leave it unset in production unless you run drills there.
    */
   readonly OUTAGE_DRILLS?: string;
+  /**
+   * How long (ms) an isolate answers master reads from its copy of the last majority read; 0 reads
+   * a majority every time. Default 500 (workers/api/master-cache.ts).
+   */
+  readonly MASTER_CACHE_MS?: string | number;
   /** Webhook and Upstash secrets, looked up by the names the group config gives. */
   readonly [secret: string]: unknown;
 }

@@ -98,7 +98,8 @@ const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: `${G}/master`,
-    summary: 'Published master from a majority of voters; ETag is the epoch; long-poll with waitEpoch',
+    summary:
+      "Published master: the isolate's copy of a majority read younger than MASTER_CACHE_MS (never below minEpoch or the If-None-Match epoch), or a majority read (consistency=majority, long-polls); ETag is the epoch; long-poll with waitEpoch",
     auth: 'read',
     query: MasterQuerySchema,
     responses: {
@@ -143,7 +144,7 @@ const OPERATIONS: readonly Operation[] = [
     method: 'put',
     path: `${G}/settings`,
     summary:
-      'Override quorum, downAfterMs, failoverTimeoutMs or parallelSyncs at runtime (null removes one; ?reset=1 with {} clears all)',
+      'Override quorum, downAfterMs, failoverTimeoutMs, parallelSyncs or masterRebootDownAfterMs at runtime (null removes one; ?reset=1 with {} clears all)',
     auth: 'admin',
     query: SettingsQuerySchema,
     body: 'SettingsPatch',

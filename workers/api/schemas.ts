@@ -37,6 +37,10 @@ export type Master = z.infer<typeof MasterSchema>;
 export const MasterQuerySchema = z.object({
   waitEpoch: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
   timeoutMs: intParam(0, MAX_LONG_POLL_MS).optional(),
+  /** Never answer below this epoch (the highest the client has seen); `If-None-Match` counts too. */
+  minEpoch: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  /** `majority` skips the isolate's copy and reads a majority of voters. */
+  consistency: z.enum(['cached', 'majority']).optional(),
 });
 
 export const GroupSummarySchema = z.object({
@@ -97,6 +101,8 @@ export const SettingsSourcesSchema = z.object({
   downAfterMs: SettingSourceSchema,
   failoverTimeoutMs: SettingSourceSchema,
   parallelSyncs: SettingSourceSchema,
+  /** Optional only so the CLI still reads a coordinator deployed before this setting existed. */
+  masterRebootDownAfterMs: SettingSourceSchema.optional(),
 });
 
 export const GroupStatusSchema = z.object({
@@ -107,6 +113,8 @@ export const GroupStatusSchema = z.object({
     downAfterMs: z.number().int(),
     failoverTimeoutMs: z.number().int(),
     parallelSyncs: z.number().int(),
+    /** Sentinel's master-reboot-down-after-period (0: off); absent from a coordinator before it existed. */
+    masterRebootDownAfterMs: z.number().int().optional(),
     fencing: z.boolean(),
     leaseMs: z.number().int(),
   }),
@@ -209,6 +217,8 @@ export const GroupSettingsSchema = z.object({
     downAfterMs: z.number().int(),
     failoverTimeoutMs: z.number().int(),
     parallelSyncs: z.number().int(),
+    /** Absent from a coordinator deployed before this setting existed. */
+    masterRebootDownAfterMs: z.number().int().optional(),
   }),
   settingsSources: SettingsSourcesSchema,
   settingsVersion: z.number().int(),

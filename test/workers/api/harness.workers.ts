@@ -20,6 +20,8 @@ export interface TestEnvOptions {
   readonly adminToken?: boolean;
   readonly agentSecret?: boolean;
   readonly groups?: unknown;
+  /** The isolate's master copy (MASTER_CACHE_MS); off unless a test is about it. */
+  readonly masterCacheMs?: number;
 }
 
 export function fakeEnv(voters = new FakeNamespace(), options: TestEnvOptions = {}) {
@@ -30,12 +32,14 @@ export function fakeEnv(voters = new FakeNamespace(), options: TestEnvOptions = 
     ADMIN_TOKEN: options.adminToken === false ? undefined : ADMIN_TOKEN,
     READ_TOKEN: options.readToken === true ? READ_TOKEN : undefined,
     AGENT_SECRET: options.agentSecret === false ? undefined : AGENT_SECRET,
+    // Tests of majority reads must reach the voters every time; master-cache tests turn the copy on.
+    MASTER_CACHE_MS: options.masterCacheMs ?? 0,
   };
 }
 
 /** The runtime's own bindings (real voter Durable Objects, wrangler.toml groups) plus test secrets. */
 export function realEnv() {
-  return { ...env, ADMIN_TOKEN, AGENT_SECRET, READ_TOKEN: undefined };
+  return { ...env, ADMIN_TOKEN, AGENT_SECRET, READ_TOKEN: undefined, MASTER_CACHE_MS: 0 };
 }
 
 export type TestEnv = ReturnType<typeof fakeEnv>;
