@@ -43,12 +43,22 @@ export function aclDenial(
       return error('NOPERM No permissions to access a channel');
     }
   }
-  if (spec.operatorAction === true && user.nopass && !server.adminWithoutPassword) {
-    return error(
-      `NOPERM ${spec.name.toUpperCase().replace('|', ' ')} changes the group and user '${user.name}' has no password: set sentinel.password or ACL users with passwords in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network`,
-    );
-  }
+  if (spec.operatorAction === true)
+    return operatorRefusal(server, session, `${spec.name.toUpperCase().replace('|', ' ')} changes the group`);
   return null;
+}
+
+/**
+ * Operator actions (they change the group or the agent) need a user with a password: one logged
+ * in without (`nopass`, such as a password-less `default`) is refused unless the agent file says
+ * the network is trusted (`sentinel.adminWithoutPassword`). `what` starts the refusal's text.
+ */
+export function operatorRefusal(server: ServerContext, session: Session, what: string): Reply | null {
+  const user = server.acl.get(session.user);
+  if (user === undefined || !user.nopass || server.adminWithoutPassword) return null;
+  return error(
+    `NOPERM ${what} and user '${user.name}' has no password: set sentinel.password or ACL users with passwords in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network`,
+  );
 }
 
 function deny(

@@ -1,5 +1,7 @@
 // SENTINEL CONFIG GET/SET: Sentinel's global parameters on this agent, validated and answered with Redis Sentinel 7.2's texts.
+
 import { redisInteger } from '../../../workers/config/sentinel-set.js';
+import { operatorRefusal } from '../acl/permission.js';
 import type { CommandContext, CommandSpec } from '../command-spec.js';
 import { globMatch } from '../glob.js';
 import { error, OK, type Reply, stringMap } from '../resp.js';
@@ -159,19 +161,6 @@ export function planConfigSet(args: readonly string[], current: SentinelConfigVa
   return { ok: true, change };
 }
 
-/**
- * The dispatcher's gate for operator actions, here for the SET form only (GET stays open as in
- * Sentinel): a client logged in without a password may not change the agent unless the file
- * says the network is trusted. ACL permissions were checked by the dispatcher already.
- */
-function operatorRefusal({ server, session }: CommandContext): Reply | null {
-  const user = server.acl.get(session.user);
-  if (user === undefined || !user.nopass || server.adminWithoutPassword) return null;
-  return error(
-    `NOPERM SENTINEL CONFIG SET changes this agent and user '${user.name}' has no password: set sentinel.password or ACL users with passwords in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network`,
-  );
-}
-
 function run(context: CommandContext): Reply {
   const { args, server, session } = context;
   const action = (args[2] ?? '').toLowerCase();
@@ -179,7 +168,8 @@ function run(context: CommandContext): Reply {
     return stringMap(configGet(args.slice(3), server.source.config()));
   }
   if (action !== 'set' || args.length < 5) return error(ONLY_GET_SET);
-  const refused = operatorRefusal(context);
+  // The SET form only: GET stays open, as in Sentinel.
+  const refused = operatorRefusal(server, session, 'SENTINEL CONFIG SET changes this agent');
   if (refused !== null) return refused;
   const plan = planConfigSet(args.slice(3), server.source.config());
   if (!plan.ok) return error(plan.error);
