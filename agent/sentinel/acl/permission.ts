@@ -43,8 +43,14 @@ export function aclDenial(
       return error('NOPERM No permissions to access a channel');
     }
   }
-  if (spec.operatorAction === true)
-    return operatorRefusal(server, session, `${spec.name.toUpperCase().replace('|', ' ')} changes the group`);
+  if (spec.operatorAction === true) {
+    const changes = spec.name.startsWith('acl|') ? "this port's users" : 'the group';
+    return operatorRefusal(
+      server,
+      session,
+      `${spec.name.toUpperCase().replace('|', ' ')} changes ${changes}`,
+    );
+  }
   return null;
 }
 

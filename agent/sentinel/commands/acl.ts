@@ -15,8 +15,21 @@ function docs(summary: string, since: string, extra: Partial<CommandDocs> = {}):
   return { summary, since, group: 'server', ...extra };
 }
 
+/**
+ * The subcommands that change users are operator actions too: otherwise an anonymous client on a
+ * port without a password could give itself a user with a password, AUTH as it and pass the gate.
+ */
+const CHANGES_USERS = new Set(['setuser', 'deluser', 'load', 'save']);
+
 function sub(name: string, arity: number, flags: string[], doc: CommandDocs, run: Handler): CommandSpec {
-  return { name: `acl|${name}`, arity, flags, docs: doc, run };
+  return {
+    name: `acl|${name}`,
+    arity,
+    flags,
+    docs: doc,
+    run,
+    ...(CHANGES_USERS.has(name) ? { operatorAction: true } : {}),
+  };
 }
 
 const setuser = sub(

@@ -30,7 +30,9 @@ afterEach(async () => {
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-async function serve(options: { password?: string; aclLines?: string[]; aclFile?: string } = {}) {
+async function serve(
+  options: { password?: string; aclLines?: string[]; aclFile?: string; adminWithoutPassword?: boolean } = {},
+) {
   const source = new FakeSource({
     myId: MY_ID,
     groups: [group(sentinelNode(view('10.0.0.1:6379', { role: 'master' })), [])],
@@ -150,8 +152,19 @@ print(json.dumps(out))
 });
 
 describe("at runtime, as Redis's 09-acl-support sets it up and tears it down", () => {
-  it('SETUSER, default off, CLIENT KILL USER default, AUTH, WHOAMI, then default on and DELUSER', async () => {
+  it('changing users is an operator action: refused to a client without a password on an untrusted port', async () => {
     const { server } = await serve();
+    const anonymous = await connect(server);
+    await expect(anonymous.call('ACL', 'SETUSER', 'mallory', 'on', '>pw', '+@all')).rejects.toThrow(
+      "NOPERM ACL SETUSER changes this port's users and user 'default' has no password",
+    );
+    await expect(anonymous.call('ACL', 'DELUSER', 'x')).rejects.toThrow(/^NOPERM ACL DELUSER/);
+    expect(await anonymous.call('ACL', 'WHOAMI')).toBe('default');
+  });
+
+  it('SETUSER, default off, CLIENT KILL USER default, AUTH, WHOAMI, then default on and DELUSER', async () => {
+    // Redis's tests run on a trusted network: the password-less default user may change users there.
+    const { server } = await serve({ adminWithoutPassword: true });
     const admin = await connect(server);
     expect(await admin.call('ACL', 'SETUSER', 'testuser', '>secret', '+@all', 'on')).toBe('OK');
     expect(await admin.call('ACL', 'SETUSER', 'default', 'off')).toBe('OK');
@@ -180,7 +193,7 @@ describe("at runtime, as Redis's 09-acl-support sets it up and tears it down", (
   });
 
   it("SETUSER applies all rules or none, with Redis's error texts", async () => {
-    const { server } = await serve();
+    const { server } = await serve({ adminWithoutPassword: true });
     const admin = await connect(server);
     await expect(admin.call('ACL', 'SETUSER', 'x', 'on', 'foo')).rejects.toThrow(
       "ERR Error in ACL SETUSER modifier 'foo': Syntax error",
@@ -251,7 +264,7 @@ describe('an ACL file', () => {
   });
 
   it('without one, LOAD and SAVE say how to configure it', async () => {
-    const { server } = await serve();
+    const { server } = await serve({ adminWithoutPassword: true });
     const admin = await connect(server);
     await expect(admin.call('ACL', 'SAVE')).rejects.toThrow(/set sentinel\.aclFile in the agent file/);
   });
@@ -259,7 +272,7 @@ describe('an ACL file', () => {
 
 describe('the same answers as redis-server', () => {
   it('ACL LIST, GETUSER and the description of rules match Redis 7 for the same SETUSER calls', async () => {
-    const { server } = await serve();
+    const { server } = await serve({ adminWithoutPassword: true });
     const redis = await startRedis({ port: PARITY_PORT });
     try {
       const ours = await connect(server);

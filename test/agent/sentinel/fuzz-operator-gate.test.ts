@@ -1,9 +1,8 @@
-// A known gap, found while writing infra/SECURITY.md: on a Sentinel port without a password the
-// anonymous `default` user (Redis's `on nopass +@all`) may run ACL SETUSER, give itself (or a new
-// user) a password, AUTH as it and then run the operator actions the NOPERM gate of
-// agent/sentinel/acl/permission.ts means to keep from anonymous clients (SENTINEL FAILOVER, SET).
-// Marked `fails` until the gate also covers the ACL commands that change users (or the port's
-// default user stops being +@all); remove `.fails` with the fix.
+// Found while writing infra/SECURITY.md: on a Sentinel port without a password the anonymous
+// `default` user (Redis's `on nopass +@all`) could run ACL SETUSER, give itself (or a new user) a
+// password, AUTH as it and then run the operator actions the NOPERM gate of
+// agent/sentinel/acl/permission.ts keeps from anonymous clients (SENTINEL FAILOVER, SET). The ACL
+// subcommands that change users are operator actions now, so the gate holds.
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
@@ -48,7 +47,7 @@ describe('operator actions on a port without a password', () => {
     expect(source.failoverCalls).toEqual([]);
   });
 
-  it.fails('stay refused after the anonymous client creates itself a user with a password', async () => {
+  it('stay refused after the anonymous client creates itself a user with a password', async () => {
     const reply = await send([
       ['ACL', 'SETUSER', 'mallory', 'on', '>mallory-password', '+@all'],
       ['AUTH', 'mallory', 'mallory-password'],
