@@ -74,12 +74,17 @@ export class Connection {
       this.protocolError(`request larger than ${this.limits.maxInputBytes} bytes`);
       return;
     }
-    const parsed = this.parser.feed(chunk);
+    let parsed = this.parser.feed(chunk);
     this.batched(() => {
-      // Requests before a bad one in the same chunk are answered first, then the error, as Redis does.
-      for (const request of parsed.requests) this.onRequest(request);
-      if (parsed.error !== null) this.protocolError(parsed.error);
-      this.pump();
+      for (;;) {
+        // Requests before a bad one in the same chunk are answered first, then the error, as Redis does.
+        for (const request of parsed.requests) this.onRequest(request);
+        if (parsed.error !== null) this.protocolError(parsed.error);
+        this.pump();
+        // Before AUTH the parser hands over one request at a time; what it runs decides the rest's limits.
+        if (!parsed.more || this.closed || this.busy) return;
+        parsed = this.parser.resume();
+      }
     });
   }
 

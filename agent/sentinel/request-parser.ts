@@ -10,11 +10,18 @@ export const MAX_MULTIBULK = 1024 * 1024;
 /** Before AUTH, Redis allows at most 10 arguments of at most 16 KiB each. */
 const UNAUTH_MULTIBULK = 10;
 const UNAUTH_BULK = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export interface ParsedRequests {
   readonly requests: string[][];
   /** Redis's message after "Protocol error: "; the connection answers it and closes. */
   readonly error: string | null;
+  /**
+   * Parsing stopped after one request because the client is not authenticated yet: run it (it may
+   * be AUTH), then `resume()` for the rest, so the limits before AUTH apply only to requests that
+   * really come before it (Redis runs each request before it reads the next).
+   */
+  readonly more: boolean;
 }
 
 /**
@@ -53,22 +60,30 @@ export class RequestParser {
       this.total = 0;
       this.wait = { kind: 'none' };
       this.pending = null;
-      return { requests, error: message };
+      return { requests, error: message, more: false };
     };
     this.chunks.push(chunk);
     this.total += chunk.length;
     const wait = this.wait;
-    if (wait.kind === 'bytes' && this.total < wait.bytes) return { requests, error: null };
+    if (wait.kind === 'bytes' && this.total < wait.bytes) return { requests, error: null, more: false };
     if (wait.kind === 'line' && chunk.indexOf(0x0a) < 0) {
-      return this.total - wait.lineStart > MAX_LINE_BYTES ? fail(wait.tooLong) : { requests, error: null };
+      return this.total - wait.lineStart > MAX_LINE_BYTES
+        ? fail(wait.tooLong)
+        : { requests, error: null, more: false };
     }
     this.buffer =
       this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.total);
     this.wait = { kind: 'none' };
     let pos = 0;
+    let more = false;
     for (;;) {
       if (this.pending === null) {
         if (pos >= this.buffer.length) break;
+        // Before AUTH one request at a time: the next is parsed under the limits AUTH may lift.
+        if (requests.length > 0 && !this.authenticated()) {
+          more = true;
+          break;
+        }
         if (this.buffer[pos] !== 0x2a /* '*' */) {
           const inline = this.inline(pos);
           if (inline === 'incomplete') {
@@ -127,7 +142,12 @@ export class RequestParser {
     if (this.wait.kind === 'line') this.wait = { ...this.wait, lineStart: this.wait.lineStart - pos };
     this.chunks = this.buffer.length === 0 ? [] : [this.buffer];
     this.total = this.buffer.length;
-    return { requests, error: null };
+    return { requests, error: null, more };
+  }
+
+  /** Parses what is buffered after a `more` answer (no new bytes). */
+  resume(): ParsedRequests {
+    return this.feed(EMPTY);
   }
 
   /** Bytes held for a request not complete yet (the connection bounds them). */

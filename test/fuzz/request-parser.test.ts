@@ -21,10 +21,16 @@ function feedAll(parser: RequestParser, chunks: readonly Uint8Array[]): Fed {
   const requests: string[][] = [];
   let maxBuffered = 0;
   for (const chunk of chunks) {
-    const out = parser.feed(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    requests.push(...out.requests);
+    let out = parser.feed(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    for (;;) {
+      requests.push(...out.requests);
+      if (out.error !== null) return { requests, error: out.error, maxBuffered };
+      // Before AUTH the parser hands over one request at a time (the connection resumes it at
+      // once); what it holds between chunks is what the bound is about.
+      if (!out.more) break;
+      out = parser.resume();
+    }
     maxBuffered = Math.max(maxBuffered, parser.buffered);
-    if (out.error !== null) return { requests, error: out.error, maxBuffered };
   }
   return { requests, error: null, maxBuffered };
 }

@@ -22,7 +22,7 @@ describe('RequestParser', () => {
   const expected = [['SENTINEL', 'get-master-addr-by-name', 'mymaster'], ['PING'], ['SET', 'k', 'a\r\nb']];
 
   it('reads a pipeline of arrays and inline commands, skipping empty and null arrays', () => {
-    expect(parser().feed(Buffer.from(pipeline))).toEqual({ requests: expected, error: null });
+    expect(parser().feed(Buffer.from(pipeline))).toEqual({ requests: expected, error: null, more: false });
   });
 
   it('gives the same requests when the bytes arrive one at a time', () => {
@@ -47,6 +47,21 @@ describe('RequestParser', () => {
     expect(parser(false).feed(Buffer.from(encodeCommand(['AUTH', 'secret']))).requests).toEqual([
       ['AUTH', 'secret'],
     ]);
+  });
+
+  it('before AUTH hands over one request at a time, so AUTH can lift the limits for the next', () => {
+    let authenticated = false;
+    const p = new RequestParser(1024 * 1024, () => authenticated);
+    const eleven = ['PING', ...Array(10).fill('y')];
+    const first = p.feed(Buffer.from(encodeCommand(['AUTH', 'pw']) + encodeCommand(eleven)));
+    expect(first).toEqual({ requests: [['AUTH', 'pw']], error: null, more: true });
+    authenticated = true;
+    expect(p.resume()).toEqual({ requests: [eleven], error: null, more: false });
+    // Still unauthenticated after the first (a wrong password): the next is held to the limits.
+    authenticated = false;
+    const q = new RequestParser(1024 * 1024, () => authenticated);
+    expect(q.feed(Buffer.from(encodeCommand(['AUTH', 'bad']) + encodeCommand(eleven))).more).toBe(true);
+    expect(q.resume().error).toBe('unauthenticated multibulk length');
   });
 
   it('refuses a header or inline line longer than 64 KiB without its end', () => {
