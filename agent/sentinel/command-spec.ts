@@ -4,7 +4,7 @@ import type { AclUsers } from './acl/users.js';
 import type { Reply } from './resp.js';
 import type { Session } from './session.js';
 import type { SentinelSource } from './source.js';
-import type { ServerStats } from './stats.js';
+import type { RateSampler, ServerStats } from './stats.js';
 
 /** The pino subset the server logs through; a pino logger fits it. */
 export interface SentinelLogger {
@@ -46,6 +46,8 @@ export interface ServerContext {
   readonly logger: SentinelLogger;
   /** Counters for INFO's `# Stats`, updated by the connections and the dispatcher. */
   readonly stats: ServerStats;
+  /** INFO's instantaneous rates, sampled as commands run. */
+  readonly rates: RateSampler;
   nowMs(): number;
   /** The port actually bound (the configured one may be 0). */
   port(): number;

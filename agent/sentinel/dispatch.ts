@@ -71,6 +71,7 @@ export function dispatch(
   }
   const context: CommandContext = { args, session, server };
   server.stats.commandsProcessed++;
+  server.rates.sample(server.stats, server.nowMs());
   try {
     const reply = spec.run(context);
     if (reply instanceof Promise) return reply.catch((cause: unknown) => failed(server, spec, cause));

@@ -10,7 +10,7 @@ import { FanOut } from './fan-out.js';
 import { encode, error } from './resp.js';
 import { newSession, type Session, subscriptionBytes } from './session.js';
 import type { SentinelSource } from './source.js';
-import { newServerStats } from './stats.js';
+import { newServerStats, RateSampler } from './stats.js';
 import { type SentinelTlsOptions, tlsListener } from './tls-listener.js';
 
 export type { AuthClients, SentinelTlsOptions } from './tls-listener.js';
@@ -176,6 +176,7 @@ function serverContext(
     commands: COMMANDS,
     logger,
     stats: newServerStats(),
+    rates: new RateSampler(),
     nowMs: () => Date.now(),
     port,
     clients: () => [...connections.values()].map((c) => c.session),

@@ -46,13 +46,16 @@ function clientsSection(server: ServerContext): string[] {
 }
 
 /**
- * Sentinel 7.2's `# Stats` fields that this server counts, in Redis's order. Left out: the
- * instantaneous rates (Redis samples them every 100 ms; this server does not) and everything
- * about keys, replication syncs, forks, defragmentation and tracking, which a Sentinel only
- * prints as zeros. The replication byte counts and sharded channels are truly 0 here.
+ * Sentinel 7.2's `# Stats` fields that this server counts, in Redis's order, with the
+ * instantaneous rates over about the last 1.6 s (stats.ts). Left out: everything about keys,
+ * replication syncs, forks, defragmentation and tracking, which a Sentinel only prints as zeros.
+ * The replication byte counts and rates and sharded channels are truly 0 here.
  */
 function statsSection(server: ServerContext): string[] {
   const { stats } = server;
+  const nowMs = server.nowMs();
+  server.rates.sample(stats, nowMs);
+  const rates = server.rates.rates(stats, nowMs);
   const clients = server.clients();
   const channels = new Set(clients.flatMap((c) => [...c.channels]));
   const patterns = new Set(clients.flatMap((c) => [...c.patterns]));
@@ -60,10 +63,15 @@ function statsSection(server: ServerContext): string[] {
     '# Stats',
     `total_connections_received:${stats.connectionsReceived}`,
     `total_commands_processed:${stats.commandsProcessed}`,
+    `instantaneous_ops_per_sec:${rates.opsPerSec}`,
     `total_net_input_bytes:${stats.netInputBytes}`,
     `total_net_output_bytes:${stats.netOutputBytes}`,
     'total_net_repl_input_bytes:0',
     'total_net_repl_output_bytes:0',
+    `instantaneous_input_kbps:${rates.inputKbps.toFixed(2)}`,
+    `instantaneous_output_kbps:${rates.outputKbps.toFixed(2)}`,
+    'instantaneous_input_repl_kbps:0.00',
+    'instantaneous_output_repl_kbps:0.00',
     `rejected_connections:${stats.rejectedConnections}`,
     `pubsub_channels:${channels.size}`,
     `pubsub_patterns:${patterns.size}`,
