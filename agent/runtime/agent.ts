@@ -9,11 +9,14 @@ import { FenceClient } from './fence-client.js';
 import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
 import type { GroupRunner } from './group-runner.js';
 import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
+import { memoizedInfoParser } from './info-memo.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
+import { NodePool } from './node-pool.js';
 import { PeerSentinels } from './peer-sentinels.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';
 import { RuntimeSentinelSource } from './sentinel-source.js';
+import { sharedIntervals } from './shared-intervals.js';
 import { currentBootId, prepareStateDir } from './state-file.js';
 import { realTimers, type Timers } from './timers.js';
 
@@ -92,9 +95,14 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   const onFatal = options.onFatal ?? exitOnFatal(logger);
   const context = {
     clock,
-    timers,
+    timers: sharedIntervals(timers),
     logger,
     metrics,
+    nodePool: new NodePool({
+      connectionName: `edge-sentinel-agent:${config.agentId}`,
+      logger: logger.child({ component: 'nodes' }),
+    }),
+    parseInfo: memoizedInfoParser(),
     fence,
     inherited,
     peers,

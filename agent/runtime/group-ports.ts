@@ -13,6 +13,7 @@ import {
 } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { FencePort } from './fence-owner.js';
+import type { ParseInfo } from './info-memo.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PeerPort } from './peer-channel.js';
@@ -89,6 +90,8 @@ export interface GroupRunnerDeps {
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
   readonly nodes: ReadonlyMap<NodeId, NodePort>;
+  /** INFO text to NodeInfo; default `parseNodeInfo` (the agent shares a memo of it between groups). */
+  readonly parseInfo?: ParseInfo;
   readonly executor: ActionRunner;
   /** The agent's fence owner (shared by its groups): the supervisor's, through IPC, in production. */
   readonly fence: FencePort;

@@ -6,12 +6,12 @@ import type { Clock } from './clock.js';
 import { AgentStartError } from './errors.js';
 import { Executor } from './executor.js';
 import type { FencePort } from './fence-owner.js';
-import type { NodePort } from './group-ports.js';
 import { GroupRunner } from './group-runner.js';
 import { agentSettings, nodeEndpoints, voterUrl } from './group-settings.js';
+import type { ParseInfo } from './info-memo.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
-import { NodeLink } from './node-link.js';
+import type { NodePool, PooledNode } from './node-pool.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerEndpoint } from './peer-endpoint.js';
 import type { RuntimeSentinelSource } from './sentinel-source.js';
@@ -69,9 +69,13 @@ export async function startPeerEndpoint(
 export interface RunnerContext {
   readonly persisted: PersistedAgentState | null;
   readonly clock: Clock;
+  /** The groups' timers: one interval per period for all of them (`sharedIntervals`). */
   readonly timers: Timers;
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
+  /** Every group's connections to its nodes, one per node for the whole agent. */
+  readonly nodePool: NodePool;
+  readonly parseInfo: ParseInfo;
   readonly fence: FencePort;
   readonly inherited: ReadonlyMap<string, number>;
   readonly peers: FailsafeEndpoint | null;
@@ -80,22 +84,12 @@ export interface RunnerContext {
   readonly onFatal: (error: unknown) => void;
 }
 
-/** One group's runner on real ports: ioredis links, the executor, WebSockets, UDP, the state file. */
+/** One group's runner on real ports: the pool's ioredis links, the executor, WebSockets, UDP, the state file. */
 function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext): GroupRunner {
   const log = ctx.logger.child({ group: group.name });
-  const links = new Map<string, NodeLink>();
+  const links = new Map<string, PooledNode>();
   for (const [node, endpoint] of nodeEndpoints(group)) {
-    links.set(
-      node,
-      new NodeLink(
-        node,
-        endpoint,
-        group.probeTimeoutMs,
-        `edge-sentinel-agent:${config.agentId}`,
-        log,
-        () => {},
-      ),
-    );
+    links.set(node, ctx.nodePool.acquire(node, endpoint, group.probeTimeoutMs));
   }
   let runner: GroupRunner | null = null;
   const executor = new Executor({
@@ -114,7 +108,8 @@ function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext)
     timers: ctx.timers,
     logger: ctx.logger,
     metrics: ctx.metrics,
-    nodes: links as ReadonlyMap<string, NodePort>,
+    nodes: links,
+    parseInfo: ctx.parseInfo,
     executor,
     fence: ctx.fence,
     inheritedFence: ctx.inherited.get(group.local.announce) ?? null,

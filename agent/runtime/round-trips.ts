@@ -4,6 +4,7 @@ import { type AgentEffect, type AgentInput, parseNodeInfo } from '../core/index.
 import type { Clock } from './clock.js';
 import type { FencePort } from './fence-owner.js';
 import type { ActionRunner, NodePort } from './group-ports.js';
+import type { ParseInfo } from './info-memo.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -19,6 +20,8 @@ export interface RoundTripDeps {
   readonly clock: Clock;
   readonly metrics: AgentMetrics;
   readonly log: Logger;
+  /** INFO text to NodeInfo: `parseNodeInfo`, or a memo of it shared by the groups of one agent. */
+  readonly parseInfo?: ParseInfo;
   /** Where the outcome goes: the runner's input queue. */
   readonly enqueue: (input: AgentInput) => void;
 }
@@ -39,12 +42,13 @@ export class RoundTrips {
 
   info(node: NodeId): void {
     const { nodes, fence, localNodes, log, enqueue } = this.deps;
+    const parse = this.deps.parseInfo ?? parseNodeInfo;
     const port = nodes.get(node);
     if (port === undefined) return;
     void port.info().then((text) => {
       // Local nodes: the agent's own fence state; other nodes: unknown from here, reported unfenced.
       const local = localNodes.includes(node);
-      const parsed = text === null ? null : parseNodeInfo(text, { fenced: local && fence.fencedNow(node) });
+      const parsed = text === null ? null : parse(text, { fenced: local && fence.fencedNow(node) });
       if (parsed !== null && !parsed.ok) log.warn({ node, error: parsed.error }, 'INFO reply did not parse');
       enqueue({ kind: 'info-result', node, info: parsed?.ok ? parsed.value : null });
     });

@@ -1,0 +1,188 @@
+// `npx tsx test/bench/agent-scale.ts`: one agent's CPU and RSS at 1, 10, 100 ... groups, builds side by side, redis-sentinel alongside; optionally CPU profiles.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AGENT_NODE_FLAGS } from '../../infra/agent/node-flags.mjs';
+import { onTerminationSignals } from '../../infra/local/process-group.js';
+import { sleep } from '../../infra/local/wait.js';
+import { buildAgent, SUPERVISOR_BUNDLE_NAME } from '../../infra/scripts/build-agent.js';
+import { sampleWindow } from './proc-stats.js';
+import type { ProcessFootprint } from './results.js';
+import { type AgentLaunch, ScaleStack, type Stoppable } from './scale-stack.js';
+import { percentile } from './stats.js';
+
+const USAGE = `usage: npx tsx test/bench/agent-scale.ts [--groups 1,10,100] [--runs 3] [--window-ms 10000]
+       [--build name=dir ...] [--profile dir] [--no-sentinel] [--out dir]
+
+Starts one wrangler dev serving the largest group count (3 voters per group) and three
+redis-servers, then for each group count a redis-sentinel monitoring that many masters and, in
+turn (build A, build B, A, B, ...: the same machine noise falls on each), one agent serving that
+many groups as shipped (supervisor and agent bundles, shipped V8 flags). Prints the median CPU
+(% of one core) and RSS of each over the runs.
+  --build name=dir  a directory holding edge-sentinel-agent.mjs and ${SUPERVISOR_BUNDLE_NAME}
+                    (default: this tree, built into --out)
+  --profile dir     run the agent bundle alone with --cpu-prof (profiles in dir/<build>-<groups>-<run>)
+  --no-sentinel     no redis-sentinel alongside
+  --lease-ms n      the groups' lease (default: down-after, 1000 ms)`;
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const PORTS = { redis: 7690, coordinator: 8770, sentinel: 26690, agentSentinel: 26691, metrics: 26692 };
+const SETTLE_MS = 3000;
+
+interface Build {
+  readonly name: string;
+  readonly dir: string;
+}
+
+interface Row {
+  readonly groups: number;
+  readonly who: string;
+  readonly cpu: number[];
+  readonly rssMb: number[];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      groups: { type: 'string', default: '1,10,100' },
+      runs: { type: 'string', default: '3' },
+      'window-ms': { type: 'string', default: '10000' },
+      build: { type: 'string', multiple: true },
+      profile: { type: 'string' },
+      'no-sentinel': { type: 'boolean' },
+      'lease-ms': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    return 0;
+  }
+  const counts = values.groups.split(',').map(Number);
+  const runs = Number(values.runs);
+  const windowMs = Number(values['window-ms']);
+  const outDir = resolve(values.out ?? join('/tmp', `agent-scale-${Date.now()}`));
+  mkdirSync(outDir, { recursive: true });
+  const builds: Build[] = (values.build ?? []).map((b) => {
+    const [name = '', dir = ''] = b.split('=');
+    return { name, dir: resolve(dir) };
+  });
+  if (builds.length === 0) {
+    await buildAgent(root, join(outDir, 'build', 'edge-sentinel-agent.mjs'));
+    builds.push({ name: 'this tree', dir: join(outDir, 'build') });
+  }
+  const live: Stoppable[] = [];
+  onTerminationSignals(async () => {
+    for (const s of live.reverse()) await s.stop();
+  });
+  const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  log(`wrangler dev with ${Math.max(...counts)} groups, three redis-servers; run dir ${outDir}`);
+  const stack = await ScaleStack.start({
+    root,
+    runDir: join(outDir, 'stack'),
+    groups: Math.max(...counts),
+    ports: PORTS,
+    readyTimeoutMs: 300_000,
+    ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
+  });
+  live.push(stack);
+  const rows: Row[] = [];
+  const row = (groups: number, who: string): Row => {
+    let found = rows.find((r) => r.groups === groups && r.who === who);
+    if (found === undefined) {
+      found = { groups, who, cpu: [], rssMb: [] };
+      rows.push(found);
+    }
+    return found;
+  };
+  const add = (groups: number, who: string, s: ProcessFootprint | undefined) => {
+    if (s === undefined) return;
+    row(groups, who).cpu.push(s.cpuPercent);
+    row(groups, who).rssMb.push(s.rssMb);
+  };
+  try {
+    for (const groups of counts) {
+      const sentinel = values['no-sentinel'] === true ? null : await stack.startSentinel(groups);
+      for (let run = 0; run < runs; run++) {
+        for (const build of builds) {
+          const profileDir =
+            values.profile === undefined
+              ? null
+              : join(resolve(values.profile), `${build.name}-${groups}-${run}`.replace(/\W+/g, '_'));
+          const launch: AgentLaunch =
+            profileDir === null
+              ? { script: join(build.dir, SUPERVISOR_BUNDLE_NAME), supervised: true }
+              : {
+                  script: join(build.dir, 'edge-sentinel-agent.mjs'),
+                  supervised: false,
+                  nodeFlags: [...AGENT_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', profileDir],
+                };
+          const startMs = performance.now();
+          const agent = await stack.startAgent(groups, launch);
+          log(`${build.name}, ${groups} groups: serving after ${Math.round(performance.now() - startMs)} ms`);
+          await sleep(SETTLE_MS);
+          const pids = [agent.agentPid, agent.supervisorPid ?? -1, sentinel?.pid ?? -1].filter((p) => p > 0);
+          const coordinatorPids = stack.coordinatorPids();
+          const all = await sampleWindow([...pids, ...coordinatorPids], windowMs);
+          const samples = all.slice(0, pids.length);
+          const coordinatorCpu = all.slice(pids.length).reduce((sum, s) => sum + s.cpuPercent, 0);
+          row(groups, 'wrangler dev (all processes)').cpu.push(coordinatorCpu);
+          row(groups, 'wrangler dev (all processes)').rssMb.push(
+            all.slice(pids.length).reduce((sum, s) => sum + s.rssMb, 0),
+          );
+          await saveMetrics(
+            join(outDir, `metrics-${build.name}-${groups}-${run}.txt`.replace(/[^\w./-]+/g, '_')),
+          );
+          add(groups, build.name, samples[0]);
+          if (agent.supervisorPid !== null) add(groups, `${build.name} (supervisor)`, samples[1]);
+          if (sentinel !== null) add(groups, 'redis-sentinel', samples.at(-1));
+          log(
+            `${build.name}, ${groups} groups, run ${run}: ` +
+              samples
+                .map((s) => `pid ${s.pid} ${s.cpuPercent.toFixed(1)} % ${s.rssMb.toFixed(1)} MB`)
+                .join(', ') +
+              `; wrangler dev ${coordinatorCpu.toFixed(1)} %`,
+          );
+          await agent.stop();
+        }
+      }
+      if (sentinel !== null) await sentinel.stop();
+    }
+  } finally {
+    await stack.stop();
+    live.length = 0;
+  }
+  console.log(`\nmedians over ${runs} runs of ${windowMs / 1000} s (CPU: % of one core)`);
+  console.log('groups | process | CPU % | RSS MB | CPU runs');
+  for (const r of rows) {
+    console.log(
+      `${r.groups} | ${r.who} | ${percentile(r.cpu, 0.5).toFixed(1)} | ${percentile(r.rssMb, 0.5).toFixed(1)} | ${r.cpu.map((c) => c.toFixed(1)).join(' ')}`,
+    );
+  }
+  return 0;
+}
+
+/** The agent's /metrics after the window, for counts (probes, datagrams) beside the figures. */
+async function saveMetrics(file: string): Promise<void> {
+  const texts: string[] = [];
+  for (const path of ['/metrics', '/healthz']) {
+    try {
+      const url = `http://127.0.0.1:${PORTS.metrics}${path}`;
+      texts.push(await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text());
+    } catch (error) {
+      texts.push(`${path} unavailable: ${String(error)}`);
+    }
+  }
+  writeFileSync(file, `${texts.join('\n')}\n`);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(`agent-scale: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,266 @@
+// A stack for measuring an agent at scale: one wrangler dev serving N groups on three redis-servers, then on demand one agent serving the first n of them, or a redis-sentinel monitoring n masters.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { AGENT_NODE_FLAGS } from '../../infra/agent/node-flags.mjs';
+import { type AgentSpec, agentConfigPath, agentFile, launchAgent } from '../../infra/local/agent-process.js';
+import { startCoordinator } from '../../infra/local/coordinator.js';
+import { localGroups } from '../../infra/local/local-groups.js';
+import { defaultStackOptions } from '../../infra/local/options.js';
+import { checkPrerequisites, type Prerequisites } from '../../infra/local/prerequisites.js';
+import type { GroupProcess } from '../../infra/local/process-group.js';
+import { startRedisNode } from '../../infra/local/redis-node.js';
+import { portOpen, waitFor } from '../../infra/local/wait.js';
+import { agentToken } from '../../workers/auth/hmac.js';
+import { EndpointProbe } from './endpoint-probe.js';
+import { firstChildPid } from './proc-stats.js';
+import { spawnSentinel } from './sentinel-conf.js';
+
+export interface ScalePorts {
+  /** Node i listens on redis + i. */
+  readonly redis: number;
+  readonly coordinator: number;
+  readonly sentinel: number;
+  /** The agent's Sentinel port (its failsafe endpoint is UDP on the same number). */
+  readonly agentSentinel: number;
+  readonly metrics: number;
+}
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** How the bench keeps track of what it started (so an interrupted run stops it all). */
+export interface ProcessHooks {
+  started<T extends Stoppable>(s: Promise<T>): Promise<T>;
+  stopped(s: Stoppable): Promise<void>;
+}
+
+const untracked: ProcessHooks = { started: (s) => s, stopped: (s) => s.stop() };
+
+/** How to run the agent: as shipped (the supervisor forking the agent), or the agent bundle alone. */
+export interface AgentLaunch {
+  /** The supervisor bundle when `supervised`, else an agent entry (bundle or tsx entry). */
+  readonly script: string;
+  readonly supervised: boolean;
+  /** Node flags; default the shipped ones. */
+  readonly nodeFlags?: readonly string[];
+}
+
+export interface ScaleAgent extends Stoppable {
+  /** The agent process (the supervisor's child when supervised). */
+  readonly agentPid: number;
+  readonly supervisorPid: number | null;
+}
+
+const NODES = 3;
+
+export const groupNames = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (i === 0 ? 'mymaster' : `g${String(i).padStart(3, '0')}`));
+
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    children = text === '' ? [] : text.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+export class ScaleStack {
+  private readonly probe: EndpointProbe;
+
+  private constructor(
+    private readonly runDir: string,
+    private readonly root: string,
+    private readonly tools: Prerequisites,
+    readonly names: readonly string[],
+    private readonly ports: ScalePorts,
+    private readonly spec: AgentSpec,
+    private readonly coordinator: GroupProcess,
+    private readonly processes: Stoppable[],
+    private readonly hooks: ProcessHooks,
+  ) {
+    this.probe = new EndpointProbe([{ host: '127.0.0.1', port: ports.agentSentinel }]);
+  }
+
+  /** wrangler dev with `groups` groups (3 voters each) and three redis-servers (node 0 master). */
+  static async start(
+    options: {
+      readonly root: string;
+      readonly runDir: string;
+      readonly groups: number;
+      readonly ports: ScalePorts;
+      readonly readyTimeoutMs?: number;
+      /** The groups' lease (default: down-after, as the coordinator's). */
+      readonly leaseMs?: number;
+    },
+    hooks: ProcessHooks = untracked,
+  ): Promise<ScaleStack> {
+    const checked = checkPrerequisites(options.root);
+    if (!checked.ok) throw new Error(checked.problems.join('\n'));
+    const { runDir, ports } = options;
+    mkdirSync(join(runDir, 'logs'), { recursive: true });
+    const names = groupNames(options.groups);
+    const stackOptions = {
+      ...defaultStackOptions(options.root),
+      redisPort: ports.redis,
+      coordinatorPort: ports.coordinator,
+    };
+    const secret = randomBytes(24).toString('hex');
+    const processes: Stoppable[] = [];
+    const coordinator = await hooks.started(
+      startCoordinator({
+        root: options.root,
+        wranglerJs: checked.found.wranglerJs,
+        port: ports.coordinator,
+        runDir,
+        secrets: { AGENT_SECRET: secret, ADMIN_TOKEN: randomBytes(24).toString('hex') },
+        groups: Object.fromEntries(
+          names.map((group) => {
+            const table = localGroups({ ...stackOptions, group })[group] as Record<string, unknown>;
+            return [group, options.leaseMs === undefined ? table : { ...table, leaseMs: options.leaseMs }];
+          }),
+        ),
+        ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+      }).then((c) => c.process),
+    );
+    processes.push(coordinator);
+    const master = `127.0.0.1:${ports.redis}`;
+    for (let i = 0; i < NODES; i++) {
+      const node = await hooks.started(
+        startRedisNode({
+          redisServer: checked.found.redisServer,
+          port: ports.redis + i,
+          runDir,
+          ...(i === 0 ? {} : { replicaOf: master }),
+        }),
+      );
+      processes.push(node);
+    }
+    const spec: AgentSpec = {
+      agentId: 'agent-a',
+      group: names[0] ?? 'mymaster',
+      coordinatorUrl: `http://127.0.0.1:${ports.coordinator}`,
+      agentSecret: secret,
+      adminToken: 'unused',
+      voters: 3,
+      fencing: true,
+      redisPort: ports.redis,
+      otherNodes: [1, 2].map((j) => ({
+        node: `127.0.0.1:${ports.redis + j}`,
+        agent: `127.0.0.1:${ports.agentSentinel + 10 + j}`,
+      })),
+      sentinelPort: ports.agentSentinel,
+      failsafePort: ports.agentSentinel,
+      failsafeSecret: secret,
+      metricsPort: ports.metrics,
+      peers: [],
+      logLevel: 'info',
+      runDir,
+    };
+    return new ScaleStack(
+      runDir,
+      options.root,
+      checked.found,
+      names,
+      ports,
+      spec,
+      coordinator,
+      processes,
+      hooks,
+    );
+  }
+
+  /** wrangler dev and its workerd processes. */
+  coordinatorPids(): number[] {
+    const coordinator = this.coordinator;
+    return [coordinator.pid, ...descendants(coordinator.pid)];
+  }
+
+  get master(): string {
+    return `127.0.0.1:${this.ports.redis}`;
+  }
+
+  /** A redis-sentinel monitoring the first `groups` groups' master (down-after 1000 ms, quorum 2). */
+  async startSentinel(groups: number): Promise<GroupProcess> {
+    const proc = await this.hooks.started(
+      Promise.resolve(
+        spawnSentinel(this.tools.redisServer, this.runDir, {
+          port: this.ports.sentinel,
+          groups: this.names.slice(0, groups),
+          master: this.master,
+          quorum: 2,
+          downAfterMs: 1000,
+          failoverTimeoutMs: 6000,
+        }),
+      ),
+    );
+    await waitFor(`redis-sentinel ${this.ports.sentinel}`, 10_000, async () =>
+      (await portOpen(this.ports.sentinel)) ? true : undefined,
+    );
+    return proc;
+  }
+
+  /**
+   * The agent serving the first `groups` groups (a fresh state directory each time), once its
+   * Sentinel port names the master of every one of them.
+   */
+  async startAgent(groups: number, launch: AgentLaunch): Promise<ScaleAgent> {
+    const names = this.names.slice(0, groups);
+    const agentDir = join(this.runDir, `agent-${this.spec.agentId}`);
+    rmSync(join(agentDir, 'state'), { recursive: true, force: true });
+    mkdirSync(join(agentDir, 'state'), { recursive: true });
+    const file = await agentFile(this.spec);
+    const [template] = file.groups as Record<string, unknown>[];
+    const perGroup = await Promise.all(
+      // A deep copy each: shared objects would be written as YAML aliases, which the agent's parser caps.
+      names.map(async (name) => ({
+        ...structuredClone(template),
+        name,
+        token: await agentToken(this.spec.agentSecret, this.spec.agentId, name),
+      })),
+    );
+    writeFileSync(
+      agentConfigPath(this.runDir, this.spec.agentId),
+      `# Generated by test/bench.\n${stringify({ ...file, groups: perGroup })}`,
+      { mode: 0o600 },
+    );
+    const proc = await this.hooks.started(
+      launchAgent(
+        { ...this.spec, runDir: this.runDir },
+        launch.script,
+        this.root,
+        launch.nodeFlags ?? AGENT_NODE_FLAGS,
+      ),
+    );
+    await waitFor(
+      `the agent to serve ${groups} groups`,
+      60_000 + groups * 200,
+      async () => {
+        for (const group of names) {
+          const [answer] = await this.probe.masters(group);
+          if (answer !== this.master) throw new Error(`${group}: ${String(answer)}`);
+        }
+        return true;
+      },
+      500,
+    );
+    const agentPid = launch.supervised ? firstChildPid(proc.pid) : proc.pid;
+    if (agentPid === null) throw new Error(`no agent process under its supervisor (pid ${proc.pid})`);
+    const hooks = this.hooks;
+    return {
+      agentPid,
+      supervisorPid: launch.supervised ? proc.pid : null,
+      stop: () => hooks.stopped(proc),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.probe.close();
+    for (const p of [...this.processes].reverse()) await this.hooks.stopped(p);
+  }
+}
