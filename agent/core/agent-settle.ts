@@ -4,7 +4,6 @@ import { instancePayload } from '../../workers/protocol/index.js';
 import { type AgentState, allNodes, isLocal, withNode, withVoter } from './agent-state.js';
 import {
   bestReplicaFor,
-  computeView,
   computeViews,
   currentFence,
   expectsMaster,
@@ -22,11 +21,15 @@ import type { NodeAction } from './types.js';
 
 export function settle(state: AgentState, nowMs: number, out: AgentOut): AgentState {
   let next = trackRoles(state, nowMs);
-  next = reportViews(next, nowMs, out);
+  // What the parts below change (what was reported, fences sent, sync turns, commands in flight)
+  // is never what a view is computed from, so one computation serves them all: views are most of
+  // a step's cost, and every probe result and tick settles.
+  const views = computeViews(next, nowMs);
+  next = reportViews(next, views, nowMs, out);
   next = updateFences(next, nowMs, out);
-  next = followSyncTurns(next, nowMs, out);
-  next = reconcileLocalNodes(next, nowMs, out);
-  next = answerObserves(next, nowMs, out);
+  next = followSyncTurns(next, views, nowMs, out);
+  next = reconcileLocalNodes(next, views, nowMs, out);
+  next = answerObserves(next, views, nowMs, out);
   return next;
 }
 
@@ -89,8 +92,12 @@ function viewEvents(
 }
 
 /** Observations carry changes, not heartbeats: sent only when a meaningful field moved. */
-function reportViews(state: AgentState, nowMs: number, out: AgentOut): AgentState {
-  const views = computeViews(state, nowMs);
+function reportViews(
+  state: AgentState,
+  views: Readonly<Record<NodeId, NodeView>>,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   const nodes = allNodes(state.settings);
   const changed: NodeId[] = [];
   for (const node of nodes) {
@@ -129,8 +136,13 @@ function updateFences(state: AgentState, nowMs: number, out: AgentOut): AgentSta
 }
 
 /** The round of replicas moving to the configured master, and the local nodes' `+slave-reconf-*` events. */
-function followSyncTurns(state: AgentState, nowMs: number, out: AgentOut): AgentState {
-  const { turns, events } = trackSyncTurns(state.syncTurns, state.config, computeViews(state, nowMs), nowMs);
+function followSyncTurns(
+  state: AgentState,
+  views: Readonly<Record<NodeId, NodeView>>,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
+  const { turns, events } = trackSyncTurns(state.syncTurns, state.config, views, nowMs);
   for (const e of events) {
     effect(out, { kind: 'event', name: e.name, payload: instanceName(state, e.node), reason: e.reason });
     note(out, `${e.name} ${e.node}`);
@@ -142,13 +154,18 @@ function followSyncTurns(state: AgentState, nowMs: number, out: AgentOut): Agent
  * Why a local replica must wait before it is repointed (parallel-syncs.ts), or null when it may
  * go. The voters' announced limits, or Sentinel's defaults before they speak.
  */
-function syncWait(state: AgentState, node: NodeId, nowMs: number): string | null {
+function syncWait(
+  state: AgentState,
+  views: Readonly<Record<NodeId, NodeView>>,
+  node: NodeId,
+  nowMs: number,
+): string | null {
   if (state.syncTurns === null) return null;
   const limits = {
     parallelSyncs: state.announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
     failoverTimeoutMs: state.announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
   };
-  const turn = syncTurn(state.syncTurns, computeViews(state, nowMs), node, limits, nowMs);
+  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs);
   return turn.mayStart ? null : turn.reason;
 }
 
@@ -170,21 +187,28 @@ export function sameAction(a: NodeAction, b: NodeAction): boolean {
  * the same epoch is not repeated until its retry time: commands are idempotent, but repeating
  * them every step while INFO catches up would only add load.
  */
-function reconcileLocalNodes(state: AgentState, nowMs: number, out: AgentOut): AgentState {
+function reconcileLocalNodes(
+  state: AgentState,
+  views: Readonly<Record<NodeId, NodeView>>,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   let next = state;
   const { config, highestEpoch, settings } = state;
   for (const node of [...settings.localNodes].sort()) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
+    const view = views[node];
+    if (view === undefined) continue;
     const decision = reconcile(
       config,
       node,
-      computeView(next, node, nowMs),
+      view,
       highestEpoch,
       settings.handoffTimeoutMs,
-      bestReplicaFor(next, node, nowMs),
+      bestReplicaFor(views, allNodes(settings), node),
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
-      syncWait(next, node, nowMs),
+      syncWait(next, views, node, nowMs),
     );
     if (decision.action === null || config === null) {
       if (decision.refused) note(out, decision.reason);
@@ -227,7 +251,12 @@ function reconcileLocalNodes(state: AgentState, nowMs: number, out: AgentOut): A
 }
 
 /** Answer an `observe` once INFO of every node is back, or after probeTimeoutMs with what is known. */
-function answerObserves(state: AgentState, nowMs: number, out: AgentOut): AgentState {
+function answerObserves(
+  state: AgentState,
+  views: Readonly<Record<NodeId, NodeView>>,
+  nowMs: number,
+  out: AgentOut,
+): AgentState {
   let next = state;
   state.voters.forEach((link, voter) => {
     const pending = link.observe;
@@ -237,8 +266,8 @@ function answerObserves(state: AgentState, nowMs: number, out: AgentOut): AgentS
     next = withVoter(next, voter, { ...link, observe: null });
     if (!link.connected) return;
     const seq = next.seq + 1;
-    const views = viewList(computeViews(next, nowMs), allNodes(state.settings));
-    effect(out, { kind: 'send', voter, message: observationMessage(next, seq, views, pending.requestId) });
+    const list = viewList(views, allNodes(state.settings));
+    effect(out, { kind: 'send', voter, message: observationMessage(next, seq, list, pending.requestId) });
     next = { ...next, seq };
     note(
       out,

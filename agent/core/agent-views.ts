@@ -129,11 +129,14 @@ export function viewList(views: Readonly<Record<NodeId, NodeView>>, nodes: reado
  * The replica a rebooted-empty local master should copy from: the most up-to-date healthy
  * other node, in the voters' replica order (compareReplicas).
  */
-export function bestReplicaFor(state: AgentState, localNode: NodeId, nowMs: number): NodeId | null {
-  const candidates = allNodes(state.settings)
-    .filter((node) => node !== localNode)
-    .map((node) => computeView(state, node, nowMs))
-    .filter((v) => !v.sdown && !v.rebooted && v.role === 'replica' && v.priority > 0);
+export function bestReplicaFor(
+  views: Readonly<Record<NodeId, NodeView>>,
+  nodes: readonly NodeId[],
+  localNode: NodeId,
+): NodeId | null {
+  const candidates = viewList(views, nodes).filter(
+    (v) => v.node !== localNode && !v.sdown && !v.rebooted && v.role === 'replica' && v.priority > 0,
+  );
   candidates.sort(compareReplicas);
   return candidates[0]?.node ?? null;
 }

@@ -89,6 +89,15 @@ export function trackSyncTurns(
       events.push({ node, name: '+slave-reconf-done', reason: `${node}'s link to ${master} is up: synced` });
     }
   }
+  // Most steps move nothing (an event is the only change to `local`): keep the same object, so
+  // the state is not copied on every step.
+  const unchanged =
+    turns !== null &&
+    turns.master === master &&
+    turns.epoch === current.epoch &&
+    turns.startedAtMs === startedAtMs &&
+    events.length === 0;
+  if (unchanged) return { turns, events };
   return { turns: { ...current, startedAtMs, local }, events };
 }
 
