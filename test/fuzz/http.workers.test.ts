@@ -30,8 +30,12 @@ function init(request: FuzzRequest): RequestInit {
   let at = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (at >= bytes.length) controller.close();
-      else controller.enqueue(bytes.slice(at, (at += chunkBytes)));
+      if (at >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(at, at + chunkBytes));
+      at += chunkBytes;
     },
   });
   return { method: request.method, headers: request.headers, body };
