@@ -53,6 +53,8 @@ describe('openApiDocument', () => {
       'path:group',
       'query:waitEpoch',
       'query:timeoutMs',
+      'query:minEpoch',
+      'query:consistency',
     ]);
     expect(Object.keys(doc.components.schemas.Master?.properties ?? {})).toEqual([
       'group',
