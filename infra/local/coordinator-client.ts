@@ -16,10 +16,14 @@ export async function getMaster(
   timeoutMs = 5000,
   token?: string,
 ): Promise<PublishedMaster> {
-  const response = await fetch(`${baseUrl}/v1/groups/${encodeURIComponent(group)}/master`, {
-    signal: AbortSignal.timeout(timeoutMs),
-    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
-  });
+  // A majority read, not an isolate's copy: the launcher and the tests want what is published now.
+  const response = await fetch(
+    `${baseUrl}/v1/groups/${encodeURIComponent(group)}/master?consistency=majority`,
+    {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+    },
+  );
   const text = await response.text();
   if (response.status !== 200)
     throw new Error(`master read answered ${response.status}: ${text.slice(0, 300)}`);

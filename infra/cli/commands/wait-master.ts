@@ -51,7 +51,10 @@ export function registerWaitMasterCommand(program: Command, ctx: CliContext): vo
         let master: Master;
         try {
           master = await client.read(
-            epoch === undefined ? path : `${path}?waitEpoch=${epoch}&timeoutMs=${pollMs}`,
+            // The first read is a majority read too, not an isolate's recent copy.
+            epoch === undefined
+              ? `${path}?consistency=majority`
+              : `${path}?waitEpoch=${epoch}&timeoutMs=${pollMs}`,
             MasterSchema,
             epoch === undefined ? 0 : pollMs,
           );
