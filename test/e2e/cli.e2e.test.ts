@@ -153,7 +153,7 @@ describe('edge-sentinel CLI against a real stack', () => {
     if (target === undefined) throw new Error('no running replica to switch over to');
     follower = spawn(
       process.execPath,
-      ['--import', 'tsx', 'infra/cli/run.ts', 'events', '--follow', '-n', '0', '--json'],
+      ['--import', 'tsx', 'infra/cli/run.ts', 'events', '--follow', '-n', '1', '--json'],
       {
         cwd: root,
         env: {
@@ -169,7 +169,14 @@ describe('edge-sentinel CLI against a real stack', () => {
     follower.stdout?.on('data', (chunk) => (stdout += chunk));
     follower.stderr?.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => follower?.on('exit', (code) => resolve(code)));
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The follower is streaming once it has printed the stored events (a fixed wait raced the CLI's
+    // start on a loaded machine: a restart during its first reads is a failed start, exit 1).
+    // (A stack with no event yet prints nothing: then a generous fixed wait.)
+    const startedAt = performance.now();
+    await waitFor('the follower printing the last stored event', 30_000, () =>
+      stdout.trim() !== '' || performance.now() - startedAt > 10_000 ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     await stack.restartCoordinator();
     // As an operator would: the switchover once every agent is back with every voter (a target
