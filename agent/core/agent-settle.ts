@@ -7,6 +7,7 @@ import {
   computeViews,
   currentFence,
   expectsMaster,
+  sdownRuleOf,
   viewChanged,
   viewList,
 } from './agent-views.js';
@@ -15,7 +16,7 @@ import { observationMessage } from './messages.js';
 import { type AgentOut, broadcastVoters, effect, note } from './out.js';
 import { markReconfSent, syncTurn, trackSyncTurns } from './parallel-syncs.js';
 import { reconcile } from './reconcile.js';
-import { observeRole, sdownVerdict } from './sdown.js';
+import { clearMasterReboot, observeRole, sdownVerdict } from './sdown.js';
 import { SENTINEL_DEFAULTS } from './sentinel-view.js';
 import type { NodeAction } from './types.js';
 
@@ -39,10 +40,10 @@ function trackRoles(state: AgentState, nowMs: number): AgentState {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const role = ns.info?.role ?? 'unknown';
-    const detector = observeRole(ns.detector, nowMs, {
-      expectMaster: expectsMaster(state.config, node),
-      role,
-    });
+    const expectMaster = expectsMaster(state.config, node);
+    const observed = observeRole(ns.detector, nowMs, { expectMaster, role });
+    // Sentinel's master_reboot belongs to its master instance: a failover away from it ends it.
+    const detector = expectMaster ? observed : clearMasterReboot(observed);
     if (detector !== ns.detector) next = withNode(next, node, { ...ns, detector });
   }
   return next;
@@ -73,12 +74,7 @@ function viewEvents(
     const reason =
       ns === undefined
         ? 'unknown node'
-        : sdownVerdict(ns.detector, nowMs, {
-            downAfterMs: state.settings.downAfterMs,
-            expectMaster: expectsMaster(state.config, after.node),
-            role: after.role,
-            roleGraceMs: state.settings.roleGraceMs,
-          }).reason;
+        : sdownVerdict(ns.detector, nowMs, sdownRuleOf(state, after.node, after.role)).reason;
     effect(out, { kind: 'event', name: after.sdown ? '+sdown' : '-sdown', payload, reason });
   }
   if (!(before?.rebooted ?? false) && after.rebooted) {

@@ -21,6 +21,11 @@ export interface NodeState {
   readonly lastInfoRequestMs: number | null;
   /** Highest epoch known when a reboot with data loss was seen; cleared by a higher config. */
   readonly rebootedAtEpoch: number | null;
+  /**
+   * The INFO from before a restart whose dataset is not judged yet (the node was loading, or not
+   * answering, when its new run id was seen: reboot.ts `checkRunId`); null otherwise.
+   */
+  readonly rebootBaseline: NodeInfo | null;
   /** Local nodes only. */
   readonly inFlight: InFlightAction | null;
   /** The last fence effect sent for a local node; `undefined` until the first one. */
@@ -88,6 +93,7 @@ export function createNodeState(nowMs: number): NodeState {
     info: null,
     lastInfoRequestMs: null,
     rebootedAtEpoch: null,
+    rebootBaseline: null,
     inFlight: null,
     fenceSent: undefined,
   };

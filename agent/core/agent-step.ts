@@ -14,14 +14,14 @@ import {
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
 import { type AgentState, allNodes, persistedOf, withNode, withVoter } from './agent-state.js';
-import { computeViews, viewList } from './agent-views.js';
-import { adoptAnnounced } from './announced.js';
+import { computeViews, expectsMaster, viewList } from './agent-views.js';
+import { adoptAnnounced, masterRebootDownAfterMs } from './announced.js';
 import { checkAgentStep } from './invariants.js';
 import { onEpochNotice, onLeasePong, onVoterDisconnected } from './lease.js';
 import { commandResultMessage, helloMessage, observationMessage } from './messages.js';
 import { type AgentOut, broadcastVoters, effect, newAgentOut, note } from './out.js';
-import { detectReboot } from './reboot.js';
-import { isValidReply, onProbeResult } from './sdown.js';
+import { checkRunId, datasetComplete } from './reboot.js';
+import { isValidReply, type NodeDetector, onMasterReboot, onProbeResult } from './sdown.js';
 import { announceMaster } from './sentinel-view.js';
 import type { AgentInput, AgentResult, NodeInfo } from './types.js';
 
@@ -177,11 +177,19 @@ function onProbe(
     return state;
   }
   const next = withNode(state, input.node, { ...ns, detector: result.detector });
+  if (ns.detector.rebootSinceMs !== null && result.detector.rebootSinceMs === null) {
+    note(out, `${input.node} answers PONG: its master reboot is over`);
+  }
   // A node answering again after failures may have restarted empty: read INFO at once, since
   // its replicas resync within about a second and a wiped dataset cannot be taken back.
   const failed = ns.detector.lastFailedSentMs;
   if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
     note(out, `${input.node} answers again: INFO requested`);
+    return requestInfo(next, [input.node], nowMs, out);
+  }
+  // A restart's dataset waits to be judged until the node answers PONG (reboot.ts): judge it now.
+  if (input.outcome === 'pong' && ns.rebootBaseline !== null) {
+    note(out, `${input.node} answers PONG after its restart: INFO requested`);
     return requestInfo(next, [input.node], nowMs, out);
   }
   note(out, `probe of ${input.node}: ${input.outcome}`);
@@ -225,16 +233,40 @@ function onInfoResult(
     note(out, `INFO of ${node} failed; keeping the previous one`);
     return base;
   }
-  const reboot = detectReboot(ns.info, info);
-  const rebootedAtEpoch = reboot.rebooted ? state.highestEpoch : ns.rebootedAtEpoch;
+  const check = checkRunId(ns.info, ns.rebootBaseline, info, datasetComplete(ns.detector));
+  const rebootedAtEpoch = check.lost ? state.highestEpoch : ns.rebootedAtEpoch;
   note(out, `INFO of ${node}: role ${info.role}`);
-  if (reboot.rebooted) note(out, reboot.reason);
+  if (check.reason !== null) note(out, check.reason);
   return withNode(base, node, {
     ...ns,
+    detector: masterRebootSeen(state, node, check.runIdChanged, ns.detector, nowMs, out),
     info,
     rebootedAtEpoch,
+    rebootBaseline: check.baseline,
     lastInfoRequestMs: ns.lastInfoRequestMs ?? nowMs,
   });
+}
+
+/**
+ * Sentinel flags its master `master_reboot` when INFO shows a new run id and
+ * master-reboot-down-after-period is on (sentinelRefreshInstanceInfo): the node the active config
+ * names master, here. From then on it is SDOWN once the period passes without a PONG (sdown.ts).
+ */
+function masterRebootSeen(
+  state: AgentState,
+  node: string,
+  runIdChanged: boolean,
+  detector: NodeDetector,
+  nowMs: number,
+  out: AgentOut,
+): NodeDetector {
+  const periodMs = masterRebootDownAfterMs(state);
+  if (!runIdChanged || periodMs <= 0 || !expectsMaster(state.config, node)) return detector;
+  note(
+    out,
+    `${node}, the master, restarted: down unless it answers PONG within ${periodMs} ms (master_reboot)`,
+  );
+  return onMasterReboot(detector, nowMs);
 }
 
 function onVoterConnected(state: AgentState, voter: number, nowMs: number, out: AgentOut): AgentState {

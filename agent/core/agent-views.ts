@@ -1,9 +1,10 @@
 // The agent's view of each node (what observations carry) and the fence of each local node.
 import { type Config, compareReplicas, type NodeId, type NodeView } from '../../workers/protocol/index.js';
 import { type AgentState, allNodes, isLocal, peerNodes } from './agent-state.js';
+import { masterRebootDownAfterMs } from './announced.js';
 import { failsafeValidUntil, heldAt, holdReason, READINESS_FRESH_MS } from './failsafe.js';
 import { type FenceDecision, fenceDecision, leaseValidUntil } from './lease.js';
-import { sdownVerdict } from './sdown.js';
+import { downForMs, type SdownRule, sdownVerdict } from './sdown.js';
 
 /** Only an `active` config expects its master to report master: while promoting it is still a replica. */
 export function expectsMaster(config: Config | null, node: NodeId): boolean {
@@ -59,19 +60,24 @@ export function fencedAt(decision: FenceDecision, nowMs: number): boolean {
   return decision.writableUntilMs !== null && nowMs >= decision.writableUntilMs;
 }
 
+/** The SDOWN rule of `node` as this state applies it (sdown.ts). */
+export function sdownRuleOf(state: AgentState, node: NodeId, role: NodeView['role']): SdownRule {
+  return {
+    downAfterMs: state.settings.downAfterMs,
+    expectMaster: expectsMaster(state.config, node),
+    role,
+    roleGraceMs: state.settings.roleGraceMs,
+    masterRebootDownAfterMs: masterRebootDownAfterMs(state),
+  };
+}
+
 export function computeView(state: AgentState, node: NodeId, nowMs: number): NodeView {
   const { settings } = state;
   const ns = state.nodes[node];
   const info = ns?.info ?? null;
   const role = info?.role ?? 'unknown';
-  const sdown =
-    ns !== undefined &&
-    sdownVerdict(ns.detector, nowMs, {
-      downAfterMs: settings.downAfterMs,
-      expectMaster: expectsMaster(state.config, node),
-      role,
-      roleGraceMs: settings.roleGraceMs,
-    }).sdown;
+  const rule = sdownRuleOf(state, node, role);
+  const sdown = ns !== undefined && sdownVerdict(ns.detector, nowMs, rule).sdown;
   // The agent knows its own fence better than the last INFO does; other nodes only via INFO.
   const fenced =
     isLocal(settings, node) && settings.fencing
@@ -91,7 +97,7 @@ export function computeView(state: AgentState, node: NodeId, nowMs: number): Nod
     rebooted: ns?.rebootedAtEpoch !== null && ns?.rebootedAtEpoch !== undefined,
     fenced,
     // Only while down: it moves every millisecond, and is not news (viewChanged ignores it).
-    downMs: sdown && ns !== undefined ? Math.max(0, Math.round(nowMs - ns.detector.lastValidReplyMs)) : 0,
+    downMs: sdown && ns !== undefined ? Math.round(downForMs(ns.detector, nowMs, rule)) : 0,
   };
 }
 

@@ -29,8 +29,18 @@ export function adoptAnnounced(state: AgentState, announced: AnnouncedSettings):
     clockDriftRatio: Math.max(settings.clockDriftRatio, announced.clockDriftRatio),
     downAfterMs: settings.downAfterOverride === true ? settings.downAfterMs : announced.downAfterMs,
   };
+  const rebootMs = announced.masterRebootDownAfterMs ?? 0;
+  const reboot = rebootMs > 0 ? `, master-reboot-down-after-period ${rebootMs} ms` : '';
   return {
     state: { ...state, settings: next, announced },
-    reason: `group settings adopted: fencing ${next.fencing ? 'on' : 'off'}, lease ${leaseMs} ms, down-after ${next.downAfterMs} ms`,
+    reason: `group settings adopted: fencing ${next.fencing ? 'on' : 'off'}, lease ${leaseMs} ms, down-after ${next.downAfterMs} ms${reboot}`,
   };
+}
+
+/**
+ * Sentinel's master-reboot-down-after-period as the voters announce it: 0 (off) before they do,
+ * and from voters of a version without it (the field is optional in their settings message).
+ */
+export function masterRebootDownAfterMs(state: AgentState): number {
+  return state.announced?.masterRebootDownAfterMs ?? 0;
 }

@@ -22,6 +22,14 @@ export interface NodeDetector {
   readonly freshSinceMs: number;
   /** Since when the node the active config names master reports `role:replica`. */
   readonly roleMismatchSinceMs: number | null;
+  /** The outcome of the latest probe result that counted (not stale); null before the first. */
+  readonly lastOutcome: ProbeOutcome | null;
+  /**
+   * Sentinel's `master_reboot` flag (SRI_MASTER_REBOOT) and its since time: the node the active
+   * config names master showed a new run id while master-reboot-down-after-period was on. A PONG
+   * clears it; LOADING does not.
+   */
+  readonly rebootSinceMs: number | null;
 }
 
 export interface SdownVerdict {
@@ -38,6 +46,8 @@ export function createDetector(nowMs: number): NodeDetector {
     lastFailedSentMs: null,
     freshSinceMs: nowMs,
     roleMismatchSinceMs: null,
+    lastOutcome: null,
+    rebootSinceMs: null,
   };
 }
 
@@ -73,13 +83,35 @@ export function onProbeResult(
   }
   const outstandingSentAtMs =
     det.outstandingSentAtMs !== null && sentAtMs >= det.outstandingSentAtMs ? null : det.outstandingSentAtMs;
+  // As Sentinel's ping callback: only PONG ends a master reboot (LOADING is valid, but not done).
+  const rebootSinceMs = outcome === 'pong' ? null : det.rebootSinceMs;
   if (isValidReply(outcome)) {
     const lastValidReplyMs = Math.max(det.lastValidReplyMs, nowMs);
-    return { detector: { ...det, outstandingSentAtMs, lastValidReplyMs }, stale: false };
+    return {
+      detector: { ...det, outstandingSentAtMs, lastValidReplyMs, lastOutcome: outcome, rebootSinceMs },
+      stale: false,
+    };
   }
   const lastFailedSentMs =
     det.lastFailedSentMs === null ? sentAtMs : Math.max(det.lastFailedSentMs, sentAtMs);
-  return { detector: { ...det, outstandingSentAtMs, lastFailedSentMs }, stale: false };
+  return {
+    detector: { ...det, outstandingSentAtMs, lastFailedSentMs, lastOutcome: outcome, rebootSinceMs },
+    stale: false,
+  };
+}
+
+/**
+ * The node the active config names master showed a new run id (on INFO) while
+ * master-reboot-down-after-period is on: Sentinel's `master_reboot` flag, from now (a second
+ * restart before a PONG starts the period again, as in Sentinel).
+ */
+export function onMasterReboot(det: NodeDetector, nowMs: number): NodeDetector {
+  return { ...det, rebootSinceMs: nowMs };
+}
+
+/** The flag no longer applies: the node is not the configured master any more. */
+export function clearMasterReboot(det: NodeDetector): NodeDetector {
+  return det.rebootSinceMs === null ? det : { ...det, rebootSinceMs: null };
 }
 
 /**
@@ -103,6 +135,30 @@ export interface SdownRule extends RoleSeen {
   readonly downAfterMs: number;
   /** How long the configured master may report `role:replica` before it counts as down. */
   readonly roleGraceMs: number;
+  /**
+   * Sentinel's master-reboot-down-after-period (0: off): how long the configured master may go
+   * without a PONG once it was seen restarting. Absent: off.
+   */
+  readonly masterRebootDownAfterMs?: number;
+}
+
+/**
+ * How long the configured master has been flagged `master_reboot`, when that counts toward SDOWN
+ * (the setting on, the node expected master); null otherwise.
+ */
+function rebootFlaggedMs(det: NodeDetector, nowMs: number, rule: SdownRule): number | null {
+  const periodMs = rule.masterRebootDownAfterMs ?? 0;
+  if (periodMs <= 0 || !rule.expectMaster || det.rebootSinceMs === null) return null;
+  return nowMs - det.rebootSinceMs;
+}
+
+/**
+ * The stall rule for a rebooted master: after an event-loop stall a PONG may be waiting unread,
+ * so only a probe result taken in after the stall (LOADING, or a failure) keeps the flag's count.
+ */
+function heardSinceStall(det: NodeDetector): boolean {
+  const failed = det.lastFailedSentMs;
+  return det.lastValidReplyMs >= det.freshSinceMs || (failed !== null && failed >= det.freshSinceMs);
 }
 
 /** Track how long the node the active config names master has been reporting `role:replica`. */
@@ -135,8 +191,26 @@ export function sdownVerdict(det: NodeDetector, nowMs: number, rule: SdownRule):
       return { sdown: true, reason: `the configured master has reported role replica for ${mismatchMs} ms` };
     }
   }
+  // Sentinel's test is strictly longer than the period (mstime() - since > period).
+  const flaggedMs = rebootFlaggedMs(det, nowMs, rule);
+  if (flaggedMs !== null && flaggedMs > (rule.masterRebootDownAfterMs ?? 0) && heardSinceStall(det)) {
+    return {
+      sdown: true,
+      reason: `the configured master restarted (new run id) ${flaggedMs} ms ago and has not answered PONG since, over master-reboot-down-after-period ${rule.masterRebootDownAfterMs} ms`,
+    };
+  }
   if (silentMs >= downAfterMs) {
     return { sdown: false, reason: `silent for ${silentMs} ms but no probe sent since then has failed yet` };
   }
   return { sdown: false, reason: `last valid reply ${silentMs} ms ago` };
+}
+
+/**
+ * How long a node down by `sdownVerdict` has been unusable, for the voters' replica ranking (a
+ * replica's link may have been down that long too): since its last valid reply, or, for a master
+ * down by master-reboot-down-after-period (it answers LOADING), since its restart was seen.
+ */
+export function downForMs(det: NodeDetector, nowMs: number, rule: SdownRule): number {
+  const silentMs = nowMs - det.lastValidReplyMs;
+  return Math.max(0, silentMs, rebootFlaggedMs(det, nowMs, rule) ?? 0);
 }

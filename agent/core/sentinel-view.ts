@@ -7,6 +7,7 @@ import {
 } from '../../workers/protocol/index.js';
 import { type AgentState, connectedCount } from './agent-state.js';
 import { computeView } from './agent-views.js';
+import { masterRebootDownAfterMs } from './announced.js';
 import { type AgentOut, effect } from './out.js';
 
 /** Sentinel's defaults, shown until the voters announce the group's own. */
@@ -68,6 +69,8 @@ export interface SentinelNodeView {
   readonly lastOkPingReplyMsAgo: number;
   /** False when the node's INFO says `replica_announced:0`: SENTINEL REPLICAS does not list it. */
   readonly replicaAnnounced: boolean;
+  /** Sentinel's `master_reboot` flag: seen restarting, no PONG since (master-reboot-down-after-period). */
+  readonly masterReboot: boolean;
 }
 
 /** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
@@ -84,6 +87,8 @@ export interface SentinelGroupView {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly parallelSyncs: number;
+  /** Sentinel's master-reboot-down-after-period; 0 (off) before the voters speak. */
+  readonly masterRebootDownAfterMs: number;
   readonly votersConnected: number;
   readonly voterCount: number;
 }
@@ -105,6 +110,7 @@ export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGro
     downAfterMs: state.settings.downAfterMs,
     failoverTimeoutMs: announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
     parallelSyncs: announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
+    masterRebootDownAfterMs: masterRebootDownAfterMs(state),
     votersConnected: connectedCount(state),
     voterCount: state.voters.length,
   };
@@ -113,7 +119,14 @@ export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGro
 export function sentinelNodeView(state: AgentState, node: NodeId, nowMs: number): SentinelNodeView {
   const ns = state.nodes[node];
   if (ns === undefined) {
-    return { node, view: null, lastPingSentMsAgo: 0, lastOkPingReplyMsAgo: 0, replicaAnnounced: true };
+    return {
+      node,
+      view: null,
+      lastPingSentMsAgo: 0,
+      lastOkPingReplyMsAgo: 0,
+      replicaAnnounced: true,
+      masterReboot: false,
+    };
   }
   const heard = ns.info !== null || ns.detector.lastProbeSentMs !== null;
   return {
@@ -122,6 +135,7 @@ export function sentinelNodeView(state: AgentState, node: NodeId, nowMs: number)
     lastPingSentMsAgo: Math.max(0, nowMs - (ns.detector.lastProbeSentMs ?? nowMs)),
     lastOkPingReplyMsAgo: Math.max(0, nowMs - ns.detector.lastValidReplyMs),
     replicaAnnounced: ns.info?.replicaAnnounced !== false,
+    masterReboot: ns.detector.rebootSinceMs !== null,
   };
 }
 

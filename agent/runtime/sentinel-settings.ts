@@ -5,12 +5,13 @@ import type { SentinelEvent } from '../sentinel/source.js';
 import type { Clock } from './clock.js';
 import type { Timers } from './timers.js';
 
-/** The four settings SENTINEL MASTER shows that SENTINEL SET changes. */
+/** The settings SENTINEL SET changes, as this agent applies them (`+set` when one changes). */
 export interface ShownSettings {
   readonly quorum: number;
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly parallelSyncs: number;
+  readonly masterRebootDownAfterMs: number;
 }
 
 type Setting = keyof ShownSettings;
@@ -20,7 +21,13 @@ const OPTION_OF = Object.fromEntries(
   Object.entries(SENTINEL_SET_OPTIONS).map(([option, setting]) => [setting, option]),
 ) as Record<Setting, string>;
 
-const SETTINGS: readonly Setting[] = ['quorum', 'downAfterMs', 'failoverTimeoutMs', 'parallelSyncs'];
+const SETTINGS: readonly Setting[] = [
+  'quorum',
+  'downAfterMs',
+  'failoverTimeoutMs',
+  'parallelSyncs',
+  'masterRebootDownAfterMs',
+];
 
 /** One group as the check reads it: null settings while the voters have not announced any yet. */
 export interface GroupSettingsView {

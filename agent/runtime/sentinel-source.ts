@@ -87,6 +87,7 @@ export class RuntimeSentinelSource implements SentinelSource {
               downAfterMs: view.downAfterMs,
               failoverTimeoutMs: view.failoverTimeoutMs,
               parallelSyncs: view.parallelSyncs,
+              masterRebootDownAfterMs: view.masterRebootDownAfterMs,
             };
       return { name: runner.name, master: runner.publishedMaster, settings };
     });

@@ -22,6 +22,8 @@ export interface SentinelNode {
   readonly infoRefreshMsAgo?: number;
   /** False when the node asked not to be announced (`replica-announced no`); absent: announced. */
   readonly replicaAnnounced?: boolean;
+  /** Sentinel's `master_reboot` flag (master-reboot-down-after-period); absent: not set. */
+  readonly masterReboot?: boolean;
 }
 
 export interface SentinelGroup {
@@ -39,6 +41,8 @@ export interface SentinelGroup {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly parallelSyncs: number;
+  /** Sentinel's master-reboot-down-after-period (0: off); absent: 0. */
+  readonly masterRebootDownAfterMs?: number;
   /** How many voters this agent currently holds a link to, and how many there are. */
   readonly votersConnected: number;
   readonly voterCount: number;
@@ -69,6 +73,7 @@ export interface SettingsChange {
   readonly downAfterMs?: number;
   readonly failoverTimeoutMs?: number;
   readonly parallelSyncs?: number;
+  readonly masterRebootDownAfterMs?: number;
 }
 
 /**

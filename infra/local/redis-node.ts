@@ -19,6 +19,12 @@ export interface RedisNodeSpec {
   readonly startFenced?: boolean;
   /** `requirepass` and `masterauth`: clients and replication need it. */
   readonly password?: string;
+  /**
+   * Keep the data directory (a restart with the data a SAVE wrote there) instead of starting
+   * empty; `extraArgs` go last (say `--key-load-delay`, to keep it LOADING for a while).
+   */
+  readonly keepData?: boolean;
+  readonly extraArgs?: readonly string[];
   readonly runDir: string;
 }
 
@@ -49,10 +55,11 @@ export function redisArgs(spec: RedisNodeSpec, dataDir: string): string[] {
   }
   if (spec.startFenced === true) args.push('--min-replicas-to-write', String(FENCE_MIN_REPLICAS));
   if (spec.password !== undefined) args.push('--requirepass', spec.password, '--masterauth', spec.password);
+  args.push(...(spec.extraArgs ?? []));
   return args;
 }
 
-/** Starts the node with an empty data directory and resolves once it accepts connections. */
+/** Starts the node (with an empty data directory unless `keepData`) and resolves once it accepts connections. */
 export async function startRedisNode(spec: RedisNodeSpec): Promise<GroupProcess> {
   if (spec.port === 6379) throw new Error("port 6379 belongs to the machine's own Redis: use another one");
   if (await portOpen(spec.port))
@@ -60,7 +67,7 @@ export async function startRedisNode(spec: RedisNodeSpec): Promise<GroupProcess>
       `port ${spec.port} is already in use: is another stack running? ('npm run demo -- --stop' stops one left behind)`,
     );
   const dataDir = join(spec.runDir, `redis-${spec.port}`);
-  rmSync(dataDir, { recursive: true, force: true });
+  if (spec.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const proc = spawnGroup({
     name: `redis-${spec.port}`,

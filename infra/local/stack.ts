@@ -36,6 +36,11 @@ export interface LocalStack {
    * `replicaOf` ("host:port") as a replica of that node (an operator's restart).
    */
   restartRedisEmpty(index: number, replicaOf?: string): Promise<void>;
+  /**
+   * Start a node's redis-server again without --replicaof, loading the data a `SAVE` left in its
+   * data directory (a master rebooted with its data); `extraArgs` are added to its command line.
+   */
+  restartRedisWithData(index: number, extraArgs?: readonly string[]): Promise<void>;
   /** SIGKILL a node's agent and its supervisor together (the whole unit; nothing fences its node). */
   killAgent(index: number): Promise<void>;
   restartAgent(index: number): Promise<void>;
@@ -174,8 +179,13 @@ class Stack implements LocalStack {
     });
   }
 
-  private startRedis(node: StackNode, replicaOf: string | undefined): Promise<GroupProcess> {
+  private startRedis(
+    node: StackNode,
+    replicaOf: string | undefined,
+    restart: { readonly keepData: true; readonly extraArgs: readonly string[] } | null = null,
+  ): Promise<GroupProcess> {
     return startRedisNode({
+      ...restart,
       redisServer: this.tools.redisServer,
       port: node.port,
       announcePort: portOfAddress(node.address),
@@ -213,6 +223,12 @@ class Stack implements LocalStack {
     const node = this.node(index);
     if (node.redis?.running()) throw new Error(`redis ${node.address} is still running`);
     node.redis = await this.startRedis(node, replicaOf);
+  }
+
+  async restartRedisWithData(index: number, extraArgs: readonly string[] = []): Promise<void> {
+    const node = this.node(index);
+    if (node.redis?.running()) throw new Error(`redis ${node.address} is still running`);
+    node.redis = await this.startRedis(node, undefined, { keepData: true, extraArgs });
   }
 
   async killAgent(index: number): Promise<void> {

@@ -108,8 +108,18 @@ export class RedisNode {
       linkDownSinceSeconds: this.linkEverUp ? Math.floor((now - this.linkDownSinceMs) / 1000) : null,
       offsetBytes: this.log.length,
       priority: this.priority,
-      keys: this.log.length,
+      keys: this.keysLoaded(now),
     });
+  }
+
+  /**
+   * Keys INFO counts: while loading after a restart, as Redis does, only those loaded so far (a
+   * share of the log growing over the load), which the agent must not take for a lost dataset.
+   */
+  private keysLoaded(nowMs: number): number {
+    if (nowMs >= this.loadingUntilMs) return this.log.length;
+    const share = (nowMs - this.startedAtMs) / Math.max(1, this.loadingUntilMs - this.startedAtMs);
+    return Math.floor(this.log.length * Math.max(0, share));
   }
 
   /** CONFIG GET / SET of min-replicas-to-write, the only setting the agent's fence touches. */

@@ -86,6 +86,11 @@ export interface SimParams {
   readonly failoverTimeoutMs: number;
   /** Sentinel's parallel-syncs (1-3), drawn last so every other choice of a seed stays the same. */
   readonly parallelSyncs: number;
+  /**
+   * Sentinel's master-reboot-down-after-period: 0 (off) or 50-200 ms, below the 50-300 ms a node
+   * restarted with its data stays loading; drawn after parallelSyncs, so earlier choices stay.
+   */
+  readonly masterRebootDownAfterMs: number;
   readonly clients: number;
   readonly clocks: readonly AgentClock[];
   readonly priorities: readonly number[];
@@ -136,6 +141,7 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
   const lastHealMs = Math.max(0, ...faults.map((f) => f.atMs + faultDurationMs(f.fault)));
   const clients = rng.int(2, 3);
   const parallelSyncs = rng.int(1, 3);
+  const masterRebootDownAfterMs = rng.chance(0.5) ? 0 : rng.int(1, 4) * 25;
   return {
     seed,
     voters,
@@ -150,6 +156,7 @@ export function generateParams(seed: number, options: ScenarioOptions): SimParam
     leaseMs,
     failoverTimeoutMs,
     parallelSyncs,
+    masterRebootDownAfterMs,
     clients,
     clocks,
     priorities,

@@ -267,6 +267,7 @@ function simGroupEntry(w: World): GroupEntry {
     downAfterMs: s.downAfterMs,
     failoverTimeoutMs: s.failoverTimeoutMs,
     parallelSyncs: s.parallelSyncs,
+    masterRebootDownAfterMs: s.masterRebootDownAfterMs,
     fencing: s.fencing,
     leaseMs: s.leaseMs,
     clockDriftRatio: s.clockDriftRatio,

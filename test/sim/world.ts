@@ -125,6 +125,7 @@ export class World {
       freshObservationMs: 300,
       electionBackoffMs: 1000,
       parallelSyncs: params.parallelSyncs,
+      masterRebootDownAfterMs: params.masterRebootDownAfterMs,
     };
     this.published = {
       epoch: 0,

@@ -30,6 +30,7 @@ export function buildStatus(
       downAfterMs: view.settings.downAfterMs,
       failoverTimeoutMs: view.settings.failoverTimeoutMs,
       parallelSyncs: view.settings.parallelSyncs,
+      masterRebootDownAfterMs: view.settings.masterRebootDownAfterMs,
       fencing: view.settings.fencing,
       leaseMs: view.settings.leaseMs,
     },

@@ -51,6 +51,11 @@ export const GroupDefinitionSchema = z
     downAfterMs: z.number().int().min(100).max(600_000).default(1000),
     failoverTimeoutMs: z.number().int().min(1000).max(3_600_000).default(6000),
     parallelSyncs: z.number().int().min(1).max(64).default(1),
+    /**
+     * Sentinel's master-reboot-down-after-period: a master seen restarting (a new run id) that has
+     * not answered PONG for this long (it stays LOADING) counts as down. 0: off, as in Sentinel.
+     */
+    masterRebootDownAfterMs: z.number().int().min(0).max(3_600_000).default(0),
     fencing: z.boolean().default(true),
     /** How long the master's agent may keep writes going without renewal by a majority. */
     leaseMs: z.number().int().min(200).max(600_000).optional(),
@@ -143,6 +148,7 @@ export function toGroupSettings(name: string, g: GroupDefinition): GroupSettings
     freshObservationMs: g.freshObservationMs,
     electionBackoffMs: g.electionBackoffMs,
     parallelSyncs: g.parallelSyncs,
+    masterRebootDownAfterMs: g.masterRebootDownAfterMs,
     ...(g.agents === undefined ? {} : { agentNodes: g.agents }),
   };
 }

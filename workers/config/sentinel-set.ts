@@ -11,9 +11,13 @@ export const SENTINEL_SET_OPTIONS = {
   'down-after-milliseconds': 'downAfterMs',
   'failover-timeout': 'failoverTimeoutMs',
   'parallel-syncs': 'parallelSyncs',
+  'master-reboot-down-after-period': 'masterRebootDownAfterMs',
 } as const;
 
 type RuntimeOption = keyof typeof SENTINEL_SET_OPTIONS;
+
+/** Sentinel refuses a value <= 0 for every option above but this one, where 0 turns it off (< 0 is refused). */
+const ZERO_ALLOWED: ReadonlySet<RuntimeOption> = new Set(['master-reboot-down-after-period']);
 
 /**
  * Sentinel's other SENTINEL SET options: how many values each takes (as Sentinel counts them) and
@@ -43,11 +47,6 @@ const CONFIGURED_ELSEWHERE: Readonly<Record<string, { readonly values: 1 | 2; re
     values: 2,
     where:
       'agents send the standard command names (CONFIG, REPLICAOF, FAILOVER, CLIENT, INFO) to the nodes; nodes that rename them are not supported',
-  },
-  'master-reboot-down-after-period': {
-    values: 1,
-    where:
-      'edge-sentinel has no such period: a master that restarts empty (or with under half its keys) counts as down at once, and LOADING counts as an answer',
   },
 };
 
@@ -92,7 +91,8 @@ export function patchFromSentinelSet(args: readonly string[]): SentinelSetResult
       const value = args[++i] ?? '';
       const setting = SENTINEL_SET_OPTIONS[lower as RuntimeOption];
       const number = redisInteger(value);
-      if (number === null || number <= 0) return { ok: false, error: invalid(value, option) };
+      const least = ZERO_ALLOWED.has(lower as RuntimeOption) ? 0 : 1;
+      if (number === null || number < least) return { ok: false, error: invalid(value, option) };
       const bounds = SETTINGS_BOUNDS[setting];
       if (!bounds.safeParse(number).success) {
         return {

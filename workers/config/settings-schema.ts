@@ -7,6 +7,7 @@ export const SETTINGS_BOUNDS = {
   downAfterMs: z.number().int().min(100).max(600_000),
   failoverTimeoutMs: z.number().int().min(1000).max(3_600_000),
   parallelSyncs: z.number().int().min(1).max(64),
+  masterRebootDownAfterMs: z.number().int().min(0).max(3_600_000),
 } as const;
 
 /** What a voter holds: every field optional (absent means wrangler.toml's value). */
@@ -15,6 +16,7 @@ export const SettingsValuesSchema = z.strictObject({
   downAfterMs: SETTINGS_BOUNDS.downAfterMs.optional(),
   failoverTimeoutMs: SETTINGS_BOUNDS.failoverTimeoutMs.optional(),
   parallelSyncs: SETTINGS_BOUNDS.parallelSyncs.optional(),
+  masterRebootDownAfterMs: SETTINGS_BOUNDS.masterRebootDownAfterMs.optional(),
 });
 
 export const SettingsOverrideSchema = z.strictObject({
@@ -29,5 +31,6 @@ export const SettingsPatchSchema = z.strictObject({
   downAfterMs: SETTINGS_BOUNDS.downAfterMs.nullable().optional(),
   failoverTimeoutMs: SETTINGS_BOUNDS.failoverTimeoutMs.nullable().optional(),
   parallelSyncs: SETTINGS_BOUNDS.parallelSyncs.nullable().optional(),
+  masterRebootDownAfterMs: SETTINGS_BOUNDS.masterRebootDownAfterMs.nullable().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;

@@ -25,8 +25,17 @@ const MAX_ERROR = 500;
 
 /** First on every connection: the group's settings, which the agents take over their own files. */
 export function settingsPush(state: VoterState): SettingsPush {
-  const { voters, quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, fencing, leaseMs, clockDriftRatio } =
-    state.settings;
+  const {
+    voters,
+    quorum,
+    downAfterMs,
+    failoverTimeoutMs,
+    parallelSyncs,
+    masterRebootDownAfterMs,
+    fencing,
+    leaseMs,
+    clockDriftRatio,
+  } = state.settings;
   return {
     v: PROTOCOL_VERSION,
     kind: 'settings',
@@ -39,6 +48,7 @@ export function settingsPush(state: VoterState): SettingsPush {
       downAfterMs,
       failoverTimeoutMs,
       parallelSyncs,
+      masterRebootDownAfterMs,
       fencing,
       leaseMs,
       clockDriftRatio,

@@ -8,7 +8,13 @@ import type { GroupSettings, SettingsOverride, VoterState } from './types.js';
  * The settings an operator may change at runtime. leaseMs, fencing, voters and clockDriftRatio
  * stay deploy-time only: they are safety parameters every agent and voter must agree on at once.
  */
-export const OVERRIDABLE_SETTINGS = ['quorum', 'downAfterMs', 'failoverTimeoutMs', 'parallelSyncs'] as const;
+export const OVERRIDABLE_SETTINGS = [
+  'quorum',
+  'downAfterMs',
+  'failoverTimeoutMs',
+  'parallelSyncs',
+  'masterRebootDownAfterMs',
+] as const;
 export type OverridableSetting = (typeof OVERRIDABLE_SETTINGS)[number];
 
 /** Total order of register values: by version, then writer (distinct writers never tie). */
@@ -19,7 +25,7 @@ export function compareOverrides(a: SettingsOverride | null, b: SettingsOverride
 }
 
 /**
- * The baseline with the override's values on top. Only the four overridable fields change: the
+ * The baseline with the override's values on top. Only the overridable fields change: the
  * lease and the restart grace keep what toGroupSettings derived from the declared downAfterMs.
  */
 export function effectiveSettings(baseline: GroupSettings, override: SettingsOverride | null): GroupSettings {
@@ -31,6 +37,7 @@ export function effectiveSettings(baseline: GroupSettings, override: SettingsOve
     downAfterMs: v.downAfterMs ?? baseline.downAfterMs,
     failoverTimeoutMs: v.failoverTimeoutMs ?? baseline.failoverTimeoutMs,
     parallelSyncs: v.parallelSyncs ?? baseline.parallelSyncs,
+    masterRebootDownAfterMs: v.masterRebootDownAfterMs ?? baseline.masterRebootDownAfterMs,
   };
 }
 
@@ -41,6 +48,7 @@ function changes(before: GroupSettings, after: GroupSettings): string[] {
     downAfterMs: 'down-after-milliseconds',
     failoverTimeoutMs: 'failover-timeout',
     parallelSyncs: 'parallel-syncs',
+    masterRebootDownAfterMs: 'master-reboot-down-after-period',
   };
   return OVERRIDABLE_SETTINGS.filter((k) => before[k] !== after[k]).map((k) => `${names[k]} ${after[k]}`);
 }

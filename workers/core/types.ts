@@ -41,6 +41,12 @@ export interface GroupSettings {
    */
   readonly parallelSyncs: number;
   /**
+   * Sentinel's master-reboot-down-after-period, announced to the agents: the configured master,
+   * once seen with a new run id, is SDOWN when it has not answered PONG for this long (it stays
+   * LOADING). 0 turns it off (agent/core/sdown.ts).
+   */
+  readonly masterRebootDownAfterMs: number;
+  /**
    * Which agent may speak for which node (`agents` in GROUPS); absent: the first agent to claim a
    * node holds it (workers/core/node-claims.ts).
    */
@@ -70,6 +76,7 @@ export interface SettingsValues {
   readonly downAfterMs?: number;
   readonly failoverTimeoutMs?: number;
   readonly parallelSyncs?: number;
+  readonly masterRebootDownAfterMs?: number;
 }
 
 /** One value of the settings register: `version` only grows; `writer` orders two writes of one version. */

@@ -23,6 +23,12 @@ export const SettingsPushSchema = z.object({
     downAfterMs: z.number().int().min(1).max(3_600_000),
     failoverTimeoutMs: z.number().int().min(1).max(3_600_000),
     parallelSyncs: z.number().int().min(1).max(64),
+    /**
+     * Sentinel's master-reboot-down-after-period (0: off). Optional: voters of the previous
+     * version do not send it, and an agent reads its absence as 0; agents of the previous version
+     * ignore it (this object is not strict).
+     */
+    masterRebootDownAfterMs: z.number().int().min(0).max(3_600_000).optional(),
     fencing: z.boolean(),
     leaseMs: z.number().int().min(1).max(3_600_000),
     clockDriftRatio: z.number().min(0).max(0.5),

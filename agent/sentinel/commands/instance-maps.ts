@@ -35,7 +35,7 @@ function pingFields(node: SentinelNode): Fields {
   ];
 }
 
-/** Sentinel's flag order: s_down, o_down, master|slave|sentinel, disconnected, ..., failover_in_progress. */
+/** Sentinel's flag order: s_down, o_down, master|slave|sentinel, disconnected, ..., failover_in_progress, ..., master_reboot. */
 function flags(
   node: SentinelNode,
   { type, failoverInProgress }: { type: 'master' | 'slave'; failoverInProgress: boolean },
@@ -45,6 +45,7 @@ function flags(
   list.push(type);
   if (node.view === null) list.push('disconnected');
   if (failoverInProgress) list.push('failover_in_progress');
+  if (node.masterReboot === true) list.push('master_reboot');
   return list.join(',');
 }
 
@@ -86,7 +87,19 @@ export function masterFields(group: SentinelGroup): Fields {
     ['quorum', String(group.quorum)],
     ['failover-timeout', String(group.failoverTimeoutMs)],
     ['parallel-syncs', String(group.parallelSyncs)],
+    ...masterRebootField(group),
   ];
+}
+
+/**
+ * Sentinel 7.2 keeps master-reboot-down-after-period in sentinel.conf only and never prints it
+ * in the instance map. Agents have no config file to read it from, so it is shown here, last,
+ * and only when on, where Sentinel puts its other optional master fields (the scripts): with the
+ * default 0 the map is Sentinel's, byte for byte.
+ */
+function masterRebootField(group: SentinelGroup): Fields {
+  const periodMs = group.masterRebootDownAfterMs ?? 0;
+  return periodMs > 0 ? [['master-reboot-down-after-period', String(periodMs)]] : [];
 }
 
 export function replicaFields(group: SentinelGroup, replica: SentinelNode): Fields {

@@ -46,11 +46,11 @@ export function parseAssignments(args: readonly string[]): {
 }
 
 function render(ctx: CliContext, answer: SettingsAnswer): void {
-  const rows = OVERRIDABLE_SETTINGS.map((key) => [
-    key,
-    String(answer.settings[key]),
-    answer.settingsSources[key],
-  ]);
+  // A coordinator deployed before a setting existed does not report it: its row is left out.
+  const rows = OVERRIDABLE_SETTINGS.flatMap((key) => {
+    const value = answer.settings[key];
+    return value === undefined ? [] : [[key, String(value), answer.settingsSources[key] ?? 'wrangler.toml']];
+  });
   ctx.io.out(`${answer.group}: runtime settings version ${answer.settingsVersion}`);
   ctx.io.out(table(['Setting', 'Value', 'Source'], rows));
 }
@@ -81,7 +81,7 @@ export function registerSettingsCommands(program: Command, ctx: CliContext): voi
     )
     .argument(
       '[group-and-assignments...]',
-      '[group] name=value ... with name one of quorum, downAfterMs, failoverTimeoutMs, parallelSyncs; name=default removes one override',
+      `[group] name=value ... with name one of ${OVERRIDABLE_SETTINGS.join(', ')}; name=default removes one override`,
     )
     .option('--reset', "remove every runtime override (back to wrangler.toml's values)")
     .option('--json', 'print the answer as JSON')

@@ -72,7 +72,7 @@ export function statusView(status: GroupStatus): StatusView {
   return {
     summary: [
       `group ${status.group}: master ${master}${since}, epoch ${status.epoch ?? '?'}, failover ${status.failover.state}${status.failover.leader === null ? '' : ` (leader voter ${status.failover.leader})`}${status.paused ? ', PAUSED (no automatic failover)' : ''}`,
-      `voters answering ${status.answered.length}/${s.voters} (${list(status.answered)}), quorum ${s.quorum}, down-after ${s.downAfterMs} ms, failover-timeout ${s.failoverTimeoutMs} ms, parallel-syncs ${s.parallelSyncs}, fencing ${s.fencing ? `on (lease ${s.leaseMs} ms)` : 'off'}`,
+      `voters answering ${status.answered.length}/${s.voters} (${list(status.answered)}), quorum ${s.quorum}, down-after ${s.downAfterMs} ms, failover-timeout ${s.failoverTimeoutMs} ms, parallel-syncs ${s.parallelSyncs}${rebootPeriod(s.masterRebootDownAfterMs)}, fencing ${s.fencing ? `on (lease ${s.leaseMs} ms)` : 'off'}`,
     ],
     nodes: {
       head: ['Node', 'Role', 'Observed by its agent', 'Lag', 'Priority', 'Fenced', 'Agent'],
@@ -84,6 +84,11 @@ export function statusView(status: GroupStatus): StatusView {
       rows: voterRows,
     },
   };
+}
+
+/** Sentinel's master-reboot-down-after-period, shown only when on (0 or a coordinator without it: off). */
+function rebootPeriod(ms: number | undefined): string {
+  return ms === undefined || ms === 0 ? '' : `, master-reboot-down-after-period ${ms} ms`;
 }
 
 /** The newest committed config among the voters that answered (the one `failover.committedEpoch` names). */

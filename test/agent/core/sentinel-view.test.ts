@@ -117,6 +117,7 @@ describe('sentinelGroupView', () => {
       downAfterMs: 1000,
       failoverTimeoutMs: SENTINEL_DEFAULTS.failoverTimeoutMs,
       parallelSyncs: SENTINEL_DEFAULTS.parallelSyncs,
+      masterRebootDownAfterMs: 0,
       votersConnected: 1,
       voterCount: 3,
     });
@@ -133,7 +134,7 @@ describe('sentinelGroupView', () => {
 
   it("uses the voters' announced settings once they speak", () => {
     const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
-    const announced = { quorum: 3, failoverTimeoutMs: 9000, parallelSyncs: 2 };
+    const announced = { quorum: 3, failoverTimeoutMs: 9000, parallelSyncs: 2, masterRebootDownAfterMs: 5000 };
     d.step({
       kind: 'voter-message',
       voter: 0,
@@ -174,6 +175,7 @@ describe('sentinelGroupView', () => {
       lastPingSentMsAgo: 0,
       lastOkPingReplyMsAgo: 0,
       replicaAnnounced: true,
+      masterReboot: false,
     });
   });
 });

@@ -7,7 +7,13 @@ import { sentinelLogLevel, setSentinelLogLevel } from '../../../agent/runtime/lo
 import { SettingsEvents, type ShownSettings, waitUntil } from '../../../agent/runtime/sentinel-settings.js';
 import { realTimers } from '../../../agent/runtime/timers.js';
 
-const BASE: ShownSettings = { quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 6000, parallelSyncs: 1 };
+const BASE: ShownSettings = {
+  quorum: 2,
+  downAfterMs: 1000,
+  failoverTimeoutMs: 6000,
+  parallelSyncs: 1,
+  masterRebootDownAfterMs: 0,
+};
 const MASTER = '10.0.0.1:6379';
 
 describe('SettingsEvents', () => {
@@ -29,6 +35,15 @@ describe('SettingsEvents', () => {
       { name: '+set', payload: 'master g 10.0.0.1 6379 down-after-milliseconds 2000' },
       { name: '+set', payload: 'master g 10.0.0.1 6379 parallel-syncs 3' },
     ]);
+    expect(
+      events.check([
+        {
+          name: 'g',
+          master: MASTER,
+          settings: { ...changed, downAfterMs: 2000, parallelSyncs: 3, masterRebootDownAfterMs: 5000 },
+        },
+      ]),
+    ).toEqual([{ name: '+set', payload: 'master g 10.0.0.1 6379 master-reboot-down-after-period 5000' }]);
   });
 
   it('keeps each group apart, and a group with no master yet only updates its baseline', () => {

@@ -68,9 +68,13 @@ describe('SENTINEL SET', () => {
         '2',
       ),
     ).toBe('OK');
+    expect(await answer(client, 'SET', 'mymaster', 'master-reboot-down-after-period', '5000')).toBe('OK');
+    expect(await answer(client, 'SET', 'mymaster', 'master-reboot-down-after-period', '0')).toBe('OK');
     expect(source.settingsCalls).toEqual([
       { group: 'mymaster', change: { quorum: 3 } },
       { group: 'mymaster', change: { downAfterMs: 2000, failoverTimeoutMs: 9000, parallelSyncs: 2 } },
+      { group: 'mymaster', change: { masterRebootDownAfterMs: 5000 } },
+      { group: 'mymaster', change: { masterRebootDownAfterMs: 0 } },
     ]);
   });
 
@@ -96,6 +100,10 @@ describe('SENTINEL SET', () => {
       "-ERR Unknown option or number of arguments for SENTINEL SET 'parallel-syncs'",
     ],
     [['mymaster', 'quorum', '2', 'quorum', 'x'], "-ERR Invalid argument 'x' for SENTINEL SET 'quorum'"],
+    [
+      ['mymaster', 'master-reboot-down-after-period', '-1'],
+      "-ERR Invalid argument '-1' for SENTINEL SET 'master-reboot-down-after-period'",
+    ],
   ])('SENTINEL SET %j -> %s, and nothing is written', async (args, reply) => {
     const { source, server } = await serve({ adminWithoutPassword: true });
     const client = await cli(server.port);

@@ -11,18 +11,31 @@ let server: Server;
 let url: string;
 const seen: { method: string; path: string; authorization: string | undefined; body: string }[] = [];
 let status = 200;
+/** The coordinator's masterRebootDownAfterMs; undefined: one deployed before it existed (it sends none). */
+let rebootMs: number | undefined;
 
 const answer = (version: number, quorum: number) => ({
   group: 'mymaster',
-  settings: { quorum, downAfterMs: 2000, failoverTimeoutMs: 6000, parallelSyncs: 1 },
+  settings: {
+    quorum,
+    downAfterMs: 2000,
+    failoverTimeoutMs: 6000,
+    parallelSyncs: 1,
+    ...(rebootMs === undefined ? {} : { masterRebootDownAfterMs: rebootMs }),
+  },
   settingsSources: {
     quorum: `runtime override v${version}`,
     downAfterMs: `runtime override v${version}`,
     failoverTimeoutMs: 'wrangler.toml',
     parallelSyncs: 'wrangler.toml',
+    ...(rebootMs === undefined ? {} : { masterRebootDownAfterMs: `runtime override v${version}` }),
   },
   settingsVersion: version,
-  override: { quorum, downAfterMs: 2000 },
+  override: {
+    quorum,
+    downAfterMs: 2000,
+    ...(rebootMs === undefined ? {} : { masterRebootDownAfterMs: rebootMs }),
+  },
 });
 
 beforeAll(async () => {
@@ -85,6 +98,8 @@ describe('parseAssignments', () => {
     [['mymaster', 'quorum=3'], 'mymaster', { quorum: 3 }],
     [['quorum=3', 'downAfterMs=2000'], undefined, { quorum: 3, downAfterMs: 2000 }],
     [['g', 'parallelSyncs=default'], 'g', { parallelSyncs: null }],
+    [['masterRebootDownAfterMs=5000'], undefined, { masterRebootDownAfterMs: 5000 }],
+    [['g', 'masterRebootDownAfterMs=0'], 'g', { masterRebootDownAfterMs: 0 }],
   ])('%j -> group %s, patch %j', (args, group, patch) => {
     expect(parseAssignments(args)).toEqual({ group, patch });
   });
@@ -94,6 +109,7 @@ describe('parseAssignments', () => {
     [['quorum=three'], /whole number/],
     [['quorum=0'], /quorum/],
     [['quorum=2', 'quorum=3'], /twice/],
+    [['masterRebootDownAfterMs=3600001'], /masterRebootDownAfterMs/],
     [['g', 'quorum'], /name=value/],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseAssignments(args)).toThrow(message);
@@ -110,6 +126,17 @@ describe('edge-sentinel settings / set', () => {
     expect(seen[0]).toMatchObject({ method: 'GET', path: '/v1/groups/mymaster/settings' });
     const json = await cli(['settings', 'mymaster', '--json']);
     expect(JSON.parse(json.out)).toMatchObject({ settingsVersion: 1 });
+  });
+
+  it('settings shows masterRebootDownAfterMs when the coordinator has it, and leaves it out when not', async () => {
+    expect((await cli(['settings', 'mymaster'])).out).not.toContain('masterRebootDownAfterMs');
+    rebootMs = 5000;
+    try {
+      const result = await cli(['settings', 'mymaster']);
+      expect(result.out).toMatch(/masterRebootDownAfterMs │ 5000\s+│ runtime override v1/);
+    } finally {
+      rebootMs = undefined;
+    }
   });
 
   it('set sends a PUT with the admin token and reports the voters that did not adopt it', async () => {
@@ -151,7 +178,7 @@ describe('edge-sentinel settings / set', () => {
     const result = await cli(['set', '--help']);
     expect(result.code).toBe(0);
     expect(result.out.replace(/\s+/g, ' ')).toContain(
-      'quorum, downAfterMs, failoverTimeoutMs, parallelSyncs',
+      'quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, masterRebootDownAfterMs',
     );
     expect(result.out).toContain('edge-sentinel set mymaster quorum=3 downAfterMs=2000');
   });

@@ -32,6 +32,18 @@ describe('statusView', () => {
       'group mymaster: master 127.0.0.1:7861 since 2026-12-06T00:10:58.972Z, epoch 2, failover idle',
     );
     expect(view.summary[1]).toContain('voters answering 3/3 (0,1,2), quorum 2');
+    // Recorded from a coordinator without master-reboot-down-after-period: nothing said of it.
+    expect(view.summary[1]).not.toContain('master-reboot');
+  });
+
+  it('names master-reboot-down-after-period only when it is on', () => {
+    const status = copy();
+    status.settings.masterRebootDownAfterMs = 0;
+    expect(statusView(status).summary[1]).not.toContain('master-reboot');
+    status.settings.masterRebootDownAfterMs = 5000;
+    expect(statusView(status).summary[1]).toContain(
+      'parallel-syncs 1, master-reboot-down-after-period 5000 ms, fencing on',
+    );
   });
 
   it('shows a master seen down by agents, replication lag in bytes, a node never promoted, fencing', () => {

@@ -86,6 +86,38 @@ describe('runtime settings routes', () => {
     });
   });
 
+  it('masterRebootDownAfterMs: written, shown with its source by GET settings and the group status, 0 allowed', async () => {
+    const voters = new FakeNamespace();
+    const set = await send(put('{"masterRebootDownAfterMs":5000}'), voters);
+    expect(set.status).toBe(200);
+    expect(await set.json()).toMatchObject({
+      settings: { masterRebootDownAfterMs: 5000, quorum: 2 },
+      settingsSources: { masterRebootDownAfterMs: 'runtime override v1', quorum: 'wrangler.toml' },
+      override: { masterRebootDownAfterMs: 5000 },
+    });
+    const read = await call('/v1/groups/mymaster/settings', {}, fakeEnv(voters));
+    expect(await read.json()).toMatchObject({
+      settings: { masterRebootDownAfterMs: 5000 },
+      settingsSources: { masterRebootDownAfterMs: 'runtime override v1' },
+    });
+    const status = await (await call('/v1/groups/mymaster', {}, fakeEnv(voters))).json();
+    expect(status).toMatchObject({
+      settings: { masterRebootDownAfterMs: 5000 },
+      settingsSources: { masterRebootDownAfterMs: 'runtime override v1' },
+    });
+    const off = await send(put('{"masterRebootDownAfterMs":0}'), voters);
+    expect(await off.json()).toMatchObject({ settings: { masterRebootDownAfterMs: 0 }, settingsVersion: 2 });
+    const back = await send(put('{"masterRebootDownAfterMs":null}'), voters);
+    expect(await back.json()).toMatchObject({
+      settings: { masterRebootDownAfterMs: 0 },
+      settingsSources: { masterRebootDownAfterMs: 'wrangler.toml' },
+      override: {},
+    });
+    expect((await send(put('{"masterRebootDownAfterMs":-1}'), voters)).status).toBe(400);
+    expect((await send(put('{"masterRebootDownAfterMs":3600001}'), voters)).status).toBe(400);
+    expect((await send(put('{"masterRebootDownAfterMs":1.5}'), voters)).status).toBe(400);
+  });
+
   it('DELETE clears every override; the route refuses unknown fields and the read token', async () => {
     const voters = new FakeNamespace();
     for (const i of [0, 1, 2]) {

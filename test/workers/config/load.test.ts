@@ -14,6 +14,7 @@ describe('parseGroups', () => {
       downAfterMs: 1000,
       failoverTimeoutMs: 6000,
       parallelSyncs: 1,
+      masterRebootDownAfterMs: 0,
       fencing: true,
       webhooks: [],
     });
@@ -22,7 +23,14 @@ describe('parseGroups', () => {
       initialMaster: '127.0.0.1:7001',
       leaseMs: 1000,
       restartGraceMs: 2000,
+      masterRebootDownAfterMs: 0,
     });
+  });
+
+  it('takes masterRebootDownAfterMs (Sentinel master-reboot-down-after-period) into the core settings', () => {
+    const loaded = parseGroups({ mymaster: { ...good.mymaster, masterRebootDownAfterMs: 5000 } });
+    if (!loaded.ok) throw new Error(loaded.error);
+    expect(loaded.groups.get('mymaster')?.settings.masterRebootDownAfterMs).toBe(5000);
   });
 
   it('accepts a JSON string, as .dev.vars gives it', () => {
@@ -45,6 +53,14 @@ describe('parseGroups', () => {
       'GROUPS.mymaster.locationHints.0: ',
     ],
     [{ mymaster: { master: 'h:1', quorum: 1, downAfter: 5 } }, 'GROUPS.mymaster.downAfter: unknown key'],
+    [
+      { mymaster: { master: 'h:1', quorum: 1, masterRebootDownAfterMs: -1 } },
+      'GROUPS.mymaster.masterRebootDownAfterMs: ',
+    ],
+    [
+      { mymaster: { master: 'h:1', quorum: 1, masterRebootDownAfterMs: 3_600_001 } },
+      'GROUPS.mymaster.masterRebootDownAfterMs: ',
+    ],
     [{ 'my group': { master: 'h:1', quorum: 1 } }, 'GROUPS.my group: '],
     [
       { g: { master: 'h:1', quorum: 1, webhooks: [{ url: 'ftp://x', secretName: 'S' }] } },

@@ -9,6 +9,13 @@ describe('patchFromSentinelSet', () => {
     [['failover-timeout', '9000', 'parallel-syncs', '2'], { failoverTimeoutMs: 9000, parallelSyncs: 2 }],
     // Sentinel applies pairs in order, so the last of two wins.
     [['quorum', '1', 'quorum', '2'], { quorum: 2 }],
+    [['master-reboot-down-after-period', '5000'], { masterRebootDownAfterMs: 5000 }],
+    // 0 turns it off, as in Sentinel (the other options refuse 0).
+    [['MASTER-REBOOT-DOWN-AFTER-PERIOD', '0'], { masterRebootDownAfterMs: 0 }],
+    [
+      ['quorum', '2', 'master-reboot-down-after-period', '3600000'],
+      { quorum: 2, masterRebootDownAfterMs: 3_600_000 },
+    ],
   ])('%j -> %j', (args, patch) => {
     expect(patchFromSentinelSet(args)).toEqual({ ok: true, patch });
   });
@@ -28,6 +35,22 @@ describe('patchFromSentinelSet', () => {
     [['Quorum', '01'], "ERR Invalid argument '01' for SENTINEL SET 'Quorum'"],
     [['parallel-syncs', '+1'], "ERR Invalid argument '+1' for SENTINEL SET 'parallel-syncs'"],
     [['failover-timeout', ' 5'], "ERR Invalid argument ' 5' for SENTINEL SET 'failover-timeout'"],
+    [
+      ['master-reboot-down-after-period', '-1'],
+      "ERR Invalid argument '-1' for SENTINEL SET 'master-reboot-down-after-period'",
+    ],
+    [
+      ['master-reboot-down-after-period', '5s'],
+      "ERR Invalid argument '5s' for SENTINEL SET 'master-reboot-down-after-period'",
+    ],
+    [
+      ['master-reboot-down-after-period', '-0'],
+      "ERR Invalid argument '-0' for SENTINEL SET 'master-reboot-down-after-period'",
+    ],
+    [
+      ['quorum', '2', 'master-reboot-down-after-period'],
+      "ERR Unknown option or number of arguments for SENTINEL SET 'master-reboot-down-after-period'",
+    ],
     [
       ['quorum', '99999999999999999999'],
       "ERR Invalid argument '99999999999999999999' for SENTINEL SET 'quorum'",
@@ -61,6 +84,10 @@ describe('patchFromSentinelSet', () => {
       ['failover-timeout', '999'],
       "ERR Invalid argument '999' for SENTINEL SET 'failover-timeout': edge-sentinel accepts 1000 to 3600000",
     ],
+    [
+      ['master-reboot-down-after-period', '3600001'],
+      "ERR Invalid argument '3600001' for SENTINEL SET 'master-reboot-down-after-period': edge-sentinel accepts 0 to 3600000",
+    ],
   ])("refuses %j outside edge-sentinel's bounds, naming them", (args, text) => {
     expect(patchFromSentinelSet(args)).toEqual({ ok: false, error: text });
   });
@@ -71,7 +98,6 @@ describe('patchFromSentinelSet', () => {
     ['notification-script', ['/x.sh'], /runs no scripts: .*webhooks/],
     ['client-reconfig-script', ['/x.sh'], /runs no scripts: .*\+switch-master/],
     ['rename-command', ['CONFIG', 'CFG'], /standard command names/],
-    ['master-reboot-down-after-period', ['1000'], /no such period/],
   ])('refuses %s, naming where edge-sentinel sets it', (option, values, where) => {
     const result = patchFromSentinelSet([option, ...values]);
     expect(result.ok).toBe(false);

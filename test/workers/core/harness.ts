@@ -28,6 +28,7 @@ export const SETTINGS: GroupSettings = {
   freshObservationMs: 300,
   electionBackoffMs: 1000,
   parallelSyncs: 1,
+  masterRebootDownAfterMs: 0,
 };
 
 export const AGENTS: readonly AgentId[] = ['a1', 'a2', 'a3'];

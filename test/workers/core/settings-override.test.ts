@@ -30,12 +30,26 @@ describe('compareOverrides', () => {
 });
 
 describe('effectiveSettings', () => {
-  it('puts the four overridable fields over the baseline and nothing else', () => {
+  it('puts the overridable fields over the baseline and nothing else', () => {
     const effective = effectiveSettings(
       SETTINGS,
-      o(1, 'w', { quorum: 3, downAfterMs: 2000, parallelSyncs: 2 }),
+      o(1, 'w', { quorum: 3, downAfterMs: 2000, parallelSyncs: 2, masterRebootDownAfterMs: 5000 }),
     );
-    expect(effective).toEqual({ ...SETTINGS, quorum: 3, downAfterMs: 2000, parallelSyncs: 2 });
+    expect(effective).toEqual({
+      ...SETTINGS,
+      quorum: 3,
+      downAfterMs: 2000,
+      parallelSyncs: 2,
+      masterRebootDownAfterMs: 5000,
+    });
+  });
+
+  it('a runtime master-reboot-down-after-period of 0 turns off a deployed one', () => {
+    const deployed = { ...SETTINGS, masterRebootDownAfterMs: 5000 };
+    expect(
+      effectiveSettings(deployed, o(1, 'w', { masterRebootDownAfterMs: 0 })).masterRebootDownAfterMs,
+    ).toBe(0);
+    expect(effectiveSettings(deployed, o(2, 'w', {})).masterRebootDownAfterMs).toBe(5000);
   });
 
   it('a runtime downAfterMs leaves the lease and the restart grace as deployed', () => {
@@ -102,6 +116,24 @@ describe('onSettingsOverride', () => {
     expect(c.events.filter((e) => e.name === '+set').map((e) => e.payload)).toEqual([
       'master mymaster 10.0.0.1 6379 quorum 3',
       'master mymaster 10.0.0.1 6379 down-after-milliseconds 2000',
+    ]);
+  });
+
+  it("pushes master-reboot-down-after-period to the agents with Sentinel's +set", () => {
+    const c = new Cluster();
+    c.connectAgents(() => NODES.map((n) => view(n)));
+    const first = c.toAgents.find((d) => d.message.kind === 'settings');
+    // Deployed as 0 (off): announced as such from the first push on.
+    expect(first?.message).toMatchObject({ settings: { masterRebootDownAfterMs: 0 } });
+    c.toAgents.length = 0;
+    c.step(0, { kind: 'settings-override', override: o(1, 'w', { masterRebootDownAfterMs: 5000 }) });
+    const pushes = c.toAgents.filter((d) => d.message.kind === 'settings');
+    expect(pushes).toHaveLength(3);
+    for (const push of pushes) {
+      expect(push.message).toMatchObject({ settingsVersion: 1, settings: { masterRebootDownAfterMs: 5000 } });
+    }
+    expect(c.events.filter((e) => e.name === '+set').map((e) => e.payload)).toEqual([
+      'master mymaster 10.0.0.1 6379 master-reboot-down-after-period 5000',
     ]);
   });
 });

@@ -85,7 +85,7 @@ describe('runtime settings through the API and the voters', () => {
     const reset = (await (await put({}, '?reset=1')).json()) as SettingsBody;
     expect(reset.settingsVersion).toBe(3);
     expect(reset.settings.quorum).toBe(2);
-    expect(Object.values(reset.settingsSources)).toEqual(Array(4).fill('wrangler.toml'));
+    expect(Object.values(reset.settingsSources)).toEqual(Array(5).fill('wrangler.toml'));
   });
 
   it('refuses bad bodies and requests without the admin token', async () => {

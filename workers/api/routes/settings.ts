@@ -46,10 +46,10 @@ export const settingsRoutes = new Hono<AppEnv>()
 
 function settingsBody(group: GroupEntry, override: SettingsOverride | null) {
   const view = settingsView(group, override);
-  const { quorum, downAfterMs, failoverTimeoutMs, parallelSyncs } = view.settings;
+  const { quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, masterRebootDownAfterMs } = view.settings;
   return {
     group: group.name,
-    settings: { quorum, downAfterMs, failoverTimeoutMs, parallelSyncs },
+    settings: { quorum, downAfterMs, failoverTimeoutMs, parallelSyncs, masterRebootDownAfterMs },
     settingsSources: view.sources,
     settingsVersion: view.version,
     override: { ...(override?.values ?? {}) },
