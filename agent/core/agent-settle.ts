@@ -202,7 +202,8 @@ function reconcileLocalNodes(
       view,
       highestEpoch,
       settings.handoffTimeoutMs,
-      bestReplicaFor(views, allNodes(settings), node),
+      // Only a master back empty (reconcile's quarantine) needs a replica to copy from.
+      view.rebooted ? bestReplicaFor(views, allNodes(settings), node) : null,
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
       syncWait(next, views, node, nowMs),
     );
