@@ -202,8 +202,7 @@ function reconcileLocalNodes(
       view,
       highestEpoch,
       settings.handoffTimeoutMs,
-      // Only a master back empty (reconcile's quarantine) needs a replica to copy from.
-      view.rebooted ? bestReplicaFor(views, allNodes(settings), node) : null,
+      bestReplicaFor(views, allNodes(settings), node),
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
       syncWait(next, views, node, nowMs),
     );

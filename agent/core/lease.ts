@@ -152,28 +152,9 @@ export function leaseValidUntil(
   leaseMs: number,
   clockDriftRatio: number,
 ): number | null {
-  const kth = kthLatest(renewals, majority(voterCount));
-  return kth === null ? null : kth + leaseMs * (1 - clockDriftRatio);
-}
-
-/**
- * The k-th latest of the times (1 = the latest; equal times count once each), null with fewer
- * than k. Every step of every group asks this several times, so it neither copies nor sorts: with
- * at most a handful of voters, counting is cheaper than allocating.
- */
-function kthLatest(times: readonly (number | null)[], k: number): number | null {
-  for (const t of times) {
-    if (t === null) continue;
-    let later = 0;
-    let notEarlier = 0;
-    for (const u of times) {
-      if (u === null) continue;
-      if (u > t) later++;
-      if (u >= t) notEarlier++;
-    }
-    if (later < k && k <= notEarlier) return t;
-  }
-  return null;
+  const times = renewals.filter((t): t is number => t !== null).sort((a, b) => b - a);
+  const kth = times[majority(voterCount) - 1];
+  return kth === undefined ? null : kth + leaseMs * (1 - clockDriftRatio);
 }
 
 export interface FenceInputs {
@@ -214,23 +195,17 @@ export function fenceDecision(f: FenceInputs): FenceDecision {
   if (f.config !== null && f.config.master === f.node) {
     // A hand-off target too: Redis's FAILOVER may make it master at any moment, and then it may
     // write only under its own lease.
-    // The latest of the three; on a tie the first listed. Written out, not as a list to search:
-    // every step of every group decides this fence once or twice.
-    let best: { readonly until: number; readonly reason: string } | null = null;
-    if (f.voterLeaseUntilMs !== null) {
-      best = { until: f.voterLeaseUntilMs, reason: 'the configured master may write until its lease ends' };
-    }
-    if (f.failsafeUntilMs !== null && (best === null || f.failsafeUntilMs > best.until)) {
-      best = {
-        until: f.failsafeUntilMs,
-        reason: 'failsafe: the configured master may write until the grants of every peer end',
-      };
-    }
-    if (f.inheritedUntilMs !== null && (best === null || f.inheritedUntilMs > best.until)) {
-      best = {
-        until: f.inheritedUntilMs,
-        reason: "the configured master may write until the deadline this agent's previous process set",
-      };
+    const sources: [number | null, string][] = [
+      [f.voterLeaseUntilMs, 'the configured master may write until its lease ends'],
+      [f.failsafeUntilMs, 'failsafe: the configured master may write until the grants of every peer end'],
+      [
+        f.inheritedUntilMs,
+        "the configured master may write until the deadline this agent's previous process set",
+      ],
+    ];
+    let best: [number, string] | null = null;
+    for (const [until, reason] of sources) {
+      if (until !== null && (best === null || until > best[0])) best = [until, reason];
     }
     if (best === null) {
       return {
@@ -238,7 +213,7 @@ export function fenceDecision(f: FenceInputs): FenceDecision {
         reason: 'the configured master holds no lease from a majority of voters and no grant from every peer',
       };
     }
-    return { writableUntilMs: best.until, reason: best.reason };
+    return { writableUntilMs: best[0], reason: best[1] };
   }
   // Every other node stays fenced, whatever its role looks like right now: a stale FAILOVER or a
   // restart can make it master before the next INFO shows it.
