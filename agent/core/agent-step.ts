@@ -31,63 +31,14 @@ import type { AgentInput, AgentResult, NodeInfo } from './types.js';
  * effect, then the effects in list order; if the write fails, only the local ones (`AgentResult`).
  */
 export function stepAgent(before: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
-  return stepInputs(before, [input], nowMs);
-}
-
-/**
- * Readings: what the agent measured or was answered (a tick of its clock, a probe, INFO, a lease
- * pong). Their handlers only record what they read and schedule reads; they never settle, act,
- * persist or promise, so several of them can be handled one after the other and settled once.
- */
-export function isReading(input: AgentInput): boolean {
-  switch (input.kind) {
-    case 'tick':
-    case 'probe-result':
-    case 'info-result':
-    case 'lease-pong':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
- * Readings that arrived together (the shell's inputs of one turn of its event loop), in arrival
- * order, as one step: each is handled, then the state is settled once, exactly as one input at
- * this time would be. The intermediate settles this skips are at the same `nowMs`, so they could
- * only report views, fences and decisions that the final settle supersedes; with 100 groups an
- * agent takes about half as many steps. Any other input is a step of its own (its handler may
- * settle, act or persist, and the step's checks must see that happen alone).
- */
-export function stepAgentReadings(
-  before: AgentState,
-  readings: readonly AgentInput[],
-  nowMs: number,
-): AgentResult<AgentState> {
-  if (readings.length === 0 || (readings.length > 1 && !readings.every(isReading))) {
-    throw new Error(`invariant broken: only readings are stepped together (${kindsOf(readings)})`);
-  }
-  return stepInputs(before, readings, nowMs);
-}
-
-function kindsOf(inputs: readonly AgentInput[]): string {
-  return inputs.map((input) => input.kind).join(', ');
-}
-
-function stepInputs(
-  before: AgentState,
-  inputs: readonly AgentInput[],
-  nowMs: number,
-): AgentResult<AgentState> {
   const out = newAgentOut();
-  let state = before;
-  for (const input of inputs) state = handle(state, input, nowMs, out);
+  let state = handle(before, input, nowMs, out);
   state = settle(state, nowMs, out);
   state = announceMaster(before, state, out);
   const broken = checkAgentStep(state, out.effects, nowMs);
   if (broken.length > 0) throw new Error(`invariant broken: ${broken.join('; ')}`);
   const persist = out.persist ? persistedOf(state) : null;
-  return { state, persist, effects: out.effects, reason: reasonOf(out, kindsOf(inputs)) };
+  return { state, persist, effects: out.effects, reason: reasonOf(out, input.kind) };
 }
 
 function validVoter(state: AgentState, voter: number): boolean {

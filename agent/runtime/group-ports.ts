@@ -10,7 +10,6 @@ import {
   type PersistedAgentState,
   type ProbeOutcome,
   stepAgent,
-  stepAgentReadings,
 } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { FencePort } from './fence-owner.js';
@@ -18,7 +17,6 @@ import type { ParseInfo } from './info-memo.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PeerPort } from './peer-channel.js';
-import type { Defer } from './same-turn-call.js';
 import type { Timers } from './timers.js';
 
 export interface GroupEvent {
@@ -79,15 +77,9 @@ export interface VoterPort {
 export interface AgentCore {
   createAgentState(settings: AgentSettings, persisted: PersistedAgentState | null, nowMs: number): AgentState;
   stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState>;
-  /** Readings that arrived together, as one step; a core without it is stepped one input at a time. */
-  stepAgentReadings?(
-    state: AgentState,
-    readings: readonly AgentInput[],
-    nowMs: number,
-  ): AgentResult<AgentState>;
 }
 
-export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent, stepAgentReadings };
+export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent };
 
 export interface GroupRunnerDeps {
   readonly core?: AgentCore;
@@ -95,11 +87,6 @@ export interface GroupRunnerDeps {
   readonly persisted: PersistedAgentState | null;
   readonly clock: Clock;
   readonly timers: Timers;
-  /**
-   * Runs a function once the current turn's work is done (setImmediate in production): the runner
-   * then steps every reading of the turn at once. Without it each input is stepped as it arrives.
-   */
-  readonly defer?: Defer;
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
   readonly nodes: ReadonlyMap<NodeId, NodePort>;

@@ -7,7 +7,6 @@ import {
   type AgentResult,
   type AgentState,
   isLocalEffect,
-  isReading,
   publishedMaster,
   type SentinelGroupView,
   sentinelGroupView,
@@ -21,8 +20,6 @@ import type { Cancel } from './timers.js';
 
 /** Inputs are small and handled in microseconds; a backlog this long means something is wrong. */
 const MAX_QUEUED_INPUTS = 10_000;
-/** Readings stepped together at most (a turn brings a few per node and voter). */
-const MAX_READINGS_PER_STEP = 64;
 
 export class GroupRunner {
   readonly name: string;
@@ -32,7 +29,6 @@ export class GroupRunner {
   private readonly log: Logger;
   private readonly queue: AgentInput[] = [];
   private pumping: Promise<void> | null = null;
-  private pumpDeferred = false;
   private tickQueued = false;
   private stopTicks: Cancel | null = null;
   private stopping = false;
@@ -128,7 +124,7 @@ export class GroupRunner {
         new Promise<void>((resolve) => this.deps.timers.after(commandGraceMs, resolve)),
       ]);
     }
-    await this.drained();
+    await this.pumping;
     await this.stateFile.retry();
     await Promise.all(this.voters.map((s) => s.close()));
     this.peers?.close();
@@ -144,26 +140,7 @@ export class GroupRunner {
       return;
     }
     this.queue.push(input);
-    if (this.pumping !== null || this.pumpDeferred) return;
-    const defer = this.deps.defer;
-    if (defer === undefined) {
-      this.pumping = this.pump();
-      return;
-    }
-    // The rest of this turn's inputs (the other nodes' answers, the voters' pongs) join this one.
-    this.pumpDeferred = true;
-    defer(() => {
-      this.pumpDeferred = false;
-      if (this.pumping === null && this.queue.length > 0) this.pumping = this.pump();
-    });
-  }
-
-  /** Every input queued so far stepped (a pump may be waiting for the end of the turn). */
-  private async drained(): Promise<void> {
-    while (this.pumping !== null || this.queue.length > 0) {
-      this.pumping ??= this.pump();
-      await this.pumping;
-    }
+    if (this.pumping === null) this.pumping = this.pump();
   }
 
   private enqueueTick(): void {
@@ -175,39 +152,25 @@ export class GroupRunner {
 
   private async pump(): Promise<void> {
     try {
-      for (let inputs = this.nextStep(); inputs.length > 0; inputs = this.nextStep()) {
-        if (inputs.some((input) => input.kind === 'tick')) {
+      for (let input = this.queue.shift(); input !== undefined; input = this.queue.shift()) {
+        if (input.kind === 'tick') {
           this.tickQueued = false;
           if (this.stateFile.failing) await this.stateFile.retry();
         }
-        await this.step(inputs);
+        await this.step(input);
       }
     } finally {
       this.pumping = null;
     }
   }
 
-  /** The next step's inputs: the readings at the head of the queue together (if the core can), else one input. */
-  private nextStep(): AgentInput[] {
-    const first = this.queue[0];
-    if (first === undefined) return [];
-    let count = 1;
-    if (this.core.stepAgentReadings !== undefined && isReading(first)) {
-      for (const next of this.queue.slice(1, MAX_READINGS_PER_STEP)) {
-        if (!isReading(next)) break;
-        count++;
-      }
-    }
-    return this.queue.splice(0, count);
-  }
-
-  private async step(inputs: readonly AgentInput[]): Promise<void> {
+  private async step(input: AgentInput): Promise<void> {
     const nowMs = this.deps.clock.nowMs();
     let result: AgentResult<AgentState>;
     try {
-      result = this.stepCore(inputs, nowMs);
+      result = this.core.stepAgent(this.state, input, nowMs);
     } catch (error) {
-      this.log.fatal({ err: String(error), input: kindsOf(inputs) }, 'agent core invariant broken');
+      this.log.fatal({ err: String(error), input: input.kind }, 'agent core invariant broken');
       this.deps.onFatal(error);
       return;
     }
@@ -219,8 +182,8 @@ export class GroupRunner {
       result.effects.some(
         (e) => e.kind === 'execute' || e.kind === 'event' || (e.kind === 'grant-reply' && e.durationMs > 0),
       );
-    if (decisive) this.log.info({ input: kindsOf(inputs) }, result.reason);
-    else if (this.log.isLevelEnabled('debug')) this.log.debug({ input: kindsOf(inputs) }, result.reason);
+    if (decisive) this.log.info({ input: input.kind }, result.reason);
+    else if (this.log.isLevelEnabled('debug')) this.log.debug({ input: input.kind }, result.reason);
     // The step happens for the world only once the state file holds it: if the write failed, only
     // its local effects (probes, INFO, fences) are carried out, and the write is retried on every
     // tick. Stepping on meanwhile is safe: the executor refuses a command whose epoch is not the
@@ -229,10 +192,7 @@ export class GroupRunner {
     if (!durable) {
       const withheld = result.effects.filter((e) => !isLocalEffect(e)).map((e) => e.kind);
       this.deps.metrics.stateWriteFailures.inc({ group: this.name });
-      this.log.error(
-        { input: kindsOf(inputs), withheld },
-        'the state file write failed: the step sends nothing',
-      );
+      this.log.error({ input: input.kind, withheld }, 'the state file write failed: the step sends nothing');
     }
     for (const effect of result.effects) {
       if (!durable && !isLocalEffect(effect)) continue;
@@ -245,13 +205,6 @@ export class GroupRunner {
       this.apply(effect, nowMs);
     }
     this.afterStep(previous);
-  }
-
-  private stepCore(inputs: readonly AgentInput[], nowMs: number): AgentResult<AgentState> {
-    const [first] = inputs;
-    if (inputs.length === 1 && first !== undefined) return this.core.stepAgent(this.state, first, nowMs);
-    if (this.core.stepAgentReadings === undefined) throw new Error('this core steps one input at a time');
-    return this.core.stepAgentReadings(this.state, inputs, nowMs);
   }
 
   /** Highest epoch durably in the state file: a command must be at exactly this epoch (the executor checks). */
@@ -334,9 +287,4 @@ export class GroupRunner {
       onDropped: () => metrics.outboundDropped.inc(labels),
     });
   }
-}
-
-/** What a step was about, for its log line: `tick`, or `probe-result,lease-pong` for readings together. */
-function kindsOf(inputs: readonly AgentInput[]): string {
-  return inputs.map((input) => input.kind).join(',');
 }

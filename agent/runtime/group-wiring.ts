@@ -14,7 +14,6 @@ import type { AgentMetrics } from './metrics.js';
 import type { NodePool, PooledNode } from './node-pool.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerEndpoint } from './peer-endpoint.js';
-import { deferToNextTurn } from './same-turn-call.js';
 import type { RuntimeSentinelSource } from './sentinel-source.js';
 import { loadStateFile, writeStateFile } from './state-file.js';
 import type { Timers } from './timers.js';
@@ -107,7 +106,6 @@ function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext)
     persisted: ctx.persisted,
     clock: ctx.clock,
     timers: ctx.timers,
-    defer: deferToNextTurn,
     logger: ctx.logger,
     metrics: ctx.metrics,
     nodes: links,

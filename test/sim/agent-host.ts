@@ -108,8 +108,6 @@ export class AgentHost {
       persisted: this.disk,
       clock: this.clock,
       timers: this.process.timers(),
-      // As in production, a turn's readings are stepped together: here, those of one simulated instant.
-      defer: (fn) => this.process.later(0, 'step readings', fn),
       logger: w.logger(`a${this.index}`),
       metrics: w.metrics,
       nodes,
