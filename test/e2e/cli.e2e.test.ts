@@ -174,7 +174,7 @@ describe('edge-sentinel CLI against a real stack', () => {
     // (A stack with no event yet prints nothing: then a generous fixed wait.)
     const startedAt = performance.now();
     await waitFor('the follower printing the last stored event', 30_000, () =>
-      stdout.trim() !== '' || performance.now() - startedAt > 10_000 ? true : undefined,
+      Promise.resolve(stdout.trim() !== '' || performance.now() - startedAt > 10_000 ? true : undefined),
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
