@@ -7,9 +7,9 @@ import { AGENT_NODE_FLAGS } from '../../infra/agent/node-flags.mjs';
 import { onTerminationSignals } from '../../infra/local/process-group.js';
 import { sleep } from '../../infra/local/wait.js';
 import { buildAgent, SUPERVISOR_BUNDLE_NAME } from '../../infra/scripts/build-agent.js';
-import { sampleWindow } from './proc-stats.js';
+import { clockTicksPerSecond, sampleWindow, snapshot } from './proc-stats.js';
 import type { ProcessFootprint } from './results.js';
-import { type AgentLaunch, ScaleStack, type Stoppable } from './scale-stack.js';
+import { type AgentLaunch, type ProcessHooks, ScaleStack, type Stoppable } from './scale-stack.js';
 import { percentile } from './stats.js';
 
 const USAGE = `usage: npx tsx test/bench/agent-scale.ts [--groups 1,10,100] [--runs 3] [--window-ms 10000]
@@ -24,7 +24,9 @@ many groups as shipped (supervisor and agent bundles, shipped V8 flags). Prints 
                     (default: this tree, built into --out)
   --profile dir     run the agent bundle alone with --cpu-prof (profiles in dir/<build>-<groups>-<run>)
   --no-sentinel     no redis-sentinel alongside
-  --lease-ms n      the groups' lease (default: down-after, 1000 ms)`;
+  --lease-ms n      the groups' lease (default: down-after, 1000 ms)
+  --flags 'name=--flag ...'  also run each build with these node flags instead of the shipped
+                    ones (the supervisor passes its own flags to the agent it forks)`;
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PORTS = { redis: 7690, coordinator: 8770, sentinel: 26690, agentSentinel: 26691, metrics: 26692 };
@@ -33,6 +35,8 @@ const SETTLE_MS = 3000;
 interface Build {
   readonly name: string;
   readonly dir: string;
+  /** Node flags instead of the shipped ones; null: the shipped ones. */
+  readonly nodeFlags: readonly string[] | null;
 }
 
 interface Row {
@@ -53,6 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
       profile: { type: 'string' },
       'no-sentinel': { type: 'boolean' },
       'lease-ms': { type: 'string' },
+      flags: { type: 'string', multiple: true },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,29 +72,60 @@ async function main(argv: readonly string[]): Promise<number> {
   const windowMs = Number(values['window-ms']);
   const outDir = resolve(values.out ?? join('/tmp', `agent-scale-${Date.now()}`));
   mkdirSync(outDir, { recursive: true });
-  const builds: Build[] = (values.build ?? []).map((b) => {
+  const built: Build[] = (values.build ?? []).map((b) => {
     const [name = '', dir = ''] = b.split('=');
-    return { name, dir: resolve(dir) };
+    return { name, dir: resolve(dir), nodeFlags: null };
   });
-  if (builds.length === 0) {
+  if (built.length === 0) {
     await buildAgent(root, join(outDir, 'build', 'edge-sentinel-agent.mjs'));
-    builds.push({ name: 'this tree', dir: join(outDir, 'build') });
+    built.push({ name: 'this tree', dir: join(outDir, 'build'), nodeFlags: null });
   }
-  const live: Stoppable[] = [];
-  onTerminationSignals(async () => {
-    for (const s of live.reverse()) await s.stop();
+  const variants = (values.flags ?? []).map((f) => {
+    const at = f.indexOf('=');
+    return {
+      name: f.slice(0, at),
+      flags: f
+        .slice(at + 1)
+        .split(/\s+/)
+        .filter((x) => x !== ''),
+    };
   });
+  const builds: Build[] = built.flatMap((b) => [
+    b,
+    ...variants.map((v) => ({ name: `${b.name} ${v.name}`, dir: b.dir, nodeFlags: v.flags })),
+  ]);
+  // Everything started and not yet stopped, newest last: an error or Ctrl-C stops it all.
+  const live: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const s of live.splice(0).reverse()) await s.stop();
+  };
+  const hooks: ProcessHooks = {
+    started: async (s) => {
+      const process = await s;
+      live.push(process);
+      return process;
+    },
+    stopped: async (s) => {
+      const at = live.indexOf(s);
+      if (at >= 0) live.splice(at, 1);
+      await s.stop();
+    },
+  };
+  onTerminationSignals(stopAll);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   log(`wrangler dev with ${Math.max(...counts)} groups, three redis-servers; run dir ${outDir}`);
-  const stack = await ScaleStack.start({
-    root,
-    runDir: join(outDir, 'stack'),
-    groups: Math.max(...counts),
-    ports: PORTS,
-    readyTimeoutMs: 300_000,
-    ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
-  });
-  live.push(stack);
+  const stack = await ScaleStack.start(
+    {
+      root,
+      runDir: join(outDir, 'stack'),
+      groups: Math.max(...counts),
+      ports: PORTS,
+      readyTimeoutMs: 300_000,
+      ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
+    },
+    hooks,
+  );
+  const stackProcesses = live.length;
   const rows: Row[] = [];
   const row = (groups: number, who: string): Row => {
     let found = rows.find((r) => r.groups === groups && r.who === who);
@@ -113,27 +149,25 @@ async function main(argv: readonly string[]): Promise<number> {
             values.profile === undefined
               ? null
               : join(resolve(values.profile), `${build.name}-${groups}-${run}`.replace(/\W+/g, '_'));
+          const nodeFlags = build.nodeFlags ?? AGENT_NODE_FLAGS;
           const launch: AgentLaunch =
             profileDir === null
-              ? { script: join(build.dir, SUPERVISOR_BUNDLE_NAME), supervised: true }
+              ? { script: join(build.dir, SUPERVISOR_BUNDLE_NAME), supervised: true, nodeFlags }
               : {
                   script: join(build.dir, 'edge-sentinel-agent.mjs'),
                   supervised: false,
-                  nodeFlags: [...AGENT_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', profileDir],
+                  nodeFlags: [...nodeFlags, '--cpu-prof', '--cpu-prof-dir', profileDir],
                 };
           const startMs = performance.now();
           const agent = await stack.startAgent(groups, launch);
           log(`${build.name}, ${groups} groups: serving after ${Math.round(performance.now() - startMs)} ms`);
           await sleep(SETTLE_MS);
           const pids = [agent.agentPid, agent.supervisorPid ?? -1, sentinel?.pid ?? -1].filter((p) => p > 0);
-          const coordinatorPids = stack.coordinatorPids();
-          const all = await sampleWindow([...pids, ...coordinatorPids], windowMs);
-          const samples = all.slice(0, pids.length);
-          const coordinatorCpu = all.slice(pids.length).reduce((sum, s) => sum + s.cpuPercent, 0);
-          row(groups, 'wrangler dev (all processes)').cpu.push(coordinatorCpu);
-          row(groups, 'wrangler dev (all processes)').rssMb.push(
-            all.slice(pids.length).reduce((sum, s) => sum + s.rssMb, 0),
-          );
+          const coordinatorBefore = coordinatorTicks(stack);
+          const samples = await sampleWindow(pids, windowMs);
+          const coordinatorCpu = cpuPercentOf(coordinatorTicks(stack) - coordinatorBefore, windowMs);
+          row(groups, 'wrangler dev (all processes, CPU only)').cpu.push(coordinatorCpu);
+          row(groups, 'wrangler dev (all processes, CPU only)').rssMb.push(0);
           await saveMetrics(
             join(outDir, `metrics-${build.name}-${groups}-${run}.txt`.replace(/[^\w./-]+/g, '_')),
           );
@@ -150,11 +184,12 @@ async function main(argv: readonly string[]): Promise<number> {
           await agent.stop();
         }
       }
-      if (sentinel !== null) await sentinel.stop();
+      if (sentinel !== null) await hooks.stopped(sentinel);
     }
   } finally {
+    // What a failed run left (an agent, a sentinel) first, then the stack's own processes.
+    for (const s of live.splice(stackProcesses).reverse()) await s.stop();
     await stack.stop();
-    live.length = 0;
   }
   console.log(`\nmedians over ${runs} runs of ${windowMs / 1000} s (CPU: % of one core)`);
   console.log('groups | process | CPU % | RSS MB | CPU runs');
@@ -164,6 +199,26 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/**
+ * CPU ticks of wrangler dev and its workerd processes, those alive now (workerd restarts some, so
+ * a process may be gone by the end of a window: the coordinator's figure is approximate).
+ */
+function coordinatorTicks(stack: ScaleStack): number {
+  let ticks = 0;
+  for (const pid of stack.coordinatorPids()) {
+    try {
+      ticks += snapshot(pid).cpuTicks;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks;
+}
+
+function cpuPercentOf(ticks: number, windowMs: number): number {
+  return (ticks / clockTicksPerSecond() / (windowMs / 1000)) * 100;
 }
 
 /** The agent's /metrics after the window, for counts (probes, datagrams) beside the figures. */

@@ -96,8 +96,8 @@ export interface BenchPlan {
   /** How long every agent is cut from the voters under writes (the failsafe off and on, side by side). */
   readonly outageMs: number;
   readonly idleWindowMs: number;
-  /** The 100-group footprint stack (and one agent run from source through tsx, for comparison). */
-  readonly footprintGroups: number | null;
+  /** The footprint stack's group counts, a row each (and one agent run from source through tsx, for comparison). */
+  readonly footprintGroups: readonly number[] | null;
   readonly footprintWindowMs: number;
   readonly lookupRequests: number;
   readonly lookupConcurrency: number;
@@ -132,7 +132,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         partitionNoFencing: true,
         outageMs: 60_000,
         idleWindowMs: 20_000,
-        footprintGroups: 100,
+        footprintGroups: [10, 100],
         footprintWindowMs: 10_000,
         lookupRequests: 100_000,
         lookupConcurrency: 50,

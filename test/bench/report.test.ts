@@ -130,12 +130,32 @@ describe('summary rows', () => {
   });
 
   it('checks the goals against what was measured, and says what was not', () => {
-    expect(goals(sampleResults()).map((g) => g.met)).toEqual([true, true, true, false]);
+    expect(goals(sampleResults()).map((g) => g.met)).toEqual([true, true, true, false, null, null]);
     expect(goals(sampleResults({ partition: [], switchover: [], footprint: [] })).map((g) => g.met)).toEqual([
       true,
       null,
       null,
       null,
+      null,
+      null,
+    ]);
+  });
+
+  it('checks the agent at 100 groups against 3 redis-sentinels of CPU and 90 MB', () => {
+    const at100 = (system: 'ours' | 'sentinel', cpuPercent: number, rssMb: number) => ({
+      system,
+      groups: 100,
+      runner: system === 'ours' ? ('bundle' as const) : null,
+      windowMs: 10_000,
+      processes: [{ pid: 1, rssMb, peakRssMb: rssMb, cpuPercent }],
+      supervisors: [],
+      ok: true,
+      error: null,
+    });
+    const measured = goals(sampleResults({ footprint: [at100('ours', 9, 95), at100('sentinel', 3.2, 22)] }));
+    expect(measured.slice(-2).map((g) => [g.value, g.met])).toEqual([
+      ['9.0 % vs 3.2 % of a core: 2.8 x', true],
+      ['95.0 MB', false],
     ]);
   });
 });

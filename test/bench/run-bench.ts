@@ -177,16 +177,15 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
     }
     if (plan.footprintGroups !== null) {
       const groups = plan.footprintGroups;
-      await phase(`footprint with ${groups} groups`, async () => {
+      await phase(`footprint with ${groups.join(', ')} groups`, async () => {
         out.footprint.push(
           ...(await footprintPhase(
             { root: ctx.root, outDir: ctx.outDir, groups, windowMs: plan.footprintWindowMs, log },
-            started,
-            stopped,
+            { started, stopped },
           )),
         );
       });
-    } else out.skipped.push('footprint with 100 groups and the agent run from source (--quick)');
+    } else out.skipped.push('footprint with 10 and 100 groups and the agent run from source (--quick)');
   } finally {
     await stopEverything();
   }

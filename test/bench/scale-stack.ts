@@ -6,8 +6,6 @@ import { stringify } from 'yaml';
 import { AGENT_NODE_FLAGS } from '../../infra/agent/node-flags.mjs';
 import { type AgentSpec, agentConfigPath, agentFile, launchAgent } from '../../infra/local/agent-process.js';
 import { startCoordinator } from '../../infra/local/coordinator.js';
-import { localGroups } from '../../infra/local/local-groups.js';
-import { defaultStackOptions } from '../../infra/local/options.js';
 import { checkPrerequisites, type Prerequisites } from '../../infra/local/prerequisites.js';
 import type { GroupProcess } from '../../infra/local/process-group.js';
 import { startRedisNode } from '../../infra/local/redis-node.js';
@@ -70,6 +68,17 @@ function descendants(pid: number): number[] {
   return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
+/**
+ * One group of the GROUPS table: the master and quorum, everything else the Worker's defaults (3
+ * voters, down-after 1000 ms, failover timeout 6000 ms, parallel-syncs 1, fencing on, the lease
+ * down-after), which are the local stack's. Short on purpose: wrangler hands GROUPS to workerd as
+ * one environment string, which Linux caps at 128 KiB (spawn E2BIG): about 1,000 groups fit this
+ * way, 600 with every field written out.
+ */
+function groupTable(master: string, leaseMs: number | undefined): Record<string, unknown> {
+  return { master, quorum: 2, ...(leaseMs === undefined ? {} : { leaseMs }) };
+}
+
 export class ScaleStack {
   private readonly probe: EndpointProbe;
 
@@ -105,13 +114,9 @@ export class ScaleStack {
     const { runDir, ports } = options;
     mkdirSync(join(runDir, 'logs'), { recursive: true });
     const names = groupNames(options.groups);
-    const stackOptions = {
-      ...defaultStackOptions(options.root),
-      redisPort: ports.redis,
-      coordinatorPort: ports.coordinator,
-    };
     const secret = randomBytes(24).toString('hex');
     const processes: Stoppable[] = [];
+    const master = `127.0.0.1:${ports.redis}`;
     const coordinator = await hooks.started(
       startCoordinator({
         root: options.root,
@@ -119,17 +124,11 @@ export class ScaleStack {
         port: ports.coordinator,
         runDir,
         secrets: { AGENT_SECRET: secret, ADMIN_TOKEN: randomBytes(24).toString('hex') },
-        groups: Object.fromEntries(
-          names.map((group) => {
-            const table = localGroups({ ...stackOptions, group })[group] as Record<string, unknown>;
-            return [group, options.leaseMs === undefined ? table : { ...table, leaseMs: options.leaseMs }];
-          }),
-        ),
+        groups: Object.fromEntries(names.map((group) => [group, groupTable(master, options.leaseMs)])),
         ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
       }).then((c) => c.process),
     );
     processes.push(coordinator);
-    const master = `127.0.0.1:${ports.redis}`;
     for (let i = 0; i < NODES; i++) {
       const node = await hooks.started(
         startRedisNode({

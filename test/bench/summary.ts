@@ -378,5 +378,43 @@ export function goals(r: BenchResults): Goal[] {
         : `${rss.toFixed(1)} MB (largest of 3)${box === null ? '' : `; with its supervisor ${box.toFixed(1)} MB per box`}`,
     met: rss === null ? null : rss <= MAX_AGENT_RSS_MB,
   });
+  out.push(...scaleGoals(r));
   return out;
+}
+
+/** Issue 13: at 100 groups (probed ten times as often as Sentinel probes) the agent costs at most 3 Sentinels. */
+const SCALE_GROUPS = 100;
+const MAX_SCALE_CPU_RATIO = 3;
+const MAX_SCALE_RSS_MB = 90;
+
+function scaleGoals(r: BenchResults): Goal[] {
+  const find = (system: 'ours' | 'sentinel') =>
+    r.footprint.find(
+      (f) =>
+        f.system === system &&
+        f.groups === SCALE_GROUPS &&
+        f.ok &&
+        (system === 'sentinel' || f.runner === 'bundle'),
+    );
+  const ours = find('ours');
+  const theirs = find('sentinel');
+  const cpu = ours === undefined ? null : mean(ours.processes.map((p) => p.cpuPercent));
+  const sentinelCpu = theirs === undefined ? null : mean(theirs.processes.map((p) => p.cpuPercent));
+  const cpuRatio = ratio(cpu, sentinelCpu);
+  const rss = ours === undefined ? null : Math.max(...ours.processes.map((p) => p.rssMb));
+  return [
+    {
+      goal: `agent CPU at ${SCALE_GROUPS} groups at most ${MAX_SCALE_CPU_RATIO} x redis-sentinel's at ${SCALE_GROUPS} masters (the agent process; it probes every 100 ms, Sentinel every 1000 ms)`,
+      value:
+        cpuRatio === null || cpu === null || sentinelCpu === null
+          ? 'not measured'
+          : `${cpu.toFixed(1)} % vs ${sentinelCpu.toFixed(1)} % of a core: ${cpuRatio.toFixed(1)} x`,
+      met: cpuRatio === null ? null : cpuRatio <= MAX_SCALE_CPU_RATIO,
+    },
+    {
+      goal: `agent RSS at most ${MAX_SCALE_RSS_MB} MB at ${SCALE_GROUPS} groups (as shipped; the agent process)`,
+      value: rss === null ? 'not measured' : `${rss.toFixed(1)} MB`,
+      met: rss === null ? null : rss <= MAX_SCALE_RSS_MB,
+    },
+  ];
 }
