@@ -25,33 +25,24 @@ const MAX_ERROR = 500;
 
 /** First on every connection: the group's settings, which the agents take over their own files. */
 export function settingsPush(state: VoterState): SettingsPush {
-  const {
-    voters,
-    quorum,
-    downAfterMs,
-    failoverTimeoutMs,
-    parallelSyncs,
-    masterRebootDownAfterMs,
-    fencing,
-    leaseMs,
-    clockDriftRatio,
-  } = state.settings;
+  const s = state.settings;
   return {
     v: PROTOCOL_VERSION,
     kind: 'settings',
-    group: state.settings.name,
+    group: s.name,
     voter: state.index,
     settingsVersion: state.durable.settingsOverride?.version ?? 0,
+    // Named one by one: only what agents adopt goes on the wire, not the whole group config.
     settings: {
-      voters,
-      quorum,
-      downAfterMs,
-      failoverTimeoutMs,
-      parallelSyncs,
-      masterRebootDownAfterMs,
-      fencing,
-      leaseMs,
-      clockDriftRatio,
+      voters: s.voters,
+      quorum: s.quorum,
+      downAfterMs: s.downAfterMs,
+      failoverTimeoutMs: s.failoverTimeoutMs,
+      parallelSyncs: s.parallelSyncs,
+      masterRebootDownAfterMs: s.masterRebootDownAfterMs,
+      fencing: s.fencing,
+      leaseMs: s.leaseMs,
+      clockDriftRatio: s.clockDriftRatio,
     },
   };
 }
