@@ -14,7 +14,7 @@ import {
 import { type AgentCore, type GroupRunnerDeps, REAL_AGENT_CORE, type VoterPort } from './group-ports.js';
 import type { Logger } from './logger.js';
 import type { PeerPort } from './peer-channel.js';
-import { RoundTrips } from './round-trips.js';
+import { type InfoText, RoundTrips } from './round-trips.js';
 import { StateWriter } from './state-writer.js';
 import type { Cancel } from './timers.js';
 
@@ -100,6 +100,11 @@ export class GroupRunner {
   /** What clients are told is the master (`publishedMaster`); null before any config. */
   get publishedMaster(): NodeId | null {
     return publishedMaster(this.state.config, this.state.reported);
+  }
+
+  /** The node's last INFO reply (SENTINEL INFO-CACHE); null if it never answered one. */
+  infoText(node: NodeId): InfoText | null {
+    return this.roundTrips.infoText(node);
   }
 
   /** What the Sentinel surface shows of this group now; null before any config. */

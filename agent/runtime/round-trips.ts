@@ -26,8 +26,22 @@ export interface RoundTripDeps {
   readonly enqueue: (input: AgentInput) => void;
 }
 
+/** A node's last INFO reply, as the agent received it (`SENTINEL INFO-CACHE`). */
+export interface InfoText {
+  readonly text: string;
+  readonly receivedAtMs: number;
+}
+
 export class RoundTrips {
+  /** Each node's last INFO text, as Sentinel keeps `ri->info`: at most one per node of the group. */
+  private readonly lastInfo = new Map<NodeId, InfoText>();
+
   constructor(private readonly deps: RoundTripDeps) {}
+
+  /** The node's last INFO reply; null if it never answered one. */
+  infoText(node: NodeId): InfoText | null {
+    return this.lastInfo.get(node) ?? null;
+  }
 
   probe(node: NodeId, sentAtMs: number): void {
     const { nodes, clock, metrics, group, enqueue } = this.deps;
@@ -46,6 +60,7 @@ export class RoundTrips {
     const port = nodes.get(node);
     if (port === undefined) return;
     void port.info().then((text) => {
+      if (text !== null) this.lastInfo.set(node, { text, receivedAtMs: this.deps.clock.nowMs() });
       // Local nodes: the agent's own fence state; other nodes: unknown from here, reported unfenced.
       const local = localNodes.includes(node);
       const parsed = text === null ? null : parse(text, { fenced: local && fence.fencedNow(node) });

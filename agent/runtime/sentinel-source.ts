@@ -5,6 +5,7 @@ import { type PeerLink, type PeerListState, peerEvents, peersOfGroup } from '../
 import { afterReset } from '../core/sentinel-view.js';
 import { globMatch } from '../sentinel/glob.js';
 import type {
+  CachedInfo,
   FailoverKind,
   FailoverOutcome,
   SentinelConfigChange,
@@ -226,6 +227,20 @@ export class RuntimeSentinelSource implements SentinelSource {
       { name: 'PING-TIMEOUT', valueMs: shortest((s) => s.probeTimeoutMs) },
       { name: 'SENTINEL-PING-PERIOD', valueMs: PING_PERIOD_MS },
     ];
+  }
+
+  /** SENTINEL INFO-CACHE: the INFO texts of the nodes SENTINEL MASTER and REPLICAS show (after a RESET, the relearned ones). */
+  infoCache(group: string): readonly CachedInfo[] | null {
+    const runner = this.groups().find((g) => g.name === group);
+    const view = runner === undefined ? null : this.group(runner);
+    if (runner === undefined || view === null) return null;
+    const nowMs = this.clock.nowMs();
+    return [view.master, ...view.replicas].map(({ node }) => {
+      const info = runner.infoText(node);
+      return info === null
+        ? { ageMs: 0, text: null }
+        : { ageMs: Math.max(0, nowMs - info.receivedAtMs), text: info.text };
+    });
   }
 
   /**

@@ -109,6 +109,14 @@ export interface SentinelConfigChange {
   readonly sentinelPass?: string;
 }
 
+/** One node's last INFO reply as this agent holds it (`SENTINEL INFO-CACHE`). */
+export interface CachedInfo {
+  /** Milliseconds since it arrived; 0 when none ever did (Sentinel's `info_refresh` of 0). */
+  readonly ageMs: number;
+  /** The INFO text as the node sent it; null when the node never answered INFO. */
+  readonly text: string | null;
+}
+
 /** One `SENTINEL DEBUG` timing parameter: Sentinel's name (upper case) and milliseconds. */
 export interface TimingParameter {
   readonly name: string;
@@ -140,6 +148,11 @@ export interface SentinelSource {
   config(): SentinelConfigValues;
   /** `SENTINEL CONFIG SET`: applies every given change (until the agent restarts). */
   setConfig(change: SentinelConfigChange): void;
+  /**
+   * `SENTINEL INFO-CACHE`: the last INFO of the group's master, then of each replica `SENTINEL
+   * REPLICAS` knows (the unannounced ones too, as Sentinel keeps them); null for an unknown group.
+   */
+  infoCache(group: string): readonly CachedInfo[] | null;
   /** `SENTINEL DEBUG`: this agent's timing parameters that have a Sentinel counterpart, and its own. */
   timing(): readonly TimingParameter[];
 }

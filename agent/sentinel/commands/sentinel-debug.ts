@@ -1,4 +1,4 @@
-// SENTINEL DEBUG (this agent's timing), PENDING-SCRIPTS (none), SIMULATE-FAILURE and INFO-CACHE (refused, with why): Sentinel's introspection subcommands.
+// SENTINEL DEBUG (this agent's timing), PENDING-SCRIPTS (none) and SIMULATE-FAILURE (refused, with why): Sentinel's introspection subcommands.
 import { redisInteger } from '../../../workers/config/sentinel-set.js';
 import type { CommandSpec } from '../command-spec.js';
 import { array, bulk, error, map, type Reply } from '../resp.js';
@@ -120,22 +120,4 @@ export const sentinelPendingScripts: CommandSpec = {
   },
   flags: FLAGS,
   run: () => array([]),
-};
-
-export const sentinelInfoCache: CommandSpec = {
-  name: 'sentinel|info-cache',
-  arity: -3,
-  docs: {
-    summary:
-      "Returns the cached `INFO` replies from the deployment's instances. Refused on edge-sentinel: agents keep the fields they parse from INFO, not its text.",
-    since: '3.2.0',
-    group: 'sentinel',
-    complexity: 'O(N) where N is the number of instances',
-    arguments: [{ name: 'nodename', type: 'string', flags: ['multiple'] }],
-  },
-  flags: FLAGS,
-  run: () =>
-    error(
-      "ERR SENTINEL INFO-CACHE is not available on edge-sentinel: agents keep the fields they parse from each node's INFO (SENTINEL MASTER and REPLICAS show them), not its text; ask the node for INFO",
-    ),
 };

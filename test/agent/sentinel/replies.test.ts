@@ -189,6 +189,72 @@ const SENTINEL_SECTION = [
   'master1:name=other,status=sdown,address=10.1.0.1:6379,slaves=0,sentinels=1',
 ].join('\r\n');
 
+/** Sentinel 7.2's `SENTINEL HELP` as addReplyHelp writes it (src/sentinel.c at 7.2.6): a header, the list, HELP. */
+const SENTINEL_HELP = [
+  'SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CKQUORUM <master-name>',
+  '    Check if the current Sentinel configuration is able to reach the quorum',
+  '    needed to failover a master and the majority needed to authorize the',
+  '    failover.',
+  'CONFIG SET param value [param value ...]',
+  '    Set a global Sentinel configuration parameter.',
+  'CONFIG GET <param> [param param param ...]',
+  '    Get global Sentinel configuration parameter.',
+  'DEBUG [<param> <value> ...]',
+  '    Show a list of configurable time parameters and their values (milliseconds).',
+  '    Or update current configurable parameters values (one or more).',
+  'GET-MASTER-ADDR-BY-NAME <master-name>',
+  '    Return the ip and port number of the master with that name.',
+  'FAILOVER <master-name>',
+  '    Manually failover a master node without asking for agreement from other',
+  '    Sentinels',
+  'FLUSHCONFIG',
+  '    Force Sentinel to rewrite its configuration on disk, including the current',
+  '    Sentinel state.',
+  'INFO-CACHE <master-name>',
+  '    Return last cached INFO output from masters and all its replicas.',
+  'IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>',
+  "    Check if the master specified by ip:port is down from current Sentinel's",
+  '    point of view.',
+  'MASTER <master-name>',
+  '    Show the state and info of the specified master.',
+  'MASTERS',
+  '    Show a list of monitored masters and their state.',
+  'MONITOR <name> <ip> <port> <quorum>',
+  '    Start monitoring a new master with the specified name, ip, port and quorum.',
+  'MYID',
+  '    Return the ID of the Sentinel instance.',
+  'PENDING-SCRIPTS',
+  '    Get pending scripts information.',
+  'REMOVE <master-name>',
+  "    Remove master from Sentinel's monitor list.",
+  'REPLICAS <master-name>',
+  '    Show a list of replicas for this master and their state.',
+  'RESET <pattern>',
+  '    Reset masters for specific master name matching this pattern.',
+  'SENTINELS <master-name>',
+  '    Show a list of Sentinel instances for this master and their state.',
+  'SET <master-name> <option> <value> [<option> <value> ...]',
+  '    Set configuration parameters for certain masters.',
+  'SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]',
+  '    Simulate a Sentinel crash.',
+  'HELP',
+  '    Print this help.',
+];
+
+/** The INFO texts the fake source holds for SENTINEL INFO-CACHE: the master's and one replica's (the third never answered). */
+const MASTER_INFO = `# Server\r\nredis_version:7.0.15\r\nrun_id:${A}\r\n\r\n# Replication\r\nrole:master\r\n`;
+const REPLICA_INFO = `# Server\r\nredis_version:7.0.15\r\nrun_id:${B}\r\n\r\n# Replication\r\nrole:slave\r\n`;
+const INFO_TEXTS = [
+  ['10.0.0.1:6379', { ageMs: 1200, text: MASTER_INFO }],
+  ['10.0.0.2:6379', { ageMs: 300, text: REPLICA_INFO }],
+] as const;
+/** `mymaster`'s INFO-CACHE entry as Sentinel writes it: the name, then [age, text] for the master and each replica. */
+const mymasterInfoCache = (nullText: string) => [
+  bulk('mymaster'),
+  arr(arr(int(1200), bulk(MASTER_INFO)), arr(int(300), bulk(REPLICA_INFO)), arr(int(0), nullText)),
+];
+
 const NO_SUCH_MASTER = err('ERR No such master with that name');
 const arity = (name: string) => err(`ERR wrong number of arguments for '${name}' command`);
 
@@ -256,6 +322,23 @@ const ROWS: Row[] = [
   { args: ['SENTINEL', 'failover', 'nope'], resp2: NO_SUCH_MASTER },
   { args: ['SENTINEL', 'reset', '*'], resp2: int(1) },
   { args: ['SENTINEL', 'reset'], resp2: arity('sentinel|reset') },
+  // 00-base "SENTINEL HELP output the sentinel subcommand help"; the header names the command upper case.
+  { args: ['sentinel', 'help'], resp2: arr(...SENTINEL_HELP.map(status)) },
+  { args: ['SENTINEL', 'help', 'x'], resp2: arity('sentinel|help') },
+  // 00-base "SENTINEL INFO CACHE returns the cached info"; a RESP3 client gets the same arrays, nulls as `_`.
+  {
+    args: ['SENTINEL', 'INFO-CACHE', 'mymaster'],
+    resp2: arr(...mymasterInfoCache('$-1\r\n')),
+    resp3: arr(...mymasterInfoCache('_\r\n')),
+  },
+  // Unknown names are skipped and a repeated one answered once, as a real Sentinel 7.0.15 does.
+  {
+    args: ['SENTINEL', 'info-cache', 'nope', 'mymaster', 'other', 'mymaster'],
+    resp2: arr(...mymasterInfoCache('$-1\r\n'), bulk('other'), arr(arr(int(0), '$-1\r\n'))),
+    resp3: arr(...mymasterInfoCache('_\r\n'), bulk('other'), arr(arr(int(0), '_\r\n'))),
+  },
+  { args: ['SENTINEL', 'INFO-CACHE', 'nope'], resp2: arr() },
+  { args: ['SENTINEL', 'INFO-CACHE'], resp2: arity('sentinel|info-cache') },
   { args: ['SENTINEL', 'foo'], resp2: err("ERR unknown subcommand 'foo'. Try SENTINEL HELP.") },
   { args: ['SENTINEL'], resp2: arity('sentinel') },
   { args: ['SENTINEL', 'monitor', 'x', '127.0.0.1', '6379', '2'], resp2: err(MONITOR_REFUSAL) },
@@ -390,6 +473,7 @@ let server: SentinelServer;
 
 beforeAll(async () => {
   source = new FakeSource(FIXTURE);
+  for (const [node, info] of INFO_TEXTS) source.infoTexts.set(node, info);
   server = await startSentinelServer({ host: '127.0.0.1', port: 0, source, adminWithoutPassword: true });
 });
 

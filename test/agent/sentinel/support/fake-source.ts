@@ -1,6 +1,7 @@
 // A SentinelSource test double: a snapshot the test sets, events it publishes, failover/reset/SET it scripts, CONFIG values it keeps.
 import { Redis } from 'ioredis';
 import type {
+  CachedInfo,
   FailoverKind,
   FailoverOutcome,
   SentinelConfigChange,
@@ -44,6 +45,8 @@ export class FakeSource implements SentinelSource {
     { name: 'INFO-PERIOD', valueMs: 1000 },
     { name: 'PING-PERIOD', valueMs: 100 },
   ];
+  /** What SENTINEL INFO-CACHE answers for a node of a group; a node not here was never heard from. */
+  readonly infoTexts = new Map<NodeId, CachedInfo>();
   private readonly listeners = new Set<(event: SentinelEvent) => void>();
 
   constructor(snapshot: SentinelSnapshot) {
@@ -103,6 +106,14 @@ export class FakeSource implements SentinelSource {
 
   timing(): readonly TimingParameter[] {
     return this.timingParameters;
+  }
+
+  infoCache(group: string): readonly CachedInfo[] | null {
+    const found = this.current.groups.find((g) => g.name === group);
+    if (found === undefined) return null;
+    return [found.master, ...found.replicas].map(
+      ({ node }) => this.infoTexts.get(node) ?? { ageMs: 0, text: null },
+    );
   }
 }
 
