@@ -60,6 +60,11 @@ export interface StackOptions {
   readonly failsafeRoutes?: Readonly<Record<number, Readonly<Record<number, number>>>>;
   /** Test hook (no flag): serve outage drills (`POST .../voters/:i/outage`), see workers/env.ts. */
   readonly outageDrills?: boolean;
+  /**
+   * Test hook (no flag): this many more groups in wrangler dev's GROUPS, with no nodes or agents
+   * (their voters idle): the coordinator at fleet size (test/bench/coordinator-fleet.ts).
+   */
+  readonly idleGroups?: { readonly count: number; readonly voters: VoterCount };
 }
 
 export const DEFAULT_GROUP = 'mymaster';
