@@ -11,6 +11,7 @@ import { type LocalStack, startStack } from '../../infra/local/stack.js';
 import { sleep, waitFor } from '../../infra/local/wait.js';
 import { readCounters } from './cost-bench.js';
 import { billLines, monthlyUsage, perKey, totalDollars } from './cost-model.js';
+import { httpLookup } from './lookup-bench.js';
 import { parseStatus } from './proc-stats.js';
 import { BILLED_COUNTERS, type BilledCounters, type VoterUsage } from './results.js';
 import { percentile } from './stats.js';
@@ -95,31 +96,6 @@ function longPoll(url: string, group: string, afterEpoch: number, signal: AbortS
     () => ({ atMs: performance.now(), epoch: -1, status: 0 }),
   );
   return { group, answered };
-}
-
-/** Cached master reads of one group from `clients` loops for `windowMs`: reads/s and latency. */
-async function cachedReads(url: string, group: string, clients: number, windowMs: number) {
-  const latencies: number[] = [];
-  let failed = 0;
-  const endAt = performance.now() + windowMs;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < endAt) {
-        const started = performance.now();
-        const response = await fetch(`${url}/v1/groups/${group}/master`).catch(() => null);
-        if (response?.status === 200) {
-          await response.arrayBuffer();
-          latencies.push(performance.now() - started);
-        } else failed++;
-      }
-    }),
-  );
-  return {
-    perSecond: (latencies.length * 1000) / windowMs,
-    p50: latencies.length === 0 ? Number.NaN : percentile(latencies, 0.5),
-    p99: latencies.length === 0 ? Number.NaN : percentile(latencies, 0.99),
-    failed,
-  };
 }
 
 const counterDelta = (a: BilledCounters, b: BilledCounters): BilledCounters =>
@@ -290,10 +266,12 @@ async function main(argv: readonly string[]): Promise<number> {
       `${readers.length - early.length} of ${readers.length} after ${ms(performance.now() - parkStarted)}`,
     );
 
-    const reads = await cachedReads(url, GROUP, CACHED_READ_CLIENTS, CACHED_READ_MS);
+    const reads = await httpLookup(`${url}/v1/groups/${GROUP}/master`, CACHED_READ_MS, CACHED_READ_CLIENTS);
     row(
       `cached master reads of ${GROUP}, ${CACHED_READ_CLIENTS} clients, ${groups} readers parked`,
-      `${Math.round(reads.perSecond)}/s, p50 ${ms(reads.p50)}, p99 ${ms(reads.p99)}, ${reads.failed} failed`,
+      reads.ok
+        ? `${Math.round(reads.requestsPerSecond ?? 0)}/s, p50 ${ms(reads.p50Ms ?? 0)}`
+        : String(reads.error),
     );
     const statusStarted = performance.now();
     await getJson(`${url}/v1/groups/${GROUP}`);
