@@ -8,7 +8,15 @@ import { sentinelId } from '../../../agent/runtime/peer-sentinels.js';
 import { initialConfig } from '../../../workers/protocol/index.js';
 import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters, tokenFor } from '../runtime/fake-voters.js';
-import { cleanupStack, node, removeDir, tempStateDir, testConfig, waitFor } from '../runtime/harness.js';
+import {
+  cleanupStack,
+  client,
+  node,
+  removeDir,
+  tempStateDir,
+  testConfig,
+  waitFor,
+} from '../runtime/harness.js';
 import { takeRunLock } from './support/run-lock.js';
 
 const cleanups = cleanupStack();
@@ -73,7 +81,8 @@ function fields(flat: unknown): Record<string, string> {
   return out;
 }
 
-async function agentFile(voters: FakeVoters, i: number, extra: Partial<AgentFile> = {}): Promise<AgentFile> {
+/** Agent i's file: its redis on REDIS[i], its Sentinel port SENTINEL[i], the others as peers; `agentId` AGENTS[i] unless given. */
+async function agentFile(voters: FakeVoters, i: number, agentId = AGENTS[i] as string): Promise<AgentFile> {
   const local = REDIS[i] as number;
   const stateDir = tempStateDir();
   cleanups.push(() => removeDir(stateDir));
@@ -83,7 +92,6 @@ async function agentFile(voters: FakeVoters, i: number, extra: Partial<AgentFile
     otherPorts: REDIS.filter((p) => p !== local),
     stateDir,
   });
-  const agentId = AGENTS[i] as string;
   const token = await tokenFor(agentId, GROUP);
   return {
     ...base,
@@ -92,7 +100,6 @@ async function agentFile(voters: FakeVoters, i: number, extra: Partial<AgentFile
     metrics: { host: '127.0.0.1', port: 0, enabled: false },
     peers: SENTINEL.filter((p) => p !== SENTINEL[i]).map(endpoint),
     groups: base.groups.map((g) => ({ ...g, token })),
-    ...extra,
   };
 }
 
@@ -276,5 +283,60 @@ describe('live Sentinel peers (three real agents)', () => {
     const listed = ((await ask(a, 'SENTINEL', 'SLAVES', GROUP)) as unknown[]).map(fields);
     expect(listed.map((r) => [r.name, r['replica-announced']])).toEqual([[endpoint(REDIS[1]), '1']]);
     expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-slaves']).toBe('2');
+  }, 60_000);
+  it('a peer restarted on the same endpoint with another agentId is counted once, under its new id (Redis 11-port-0)', async () => {
+    const { voters, agents } = await threeAgents();
+    const a = sentinelClient(SENTINEL[0]);
+    await waitFor(
+      'three usable Sentinels',
+      10_000,
+      async () => (await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)) === OK3,
+    );
+    const renamed = 'agent-live-b-renamed';
+    await agents[1]?.stop();
+    await runSentinelAgent(await agentFile(voters, 1, renamed));
+    // Its next hello (within 2 s) names it by its new SENTINEL MYID, in the entry of its endpoint.
+    const listed = await waitFor('the new id listed', 10_000, async () => {
+      const now = ((await ask(a, 'SENTINEL', 'SENTINELS', GROUP)) as unknown[]).map(fields);
+      return now.some((s) => s.name === sentinelId(renamed) && s.flags === 'sentinel') ? now : undefined;
+    });
+    expect(listed.map((s) => [s.port, s.name])).toEqual([
+      [String(SENTINEL[1]), sentinelId(renamed)],
+      [String(SENTINEL[2]), sentinelId(AGENTS[2])],
+    ]);
+    expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-other-sentinels']).toBe('2');
+    expect(await ask(a, 'SENTINEL', 'CKQUORUM', GROUP)).toBe(OK3);
+    expect(String(await ask(a, 'INFO', 'sentinel'))).toContain(',slaves=2,sentinels=3');
+  }, 60_000);
+
+  it('REPLICAS follows replica-announced flipped at runtime (Redis 10-replica-priority)', async () => {
+    await threeAgents();
+    const a = sentinelClient(SENTINEL[0]);
+    const listed = async () =>
+      ((await ask(a, 'SENTINEL', 'REPLICAS', GROUP)) as unknown[]).map(fields).map((r) => r.name);
+    const both = [endpoint(REDIS[1]), endpoint(REDIS[2])];
+    await waitFor('both replicas listed', 10_000, async () =>
+      JSON.stringify(await listed()) === JSON.stringify(both) ? true : undefined,
+    );
+    const replica = client(REDIS[2]);
+    cleanups.push(() => replica.disconnect());
+
+    // Hidden from the next INFO the agent reads (every infoIntervalMs, 500 ms here); still a replica it counts.
+    await replica.call('CONFIG', 'SET', 'replica-announced', 'no');
+    await waitFor('the unannounced replica hidden', 5000, async () =>
+      JSON.stringify(await listed()) === JSON.stringify([endpoint(REDIS[1])]) ? true : undefined,
+    );
+    expect(fields(await ask(a, 'SENTINEL', 'MASTER', GROUP))['num-slaves']).toBe('2');
+
+    // Announced again: listed again, in its place, as announced.
+    await replica.call('CONFIG', 'SET', 'replica-announced', 'yes');
+    await waitFor('the replica listed again', 5000, async () =>
+      JSON.stringify(await listed()) === JSON.stringify(both) ? true : undefined,
+    );
+    const back = ((await ask(a, 'SENTINEL', 'SLAVES', GROUP)) as unknown[]).map(fields);
+    expect(back.map((r) => [r.name, r['replica-announced'], r['master-link-status']])).toEqual([
+      [endpoint(REDIS[1]), '1', 'ok'],
+      [endpoint(REDIS[2]), '1', 'ok'],
+    ]);
   }, 60_000);
 });
