@@ -40,6 +40,8 @@ export interface GroupSection extends Omit<ParsedGroupSection, 'token' | 'tokenF
   readonly agents: Readonly<Record<string, AgentAddress>>;
   readonly local: Omit<ParsedGroupSection['local'], 'password' | 'passwordFile' | 'tls'> & {
     readonly password?: string;
+    /** Where the password was read from: read again on SIGHUP (absent: inline, or from the environment). */
+    readonly passwordFile?: string;
     readonly tls?: TlsOptions;
   };
 }
@@ -143,6 +145,18 @@ function readSecret(path: string, what: string, errors: string[]): string | unde
   const value = read.text.trim();
   if (value === '') errors.push(`${what}: ${path} is empty`);
   return value;
+}
+
+/** A secret file read again at run time (SIGHUP): its trimmed text, or why it cannot be used. */
+export function rereadSecretFile(
+  path: string,
+  what: string,
+): { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: string } {
+  const errors: string[] = [];
+  const value = readSecret(path, what, errors);
+  const error = errors[0];
+  if (error !== undefined || value === undefined) return { ok: false, error: error ?? `${what}: unreadable` };
+  return { ok: true, value };
 }
 
 function readPem(path: string | undefined, what: string, errors: string[]): string | undefined {
@@ -255,6 +269,7 @@ function resolveGroup(
     local: {
       ...localRest,
       ...(password === undefined ? {} : { password }),
+      ...(passwordFile === undefined ? {} : { passwordFile }),
       ...(resolvedTls === undefined ? {} : { tls: resolvedTls }),
     },
   };

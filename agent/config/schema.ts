@@ -4,6 +4,7 @@ import { AgentIdSchema, GroupNameSchema, NodeIdSchema } from '../../workers/prot
 import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
 import { AclError, AclUsers } from '../sentinel/acl/users.js';
 import { COMMANDS } from '../sentinel/commands/index.js';
+import { RenameCommandsSchema } from './rename-commands.js';
 
 /** Why these ACL lines would be refused at start (checked here so check-config says it), or null. */
 function aclProblem(lines: readonly string[], password: string | undefined): string | null {
@@ -83,6 +84,11 @@ const GroupSchema = z
      */
     failsafe: z.boolean().default(true),
     leaseMs: MsSchema(100, 3_600_000).default(2000),
+    /**
+     * Commands renamed on this group's nodes (redis.conf `rename-command`), for every node of the
+     * group, as Sentinel's per-master `rename-command`: `{ CONFIG: cfg-xyz }`.
+     */
+    renameCommands: RenameCommandsSchema.optional(),
   })
   .superRefine((g, ctx) => {
     const seen = new Set<string>([g.local.announce]);
