@@ -126,9 +126,29 @@ function encodeAggregate(prefix: string, items: readonly Reply[], protocol: Prot
 }
 
 export function encodeText(reply: Reply, protocol: Protocol): string {
+  const memo = encodedOnce.get(reply);
+  if (memo === undefined) return encodeFresh(reply, protocol);
+  const text = memo[protocol] ?? encodeFresh(reply, protocol);
+  memo[protocol] = text;
+  return text;
+}
+
+function encodeFresh(reply: Reply, protocol: Protocol): string {
   const out: string[] = [];
   encodeInto(reply, protocol, out);
   return out.join('');
+}
+
+/** The encodings of replies handed out again and again, per protocol. */
+const encodedOnce = new WeakMap<Reply, { 2?: string; 3?: string }>();
+
+/**
+ * Marks a reply that will be answered many times unchanged (a lookup's cached answer): it is
+ * encoded once per protocol, not once per request. It must never be modified afterwards.
+ */
+export function reusable<R extends Reply>(reply: R): R {
+  encodedOnce.set(reply, {});
+  return reply;
 }
 
 export function encode(reply: Reply, protocol: Protocol): Buffer {

@@ -110,6 +110,8 @@ async function main(argv: readonly string[]): Promise<number> {
     for (let round = 0; round < rounds; round++) {
       for (const pipeline of pipelines) {
         for (const [name, target, port] of targets) {
+          // The agent runs in this process: its CPU time per request is a figure other load barely moves.
+          const cpuBefore = process.cpuUsage();
           const result = await redisBenchmark(
             target,
             port,
@@ -123,7 +125,12 @@ async function main(argv: readonly string[]): Promise<number> {
             throw new Error(`${name} -P ${pipeline}: ${result.error}`);
           const key = `${name} -P ${pipeline}`;
           rates.set(key, [...(rates.get(key) ?? []), result.requestsPerSecond]);
-          console.log(`round ${round} ${key}: ${Math.round(result.requestsPerSecond)}/s`);
+          const cpu = process.cpuUsage(cpuBefore);
+          const perRequest =
+            name === 'agent'
+              ? `, ${(((cpu.user + cpu.system) / requests) * 1000).toFixed(0)} ns CPU per request`
+              : '';
+          console.log(`round ${round} ${key}: ${Math.round(result.requestsPerSecond)}/s${perRequest}`);
         }
       }
     }

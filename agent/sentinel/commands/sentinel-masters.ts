@@ -1,7 +1,7 @@
 // SENTINEL MASTERS / MASTER / GET-MASTER-ADDR-BY-NAME and their Valkey names (PRIMARIES / PRIMARY / GET-PRIMARY-ADDR-BY-NAME).
 import { parseNodeId } from '../../../workers/protocol/index.js';
 import type { CommandSpec, Handler } from '../command-spec.js';
-import { array, bulk, nullArray, type Reply } from '../resp.js';
+import { array, bulk, nullArray, type Reply, reusable } from '../resp.js';
 import { asMap, groupOrError, isGroup, masterFields } from './instance-maps.js';
 
 const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
@@ -23,7 +23,7 @@ const addressByName: Handler = ({ args, server }) => {
   if (master === null) return nullArray();
   if (lastAddress?.master !== master) {
     const { host, port } = parseNodeId(master);
-    lastAddress = { master, reply: array([bulk(host), bulk(String(port))]) };
+    lastAddress = { master, reply: reusable(array([bulk(host), bulk(String(port))])) };
   }
   return lastAddress.reply;
 };
