@@ -163,6 +163,11 @@ function untilStopped(
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // SIGHUP (systemctl reload; forwarded by the supervisor): a file-based password rotation without a restart.
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reading every local.passwordFile again');
+      agent.reloadSecrets();
+    });
     fence?.onStop(() => stop('the supervisor asked'));
   });
 }

@@ -1,17 +1,21 @@
 // The agent process: state files, one GroupRunner per group, the fence owner, the failsafe endpoint, metrics, Sentinel, graceful stop.
-import type { AgentFile } from '../config/load.js';
+
+import { instancePayload } from '../../workers/protocol/index.js';
+import { type AgentFile, type GroupSection, rereadSecretFile } from '../config/load.js';
 import { answerHealthCheck } from '../core/health-checks.js';
 import { failsafeStatus } from '../core/index.js';
 import { AdminClient } from './admin-client.js';
 import { type Clock, monotonicClock } from './clock.js';
 import { AgentStartError } from './errors.js';
 import { FenceClient } from './fence-client.js';
-import { FenceOwner, type FencePort, type FenceTarget } from './fence-owner.js';
+import { FenceOwner, type FencePort, type FenceRetargeting, type FenceTarget } from './fence-owner.js';
 import type { GroupRunner } from './group-runner.js';
 import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-wiring.js';
 import { memoizedInfoParser } from './info-memo.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
+import { fileAccess, type NodeAccessValues } from './node-access.js';
+import { NodeAccessRegistry } from './node-access-registry.js';
 import { NodePool } from './node-pool.js';
 import { PeerSentinels } from './peer-sentinels.js';
 import { type RunningSentinelServer, startSentinel } from './sentinel-server.js';
@@ -35,7 +39,7 @@ export interface AgentOptions {
    * Who applies the fences: the supervisor, over IPC, as shipped (agent/supervisor/); default an
    * owner in this process (tests, and a development run), which dies with the agent.
    */
-  readonly fence?: FencePort;
+  readonly fence?: FencePort & FenceRetargeting;
 }
 
 export interface RunningAgent {
@@ -45,23 +49,34 @@ export interface RunningAgent {
   readonly metricsPort: number | null;
   /** The UDP port of the failsafe endpoint (null: no group has the failsafe on). */
   readonly failsafePort: number | null;
+  /** Each group's node credentials and renamed commands now (SENTINEL SET changes them). */
+  readonly nodeAccess: NodeAccessRegistry;
+  /** SIGHUP: read every group's passwordFile again; a new password reconnects the group's node links and fence. */
+  reloadSecrets(): void;
   stop(): Promise<void>;
 }
 
 /** How long shutdown waits for a command already sent to Redis. */
 const COMMAND_GRACE_MS = 5_000;
 
-/** Each group's local node, as its fence owner must reach it. */
-export function fenceTargets(config: AgentFile): FenceTarget[] {
-  return config.groups.map(({ local }) => ({
+/** A group's local node as its fence owner must reach it, with the group's credentials and renamed commands. */
+export function fenceTarget(group: GroupSection, access: NodeAccessValues = fileAccess(group)): FenceTarget {
+  const { local } = group;
+  return {
     node: local.announce,
     host: local.host,
     port: local.port,
-    ...(local.username === undefined ? {} : { username: local.username }),
-    ...(local.password === undefined ? {} : { password: local.password }),
+    ...(access.username === undefined ? {} : { username: access.username }),
+    ...(access.password === undefined ? {} : { password: access.password }),
     ...(local.tls === undefined ? {} : { tls: local.tls }),
     ...(local.minReplicasToWrite === undefined ? {} : { minReplicasToWrite: local.minReplicasToWrite }),
-  }));
+    ...(Object.keys(access.renameCommands).length === 0 ? {} : { renameCommands: access.renameCommands }),
+  };
+}
+
+/** Each group's local node, as its fence owner must reach it (the file's credentials, or the current ones). */
+export function fenceTargets(config: AgentFile, access?: NodeAccessRegistry): FenceTarget[] {
+  return config.groups.map((group) => fenceTarget(group, access?.of(group.name).current));
 }
 
 export async function startAgent(config: AgentFile, options: AgentOptions): Promise<RunningAgent> {
@@ -71,10 +86,11 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   stateDirOrThrow(config.stateDir);
   const metrics = new AgentMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const fence = fenceOwner(config, options, { clock, timers, metrics });
-  // A restarted agent takes over the deadlines its previous process left with the supervisor.
-  const inherited = await fence.configure(fenceTargets(config));
-  const peers = await startPeerEndpoint(config, clock, logger);
   const runners: GroupRunner[] = [];
+  const nodeAccess = nodeAccessOf(config, logger, fence, (event) => source.publish(event), runners);
+  // A restarted agent takes over the deadlines its previous process left with the supervisor.
+  const inherited = await fence.configure(fenceTargets(config, nodeAccess));
+  const peers = await startPeerEndpoint(config, clock, logger);
   const peerSentinels = new PeerSentinels({
     agentId: config.agentId,
     peers: config.peers,
@@ -102,6 +118,7 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
       connectionName: `edge-sentinel-agent:${config.agentId}`,
       logger: logger.child({ component: 'nodes' }),
     }),
+    nodeAccess,
     parseInfo: memoizedInfoParser(),
     fence,
     inherited,
@@ -115,6 +132,7 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   const servers = await startServers(config, options, {
     metrics,
     source,
+    nodeAccess,
     peerSentinels,
     health: () => health(config, { runners, peers, clock, stopping }),
     checks: (path, params) => answerHealthCheck(path, params, runners, clock.nowMs()),
@@ -135,6 +153,8 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
     metrics,
     metricsPort: servers.metricsPort,
     failsafePort: peers?.port ?? null,
+    nodeAccess,
+    reloadSecrets: () => nodeAccess.reloadPasswordFiles(),
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -158,6 +178,34 @@ function stateDirOrThrow(stateDir: string): void {
   }
 }
 
+/**
+ * Each group's credentials and renamed commands, from the file; a change (SENTINEL SET, SIGHUP)
+ * moves the group's node links (in the group's wiring) and its local node's fence connection.
+ */
+function nodeAccessOf(
+  config: AgentFile,
+  logger: Logger,
+  fence: FenceRetargeting,
+  publish: (event: { name: string; payload: string }) => void,
+  runners: readonly GroupRunner[],
+): NodeAccessRegistry {
+  const registry = new NodeAccessRegistry({
+    groups: config.groups,
+    logger: logger.child({ component: 'node-access' }),
+    readPasswordFile: rereadSecretFile,
+    // Sentinel's `+set master <name> <ip> <port> <option> <value>` once the group has a published master.
+    publish: (group, option, value) => {
+      const master = runners.find((r) => r.name === group)?.publishedMaster ?? null;
+      if (master !== null)
+        publish({ name: '+set', payload: `${instancePayload('master', group, master)} ${option} ${value}` });
+    },
+  });
+  for (const group of config.groups) {
+    registry.of(group.name).onChange((values) => fence.retarget(fenceTarget(group, values)));
+  }
+  return registry;
+}
+
 /** A broken core invariant: exit 1, so the supervisor restarts the agent from its state file. */
 function exitOnFatal(logger: Logger): (error: unknown) => void {
   return (error) => {
@@ -171,7 +219,7 @@ function fenceOwner(
   config: AgentFile,
   options: AgentOptions,
   { clock, timers, metrics }: { clock: Clock; timers: Timers; metrics: AgentMetrics },
-): FencePort {
+): FencePort & FenceRetargeting {
   const { logger } = options;
   const fence =
     options.fence ??
@@ -245,12 +293,14 @@ async function startServers(
   {
     metrics,
     source,
+    nodeAccess,
     peerSentinels,
     health,
     checks,
   }: {
     metrics: AgentMetrics;
     source: RuntimeSentinelSource;
+    nodeAccess: NodeAccessRegistry;
     peerSentinels: PeerSentinels;
     health: () => Health;
     checks: HealthChecks;
@@ -272,6 +322,7 @@ async function startServers(
       ...(config.sentinel.aclFile === undefined ? {} : { aclFile: config.sentinel.aclFile }),
       adminWithoutPassword: config.sentinel.adminWithoutPassword,
       source,
+      nodeAccess,
       peers: peerSentinels,
       logger: options.logger.child({ component: 'sentinel' }),
     });

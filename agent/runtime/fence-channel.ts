@@ -8,6 +8,7 @@ import {
   type AppliedListener,
   type FenceOwner,
   type FencePort,
+  type FenceRetargeting,
   type FenceTarget,
   FenceTargetSchema,
 } from './fence-owner.js';
@@ -19,6 +20,8 @@ export const SUPERVISED_VARIABLE = 'EDGE_SENTINEL_SUPERVISED';
 /** Agent -> supervisor. Deadlines are CLOCK_MONOTONIC milliseconds, the same clock in both processes. */
 export const ToSupervisorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('targets'), targets: z.array(FenceTargetSchema).max(256) }),
+  /** A node's new credentials or renamed commands (SENTINEL SET, SIGHUP): its fence connection reconnects. */
+  z.strictObject({ kind: z.literal('retarget'), target: FenceTargetSchema }),
   z.strictObject({
     kind: z.literal('fence'),
     node: NodeIdSchema,
@@ -59,7 +62,7 @@ const INHERIT_TIMEOUT_MS = 1000;
  * The agent's side. It knows its own deadlines (so it reports `fenced` in INFO results exactly as
  * it decided), and learns what the owner applied from its reports.
  */
-export class ChannelFence implements FencePort {
+export class ChannelFence implements FencePort, FenceRetargeting {
   private readonly deadlines = new Map<string, number | null>();
   private readonly appliedStates = new Map<string, AppliedFence>();
   private readonly listeners: AppliedListener[] = [];
@@ -82,6 +85,10 @@ export class ChannelFence implements FencePort {
       this.inheritedReply = settle;
       this.send({ kind: 'targets', targets: [...targets] });
     });
+  }
+
+  retarget(target: FenceTarget): void {
+    this.send({ kind: 'retarget', target });
   }
 
   set(node: string, writableUntilMs: number | null): void {
@@ -137,6 +144,9 @@ export function serveFenceMessage(owner: FenceOwner, message: ToSupervisor): ToA
       return { kind: 'inherited', fences: message.targets.map(({ node }) => owner.current(node)) };
     case 'fence':
       owner.set(message.node, message.writableUntilMs);
+      return null;
+    case 'retarget':
+      owner.retarget(message.target);
       return null;
   }
 }

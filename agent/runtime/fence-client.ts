@@ -6,6 +6,7 @@ import { backoffDelayMs } from '../../workers/protocol/index.js';
 import { errorText } from './errors.js';
 import type { FenceTarget, OwnedConnection } from './fence-owner.js';
 import type { Logger } from './logger.js';
+import { explainRefusal, nodeCommandName } from './renamed-commands.js';
 
 /** Connect and command bound: a fence that cannot be applied is retried, never waited on. */
 const TIMEOUT_MS = 500;
@@ -33,7 +34,7 @@ export class FenceClient implements OwnedConnection {
   private down = false;
 
   constructor(
-    private readonly target: FenceTarget,
+    private target: FenceTarget,
     private readonly connectionName: string,
     private readonly logger: Logger,
   ) {}
@@ -47,9 +48,24 @@ export class FenceClient implements OwnedConnection {
     this.connect();
   }
 
-  command(name: string, args: readonly (string | number)[]): Promise<unknown> {
-    if (!this.isReady || this.socket === null) return Promise.reject(new Error('Connection is closed.'));
-    return this.send(this.socket, [name, ...args]);
+  /** Sent under the group's name for the command; a refusal names the renaming. */
+  async command(name: string, args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.isReady || this.socket === null) throw new Error('Connection is closed.');
+    try {
+      return await this.send(this.socket, [this.name(name), ...args]);
+    } catch (error) {
+      throw new Error(explainRefusal(this.target.renameCommands, name, errorText(error)));
+    }
+  }
+
+  /**
+   * New credentials or renamed commands: the connection drops and the next one (after the usual
+   * back-off) uses them; the fence is applied again once it is ready.
+   */
+  retarget(target: FenceTarget): void {
+    this.target = target;
+    const socket = this.socket;
+    if (socket !== null) this.lost(socket, new Error('reconnecting with new credentials or command names'));
   }
 
   close(): void {
@@ -96,7 +112,7 @@ export class FenceClient implements OwnedConnection {
       if (password !== undefined) {
         await this.send(socket, username === undefined ? ['AUTH', password] : ['AUTH', username, password]);
       }
-      await this.send(socket, ['CLIENT', 'SETNAME', this.connectionName]);
+      await this.nameConnection(socket);
     } catch (error) {
       this.lost(socket, error instanceof Error ? error : new Error(String(error)));
       return;
@@ -108,6 +124,27 @@ export class FenceClient implements OwnedConnection {
     if (this.down) this.logger.info({ node: this.target.node }, 'fence connection to node re-established');
     this.down = false;
     this.onReady();
+  }
+
+  private name(command: string): string {
+    return nodeCommandName(this.target.renameCommands, command);
+  }
+
+  /**
+   * CLIENT SETNAME only labels the connection: a node that does not know CLIENT by the name sent
+   * (renamed, or a wrong renameCommands entry) must not keep the fence from connecting.
+   */
+  private async nameConnection(socket: Socket): Promise<void> {
+    try {
+      await this.send(socket, [this.name('CLIENT'), 'SETNAME', this.connectionName]);
+    } catch (error) {
+      const text = errorText(error);
+      if (!/unknown command/i.test(text)) throw error;
+      this.logger.warn(
+        { node: this.target.node, err: explainRefusal(this.target.renameCommands, 'CLIENT', text) },
+        'fence connection left unnamed: the node refuses CLIENT SETNAME as sent',
+      );
+    }
   }
 
   private send(socket: Socket, args: readonly (string | number)[]): Promise<unknown> {

@@ -1,6 +1,7 @@
 // The one owner of the local nodes' write fences: deadlines in, CONFIG SET out, outliving the agent that set them.
 import { z } from 'zod';
 import { NodeIdSchema } from '../../workers/protocol/index.js';
+import { RENAMABLE_COMMANDS, RenamedNameSchema } from '../config/rename-commands.js';
 import type { Clock } from './clock.js';
 import { type FenceConnection, NodeFence } from './fence.js';
 import type { Logger } from './logger.js';
@@ -26,6 +27,8 @@ export const FenceTargetSchema = z.strictObject({
     })
     .optional(),
   minReplicasToWrite: z.number().int().min(0).max(1_000_000).optional(),
+  /** The group's renamed commands: the fence sends CONFIG and CLIENT under these names. */
+  renameCommands: z.partialRecord(z.enum(RENAMABLE_COMMANDS), RenamedNameSchema).optional(),
 });
 export type FenceTarget = z.infer<typeof FenceTargetSchema>;
 
@@ -51,10 +54,21 @@ export interface FencePort {
   close(): void;
 }
 
+/**
+ * Changing how a fence reaches its node while it runs (SENTINEL SET auth-pass / auth-user /
+ * rename-command, SIGHUP): the connection drops and reconnects with the new target, and the fence
+ * is applied again on it. The deadline is kept.
+ */
+export interface FenceRetargeting {
+  retarget(target: FenceTarget): void;
+}
+
 /** A live connection for one fence; `onReady` must be called whenever it (re)connects. */
 export interface OwnedConnection extends FenceConnection {
   start(onReady: () => void): void;
   close(): void;
+  /** Reconnect to the node with a new target (credentials, renamed commands); absent: cannot. */
+  retarget?(target: FenceTarget): void;
 }
 
 export interface FenceOwnerDeps {
@@ -69,7 +83,7 @@ export interface FenceOwnerDeps {
  * process), so a fence deadline the agent handed over is enforced when the deadline passes even
  * if the agent has died, is stopped or its event loop hangs: the dead-man switch.
  */
-export class FenceOwner implements FencePort {
+export class FenceOwner implements FencePort, FenceRetargeting {
   private readonly fences = new Map<string, { fence: NodeFence; connection: OwnedConnection }>();
   private readonly listeners: AppliedListener[] = [];
 
@@ -108,6 +122,19 @@ export class FenceOwner implements FencePort {
       connection.start(() => fence.onReady());
     }
     return Promise.resolve(held);
+  }
+
+  /** New credentials or command names for a node's fence connection (see FenceRetargeting). */
+  retarget(target: FenceTarget): void {
+    const entry = this.fences.get(target.node);
+    if (entry === undefined) {
+      this.deps.logger.error(
+        { node: target.node },
+        'new fence target for a node that was never configured: ignored',
+      );
+      return;
+    }
+    entry.connection.retarget?.(target);
   }
 
   set(node: string, writableUntilMs: number | null): void {

@@ -3,6 +3,7 @@
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
 import type { AgentFile, GroupSection } from '../config/load.js';
 import { type AgentSettings, RECOMMENDED_TIMINGS } from '../core/index.js';
+import { fileAccess, type NodeAccessValues } from './node-access.js';
 import type { NodeEndpoint } from './redis-options.js';
 
 export function agentSettings(config: AgentFile, group: GroupSection): AgentSettings {
@@ -47,13 +48,21 @@ export function sentinelEndpoint(config: AgentFile): { host: string; port: numbe
   return { host: parseNodeId(first.local.announce).host, port: config.sentinel.port };
 }
 
-/** The local node is reached at its bind address; other nodes at their announce address, same credentials. */
-export function nodeEndpoints(group: GroupSection): Map<NodeId, NodeEndpoint> {
+/**
+ * The local node is reached at its bind address; other nodes at their announce address, with the
+ * same credentials and renamed commands (the group's current ones; the file's by default).
+ */
+export function nodeEndpoints(
+  group: GroupSection,
+  access: NodeAccessValues = fileAccess(group),
+): Map<NodeId, NodeEndpoint> {
   const { local } = group;
+  const renamed = Object.keys(access.renameCommands).length > 0;
   const credentials = {
-    ...(local.username === undefined ? {} : { username: local.username }),
-    ...(local.password === undefined ? {} : { password: local.password }),
+    ...(access.username === undefined ? {} : { username: access.username }),
+    ...(access.password === undefined ? {} : { password: access.password }),
     ...(local.tls === undefined ? {} : { tls: local.tls }),
+    ...(renamed ? { renameCommands: access.renameCommands } : {}),
   };
   const endpoints = new Map<NodeId, NodeEndpoint>();
   endpoints.set(local.announce, { host: local.host, port: local.port, ...credentials });

@@ -11,6 +11,7 @@ import { agentSettings, nodeEndpoints, voterUrl } from './group-settings.js';
 import type { ParseInfo } from './info-memo.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
+import type { NodeAccessRegistry } from './node-access-registry.js';
 import type { NodePool, PooledNode } from './node-pool.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerEndpoint } from './peer-endpoint.js';
@@ -75,6 +76,8 @@ export interface RunnerContext {
   readonly metrics: AgentMetrics;
   /** Every group's connections to its nodes, one per node for the whole agent. */
   readonly nodePool: NodePool;
+  /** Each group's credentials and renamed commands now (SENTINEL SET and SIGHUP change them). */
+  readonly nodeAccess: NodeAccessRegistry;
   readonly parseInfo: ParseInfo;
   readonly fence: FencePort;
   readonly inherited: ReadonlyMap<string, number>;
@@ -88,9 +91,14 @@ export interface RunnerContext {
 function groupRunner(config: AgentFile, group: GroupSection, ctx: RunnerContext): GroupRunner {
   const log = ctx.logger.child({ group: group.name });
   const links = new Map<string, PooledNode>();
-  for (const [node, endpoint] of nodeEndpoints(group)) {
+  const access = ctx.nodeAccess.of(group.name);
+  for (const [node, endpoint] of nodeEndpoints(group, access.current)) {
     links.set(node, ctx.nodePool.acquire(node, endpoint, group.probeTimeoutMs));
   }
+  // New credentials or command names: every link (the runner's probes and the executor's commands) moves to them.
+  access.onChange((values) => {
+    for (const [node, endpoint] of nodeEndpoints(group, values)) links.get(node)?.retarget(endpoint);
+  });
   let runner: GroupRunner | null = null;
   const executor = new Executor({
     links,

@@ -5,6 +5,7 @@ import { errorText } from './errors.js';
 import type { Logger } from './logger.js';
 import type { CommandResult, NodeCommands } from './node-commands.js';
 import { type NodeEndpoint, redisOptions } from './redis-options.js';
+import { explainRefusal, nodeCommandName } from './renamed-commands.js';
 
 /** Reply texts Sentinel counts as "alive" besides PONG. */
 function outcomeOfError(message: string): ProbeOutcome {
@@ -25,20 +26,25 @@ export class NodeLink implements NodeCommands {
   private readonly redis: Redis;
   private infoSections: readonly string[] = ['server', 'replication', 'keyspace'];
   private closed = false;
+  /** The last refusal logged of PING or INFO, so a node refusing every probe is logged once, not ten times a second. */
+  private lastRefusal: string | null = null;
+  private readonly renamed: NodeEndpoint['renameCommands'];
 
   constructor(
     readonly node: string,
     endpoint: NodeEndpoint,
     probeTimeoutMs: number,
-    connectionName: string,
+    private readonly connectionName: string,
     private readonly logger: Logger,
     onReady: () => void,
   ) {
+    this.renamed = endpoint.renameCommands;
     this.redis = new Redis(redisOptions(endpoint, probeTimeoutMs, connectionName));
     let down = false;
     this.redis.on('ready', () => {
       if (down) logger.info({ node }, 'connection to node re-established');
       down = false;
+      this.nameConnection();
       onReady();
     });
     this.redis.on('error', (error: Error) => {
@@ -66,17 +72,20 @@ export class NodeLink implements NodeCommands {
   /** PING, classified as the core expects. Never rejects. */
   async probe(): Promise<ProbeOutcome> {
     try {
-      const reply = await this.redis.call('PING');
+      const reply = await this.redis.call(this.name('PING'));
+      if (reply === 'PONG') this.lastRefusal = null;
       return reply === 'PONG' ? 'pong' : 'error';
     } catch (error) {
-      return outcomeOfError(errorText(error));
+      const text = errorText(error);
+      this.logRefusal('PING', text);
+      return outcomeOfError(text);
     }
   }
 
   /** INFO server replication keyspace (one call on Redis >= 7, plain INFO on older). Never rejects. */
   async info(): Promise<string | null> {
     try {
-      const reply = await this.redis.call('INFO', [...this.infoSections]);
+      const reply = await this.redis.call(this.name('INFO'), [...this.infoSections]);
       return typeof reply === 'string' ? reply : null;
     } catch (error) {
       const text = errorText(error);
@@ -85,20 +94,50 @@ export class NodeLink implements NodeCommands {
         this.infoSections = [];
         return this.info();
       }
+      this.logRefusal('INFO', text);
       return null;
     }
   }
 
-  /** One command; rejects with the Redis error. */
-  command(name: string, args: readonly (string | number)[] = []): Promise<unknown> {
-    return this.redis.call(name, [...args]);
+  /** One command, under the group's name for it; rejects with the Redis error (naming a renaming it refused). */
+  async command(name: string, args: readonly (string | number)[] = []): Promise<unknown> {
+    try {
+      return await this.redis.call(this.name(name), [...args]);
+    } catch (error) {
+      throw new Error(explainRefusal(this.renamed, name, errorText(error)));
+    }
   }
 
-  /** MULTI ... EXEC; resolves with each command's error text or reply, rejects if EXEC itself fails. */
+  /**
+   * MULTI ... EXEC, each under the group's name for it; resolves with each command's error text or
+   * reply, rejects if EXEC itself fails. Sent by hand rather than with ioredis's multi(), which
+   * knows MULTI and EXEC by those names only. The calls are written in one synchronous run, so no
+   * probe sent on this shared connection can land inside the transaction.
+   */
   async transaction(commands: readonly (readonly (string | number)[])[]): Promise<CommandResult[]> {
-    const result = await this.redis.multi(commands.map((c) => ['call', ...c])).exec();
-    if (result === null) throw new Error('EXEC aborted');
-    return result.map(([error, reply]) => ({ error: error === null ? null : errorText(error), reply }));
+    const names = commands.map(([name]) => String(name));
+    const sent = [
+      this.redis.call(this.name('MULTI')),
+      ...commands.map(([name, ...args]) => this.redis.call(this.name(String(name)), args)),
+      this.redis.call(this.name('EXEC')),
+    ];
+    const settled = await Promise.allSettled(sent);
+    const exec = settled[settled.length - 1];
+    if (exec === undefined || exec.status === 'rejected') {
+      // EXECABORT says only "previous errors": the first refusal says which command and name.
+      const index = settled.findIndex((r) => r.status === 'rejected');
+      const first = settled[index];
+      const command =
+        index === 0 ? 'MULTI' : index === settled.length - 1 ? 'EXEC' : (names[index - 1] ?? '');
+      const text = first?.status === 'rejected' ? errorText(first.reason) : 'EXEC aborted';
+      throw new Error(`${command}: ${explainRefusal(this.renamed, command, text)}`);
+    }
+    if (!Array.isArray(exec.value)) throw new Error('EXEC aborted');
+    return exec.value.map((reply: unknown, i) =>
+      reply instanceof Error
+        ? { error: explainRefusal(this.renamed, names[i] ?? '', errorText(reply)), reply: null }
+        : { error: null, reply },
+    );
   }
 
   /**
@@ -109,11 +148,16 @@ export class NodeLink implements NodeCommands {
    * so it goes on a connection of its own, dropped (with its unanswered requests) by the stopper.
    */
   requestAcks(everyMs: number): () => void {
-    const poke = this.redis.duplicate({ connectionName: `${this.redis.options.connectionName}-getack` });
+    const named =
+      this.redis.options.connectionName === undefined
+        ? {}
+        : { connectionName: `${this.connectionName}-getack` };
+    const poke = this.redis.duplicate(named);
     let timer: ReturnType<typeof setInterval> | undefined;
     let stopped = false;
+    const replconf = this.name('REPLCONF');
     const ask = () => {
-      if (poke.status === 'ready') poke.call('REPLCONF', 'GETACK', '*').catch(() => undefined);
+      if (poke.status === 'ready') poke.call(replconf, 'GETACK', '*').catch(() => undefined);
     };
     poke
       .connect()
@@ -128,6 +172,39 @@ export class NodeLink implements NodeCommands {
       clearInterval(timer);
       poke.disconnect(false);
     };
+  }
+
+  private name(command: string): string {
+    return nodeCommandName(this.renamed, command);
+  }
+
+  /** With CLIENT renamed ioredis cannot name the connection (it sends CLIENT SETNAME): name it here. */
+  private nameConnection(): void {
+    if (this.redis.options.connectionName !== undefined) return;
+    this.redis.call(this.name('CLIENT'), 'SETNAME', this.connectionName).catch((error: unknown) => {
+      this.logRefusal('CLIENT', errorText(error));
+    });
+  }
+
+  /**
+   * A node that refuses PING or INFO under the name sent (a wrong renameCommands entry, a
+   * renamed command not in it) is down for the core, which has no words for why: say it here,
+   * once until the next PONG.
+   */
+  private logRefusal(command: string, text: string): void {
+    if (!/unknown command/i.test(text) || this.lastRefusal === text) return;
+    this.lastRefusal = text;
+    this.logger.warn(
+      {
+        node: this.node,
+        command,
+        sentAs: this.name(command),
+        err: explainRefusal(this.renamed, command, text),
+      },
+      command === 'PING'
+        ? 'node refuses PING as sent: it counts as down (SDOWN after down-after) until it answers PONG'
+        : `node refuses ${command} as sent`,
+    );
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,14 @@ export interface NodePoolDeps {
 }
 
 /** A group's handle on a node: the NodePort its runner probes and the NodeCommands its executor sends. */
-export type PooledNode = NodePort & NodeCommands;
+export interface PooledNode extends NodePort, NodeCommands {
+  /**
+   * Reach the node with another endpoint from now on (the group's credentials or renamed commands
+   * changed): the handle moves to the connection of that endpoint, opened (and started, if this
+   * handle was) when no other group uses it yet, and leaves the old one, closed if it was the last.
+   */
+  retarget(endpoint: NodeEndpoint): void;
+}
 
 interface SharedNode {
   readonly connection: NodeConnection;
@@ -55,12 +62,22 @@ export class NodePool {
 
   /** A handle on the node's shared connection; the connection closes when its last handle does. */
   acquire(node: NodeId, endpoint: NodeEndpoint, probeTimeoutMs: number): PooledNode {
+    return this.handle(node, probeTimeoutMs, this.share(node, endpoint, probeTimeoutMs));
+  }
+
+  /** The shared connection of this endpoint, one more user counted. */
+  private share(
+    node: NodeId,
+    endpoint: NodeEndpoint,
+    probeTimeoutMs: number,
+  ): { key: string; shared: SharedNode } {
     const key = JSON.stringify([
       endpoint.host,
       endpoint.port,
       endpoint.username ?? null,
       endpoint.password ?? null,
       endpoint.tls ?? null,
+      endpoint.renameCommands ?? null,
       probeTimeoutMs,
     ]);
     let shared = this.nodes.get(key);
@@ -69,7 +86,15 @@ export class NodePool {
       this.nodes.set(key, shared);
     }
     shared.users++;
-    return this.handle(key, shared);
+    return { key, shared };
+  }
+
+  /** One user fewer; the last closes the connection. */
+  private async release(key: string, shared: SharedNode): Promise<void> {
+    shared.users--;
+    if (shared.users > 0) return;
+    if (this.nodes.get(key) === shared) this.nodes.delete(key);
+    await shared.connection.close();
   }
 
   private open(node: NodeId, endpoint: NodeEndpoint, probeTimeoutMs: number): SharedNode {
@@ -87,28 +112,47 @@ export class NodePool {
     };
   }
 
-  private handle(key: string, shared: SharedNode): PooledNode {
-    const { connection } = shared;
+  private handle(
+    node: NodeId,
+    probeTimeoutMs: number,
+    first: { key: string; shared: SharedNode },
+  ): PooledNode {
+    let current = first;
+    let started = false;
     let closed = false;
     return {
       start: () => {
-        if (shared.started) return;
-        shared.started = true;
-        connection.start();
+        started = true;
+        if (current.shared.started) return;
+        current.shared.started = true;
+        current.shared.connection.start();
       },
-      probe: () => shared.probe.request(),
-      info: () => shared.info.request(),
-      command: (name: string, args?: readonly (string | number)[]) => connection.command(name, args),
+      probe: () => current.shared.probe.request(),
+      info: () => current.shared.info.request(),
+      command: (name: string, args?: readonly (string | number)[]) =>
+        current.shared.connection.command(name, args),
       transaction: (commands: readonly (readonly (string | number)[])[]): Promise<CommandResult[]> =>
-        connection.transaction(commands),
-      requestAcks: (everyMs: number) => connection.requestAcks(everyMs),
+        current.shared.connection.transaction(commands),
+      requestAcks: (everyMs: number) => current.shared.connection.requestAcks(everyMs),
+      retarget: (endpoint: NodeEndpoint) => {
+        if (closed) return;
+        const previous = current;
+        current = this.share(node, endpoint, probeTimeoutMs);
+        if (current.key === previous.key) {
+          current.shared.users--;
+          return;
+        }
+        if (started && !current.shared.started) {
+          current.shared.started = true;
+          current.shared.connection.start();
+        }
+        // A call already sent on the old connection ends there (answered, or failed as it closes).
+        void this.release(previous.key, previous.shared);
+      },
       close: async () => {
         if (closed) return;
         closed = true;
-        shared.users--;
-        if (shared.users > 0) return;
-        this.nodes.delete(key);
-        await connection.close();
+        await this.release(current.key, current.shared);
       },
     };
   }

@@ -2,6 +2,7 @@
 import type { RedisOptions } from 'ioredis';
 import { backoffDelayMs } from '../../workers/protocol/index.js';
 import type { TlsOptions } from '../config/load.js';
+import type { RenameCommands } from '../config/rename-commands.js';
 
 export interface NodeEndpoint {
   readonly host: string;
@@ -9,6 +10,8 @@ export interface NodeEndpoint {
   readonly username?: string;
   readonly password?: string;
   readonly tls?: TlsOptions;
+  /** The group's renamed commands (Sentinel's per-master rename-command): what the connection sends. */
+  readonly renameCommands?: RenameCommands;
 }
 
 /** Reconnect after 50 ms, doubling to 1 s: a node that comes back is probed within a second. */
@@ -38,7 +41,8 @@ export function redisOptions(
           },
         }),
     db: 0,
-    connectionName,
+    // ioredis sends CLIENT SETNAME under that name only: with CLIENT renamed, NodeLink names the connection itself.
+    ...(endpoint.renameCommands?.CLIENT === undefined ? { connectionName } : {}),
     // No CLIENT SETINFO on connect: one command less, and nothing older Redis versions reject.
     disableClientInfo: true,
     connectTimeout: probeTimeoutMs,

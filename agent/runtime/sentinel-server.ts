@@ -1,4 +1,6 @@
 // Starts the Sentinel wire-protocol server (agent/sentinel) over the agent's SentinelSource, and the links to the peers' Sentinels it reports.
+
+import type { NodeAccessPort } from '../sentinel/node-access-port.js';
 import { type SentinelTlsOptions, startSentinelServer } from '../sentinel/server.js';
 import type { SentinelSource } from '../sentinel/source.js';
 import type { Logger } from './logger.js';
@@ -17,6 +19,8 @@ export interface SentinelServerOptions {
   /** `sentinel.adminWithoutPassword`: SENTINEL FAILOVER and RESET on a port without a password. */
   readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;
+  /** SENTINEL SET auth-pass / auth-user / rename-command: this agent's node connections. */
+  readonly nodeAccess?: NodeAccessPort;
   readonly logger: Logger;
   /** Linked while the server runs: only SENTINEL SENTINELS, CKQUORUM and INFO read them. */
   readonly peers?: PeerSentinels;

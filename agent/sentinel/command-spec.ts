@@ -1,6 +1,7 @@
 // The shape of a command: its name, Redis arity, flags, handler and subcommands, and what a handler sees.
 
 import type { AclUsers } from './acl/users.js';
+import type { NodeAccessPort } from './node-access-port.js';
 import type { Reply } from './resp.js';
 import type { Session } from './session.js';
 import type { SentinelSource } from './source.js';
@@ -26,6 +27,8 @@ export interface KillFilter {
 /** What the server offers every command: the source of truth, settings and the other clients. */
 export interface ServerContext {
   readonly source: SentinelSource;
+  /** SENTINEL SET auth-pass / auth-user / rename-command on this agent's node connections; null: none here. */
+  readonly nodeAccess: NodeAccessPort | null;
   /** The port's users: `default` (with `sentinel.password`, or nopass) and any ACL users. */
   readonly acl: AclUsers;
   /** `sentinel.aclFile`: where ACL LOAD reads and ACL SAVE writes; null without one. */

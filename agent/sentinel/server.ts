@@ -7,6 +7,7 @@ import type { KillFilter, SentinelLogger, ServerContext } from './command-spec.j
 import { COMMANDS } from './commands/index.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { FanOut } from './fan-out.js';
+import type { NodeAccessPort } from './node-access-port.js';
 import { encode, error } from './resp.js';
 import { newSession, type Session, subscriptionBytes } from './session.js';
 import type { SentinelSource } from './source.js';
@@ -35,6 +36,8 @@ export interface SentinelServerOptions {
   /** SENTINEL FAILOVER, RESET and SET by a client without a password (a trusted network): refused by default. */
   readonly adminWithoutPassword?: boolean;
   readonly source: SentinelSource;
+  /** The agent's credentials and renamed commands for its nodes (SENTINEL SET auth-pass, rename-command). */
+  readonly nodeAccess?: NodeAccessPort;
   readonly logger?: SentinelLogger;
   /** Redis's `maxclients`; 10000 by default. */
   readonly maxClients?: number;
@@ -160,6 +163,7 @@ function serverContext(
 ): ServerContext {
   return {
     source: options.source,
+    nodeAccess: options.nodeAccess ?? null,
     acl: new AclUsers(COMMANDS, {
       defaultPassword: options.password ?? null,
       lines: options.aclLines ?? aclFileLines(options),

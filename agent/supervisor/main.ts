@@ -53,5 +53,7 @@ export function superviseMain(argv: readonly string[], env: NodeJS.ProcessEnv, a
   });
   process.on('SIGTERM', () => supervisor.stop());
   process.on('SIGINT', () => supervisor.stop());
+  // Without a handler SIGHUP would end the supervisor (Node's default), and with it the fences' owner.
+  process.on('SIGHUP', () => supervisor.reload());
   supervisor.start();
 }

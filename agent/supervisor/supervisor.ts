@@ -85,6 +85,17 @@ export class Supervisor {
     this.child.send({ kind: 'stop' });
   }
 
+  /**
+   * SIGHUP to the supervisor (systemd's ExecReload): passed on to the agent, which reads its
+   * passwordFiles again. The supervisor itself holds no credentials of its own: the agent sends it
+   * the fence's new ones.
+   */
+  reload(): void {
+    if (this.child === null || this.stopping) return;
+    this.deps.logger.info('SIGHUP: passed on to the agent');
+    this.child.kill('SIGHUP');
+  }
+
   private onMessage(raw: unknown): void {
     const parsed = ToSupervisorSchema.safeParse(raw);
     if (!parsed.success) {

@@ -1,4 +1,4 @@
-// SENTINEL SET's option/value pairs as a runtime settings patch, with Redis Sentinel 7.2's error texts (sentinelSetCommand).
+// SENTINEL SET's option/value pairs: a runtime settings patch for the voters and the agent's own node-access changes, with Redis Sentinel 7.2's error texts (sentinelSetCommand).
 import type { z } from 'zod';
 import { SETTINGS_BOUNDS, type SettingsValuesSchema } from './settings-schema.js';
 
@@ -20,19 +20,20 @@ type RuntimeOption = keyof typeof SENTINEL_SET_OPTIONS;
 const ZERO_ALLOWED: ReadonlySet<RuntimeOption> = new Set(['master-reboot-down-after-period']);
 
 /**
+ * How the agent asked reaches the group's nodes: their ACL user and password and the commands they
+ * rename. As on a Sentinel, each agent keeps its own (the voters never see node credentials or
+ * command names): applied by the agent that runs the command, until it restarts.
+ */
+export type NodeAccessChange =
+  | { readonly kind: 'auth-pass'; readonly value: string }
+  | { readonly kind: 'auth-user'; readonly value: string }
+  | { readonly kind: 'rename-command'; readonly command: string; readonly renamed: string };
+
+/**
  * Sentinel's other SENTINEL SET options: how many values each takes (as Sentinel counts them) and
  * where edge-sentinel sets the same thing instead. None of them is a voters' setting.
  */
 const CONFIGURED_ELSEWHERE: Readonly<Record<string, { readonly values: 1 | 2; readonly where: string }>> = {
-  'auth-pass': {
-    values: 1,
-    where:
-      "the nodes' password is each agent's file: groups[].local.password or passwordFile (or EDGE_SENTINEL_REDIS_PASSWORD), read when the agent starts",
-  },
-  'auth-user': {
-    values: 1,
-    where: "the nodes' ACL user is each agent's file: groups[].local.username, read when the agent starts",
-  },
   'notification-script': {
     values: 1,
     where:
@@ -43,15 +44,10 @@ const CONFIGURED_ELSEWHERE: Readonly<Record<string, { readonly values: 1 | 2; re
     where:
       "edge-sentinel runs no scripts: clients follow +switch-master on the agents' Sentinel ports, and the group's webhooks (GROUPS in wrangler.toml) are told of every failover",
   },
-  'rename-command': {
-    values: 2,
-    where:
-      'agents send the standard command names (CONFIG, REPLICAOF, FAILOVER, CLIENT, INFO) to the nodes; nodes that rename them are not supported',
-  },
 };
 
 export type SentinelSetResult =
-  | { readonly ok: true; readonly patch: SentinelSetPatch }
+  | { readonly ok: true; readonly patch: SentinelSetPatch; readonly nodeAccess: readonly NodeAccessChange[] }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -73,20 +69,33 @@ function invalid(value: string, option: string): string {
 
 /**
  * `SENTINEL SET <master> <option> <value> [<option> <value> ...]` after the master name: the
- * patch to PUT to /v1/groups/:group/settings, or the error line to answer. Pairs are read in
- * order as Sentinel reads them and the first refusal is answered with Sentinel's text; unlike
- * Sentinel, which applies the pairs before a refused one, nothing is changed then. A value
- * Sentinel accepts but outside edge-sentinel's bounds is refused with them.
+ * patch to PUT to /v1/groups/:group/settings and the agent's node-access changes, or the error
+ * line to answer. Pairs are read in order as Sentinel reads them and the first refusal is answered
+ * with Sentinel's text; unlike Sentinel, which applies the pairs before a refused one, nothing is
+ * changed then. A value Sentinel accepts but outside edge-sentinel's bounds is refused with them.
  */
 export function patchFromSentinelSet(args: readonly string[]): SentinelSetResult {
   if (args.length === 0) {
     return { ok: false, error: "ERR wrong number of arguments for 'sentinel|set' command" };
   }
   const patch: Record<string, number> = {};
+  const nodeAccess: NodeAccessChange[] = [];
   for (let i = 0; i < args.length; i++) {
     const option = args[i] ?? '';
     const lower = option.toLowerCase();
     const more = args.length - 1 - i;
+    if ((lower === 'auth-pass' || lower === 'auth-user') && more > 0) {
+      // "" removes it, as in Sentinel.
+      nodeAccess.push({ kind: lower, value: args[++i] ?? '' });
+      continue;
+    }
+    if (lower === 'rename-command' && more > 1) {
+      const command = args[++i] ?? '';
+      const renamed = args[++i] ?? '';
+      if (command === '' || renamed === '') return { ok: false, error: invalid('', option) };
+      nodeAccess.push({ kind: 'rename-command', command, renamed });
+      continue;
+    }
     if (lower in SENTINEL_SET_OPTIONS && more > 0) {
       const value = args[++i] ?? '';
       const setting = SENTINEL_SET_OPTIONS[lower as RuntimeOption];
@@ -112,5 +121,5 @@ export function patchFromSentinelSet(args: readonly string[]): SentinelSetResult
     }
     return { ok: false, error: `ERR Unknown option or number of arguments for SENTINEL SET '${option}'` };
   }
-  return { ok: true, patch };
+  return { ok: true, patch, nodeAccess };
 }

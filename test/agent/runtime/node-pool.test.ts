@@ -154,6 +154,7 @@ describe('NodePool keys', () => {
     ['another host name for it', { host: 'localhost', port: 7001 }, 300],
     ['other credentials', { host: '127.0.0.1', port: 7001, username: 'u', password: 'p' }, 300],
     ['TLS', { host: '127.0.0.1', port: 7001, tls: { rejectUnauthorized: true } }, 300],
+    ['renamed commands', { host: '127.0.0.1', port: 7001, renameCommands: { PING: 'p1' } }, 300],
     ['another probe timeout', { host: '127.0.0.1', port: 7001 }, 500],
   ] as const)('does not share a connection with a group reaching the node by %s', (_, other, timeoutMs) => {
     const { open } = counting();
@@ -163,5 +164,49 @@ describe('NodePool keys', () => {
     expect(pool.size).toBe(1);
     pool.acquire('127.0.0.1:7001', other, timeoutMs);
     expect(pool.size).toBe(2);
+  });
+
+  it('moves a retargeted handle to the connection of its new endpoint, and closes the old one after its last user', async () => {
+    const started: string[] = [];
+    const closed: string[] = [];
+    const open = (_node: string, endpoint: NodeEndpoint): NodeConnection => {
+      const label = endpoint.password ?? 'none';
+      return {
+        start: () => started.push(label),
+        probe: () => Promise.resolve('pong'),
+        info: () => Promise.resolve(''),
+        command: () => Promise.resolve(label),
+        transaction: () => Promise.resolve([]),
+        requestAcks: () => () => {},
+        close: () => {
+          closed.push(label);
+          return Promise.resolve();
+        },
+      };
+    };
+    const pool = new NodePool({ connectionName: NAME, logger: silentLogger(), open });
+    const at = { host: '127.0.0.1', port: 7001 };
+    const a = pool.acquire('127.0.0.1:7001', { ...at, password: 'old' }, 300);
+    const b = pool.acquire('127.0.0.1:7001', { ...at, password: 'old' }, 300);
+    a.start();
+    // The same endpoint again: nothing moves.
+    a.retarget({ ...at, password: 'old' });
+    expect(pool.size).toBe(1);
+    a.retarget({ ...at, password: 'new' });
+    expect(pool.size).toBe(2);
+    // A started handle starts its new connection; the old one stays for the other group.
+    expect(started).toEqual(['old', 'new']);
+    expect(await a.command('PING')).toBe('new');
+    expect(await b.command('PING')).toBe('old');
+    expect(closed).toEqual([]);
+    b.retarget({ ...at, password: 'new' });
+    await Promise.resolve();
+    expect(closed).toEqual(['old']);
+    expect(pool.size).toBe(1);
+    await a.close();
+    expect(closed).toEqual(['old']);
+    await b.close();
+    expect(closed).toEqual(['old', 'new']);
+    expect(pool.size).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // SENTINEL SET on the Sentinel port: Sentinel 7.2's checks and texts (03-runtime-reconf.tcl), one settings write per command, its gates.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { NodeAccessChange, NodeAccessPort } from '../../../agent/sentinel/node-access-port.js';
 import { type SentinelServer, startSentinelServer } from '../../../agent/sentinel/server.js';
 import { FakeSource, group, MY_ID, sentinelNode, view } from './support/fake-source.js';
 import { RawClient } from './support/raw-client.js';
@@ -19,7 +20,21 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function serve(options: { password?: string; adminWithoutPassword?: boolean } = {}) {
+/** The agent's node-access port as SENTINEL SET sees it: what it was asked, and a refusal to give. */
+class FakeNodeAccess implements NodeAccessPort {
+  readonly applied: { group: string; changes: readonly NodeAccessChange[] }[] = [];
+  refusing: string | null = null;
+  refusal(): string | null {
+    return this.refusing;
+  }
+  apply(group: string, changes: readonly NodeAccessChange[]): void {
+    this.applied.push({ group, changes });
+  }
+}
+
+async function serve(
+  options: { password?: string; adminWithoutPassword?: boolean; nodeAccess?: NodeAccessPort } = {},
+) {
   const source = new FakeSource(SNAPSHOT);
   const server = await startSentinelServer({ host: '127.0.0.1', port: 0, source, ...options });
   servers.push(server);
@@ -111,19 +126,69 @@ describe('SENTINEL SET', () => {
     expect(source.settingsCalls).toEqual([]);
   });
 
-  it.each([
-    ['auth-pass', 'groups[].local.password or passwordFile'],
-    ['auth-user', 'groups[].local.username'],
-    ['notification-script', 'webhooks'],
-  ])('SET %s names where edge-sentinel sets it instead', async (option, where) => {
-    const { source, server } = await serve({ adminWithoutPassword: true });
+  it.each([['notification-script', 'webhooks']])(
+    'SET %s names where edge-sentinel sets it instead',
+    async (option, where) => {
+      const { source, server } = await serve({ adminWithoutPassword: true });
+      const client = await cli(server.port);
+      const reply = String(await answer(client, 'SET', 'mymaster', option, 'x'));
+      expect(reply).toMatch(
+        new RegExp(`^-ERR SENTINEL SET '${option}' cannot be changed on the Sentinel port`),
+      );
+      expect(reply).toContain(where);
+      expect(source.settingsCalls).toEqual([]);
+    },
+  );
+
+  it("auth-pass, auth-user and rename-command are this agent's own: applied here, nothing written to the voters", async () => {
+    const nodeAccess = new FakeNodeAccess();
+    const { source, server } = await serve({ adminWithoutPassword: true, nodeAccess });
     const client = await cli(server.port);
-    const reply = String(await answer(client, 'SET', 'mymaster', option, 'x'));
-    expect(reply).toMatch(
-      new RegExp(`^-ERR SENTINEL SET '${option}' cannot be changed on the Sentinel port`),
-    );
-    expect(reply).toContain(where);
+    expect(await answer(client, 'SET', 'mymaster', 'auth-user', 'agent', 'auth-pass', 'pw')).toBe('OK');
+    expect(await answer(client, 'SET', 'mymaster', 'rename-command', 'PING', 'PONG')).toBe('OK');
     expect(source.settingsCalls).toEqual([]);
+    expect(nodeAccess.applied).toEqual([
+      {
+        group: 'mymaster',
+        changes: [
+          { kind: 'auth-user', value: 'agent' },
+          { kind: 'auth-pass', value: 'pw' },
+        ],
+      },
+      { group: 'mymaster', changes: [{ kind: 'rename-command', command: 'PING', renamed: 'PONG' }] },
+    ]);
+  });
+
+  it("with settings in the same command: the voters' part first, and a refusal on either side changes nothing", async () => {
+    const nodeAccess = new FakeNodeAccess();
+    const { source, server } = await serve({ adminWithoutPassword: true, nodeAccess });
+    const client = await cli(server.port);
+    expect(await answer(client, 'SET', 'mymaster', 'quorum', '2', 'auth-pass', 'pw')).toBe('OK');
+    expect(source.settingsCalls).toEqual([{ group: 'mymaster', change: { quorum: 2 } }]);
+    expect(nodeAccess.applied).toHaveLength(1);
+
+    nodeAccess.refusing =
+      "ERR Invalid argument 'SUBSCRIBE' for SENTINEL SET 'rename-command': the agent sends only ...";
+    expect(await answer(client, 'SET', 'mymaster', 'quorum', '3', 'rename-command', 'SUBSCRIBE', 'x')).toBe(
+      `-${nodeAccess.refusing}`,
+    );
+    nodeAccess.refusing = null;
+    source.settingsOutcome = { ok: false, message: 'coordinator unreachable: connection refused' };
+    expect(await answer(client, 'SET', 'mymaster', 'quorum', '3', 'auth-pass', 'pw2')).toBe(
+      '-ERR coordinator unreachable: connection refused',
+    );
+    expect(nodeAccess.applied).toHaveLength(1);
+  });
+
+  it('refuses them where the server has no node connections, and to a client without a password', async () => {
+    const { server } = await serve({ adminWithoutPassword: true });
+    const client = await cli(server.port);
+    expect(String(await answer(client, 'SET', 'mymaster', 'auth-pass', 'pw'))).toMatch(/^-ERR .*no/);
+    const nodeAccess = new FakeNodeAccess();
+    const gated = await serve({ nodeAccess });
+    const anonymous = await cli(gated.server.port);
+    expect(String(await answer(anonymous, 'SET', 'mymaster', 'auth-pass', 'pw'))).toMatch(/^-NOPERM/);
+    expect(nodeAccess.applied).toEqual([]);
   });
 
   it("a coordinator refusal, an outage or a missing admin token is an ERR with the source's reason", async () => {
