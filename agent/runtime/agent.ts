@@ -89,7 +89,12 @@ export async function startAgent(config: AgentFile, options: AgentOptions): Prom
   const runners: GroupRunner[] = [];
   const nodeAccess = nodeAccessOf(config, logger, fence, (event) => source.publish(event), runners);
   // A restarted agent takes over the deadlines its previous process left with the supervisor.
-  const inherited = await fence.configure(fenceTargets(config, nodeAccess));
+  const targets = fenceTargets(config, nodeAccess);
+  const inherited = await fence.configure(targets);
+  // A supervisor that outlived this agent's previous process keeps the targets it was first given,
+  // and the file may have changed since (a rotated passwordFile, renamed commands): hand them over
+  // again. A fence connection whose target is unchanged is left as it is.
+  for (const target of targets) fence.retarget(target);
   const peers = await startPeerEndpoint(config, clock, logger);
   const peerSentinels = new PeerSentinels({
     agentId: config.agentId,

@@ -60,9 +60,10 @@ export class FenceClient implements OwnedConnection {
 
   /**
    * New credentials or renamed commands: the connection drops and the next one (after the usual
-   * back-off) uses them; the fence is applied again once it is ready.
+   * back-off) uses them; the fence is applied again once it is ready. The same target changes nothing.
    */
   retarget(target: FenceTarget): void {
+    if (canonical(target) === canonical(this.target)) return;
     this.target = target;
     const socket = this.socket;
     if (socket !== null) this.lost(socket, new Error('reconnecting with new credentials or command names'));
@@ -187,6 +188,15 @@ export class FenceClient implements OwnedConnection {
     socket?.destroy();
     for (const waiter of this.waiting.splice(0)) waiter.reject(error);
   }
+}
+
+/** A target as text with its keys sorted: the same target compares equal however it was built (over IPC, from the file). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /** A RESP2 array of bulk strings. */

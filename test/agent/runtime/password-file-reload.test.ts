@@ -1,6 +1,6 @@
 // A file-based password rotation without a restart: SIGHUP makes the agent read local.passwordFile again, and its node links and fence (in the supervisor too) reconnect with the new password.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,18 @@ async function rotate(c: Redis, next: string): Promise<void> {
 
 async function minReplicasToWrite(c: Redis): Promise<number> {
   return Number(((await c.call('CONFIG', 'GET', 'min-replicas-to-write')) as string[])[1]);
+}
+
+/** The supervisor's children (Linux): the forked agent. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter((s) => s.trim() !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function passwordFile(text: string): string {
@@ -122,7 +134,7 @@ describe('SIGHUP: local.passwordFile read again', () => {
     expect(lines.filter((line) => line.includes('first-pw') || line.includes('second-pw'))).toEqual([]);
   });
 
-  it('as shipped: SIGHUP to the supervisor reaches the agent, and both the agent and the supervisor fence reconnect', async () => {
+  it('as shipped: SIGHUP to the supervisor reaches the agent, and both the agent and the supervisor fence reconnect; a restarted agent hands the supervisor the new password', async () => {
     const tree = mkdtempSync(join(tmpdir(), 'edge-sentinel-sighup-'));
     cleanups.push(() => rmSync(tree, { recursive: true, force: true }));
     const built = await buildAgent(root, join(tree, 'dist', 'edge-sentinel-agent.mjs'));
@@ -201,6 +213,30 @@ describe('SIGHUP: local.passwordFile read again', () => {
     );
     v.heal();
     await waitFor('unfenced by the supervisor', 5000, async () => (await minReplicasToWrite(c)) === 0);
-    expect(output.join('')).not.toContain('second-pw');
+
+    // Rotated again, and the agent restarted rather than signalled (it died): the new process reads
+    // the file at start and hands the supervisor, which kept its first targets, the new password.
+    await rotate(c, 'third-pw');
+    writeFileSync(file, 'third-pw\n');
+    const agentPid = await waitFor('the agent forked by the supervisor', 5000, () => childrenOf(pid)[0]);
+    process.kill(agentPid, 'SIGKILL');
+    await waitFor('the agent restarted', 8000, () => childrenOf(pid).some((child) => child !== agentPid));
+    // The supervisor's fence connection, cut by the password change, is back with the new one: it fences.
+    await waitFor(
+      'up under the restarted agent',
+      8000,
+      async () => (await masterFlags(sentinel, v.group)) === 'master',
+    );
+    v.cut();
+    await waitFor('fenced by the supervisor with the new password', 5000, async () =>
+      (await minReplicasToWrite(c)) === FENCE_MIN_REPLICAS ? true : undefined,
+    );
+    v.heal();
+    await waitFor(
+      'unfenced under the restarted agent',
+      8000,
+      async () => (await minReplicasToWrite(c)) === 0,
+    );
+    expect(output.join('')).not.toMatch(/second-pw|third-pw/);
   }, 60_000);
 });
