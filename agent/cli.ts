@@ -92,7 +92,7 @@ export async function main(
     console.log(
       `edge-sentinel-agent: ${args.config} is valid: agent ${config.agentId}, groups ${config.groups.map((g) => g.name).join(', ')} (${describeBuild(build)})`,
     );
-    for (const line of failsafeSummary(config)) console.log(`  ${line}`);
+    for (const line of [...failsafeSummary(config), ...renamedSummary(config)]) console.log(`  ${line}`);
     return EXIT_OK;
   }
   if (args.fence === true) {
@@ -238,6 +238,22 @@ async function fenceNow(config: AgentFile, logger: Logger): Promise<boolean> {
   if (!settled) logger.error('a local node could not be fenced in time (unreachable?)');
   owner.close();
   return settled;
+}
+
+/**
+ * What --check says of renamed commands: it cannot reach the nodes to see whether they know these
+ * names (a wrong one shows at run time: SDOWN, or a fence or promotion failure naming it), so it
+ * says what the agent will send.
+ */
+function renamedSummary(config: AgentFile): string[] {
+  return config.groups.flatMap((group) => {
+    const renamed = Object.entries(group.renameCommands ?? {});
+    if (renamed.length === 0) return [];
+    const list = renamed.map(([command, name]) => `${command} as ${name}`).join(', ');
+    return [
+      `group ${group.name}: sends ${list} to every node of the group (not checked against the nodes here)`,
+    ];
+  });
 }
 
 /** What --check says of the failsafe: on or off per group, and where each peer's agent is expected. */

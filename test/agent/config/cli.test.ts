@@ -60,6 +60,20 @@ describe('edge-sentinel-agent --check and --fence', () => {
     );
   });
 
+  it('--check says which renamed commands the agent will send', async () => {
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((text: string) => lines.push(text));
+    const renamed = GOOD.replace(
+      '    local: { port: 7399, announce: "127.0.0.1:7399" }',
+      '    local: { port: 7399, announce: "127.0.0.1:7399" }\n    renameCommands: { config: cfg-xyz, REPLICAOF: ro-xyz }',
+    );
+    expect(await main(['--config', file(renamed), '--check'], {})).toBe(EXIT_OK);
+    log.mockRestore();
+    expect(lines.join('\n')).toContain(
+      'group g: sends CONFIG as cfg-xyz, REPLICAOF as ro-xyz to every node of the group (not checked against the nodes here)',
+    );
+  });
+
   it('--fence refuses writes on the local node at once (ExecStopPost), and fails on an unreachable one', async () => {
     const redis = await startRedis({ port: 7397 });
     try {
