@@ -168,9 +168,10 @@ describe('SENTINEL SET and CONFIG on a real stack', () => {
     expect(await redisCli(1, ['SENTINEL', 'SET', 'nope', 'quorum', '1'], PASSWORD)).toBe(
       'ERR No such master with that name',
     );
-    expect(await redisCli(1, ['SENTINEL', 'SET', GROUP, 'auth-pass', 'x'], PASSWORD)).toMatch(
-      /^ERR SENTINEL SET 'auth-pass' cannot be changed on the Sentinel port of edge-sentinel: .*groups\[\]\.local\.password/,
-    );
+    // auth-pass would change this agent's node password (issue 12): a rename it refuses instead.
+    expect(
+      await redisCli(1, ['SENTINEL', 'SET', GROUP, 'rename-command', 'SUBSCRIBE', 'x'], PASSWORD),
+    ).toMatch(/^ERR Invalid argument 'SUBSCRIBE' for SENTINEL SET 'rename-command': the agent sends only /);
     // More than the group's agents could ever agree: refused before anything is written.
     expect(await redisCli(1, ['SENTINEL', 'SET', GROUP, 'quorum', '4'], PASSWORD)).toBe(
       "ERR Invalid argument '4' for SENTINEL SET 'quorum': the group has 3 node(s), one agent each, so at most 3 can see its master down",
