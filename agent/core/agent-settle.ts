@@ -1,7 +1,7 @@
 // After every input: report view changes, update fences, reconcile local nodes, answer observe requests.
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
 import { instancePayload } from '../../workers/protocol/index.js';
-import { type AgentState, allNodes, isLocal, withNode, withVoter } from './agent-state.js';
+import { type AgentState, allNodes, isLocal, type NodeState, withNode, withVoter } from './agent-state.js';
 import {
   bestReplicaFor,
   computeViews,
@@ -117,7 +117,14 @@ function updateFences(state: AgentState, nowMs: number, out: AgentOut): AgentSta
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const decision = currentFence(next, node, nowMs);
-    if (ns.fenceSent !== undefined && ns.fenceSent.writableUntilMs === decision.writableUntilMs) continue;
+    const runId = fenceRunId(ns);
+    if (
+      ns.fenceSent !== undefined &&
+      ns.fenceSent.writableUntilMs === decision.writableUntilMs &&
+      ns.fenceSent.runId === runId
+    ) {
+      continue;
+    }
     // Renewals move the deadline constantly; only a change between fenced/unfenced is worth a note.
     if (
       ns.fenceSent === undefined ||
@@ -125,10 +132,21 @@ function updateFences(state: AgentState, nowMs: number, out: AgentOut): AgentSta
     ) {
       note(out, `fence of ${node}: ${decision.reason}`);
     }
-    effect(out, { kind: 'fence', node, writableUntilMs: decision.writableUntilMs });
-    next = withNode(next, node, { ...ns, fenceSent: { writableUntilMs: decision.writableUntilMs } });
+    effect(out, { kind: 'fence', node, writableUntilMs: decision.writableUntilMs, runId });
+    next = withNode(next, node, { ...ns, fenceSent: { writableUntilMs: decision.writableUntilMs, runId } });
   }
   return next;
+}
+
+/**
+ * The Redis process a fence decision is about: the run id of the last INFO whose dataset was
+ * judged (while a restart waits to be judged, the process before it). The fence owner refuses
+ * writes on any other process, so a node restarted empty that its connection reaches before the
+ * agent read it never takes a write on the strength of a lease given to the process before it.
+ */
+export function fenceRunId(ns: NodeState): string | null {
+  const judged = ns.rebootBaseline ?? ns.info;
+  return judged === null || judged.runId === '' ? null : judged.runId;
 }
 
 /** The round of replicas moving to the configured master, and the local nodes' `+slave-reconf-*` events. */

@@ -29,7 +29,7 @@ export interface NodeState {
   /** Local nodes only. */
   readonly inFlight: InFlightAction | null;
   /** The last fence effect sent for a local node; `undefined` until the first one. */
-  readonly fenceSent: { readonly writableUntilMs: number | null } | undefined;
+  readonly fenceSent: { readonly writableUntilMs: number | null; readonly runId: string | null } | undefined;
 }
 
 /** An `observe` request waiting for fresh INFO before it is answered. */

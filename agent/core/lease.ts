@@ -184,8 +184,9 @@ export interface FenceInputs {
  */
 export function fenceDecision(f: FenceInputs): FenceDecision {
   if (!f.fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
-  // Writes to a master that lost its data on restart would be lost again when it is replaced.
-  if (f.rebooted && f.role === 'master') {
+  // Writes to a master that lost its data on restart would be lost again when it is replaced; it
+  // stays fenced as the replica it is made meanwhile (reconcile.ts quarantine) until a new config.
+  if (f.rebooted) {
     return {
       writableUntilMs: 0,
       reason: 'the node restarted with its data lost: no writes until a failover',

@@ -139,8 +139,14 @@ export type LocalEffect =
   /**
    * Write fence of a local node: refuse writes from `writableUntilMs` on (agent clock; a time
    * in the past means fenced now); null means no fence (fencing off, or not the master).
+   * `runId` is the Redis process the decision is about (`fenceRunId`); null before any INFO.
    */
-  | { readonly kind: 'fence'; readonly node: NodeId; readonly writableUntilMs: number | null };
+  | {
+      readonly kind: 'fence';
+      readonly node: NodeId;
+      readonly writableUntilMs: number | null;
+      readonly runId: string | null;
+    };
 
 /**
  * Effects that tell or change the world on the strength of the step's new state (messages,

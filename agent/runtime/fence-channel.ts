@@ -26,6 +26,8 @@ export const ToSupervisorSchema = z.discriminatedUnion('kind', [
     kind: z.literal('fence'),
     node: NodeIdSchema,
     writableUntilMs: z.number().finite().min(0).nullable(),
+    /** The Redis process the deadline is about (its run id); absent or null: any. */
+    runId: z.string().min(1).max(64).nullable().optional(),
   }),
 ]);
 export type ToSupervisor = z.infer<typeof ToSupervisorSchema>;
@@ -91,9 +93,9 @@ export class ChannelFence implements FencePort, FenceRetargeting {
     this.send({ kind: 'retarget', target });
   }
 
-  set(node: string, writableUntilMs: number | null): void {
+  set(node: string, writableUntilMs: number | null, runId: string | null): void {
     this.deadlines.set(node, writableUntilMs);
-    this.send({ kind: 'fence', node, writableUntilMs });
+    this.send({ kind: 'fence', node, writableUntilMs, runId });
   }
 
   fencedNow(node: string): boolean {
@@ -143,7 +145,7 @@ export function serveFenceMessage(owner: FenceOwner, message: ToSupervisor): ToA
       void owner.configure(message.targets);
       return { kind: 'inherited', fences: message.targets.map(({ node }) => owner.current(node)) };
     case 'fence':
-      owner.set(message.node, message.writableUntilMs);
+      owner.set(message.node, message.writableUntilMs, message.runId ?? null);
       return null;
     case 'retarget':
       owner.retarget(message.target);

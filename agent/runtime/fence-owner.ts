@@ -43,8 +43,11 @@ export interface FencePort {
    * deadlines the owner already enforces (left by this agent's previous process), by node.
    */
   configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>>;
-  /** A core `fence` effect: writes allowed until `writableUntilMs` (agent clock); null = no fence. */
-  set(node: string, writableUntilMs: number | null): void;
+  /**
+   * A core `fence` effect: writes allowed until `writableUntilMs` (agent clock); null = no fence.
+   * `runId`: the Redis process the agent judged; writes stay refused on any other (null: any).
+   */
+  set(node: string, writableUntilMs: number | null, runId: string | null): void;
   /** Whether writes should be refused now by the deadline last set (what INFO reports as fenced). */
   fencedNow(node: string): boolean;
   /** What the owner last applied on Redis, for health and metrics. */
@@ -137,13 +140,13 @@ export class FenceOwner implements FencePort, FenceRetargeting {
     entry.connection.retarget?.(target);
   }
 
-  set(node: string, writableUntilMs: number | null): void {
+  set(node: string, writableUntilMs: number | null, runId: string | null): void {
     const entry = this.fences.get(node);
     if (entry === undefined) {
       this.deps.logger.error({ node }, 'fence deadline for a node that was never configured: ignored');
       return;
     }
-    entry.fence.set(writableUntilMs);
+    entry.fence.set(writableUntilMs, runId);
   }
 
   fencedNow(node: string): boolean {

@@ -40,6 +40,10 @@ export interface FenceConnection {
 export class NodeFence {
   /** The core's last word: null = no fence; otherwise writes allowed until this agent time. */
   private writableUntilMs: number | null | undefined = undefined;
+  /** The Redis process (run id) the core's last word is about; null: whichever answers. */
+  private judgedRunId: string | null = null;
+  /** The run id of the process this connection reaches, read at each connect (undefined: not yet; null: not said). */
+  private nodeRunId: string | null | undefined = undefined;
   private applied: Applied = 'unknown';
   private unfencedValue: number | undefined;
   private timer: Cancel | null = null;
@@ -59,21 +63,29 @@ export class NodeFence {
     this.unfencedValue = configuredUnfenced;
   }
 
-  /** A `fence` effect. The deadline is on the agent's monotonic clock, so a timer computed from it never drifts. */
-  set(writableUntilMs: number | null): void {
+  /**
+   * A `fence` effect. The deadline is on the agent's monotonic clock, so a timer computed from it
+   * never drifts. `runId` names the process it is about: another one stays fenced whatever it says.
+   */
+  set(writableUntilMs: number | null, runId: string | null = null): void {
     this.writableUntilMs = writableUntilMs;
+    this.judgedRunId = runId;
     this.arm();
     this.kick();
   }
 
   /** Whether writes should be refused right now (what INFO results report as `fenced`). */
   fencedNow(): boolean {
-    return deadlinePassed(this.writableUntilMs, this.clock.nowMs());
+    return deadlinePassed(this.writableUntilMs, this.clock.nowMs()) || this.otherProcess();
   }
 
-  /** The connection (re)opened: the node may have restarted with its own config, so apply again. */
+  /**
+   * The connection (re)opened: the node may have restarted, with its own config and maybe without
+   * its data, so its run id is read again and the fence applied again.
+   */
   onReady(): void {
     this.applied = 'unknown';
+    this.nodeRunId = undefined;
     this.kick();
   }
 
@@ -122,21 +134,33 @@ export class NodeFence {
     });
   }
 
+  /**
+   * The node is another Redis process than the one the agent's deadline is about: a restart that
+   * this connection reached before the agent read it (it may have come back empty, DESIGN §1.8).
+   */
+  private otherProcess(): boolean {
+    const node = this.nodeRunId;
+    return this.judgedRunId !== null && node !== undefined && node !== null && node !== this.judgedRunId;
+  }
+
   private async sync(): Promise<void> {
     while (this.dirty && !this.closed) {
       this.dirty = false;
       if (!this.link.ready) return; // onReady will kick again.
-      const want: Applied = this.fencedNow() ? 'fenced' : 'unfenced';
-      if (this.applied === want) continue;
       try {
+        if (this.nodeRunId === undefined) this.nodeRunId = await this.readRunId();
+        const want: Applied = this.fencedNow() ? 'fenced' : 'unfenced';
+        if (this.applied === want) continue;
         await this.learnUnfencedValue();
         const value = want === 'fenced' ? FENCE_MIN_REPLICAS : (this.unfencedValue ?? 0);
         await this.link.command('CONFIG', ['SET', 'min-replicas-to-write', value]);
         this.applied = want;
         const reason =
-          want === 'fenced'
-            ? 'the lease ended or this node is not the configured master'
-            : 'the configured master holds a lease (from a majority of voters, or failsafe grants)';
+          want === 'unfenced'
+            ? 'the configured master holds a lease (from a majority of voters, or failsafe grants)'
+            : this.otherProcess()
+              ? `the node is another Redis process (run id ${this.nodeRunId}) than the one the agent judged (${this.judgedRunId}): a restart it has not read yet`
+              : 'the lease ended or this node is not the configured master';
         this.logger.info({ node: this.node, minReplicasToWrite: value }, `node ${want}: ${reason}`);
         this.onChange({ node: this.node, fenced: want === 'fenced', reason });
       } catch (error) {
@@ -149,6 +173,13 @@ export class NodeFence {
         return;
       }
     }
+  }
+
+  /** The node's run id (INFO server), or null when its answer has none (a simulated node). */
+  private async readRunId(): Promise<string | null> {
+    const reply = await this.link.command('INFO', ['server']);
+    const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : reply;
+    return typeof text === 'string' ? (/^run_id:([0-9a-f]+)\r?$/m.exec(text)?.[1] ?? null) : null;
   }
 
   /** The value to restore on unfence: the file's, or what the node had before the agent's first fence. */

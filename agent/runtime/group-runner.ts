@@ -241,7 +241,7 @@ export class GroupRunner {
         if (!this.stopping) this.roundTrips.execute(effect);
         return;
       case 'fence':
-        this.deps.fence.set(effect.node, effect.writableUntilMs);
+        this.deps.fence.set(effect.node, effect.writableUntilMs, effect.runId);
         return;
       case 'event':
         this.log.info(

@@ -332,7 +332,7 @@ describe('fencing', () => {
   it('the configured master is fenced at start and unfenced once a majority renews', () => {
     const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
     const start = d.step({ kind: 'info-result', node: A, info: info() }, 1000);
-    expect(ofKind(start, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0 }]);
+    expect(ofKind(start, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0, runId: 'run-1' }]);
     expect(ofKind(start, 'event').map((e) => e.name)).toContain('+fenced');
     for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, 1010);
     const pushed = [0, 1, 2].flatMap((voter) => [...d.step(push(voter, config(1, A)), 1020)]);
@@ -341,7 +341,9 @@ describe('fencing', () => {
     const one = d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 1020 }, 1030);
     expect(ofKind(one, 'fence')).toEqual([]);
     const two = d.step({ kind: 'lease-pong', voter: 2, pingSentAtMs: 1020 }, 1031);
-    expect(ofKind(two, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 1020 + 1980 }]);
+    expect(ofKind(two, 'fence')).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: 1020 + 1980, runId: 'run-1' },
+    ]);
     expect(ofKind(two, 'event').map((e) => e.name)).toContain('-fenced');
     // Without further renewals the lease runs out on its own, seen at the next tick.
     const later = d.step({ kind: 'tick' }, 3000);
@@ -367,17 +369,19 @@ describe('fencing', () => {
     d.step(push(0, config(2, A, { cause: 'reaffirm' })), 3000);
     d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 3000 }, 3010);
     const back = d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 3000 }, 3010);
-    expect(ofKind(back, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 3000 + 1980 }]);
+    expect(ofKind(back, 'fence')).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: 3000 + 1980, runId: 'run-1' },
+    ]);
   });
 
   it('a master that is not the configured one is fenced; fencing off sends null', () => {
     const on = new Driver(settings(), { highestEpoch: 2, config: config(2, B) });
     expect(ofKind(on.step({ kind: 'info-result', node: A, info: info() }), 'fence')).toEqual([
-      { kind: 'fence', node: A, writableUntilMs: 0 },
+      { kind: 'fence', node: A, writableUntilMs: 0, runId: 'run-1' },
     ]);
     const off = new Driver(settings({ fencing: false }), { highestEpoch: 2, config: config(2, A) });
     expect(ofKind(off.step({ kind: 'info-result', node: A, info: info() }), 'fence')).toEqual([
-      { kind: 'fence', node: A, writableUntilMs: null },
+      { kind: 'fence', node: A, writableUntilMs: null, runId: 'run-1' },
     ]);
   });
 });
@@ -603,7 +607,9 @@ describe('lease renewal follows the master', () => {
     expect(ofKind(resumed, 'lease-ping').map((e) => e.voter)).toEqual([0, 1, 2]);
     d.step({ kind: 'lease-pong', voter: 0, pingSentAtMs: 3510 }, 3515);
     const back = d.step({ kind: 'lease-pong', voter: 1, pingSentAtMs: 3510 }, 3516);
-    expect(ofKind(back, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 3510 + 1980 }]);
+    expect(ofKind(back, 'fence')).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: 3510 + 1980, runId: 'run-1' },
+    ]);
   });
 
   it('a replica agent keeps pinging whatever the master does (its pongs renew nothing)', () => {

@@ -646,7 +646,7 @@ describe('the master agent asks for grants only when its voters lease runs short
           effects.map((t) => t.effect),
           'fence',
         ),
-      ).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0 }]);
+      ).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0, runId: 'run-1' }]);
       expect(failsafeValidUntil(d.state.failsafe, [B, C])).toBeNull();
       // And no more requests: A is no longer the master.
       expect(grantRequests(run(d, 17_000, net))).toEqual([]);
@@ -933,7 +933,9 @@ describe('a peer agent grants, persists its promise first, and keeps it', () => 
       expect(d.state.settings.fencing).toBe(false);
       expect(writable(d, B)).toBe(false);
       const ended = d.step({ kind: 'tick' }, holdEnd(1000, LEASE_MS, RHO));
-      expect(ofKind(ended, 'fence')).toEqual([{ kind: 'fence', node: B, writableUntilMs: null }]);
+      expect(ofKind(ended, 'fence')).toEqual([
+        { kind: 'fence', node: B, writableUntilMs: null, runId: null },
+      ]);
     });
 
     it('a restart with a persisted hold and fencing off does not unfence before the hold ends', () => {
@@ -943,10 +945,10 @@ describe('a peer agent grants, persists its promise first, and keeps it', () => 
         1000,
       );
       expect(ofKind(d.step({ kind: 'tick' }, 1000), 'fence')).toEqual([
-        { kind: 'fence', node: B, writableUntilMs: 0 },
+        { kind: 'fence', node: B, writableUntilMs: 0, runId: null },
       ]);
       expect(ofKind(d.step({ kind: 'tick' }, 3000), 'fence')).toEqual([
-        { kind: 'fence', node: B, writableUntilMs: null },
+        { kind: 'fence', node: B, writableUntilMs: null, runId: null },
       ]);
     });
   });

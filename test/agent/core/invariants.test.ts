@@ -17,7 +17,7 @@ const promote = (epoch: number): AgentEffect => ({
   epoch,
   action: { kind: 'promote' },
 });
-const unfence: AgentEffect = { kind: 'fence', node: A, writableUntilMs: null };
+const unfence: AgentEffect = { kind: 'fence', node: A, writableUntilMs: null, runId: null };
 
 describe('checkAgentStep', () => {
   it('finds nothing broken in a step at the highest epoch, outside a hold', () => {
@@ -37,6 +37,8 @@ describe('checkAgentStep', () => {
   });
 
   it('lets a fence go out during a hold', () => {
-    expect(checkAgentStep(held, [{ kind: 'fence', node: A, writableUntilMs: 900 }], 1000)).toEqual([]);
+    expect(
+      checkAgentStep(held, [{ kind: 'fence', node: A, writableUntilMs: 900, runId: null }], 1000),
+    ).toEqual([]);
   });
 });

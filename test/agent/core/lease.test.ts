@@ -267,6 +267,9 @@ describe('fenceDecision', () => {
     expect(decision.reason).toContain('data lost');
     const off = fenceDecision(inputs({ fencing: false, voterLeaseUntilMs: 99_000, rebooted: true }));
     expect(off.writableUntilMs).toBeNull();
+    // Made a replica meanwhile (reconcile's quarantine), it stays fenced until a new config.
+    const quarantined = fenceDecision(inputs({ role: 'replica', voterLeaseUntilMs: 99_000, rebooted: true }));
+    expect(quarantined.writableUntilMs).toBe(0);
   });
 
   it.each([

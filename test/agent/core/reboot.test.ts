@@ -252,3 +252,28 @@ describe('master-reboot-down-after-period through the step function', () => {
     expect(events(moved).map((e) => e.split(' ')[0])).toContain('-sdown');
   });
 });
+
+describe('the fence names the Redis process it judged (fenceRunId)', () => {
+  const sentRunId = (d: Driver) => d.state.nodes[A]?.fenceSent?.runId;
+
+  it('a restart not judged yet keeps naming the process before it; once loaded, the new one', () => {
+    const d = restartedLoading(undefined);
+    // INFO of run-2 arrived while it loads: its dataset is not judged, so the fence owner must keep
+    // any other process than run-1 fenced (it may be the restart, empty).
+    expect(sentRunId(d)).toBe('run-1');
+    const pong = d.step(probe(A, 1400, 'pong'), 1401);
+    expect(ofKind(pong, 'info').map((e) => e.node)).toEqual([A]);
+    const judged = d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 100 }) }, 1402);
+    expect(ofKind(judged, 'fence')).toEqual([{ kind: 'fence', node: A, writableUntilMs: 0, runId: 'run-2' }]);
+  });
+
+  it('a restart found empty is fenced, naming the new process, also as the replica it is made', () => {
+    const d = restartedLoading(undefined);
+    d.step(probe(A, 1400, 'pong'), 1401);
+    d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 0 }) }, 1402);
+    expect(d.state.nodes[A]?.fenceSent).toEqual({ writableUntilMs: 0, runId: 'run-2' });
+    // Quarantined as a replica of B meanwhile: still fenced until a new config.
+    d.step({ kind: 'info-result', node: A, info: replicaOf(B, { runId: 'run-2', keys: 0 }) }, 1403);
+    expect(d.state.nodes[A]?.fenceSent).toEqual({ writableUntilMs: 0, runId: 'run-2' });
+  });
+});

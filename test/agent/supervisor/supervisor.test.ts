@@ -75,10 +75,11 @@ class ManualScheduler implements Timers, Clock {
   }
 }
 
-/** One local Redis node as a fence sees it: `min-replicas-to-write`, every CONFIG SET, reachable or not. */
+/** One local Redis node as a fence sees it: `min-replicas-to-write`, every CONFIG SET, reachable or not, its run id. */
 class FakeNode {
   reachable = true;
   connects = 0;
+  runId = 'a'.repeat(40);
   private onReady: () => void = () => {};
 
   constructor(
@@ -114,8 +115,16 @@ class FakeNode {
     this.onReady();
   }
 
+  /** The process is replaced by another (a restart, maybe without its data): a new run id, reachable. */
+  restart(runId: string): void {
+    this.runId = runId;
+    this.comeBack();
+  }
+
   private async command(name: string, args: readonly (string | number)[]): Promise<unknown> {
     if (!this.reachable) throw new Error('connect ECONNREFUSED');
+    if (name === 'INFO' && args[0] === 'server')
+      return `# Server\r\nredis_version:7.0.15\r\nrun_id:${this.runId}\r\n`;
     if (name !== 'CONFIG' || args[1] !== 'min-replicas-to-write')
       throw new Error(`unexpected ${name} ${args.join(' ')}`);
     if (args[0] === 'GET') return ['min-replicas-to-write', String(this.minReplicasToWrite)];
@@ -205,11 +214,12 @@ function rig(nodes: Readonly<Record<string, number>> = { [A]: 0, [B]: 0 }) {
         targets: ids.map((node) => ({ node, host: '127.0.0.1', port: Number(node.split(':')[1]) })),
       }),
     /** A deadline `inMs` after now on the shared clock (null: no fence). */
-    fence: (node: string, inMs: number | null) =>
+    fence: (node: string, inMs: number | null, runId?: string) =>
       current().events.onMessage({
         kind: 'fence',
         node,
         writableUntilMs: inMs === null ? null : scheduler.nowMs() + inMs,
+        ...(runId === undefined ? {} : { runId }),
       }),
     /** The current agent process ends. */
     die: (code: number | null, signal: NodeJS.Signals | null = null) => {
@@ -291,6 +301,36 @@ describe('Supervisor: messages from the agent', () => {
     expect(r.timeline.slice(5)).toEqual([`+2200 ${A} min-replicas-to-write 3`]);
     await r.scheduler.advance(1);
     expect(r.timeline.slice(6)).toEqual([`+2900 ${A} min-replicas-to-write ${FENCE}`]);
+  });
+
+  it('a restarted node (another run id) stays fenced until a deadline names its run id (DESIGN §1.8)', async () => {
+    const r = rig({ [A]: 3 });
+    r.supervisor.start();
+    r.targets(A);
+    const before = 'a'.repeat(40);
+    r.fence(A, 5000, before);
+    await r.scheduler.advance(100);
+    expect(r.timeline.at(-1)).toBe(`+0 ${A} min-replicas-to-write 3`);
+    // Killed and back at once, maybe empty: the lease was the old process's, so writes stay refused.
+    r.node(A).reachable = false;
+    r.node(A).restart('b'.repeat(40));
+    await r.scheduler.advance(100);
+    expect(r.timeline.at(-1)).toBe(`+100 ${A} min-replicas-to-write ${FENCE}`);
+    expect(r.lines.some((line) => line.includes('a restart it has not read yet'))).toBe(true);
+    // Renewals about the old process change nothing.
+    r.fence(A, 5000, before);
+    await r.scheduler.advance(100);
+    expect(r.timeline.at(-1)).toBe(`+100 ${A} min-replicas-to-write ${FENCE}`);
+    // The agent read the new process and judged its data kept: writable again.
+    r.fence(A, 5000, 'b'.repeat(40));
+    await r.scheduler.advance(10);
+    expect(r.timeline.at(-1)).toBe(`+300 ${A} min-replicas-to-write 3`);
+    // A deadline that names no process (an older agent) applies to whichever answers.
+    r.node(A).reachable = false;
+    r.node(A).restart('c'.repeat(40));
+    r.fence(A, 5000);
+    await r.scheduler.advance(10);
+    expect(r.node(A).minReplicasToWrite).toBe(3);
   });
 
   it('reports every applied state to the agent', async () => {
