@@ -139,8 +139,8 @@ export class NodeFence {
    * this connection reached before the agent read it (it may have come back empty, DESIGN §1.8).
    */
   private otherProcess(): boolean {
-    const node = this.nodeRunId;
-    return this.judgedRunId !== null && node !== undefined && node !== null && node !== this.judgedRunId;
+    // Not read yet (or INFO refused) counts as another: a lease is trusted only to a known process.
+    return this.judgedRunId !== null && this.nodeRunId !== null && this.nodeRunId !== this.judgedRunId;
   }
 
   private async sync(): Promise<void> {
@@ -148,7 +148,16 @@ export class NodeFence {
       this.dirty = false;
       if (!this.link.ready) return; // onReady will kick again.
       try {
-        if (this.nodeRunId === undefined) this.nodeRunId = await this.readRunId();
+        if (this.nodeRunId === undefined) {
+          this.nodeRunId = await this.readRunId().catch((error: unknown) => {
+            this.logger.warn(
+              { node: this.node, err: errorText(error) },
+              "reading the node's run id (INFO server) failed: fenced meanwhile, asking again",
+            );
+            this.timers.after(RETRY_MS, () => this.kick());
+            return undefined;
+          });
+        }
         const want: Applied = this.fencedNow() ? 'fenced' : 'unfenced';
         if (this.applied === want) continue;
         await this.learnUnfencedValue();
@@ -159,7 +168,7 @@ export class NodeFence {
           want === 'unfenced'
             ? 'the configured master holds a lease (from a majority of voters, or failsafe grants)'
             : this.otherProcess()
-              ? `the node is another Redis process (run id ${this.nodeRunId}) than the one the agent judged (${this.judgedRunId}): a restart it has not read yet`
+              ? `the node is another Redis process (run id ${this.nodeRunId ?? 'not known'}) than the one the agent judged (${this.judgedRunId}): a restart it has not read yet`
               : 'the lease ended or this node is not the configured master';
         this.logger.info({ node: this.node, minReplicasToWrite: value }, `node ${want}: ${reason}`);
         this.onChange({ node: this.node, fenced: want === 'fenced', reason });

@@ -80,6 +80,7 @@ class FakeNode {
   reachable = true;
   connects = 0;
   runId = 'a'.repeat(40);
+  infoRefused = false;
   private onReady: () => void = () => {};
 
   constructor(
@@ -123,6 +124,8 @@ class FakeNode {
 
   private async command(name: string, args: readonly (string | number)[]): Promise<unknown> {
     if (!this.reachable) throw new Error('connect ECONNREFUSED');
+    if (name === 'INFO' && this.infoRefused)
+      throw new Error("NOPERM this user has no permissions to run the 'info' command");
     if (name === 'INFO' && args[0] === 'server')
       return `# Server\r\nredis_version:7.0.15\r\nrun_id:${this.runId}\r\n`;
     if (name !== 'CONFIG' || args[1] !== 'min-replicas-to-write')
@@ -331,6 +334,22 @@ describe('Supervisor: messages from the agent', () => {
     r.fence(A, 5000);
     await r.scheduler.advance(10);
     expect(r.node(A).minReplicasToWrite).toBe(3);
+  });
+
+  it('a node that will not say its run id is not trusted with the lease: fenced until it does', async () => {
+    const r = rig({ [A]: 3 });
+    r.supervisor.start();
+    r.node(A).infoRefused = true;
+    r.targets(A);
+    r.fence(A, 5000, 'a'.repeat(40));
+    await r.scheduler.advance(100);
+    expect(r.timeline.at(-1)).toBe(`+0 ${A} min-replicas-to-write ${FENCE}`);
+    expect(r.lines.some((line) => line.includes("reading the node's run id (INFO server) failed"))).toBe(
+      true,
+    );
+    r.node(A).infoRefused = false;
+    await r.scheduler.advance(500);
+    expect(r.timeline.at(-1)).toBe(`+500 ${A} min-replicas-to-write 3`);
   });
 
   it('reports every applied state to the agent', async () => {
