@@ -31,6 +31,14 @@ const KILL_CLIENTS: readonly (readonly string[])[] = [
   ['CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes'],
 ];
 
+/**
+ * A demoted node's own replicas are cut too. A replica that attached to a master restarted empty
+ * in the moment before its agent made it a replica (reconcile.ts quarantine) would still be sent
+ * the empty dataset once the node's `repl-diskless-sync-delay` ends (a replica serves its own
+ * replicas); cut before that, it reconnects and is refused (NOMASTERLINK) until a failover.
+ */
+const KILL_REPLICAS: readonly string[] = ['CLIENT', 'KILL', 'TYPE', 'replica'];
+
 /** How often the hand-off target is asked to acknowledge its offset while FAILOVER waits for it. */
 const ACK_REQUEST_EVERY_MS = 10;
 
@@ -118,11 +126,12 @@ export class Executor implements ActionRunner {
       await link.command('REPLICAOF', [host, port]);
       return verifyRole(link, master, `REPLICAOF ${master}`);
     }
-    const results = await link.transaction([command, ...KILL_CLIENTS]);
+    const results = await link.transaction([command, KILL_REPLICAS, ...KILL_CLIENTS]);
     const failed = results[0]?.error;
     if (failed !== null && failed !== undefined)
       return { ok: false, detail: `REPLICAOF ${master}: ${failed}` };
-    return verifyRole(link, master, `REPLICAOF ${master}; ${killed(results)}`);
+    const replicas = results[1]?.error === null ? String(results[1].reply) : `error ${results[1]?.error}`;
+    return verifyRole(link, master, `REPLICAOF ${master}; ${killed(results)}, ${replicas} replicas`);
   }
 
   /**
@@ -210,7 +219,7 @@ function describe(action: NodeAction): string {
     case 'repoint':
       return `repoint (REPLICAOF ${action.master})`;
     case 'demote':
-      return `demote (REPLICAOF ${action.master} + CLIENT KILL)`;
+      return `demote (REPLICAOF ${action.master} + CLIENT KILL, replicas too)`;
     case 'handoff':
       return `hand-off (FAILOVER TO ${action.to} TIMEOUT ${action.timeoutMs})`;
   }
