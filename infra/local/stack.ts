@@ -33,9 +33,10 @@ export interface LocalStack {
   killRedis(index: number): Promise<void>;
   /**
    * Start a node's redis-server again, empty and without --replicaof (a rebooted master), or with
-   * `replicaOf` ("host:port") as a replica of that node (an operator's restart).
+   * `replicaOf` ("host:port") as a replica of that node (an operator's restart); `extraArgs` are
+   * added to its command line.
    */
-  restartRedisEmpty(index: number, replicaOf?: string): Promise<void>;
+  restartRedisEmpty(index: number, replicaOf?: string, extraArgs?: readonly string[]): Promise<void>;
   /**
    * Start a node's redis-server again without --replicaof, loading the data a `SAVE` left in its
    * data directory (a master rebooted with its data); `extraArgs` are added to its command line.
@@ -182,7 +183,7 @@ class Stack implements LocalStack {
   private startRedis(
     node: StackNode,
     replicaOf: string | undefined,
-    restart: { readonly keepData: true; readonly extraArgs: readonly string[] } | null = null,
+    restart: { readonly keepData: boolean; readonly extraArgs: readonly string[] } | null = null,
   ): Promise<GroupProcess> {
     return startRedisNode({
       ...restart,
@@ -219,10 +220,14 @@ class Stack implements LocalStack {
     node.redis = null;
   }
 
-  async restartRedisEmpty(index: number, replicaOf?: string): Promise<void> {
+  async restartRedisEmpty(
+    index: number,
+    replicaOf?: string,
+    extraArgs: readonly string[] = [],
+  ): Promise<void> {
     const node = this.node(index);
     if (node.redis?.running()) throw new Error(`redis ${node.address} is still running`);
-    node.redis = await this.startRedis(node, replicaOf);
+    node.redis = await this.startRedis(node, replicaOf, { keepData: false, extraArgs });
   }
 
   async restartRedisWithData(index: number, extraArgs: readonly string[] = []): Promise<void> {

@@ -50,6 +50,8 @@ export interface WriteLoadOptions {
    * it, a client that learnt that agent from `SENTINEL sentinels` waits on it for good.
    */
   readonly sentinelCommandTimeoutMs?: number;
+  /** The database written (default 0): a test can keep db 0's DBSIZE to the keys it loaded. */
+  readonly db?: number;
 }
 
 /**
@@ -63,6 +65,7 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
     connectTimeout: 1000,
     commandTimeout: options.commandTimeoutMs ?? 1000,
     maxRetriesPerRequest: 1,
+    ...(options.db === undefined ? {} : { db: options.db }),
   };
   const client =
     options.target === undefined

@@ -4,7 +4,12 @@
 // fails over and the same master takes writes once loaded; after `SENTINEL SET mymaster
 // master-reboot-down-after-period 3000` through an agent, the same restart is failed over while
 // the old master still loads ("Master reboot in very short time"), the other replica follows the
-// new master, and the old master ends a replica of it, every key kept. Prints a timed transcript.
+// new master, and the old master ends a replica of it, every key kept. Case A (DESIGN §1.8): the
+// master, with 10 000 keys and a Sentinel client writing, is restarted EMPTY well inside down-after,
+// and one replica is made to attach to it at once; it is failed over (+reboot from the agents,
+// +odown and +switch-master from the voters), no replica ever drops below 10 000 keys, the empty
+// node takes no write, every node ends with every key, and the client writes to the new master.
+// Prints a timed transcript.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,6 +20,7 @@ import { defaultStackOptions } from '../../infra/local/options.js';
 import { nodeRole, sentinelMaster, sentinelMasterAddr } from '../../infra/local/redis-query.js';
 import { type LocalStack, startStack } from '../../infra/local/stack.js';
 import { waitFor } from '../../infra/local/wait.js';
+import { startWriteLoad } from '../../infra/local/write-load.js';
 import { GroupStatusSchema } from '../../workers/api/schemas.js';
 import { agentLogRecords } from './helpers.js';
 
@@ -25,6 +31,8 @@ const REDIS_PORT = 7991;
 const SENTINEL_PORT = 8952;
 const GROUP = 'mymaster';
 const KEYS = 4000;
+/** Case A (the empty restart) tops the keys up to Redis's 10 000. */
+const KEYS_A = 10_000;
 const PERIOD_MS = 3000;
 /**
  * Microseconds redis-server waits per key it loads (`key-load-delay`), and how often it serves
@@ -288,4 +296,202 @@ describe('master reboot with its data, LOADING (Redis 12-master-reboot)', () => 
       'master-reboot-down-after-period',
     );
   }, 90_000);
+
+  /** Every message an agent's Sentinel port publishes on `channels`, as "channel payload", from now on. */
+  async function subscribeAgent(i: number, channels: readonly string[]) {
+    const lines: string[] = [];
+    const redis = new Redis({ host: '127.0.0.1', port: SENTINEL_PORT + i, lazyConnect: true });
+    redis.on('error', () => undefined);
+    redis.on('message', (channel: string, payload: string) => lines.push(`${channel} ${payload}`));
+    await redis.connect();
+    await redis.subscribe(...channels);
+    return { lines, close: () => redis.disconnect() };
+  }
+
+  /** DBSIZE of db 0, where only the loaded keys live (the write load writes db 1). */
+  const dbsize = (port: number) => withNode(port, (redis) => redis.dbsize());
+
+  /** Polls DBSIZE of `ports` every 20 ms until stopped: the smallest seen on each (a flush shows as 0). */
+  function watchSmallestDbsize(ports: readonly number[]) {
+    const least: Record<number, number> = {};
+    const clients = ports.map((port) => {
+      const redis = new Redis({ host: '127.0.0.1', port, commandTimeout: 1000, maxRetriesPerRequest: 0 });
+      redis.on('error', () => undefined);
+      return { port, redis };
+    });
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        await Promise.all(
+          clients.map(async ({ port, redis }) => {
+            const size = await redis.dbsize().catch(() => null);
+            if (size !== null) least[port] = Math.min(least[port] ?? size, size);
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+        for (const { redis } of clients) redis.disconnect();
+        return least;
+      },
+    };
+  }
+
+  it('Case A: a master restarted EMPTY within down-after is failed over, its replicas keep every key', async () => {
+    if (failover === null) throw new Error('no failover happened');
+    const masterPort = failover.newPort;
+    const master = `127.0.0.1:${masterPort}`;
+    const index = masterPort - REDIS_PORT;
+    const others = [REDIS_PORT, REDIS_PORT + 1, REDIS_PORT + 2].filter((p) => p !== masterPort);
+    // The restarts above left 7991 loading 3 ms a key: a full sync into it would take 30 s.
+    await withNode(REDIS_PORT, (redis) => redis.config('SET', 'key-load-delay', '0'));
+    // Redis's test populates 10 000 keys: the 4000 already there and 6000 more.
+    await withNode(masterPort, async (redis) => {
+      const pipeline = redis.pipeline();
+      for (let i = KEYS; i < KEYS_A; i++) pipeline.set(`key:${i}`, `value:${i}:${'x'.repeat(64)}`);
+      await pipeline.exec();
+    });
+    await waitFor(`every node to hold the ${KEYS_A} keys`, 30_000, async () => {
+      const sizes = await Promise.all([masterPort, ...others].map(dbsize));
+      return sizes.every((n) => n === KEYS_A) ? true : undefined;
+    });
+    const subscribers = await Promise.all(
+      [0, 1, 2].map((i) => subscribeAgent(i, ['+reboot', '+switch-master'])),
+    );
+    const load = startWriteLoad({ sentinels: stack.sentinels, group: GROUP, prefix: 'load', db: 1 });
+    let smallest: ReturnType<typeof watchSmallestDbsize> | null = null;
+    try {
+      await waitFor('the write load to reach the master', 10_000, async () =>
+        load.ackedCount() >= 20 ? true : undefined,
+      );
+      const since = await lastEventId();
+      smallest = watchSmallestDbsize(others);
+      const killedMs = performance.now();
+      await stack.killRedis(index);
+      // Restarted with a diskless-sync delay of 1 s (Redis's default is 5 s; the stack's nodes have
+      // 0, which starts a full sync at once): a replica attached before the agent reads the restart
+      // is held that long, so the agent has time to cut it.
+      await stack.restartRedisEmpty(index, undefined, ['--repl-diskless-sync-delay', '1']);
+      const backMs = performance.now();
+      // A replica reconnects to its master once a second; here one does so at once, as one whose
+      // turn falls in the ~100 ms before the agent reads the restart would (FULLRESYNC, waiting
+      // for the empty dataset).
+      const early = others[0] ?? 0;
+      const attached = await withNode(early, (redis) =>
+        redis.multi().replicaof('NO', 'ONE').replicaof('127.0.0.1', masterPort).exec(),
+      );
+      say(
+        `# Case A: ${master} (master, ${KEYS_A} keys) SIGKILLed and restarted EMPTY ${Math.round(backMs - killedMs)} ms later (down-after ${stack.options.downAfterMs} ms); ${load.ackedCount()} writes acknowledged so far; replica ${early} made to attach to it at once (${JSON.stringify(attached?.map(([, r]) => r))})`,
+      );
+      const moved = await waitFor(
+        'every agent to name another master',
+        30_000,
+        async () => {
+          const agents = await Promise.all(
+            [0, 1, 2].map((i) => sentinelMasterAddr(SENTINEL_PORT + i, GROUP)),
+          );
+          const first = agents[0];
+          if (first === null || first === undefined || first === master) return undefined;
+          return agents.every((a) => a === first) ? first : undefined;
+        },
+        100,
+      );
+      const movedMs = Math.round(performance.now() - backMs);
+      const newPort = Number(moved.slice(moved.lastIndexOf(':') + 1));
+      const published = await stack.waitForMaster(moved, 10_000);
+      const publishedMs = performance.now();
+      say(`# +${movedMs} ms: every agent names ${moved}; published over HTTP at epoch ${published.epoch}`);
+      expect(others).toContain(newPort);
+
+      const events = (await voterEventsAfter(since)).map((e) => e.line);
+      say(`# voter 0's events since the restart:\n${events.map((e) => `  ${e}`).join('\n')}`);
+      expect(events.some((e) => e.startsWith(`+odown master ${GROUP} 127.0.0.1 ${masterPort}`))).toBe(true);
+      expect(events).toContain(`+switch-master ${GROUP} 127.0.0.1 ${masterPort} 127.0.0.1 ${newPort}`);
+      // The agents' own +reboot (Sentinel's instance payload) on their Sentinel ports: a quorum saw it.
+      const reboot = `+reboot master ${GROUP} 127.0.0.1 ${masterPort}`;
+      await waitFor('the +switch-master on every agent', 5_000, async () =>
+        subscribers.every((s) => s.lines.some((l) => l.startsWith('+switch-master'))) ? true : undefined,
+      );
+      for (const [i, s] of subscribers.entries()) {
+        say(`# agent ${i} published:\n${s.lines.map((l) => `  ${l}`).join('\n')}`);
+      }
+      expect(subscribers.filter((s) => s.lines.includes(reboot)).length).toBeGreaterThanOrEqual(2);
+
+      // Nothing synced from the empty node: the surviving replicas, then the old node, hold every key.
+      const other = others.find((p) => p !== newPort) ?? 0;
+      await waitFor(`${other} to replicate ${moved}, link up`, 30_000, async () => {
+        const role = await nodeRole(other);
+        return role.role === 'replica' && role.masterAddr === moved && role.linkUp ? true : undefined;
+      });
+      const old = await waitFor(
+        `the old master to replicate ${moved}, link up`,
+        30_000,
+        async () => {
+          const r = await nodeRole(masterPort);
+          return r.role === 'replica' && r.masterAddr === moved && r.linkUp ? r : undefined;
+        },
+        200,
+      );
+      // No replica ever took the empty dataset: polled every 20 ms from before the kill to now.
+      const least = await smallest.stop();
+      say(`# the smallest DBSIZE (db 0) seen on the replicas meanwhile: ${JSON.stringify(least)}`);
+      expect(least).toEqual(Object.fromEntries(others.map((p) => [p, KEYS_A])));
+      const sizes = await Promise.all([newPort, other, masterPort].map(dbsize));
+      say(
+        `# DBSIZE (db 0) new master ${newPort}: ${sizes[0]}, replica ${other}: ${sizes[1]}, old master ${masterPort}: ${sizes[2]}`,
+      );
+      expect(sizes).toEqual([KEYS_A, KEYS_A, KEYS_A]);
+      expect(old.masterAddr).toBe(moved);
+      // ROLE on every node: the new master lists both others, each replicates it, connected.
+      const [newRole, otherRole, oldRole] = await Promise.all(
+        [newPort, other, masterPort].map((p) =>
+          withNode(p, (redis) => redis.call('ROLE') as Promise<unknown[]>),
+        ),
+      );
+      say(
+        `# ROLE: ${newPort} ${JSON.stringify(newRole)}; ${other} ${JSON.stringify(otherRole)}; ${masterPort} ${JSON.stringify(oldRole)}`,
+      );
+      expect(newRole?.[0]).toBe('master');
+      const listed = ((newRole?.[2] ?? []) as string[][]).map((r) => Number(r[1])).sort();
+      expect(listed).toEqual([other, masterPort].sort());
+      for (const role of [otherRole, oldRole]) {
+        expect(role?.slice(0, 4)).toEqual(['slave', '127.0.0.1', newPort, 'connected']);
+      }
+
+      // The client's writes resumed on the new master.
+      const resumed = await waitFor('a write sent after the switch to be acknowledged', 15_000, async () =>
+        load.firstAckSentAfter(publishedMs),
+      );
+      say(
+        `# the Sentinel client's first write sent after the switch was acknowledged ${Math.round(resumed.ackAtMs - backMs)} ms after the restart`,
+      );
+      const onNewMaster = await withNode(newPort, async (redis) => {
+        await redis.select(1);
+        return redis.exists(resumed.key);
+      });
+      expect(onNewMaster).toBe(1);
+      // No write acknowledged after the restart is lost: the empty process took none (it is fenced
+      // until its agent has judged it), and every one taken by the new master is there.
+      const afterRestart = load.acked.filter((w) => w.sentAtMs >= backMs).map((w) => w.key);
+      const kept = await withNode(newPort, async (redis) => {
+        await redis.select(1);
+        return afterRestart.length === 0 ? 0 : redis.exists(...afterRestart);
+      });
+      say(
+        `# ${afterRestart.length} writes sent after the restart were acknowledged; ${kept} are on the new master`,
+      );
+      expect(kept).toBe(afterRestart.length);
+    } finally {
+      const report = await load.stop();
+      say(
+        `# write load: ${report.acked.length} acknowledged, ${report.failed} failed (${report.errorSamples.join('; ')})`,
+      );
+      for (const s of subscribers) s.close();
+      await smallest?.stop();
+    }
+  }, 120_000);
 });
