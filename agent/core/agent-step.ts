@@ -100,6 +100,8 @@ function handle(state: AgentState, input: AgentInput, nowMs: number, out: AgentO
       return onGrantRequest(state, input, nowMs, out);
     case 'grant-reply':
       return onGrantReply(state, input, nowMs, out);
+    case 'timing':
+      return onTiming(state, input, out);
     case 'fence-inherited': {
       if (!state.settings.localNodes.includes(input.node)) {
         note(out, `inherited fence of ${input.node}, not a local node, ignored`);
@@ -109,6 +111,27 @@ function handle(state: AgentState, input: AgentInput, nowMs: number, out: AgentO
       return { ...state, inherited: { ...state.inherited, [input.node]: input.writableUntilMs } };
     }
   }
+}
+
+/**
+ * New probe and INFO periods: the next probe or INFO of each node is due one new period after the
+ * last one sent (scheduleProbes, scheduleInfo), so a shorter period applies at the next tick.
+ */
+function onTiming(
+  state: AgentState,
+  input: Extract<AgentInput, { kind: 'timing' }>,
+  out: AgentOut,
+): AgentState {
+  const { probeIntervalMs, infoIntervalMs, stallThresholdMs } = input;
+  for (const [name, ms] of Object.entries({ probeIntervalMs, infoIntervalMs, stallThresholdMs })) {
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new Error(`timing: ${name} must be a positive integer, got ${ms}`);
+  }
+  note(
+    out,
+    `timing changed: probes every ${probeIntervalMs} ms (was ${state.settings.probeIntervalMs}), INFO every ${infoIntervalMs} ms (was ${state.settings.infoIntervalMs}), stall over ${stallThresholdMs} ms`,
+  );
+  return { ...state, settings: { ...state.settings, probeIntervalMs, infoIntervalMs, stallThresholdMs } };
 }
 
 function onProbe(

@@ -72,6 +72,16 @@ export type ProbeOutcome = 'pong' | 'loading' | 'masterdown' | 'error' | 'timeou
 
 export type AgentInput =
   | { readonly kind: 'tick' }
+  /**
+   * This agent's probe and INFO periods changed while it runs (`SENTINEL DEBUG ping-period /
+   * info-period`), with the stall threshold that goes with the probe period; in memory only.
+   */
+  | {
+      readonly kind: 'timing';
+      readonly probeIntervalMs: number;
+      readonly infoIntervalMs: number;
+      readonly stallThresholdMs: number;
+    }
   | {
       readonly kind: 'probe-result';
       readonly node: NodeId;

@@ -12,6 +12,7 @@ import {
   sentinelGroupView,
 } from '../core/index.js';
 import { type AgentCore, type GroupRunnerDeps, REAL_AGENT_CORE, type VoterPort } from './group-ports.js';
+import { tickPeriodMs, timingSettings } from './group-settings.js';
 import type { Logger } from './logger.js';
 import type { PeerPort } from './peer-channel.js';
 import { type InfoText, RoundTrips } from './round-trips.js';
@@ -31,6 +32,8 @@ export class GroupRunner {
   private pumping: Promise<void> | null = null;
   private tickQueued = false;
   private stopTicks: Cancel | null = null;
+  /** The probe and INFO periods in effect, the latest asked for (the core adopts them in order). */
+  private timing: { readonly probeIntervalMs: number; readonly infoIntervalMs: number };
   private stopping = false;
   private readonly stateFile: StateWriter;
   private readonly roundTrips: RoundTrips;
@@ -42,6 +45,7 @@ export class GroupRunner {
     this.log = logger.child({ group: settings.group });
     this.core = deps.core ?? REAL_AGENT_CORE;
     this.state = this.core.createAgentState(settings, deps.persisted, clock.nowMs());
+    this.timing = { probeIntervalMs: settings.probeIntervalMs, infoIntervalMs: settings.infoIntervalMs };
     this.stateFile = new StateWriter(deps.store, this.log, this.state.highestEpoch);
     this.roundTrips = new RoundTrips({
       ...deps,
@@ -73,10 +77,45 @@ export class GroupRunner {
     }
     for (const node of this.deps.nodes.values()) node.start();
     for (const voter of this.voters) voter.start();
-    // Ticks at half the probe interval: the core sends each probe when its interval is up.
-    const periodMs = Math.max(5, Math.floor(this.state.settings.probeIntervalMs / 2));
-    this.stopTicks = this.deps.timers.every(periodMs, () => this.enqueueTick());
+    this.armTicks();
     this.enqueueTick();
+  }
+
+  private armTicks(): void {
+    const { probeIntervalMs, infoIntervalMs } = this.timing;
+    this.stopTicks?.();
+    this.stopTicks = this.deps.timers.every(tickPeriodMs(probeIntervalMs, infoIntervalMs), () =>
+      this.enqueueTick(),
+    );
+  }
+
+  /**
+   * `SENTINEL DEBUG ping-period / info-period`: this group's probe and INFO periods, in memory
+   * until the agent restarts (the file keeps its own). The core adopts them at its next step; the
+   * ticks (tickPeriodMs) are re-armed now.
+   */
+  setTiming(change: { readonly probeIntervalMs?: number; readonly infoIntervalMs?: number }): void {
+    const before = this.timing;
+    this.timing = { ...before, ...change };
+    const { probeIntervalMs, infoIntervalMs } = this.timing;
+    this.log.info(
+      { probeIntervalMs, infoIntervalMs, before },
+      'probe and INFO periods changed (SENTINEL DEBUG)',
+    );
+    this.enqueue({ kind: 'timing', ...timingSettings(probeIntervalMs, infoIntervalMs) });
+    const periodMs = tickPeriodMs(probeIntervalMs, infoIntervalMs);
+    if (
+      this.stopTicks !== null &&
+      !this.stopping &&
+      periodMs !== tickPeriodMs(before.probeIntervalMs, before.infoIntervalMs)
+    ) {
+      this.armTicks();
+    }
+  }
+
+  /** The probe and INFO periods in effect: the file's, or the last SENTINEL DEBUG (before the core's next step too). */
+  get periods(): { readonly probeIntervalMs: number; readonly infoIntervalMs: number } {
+    return this.timing;
   }
 
   /** The core state (read-only use: Sentinel surface, health, tests). */

@@ -14,9 +14,8 @@ export function agentSettings(config: AgentFile, group: GroupSection): AgentSett
     localNodes: [group.local.announce],
     nodes: [group.local.announce, ...group.nodes],
     voterCount: config.voters,
-    probeIntervalMs: group.probeIntervalMs,
+    ...timingSettings(group.probeIntervalMs, group.infoIntervalMs),
     probeTimeoutMs: group.probeTimeoutMs,
-    infoIntervalMs: group.infoIntervalMs,
     downAfterMs: group.downAfterMs ?? RECOMMENDED_TIMINGS.downAfterMs,
     downAfterOverride: group.downAfterMs !== undefined,
     roleGraceMs: RECOMMENDED_TIMINGS.roleGraceMs,
@@ -24,11 +23,34 @@ export function agentSettings(config: AgentFile, group: GroupSection): AgentSett
     failsafe: group.failsafe,
     leaseMs: group.leaseMs,
     clockDriftRatio: RECOMMENDED_TIMINGS.clockDriftRatio,
-    // Ticks run every probeIntervalMs / 2; a gap several times that is a stall.
-    stallThresholdMs: Math.max(RECOMMENDED_TIMINGS.stallThresholdMs, group.probeIntervalMs * 5),
     handoffTimeoutMs: group.handoffTimeoutMs,
     sentinel,
   };
+}
+
+/**
+ * The probe and INFO periods, from the file or `SENTINEL DEBUG ping-period / info-period`, and the
+ * stall threshold that goes with them: ticks run every `tickPeriodMs`, and a gap several times
+ * that is a stall.
+ */
+export function timingSettings(
+  probeIntervalMs: number,
+  infoIntervalMs: number,
+): { probeIntervalMs: number; infoIntervalMs: number; stallThresholdMs: number } {
+  return {
+    probeIntervalMs,
+    infoIntervalMs,
+    stallThresholdMs: Math.max(RECOMMENDED_TIMINGS.stallThresholdMs, probeIntervalMs * 5),
+  };
+}
+
+/**
+ * Ticks at half the shorter of the probe and INFO periods: the core sends each probe and INFO
+ * when its period is up, so neither waits much past it (an INFO period set under the probe
+ * period by SENTINEL DEBUG included).
+ */
+export function tickPeriodMs(probeIntervalMs: number, infoIntervalMs: number): number {
+  return Math.max(5, Math.floor(Math.min(probeIntervalMs, infoIntervalMs) / 2));
 }
 
 /**

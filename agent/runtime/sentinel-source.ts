@@ -17,6 +17,7 @@ import type {
   SentinelSource,
   SettingsChange,
   SettingsOutcome,
+  TimingChange,
   TimingParameter,
 } from '../sentinel/source.js';
 import type { AdminClient } from './admin-client.js';
@@ -217,7 +218,8 @@ export class RuntimeSentinelSource implements SentinelSource {
    * shortest of this agent's groups; the hello to the other agents), then the agent's own.
    */
   timing(): readonly TimingParameter[] {
-    const settings = this.groups().map((g) => g.current.settings);
+    // The periods as SENTINEL DEBUG last set them, even before the core's next step adopts them.
+    const settings = this.groups().map((g) => ({ ...g.current.settings, ...g.periods }));
     const shortest = (read: (s: (typeof settings)[number]) => number) =>
       settings.length === 0 ? 0 : Math.min(...settings.map(read));
     return [
@@ -227,6 +229,15 @@ export class RuntimeSentinelSource implements SentinelSource {
       { name: 'PING-TIMEOUT', valueMs: shortest((s) => s.probeTimeoutMs) },
       { name: 'SENTINEL-PING-PERIOD', valueMs: PING_PERIOD_MS },
     ];
+  }
+
+  /** SENTINEL DEBUG ping-period / info-period: every group's probe and INFO periods, in this process's memory. */
+  setTiming(change: TimingChange): void {
+    const periods = {
+      ...(change.pingPeriodMs === undefined ? {} : { probeIntervalMs: change.pingPeriodMs }),
+      ...(change.infoPeriodMs === undefined ? {} : { infoIntervalMs: change.infoPeriodMs }),
+    };
+    for (const runner of this.groups()) runner.setTiming(periods);
   }
 
   /** SENTINEL INFO-CACHE: the INFO texts of the nodes SENTINEL MASTER and REPLICAS show (after a RESET, the relearned ones). */

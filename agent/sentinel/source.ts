@@ -123,6 +123,14 @@ export interface TimingParameter {
   readonly valueMs: number;
 }
 
+/** What `SENTINEL DEBUG <param> <value>` may change on an agent (validated by the command). */
+export interface TimingChange {
+  /** `info-period`: every group's `infoIntervalMs`. */
+  readonly infoPeriodMs?: number;
+  /** `ping-period`: every group's `probeIntervalMs`. */
+  readonly pingPeriodMs?: number;
+}
+
 export interface SentinelSource {
   snapshot(): SentinelSnapshot;
   /**
@@ -155,4 +163,6 @@ export interface SentinelSource {
   infoCache(group: string): readonly CachedInfo[] | null;
   /** `SENTINEL DEBUG`: this agent's timing parameters that have a Sentinel counterpart, and its own. */
   timing(): readonly TimingParameter[];
+  /** `SENTINEL DEBUG <param> <value> ...`: applies every change to every group, until the agent restarts. */
+  setTiming(change: TimingChange): void;
 }

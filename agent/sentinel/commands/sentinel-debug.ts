@@ -1,17 +1,28 @@
-// SENTINEL DEBUG (this agent's timing), PENDING-SCRIPTS (none) and SIMULATE-FAILURE (refused, with why): Sentinel's introspection subcommands.
+// SENTINEL DEBUG (this agent's timing: listed; info-period and ping-period changed in memory), PENDING-SCRIPTS (none) and SIMULATE-FAILURE (refused, with why): Sentinel's introspection subcommands.
 import { redisInteger } from '../../../workers/config/sentinel-set.js';
+import { operatorRefusal } from '../acl/permission.js';
 import type { CommandSpec } from '../command-spec.js';
-import { array, bulk, error, map, type Reply } from '../resp.js';
+import { array, bulk, error, map, OK, type Reply } from '../resp.js';
+import type { TimingChange } from '../source.js';
 
 const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
 
 /**
- * Sentinel's SENTINEL DEBUG parameters (sentinelSetDebugConfigParameters), and why each cannot be
- * changed on the Sentinel port here: the agent's own are read from its file at start.
+ * The SENTINEL DEBUG parameters an agent applies: every group's probe and INFO periods, in memory
+ * until the agent restarts, within the agent file's bounds for them (agent/config/schema.ts).
  */
-const DEBUG_PARAMETERS: Readonly<Record<string, string>> = {
-  'info-period': "it is groups[].infoIntervalMs in the agent's file",
-  'ping-period': "it is groups[].probeIntervalMs in the agent's file",
+const SETTABLE: Readonly<
+  Record<string, { readonly field: keyof TimingChange; readonly minMs: number; readonly maxMs: number }>
+> = {
+  'info-period': { field: 'infoPeriodMs', minMs: 50, maxMs: 60_000 },
+  'ping-period': { field: 'pingPeriodMs', minMs: 10, maxMs: 10_000 },
+};
+
+/**
+ * Sentinel's other SENTINEL DEBUG parameters (sentinelSetDebugConfigParameters), and why each
+ * has no meaning on an agent.
+ */
+const NOT_HERE: Readonly<Record<string, string>> = {
   'ask-period': 'agents do not ask each other whether a master is down: the voters count their reports',
   'publish-period': 'the hello to the other agents runs every 2000 ms, a constant',
   'default-down-after':
@@ -27,21 +38,50 @@ const DEBUG_PARAMETERS: Readonly<Record<string, string>> = {
   'script-retry-delay': 'agents run no scripts',
 };
 
-/** `SENTINEL DEBUG <param> <value> ...`: Sentinel's checks and texts, then why nothing can change here. */
-export function debugSet(args: readonly string[]): string {
+export type DebugPlan =
+  | { readonly ok: true; readonly change: TimingChange }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * `SENTINEL DEBUG <param> <value> ...`: Sentinel's checks and texts over every pair, in order,
+ * then edge-sentinel's (a parameter without a meaning here, a value outside the file's bounds).
+ * Unlike Sentinel, which applies the pairs before a refused one, nothing applies unless all pass;
+ * a parameter given twice takes its last value, as in Sentinel.
+ */
+export function planDebugSet(args: readonly string[]): DebugPlan {
+  const pairs: { option: string; parameter: string; value: string; ms: number }[] = [];
   for (let i = 0; i < args.length; i++) {
     const option = args[i] ?? '';
     const parameter = option.toLowerCase();
     const more = args.length - 1 - i;
-    if (!(parameter in DEBUG_PARAMETERS) || more === 0) {
-      return `ERR Unknown option or number of arguments for SENTINEL DEBUG '${option}'`;
+    if (!(parameter in SETTABLE || parameter in NOT_HERE) || more === 0) {
+      return { ok: false, error: `ERR Unknown option or number of arguments for SENTINEL DEBUG '${option}'` };
     }
     const value = args[++i] ?? '';
     const ms = redisInteger(value);
-    if (ms === null || ms <= 0) return `ERR Invalid argument '${value}' for SENTINEL DEBUG '${option}'`;
+    if (ms === null || ms <= 0) {
+      return { ok: false, error: `ERR Invalid argument '${value}' for SENTINEL DEBUG '${option}'` };
+    }
+    pairs.push({ option, parameter, value, ms });
   }
-  const first = (args[0] ?? '').toLowerCase();
-  return `ERR SENTINEL DEBUG cannot change timing on edge-sentinel: ${first}: ${DEBUG_PARAMETERS[first] ?? ''}`;
+  const change: { -readonly [K in keyof TimingChange]: TimingChange[K] } = {};
+  for (const { option, parameter, value, ms } of pairs) {
+    const settable = SETTABLE[parameter];
+    if (settable === undefined) {
+      return {
+        ok: false,
+        error: `ERR SENTINEL DEBUG cannot change ${parameter} on edge-sentinel: ${NOT_HERE[parameter] ?? ''}`,
+      };
+    }
+    if (ms < settable.minMs || ms > settable.maxMs) {
+      return {
+        ok: false,
+        error: `ERR Invalid argument '${value}' for SENTINEL DEBUG '${option}': edge-sentinel accepts ${settable.minMs} to ${settable.maxMs}`,
+      };
+    }
+    change[settable.field] = ms;
+  }
+  return { ok: true, change };
 }
 
 export const sentinelDebug: CommandSpec = {
@@ -49,7 +89,7 @@ export const sentinelDebug: CommandSpec = {
   arity: -2,
   docs: {
     summary:
-      "Lists or updates the current configurable parameters of Redis Sentinel. On edge-sentinel it lists this agent's timing parameters; updates are refused (they are in the agent's file).",
+      "Lists or updates the current configurable parameters of Redis Sentinel. On edge-sentinel it lists this agent's timing parameters; info-period and ping-period change every group's INFO and probe periods on this agent until it restarts, the others are refused with why.",
     since: '7.0.0',
     group: 'sentinel',
     complexity: 'O(N) where N is the number of configurable parameters',
@@ -66,9 +106,20 @@ export const sentinelDebug: CommandSpec = {
     ],
   },
   flags: FLAGS,
-  run({ args, server }): Reply {
-    if (args.length > 2) return error(debugSet(args.slice(2)));
-    return map(server.source.timing().map(({ name, valueMs }) => [name, bulk(String(valueMs))] as const));
+  run({ args, server, session }): Reply {
+    if (args.length === 2) {
+      return map(server.source.timing().map(({ name, valueMs }) => [name, bulk(String(valueMs))] as const));
+    }
+    const refused = operatorRefusal(server, session, "SENTINEL DEBUG changes this agent's timing");
+    if (refused !== null) return refused;
+    const plan = planDebugSet(args.slice(2));
+    if (!plan.ok) return error(plan.error);
+    server.source.setTiming(plan.change);
+    server.logger.info(
+      { client: session.address, change: plan.change },
+      'SENTINEL DEBUG applied to every group (until the agent restarts)',
+    );
+    return OK;
   },
 };
 

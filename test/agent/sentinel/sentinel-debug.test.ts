@@ -1,6 +1,6 @@
 // SENTINEL DEBUG, PENDING-SCRIPTS, SIMULATE-FAILURE, MONITOR, REMOVE, FLUSHCONFIG and HELP: Sentinel's texts where it has them, a clear answer otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { debugSet } from '../../../agent/sentinel/commands/sentinel-debug.js';
+import { planDebugSet } from '../../../agent/sentinel/commands/sentinel-debug.js';
 import {
   FLUSHCONFIG_REFUSAL,
   MONITOR_REFUSAL,
@@ -34,22 +34,130 @@ async function reply(args: string[], expected: string, protocol: 2 | 3 = 2): Pro
   }
 }
 
-describe('debugSet (sentinelSetDebugConfigParameters)', () => {
+describe('planDebugSet (sentinelSetDebugConfigParameters)', () => {
   it.each([
     [['info-period'], "ERR Unknown option or number of arguments for SENTINEL DEBUG 'info-period'"],
     [['bogus', '1'], "ERR Unknown option or number of arguments for SENTINEL DEBUG 'bogus'"],
+    [['ping-timeout', '1'], "ERR Unknown option or number of arguments for SENTINEL DEBUG 'ping-timeout'"],
     [['INFO-PERIOD', '-5'], "ERR Invalid argument '-5' for SENTINEL DEBUG 'INFO-PERIOD'"],
+    [['info-period', '0'], "ERR Invalid argument '0' for SENTINEL DEBUG 'info-period'"],
+    [['info-period', '1.5'], "ERR Invalid argument '1.5' for SENTINEL DEBUG 'info-period'"],
+    // Sentinel's checks run over every pair first: a later malformed pair wins over an earlier refusal.
+    [['tilt-period', '5', 'ping-period', 'x'], "ERR Invalid argument 'x' for SENTINEL DEBUG 'ping-period'"],
     [['ping-period', '100', 'tilt-period', 'x'], "ERR Invalid argument 'x' for SENTINEL DEBUG 'tilt-period'"],
+    [
+      ['ping-period', '100', 'info-period'],
+      "ERR Unknown option or number of arguments for SENTINEL DEBUG 'info-period'",
+    ],
   ])("%j -> Sentinel's text", (args, text) => {
-    expect(debugSet(args)).toBe(text);
+    expect(planDebugSet(args)).toEqual({ ok: false, error: text });
   });
 
   it.each([
-    [['info-period', '8888'], "info-period: it is groups[].infoIntervalMs in the agent's file"],
-    [['PING-PERIOD', '200'], "ping-period: it is groups[].probeIntervalMs in the agent's file"],
-    [['tilt-trigger', '1'], 'tilt-trigger: agents have no TILT mode'],
-  ])('%j (valid for Sentinel) is refused with where it is set', (args, why) => {
-    expect(debugSet(args)).toBe(`ERR SENTINEL DEBUG cannot change timing on edge-sentinel: ${why}`);
+    [['tilt-trigger', '1'], 'tilt-trigger', 'agents have no TILT mode'],
+    [
+      ['default-down-after', '5000'],
+      'default-down-after',
+      "there is no SENTINEL MONITOR to apply a default to: a group's down-after is the voters' (SENTINEL SET down-after-milliseconds)",
+    ],
+    [
+      ['publish-period', '500'],
+      'publish-period',
+      'the hello to the other agents runs every 2000 ms, a constant',
+    ],
+    [
+      ['ASK-PERIOD', '1000'],
+      'ask-period',
+      'agents do not ask each other whether a master is down: the voters count their reports',
+    ],
+    [['election-timeout', '1000'], 'election-timeout', 'agents hold no elections: the voters elect'],
+    [['info-period', '200', 'script-max-runtime', '1'], 'script-max-runtime', 'agents run no scripts'],
+  ])('%j (valid for Sentinel) is refused with why, and nothing applies', (args, parameter, why) => {
+    expect(planDebugSet(args)).toEqual({
+      ok: false,
+      error: `ERR SENTINEL DEBUG cannot change ${parameter} on edge-sentinel: ${why}`,
+    });
+  });
+
+  it.each([
+    [
+      ['ping-period', '5'],
+      "ERR Invalid argument '5' for SENTINEL DEBUG 'ping-period': edge-sentinel accepts 10 to 10000",
+    ],
+    [
+      ['ping-period', '10001'],
+      "ERR Invalid argument '10001' for SENTINEL DEBUG 'ping-period': edge-sentinel accepts 10 to 10000",
+    ],
+    [
+      ['INFO-period', '49'],
+      "ERR Invalid argument '49' for SENTINEL DEBUG 'INFO-period': edge-sentinel accepts 50 to 60000",
+    ],
+    [
+      ['info-period', '200', 'info-period', '60001'],
+      "ERR Invalid argument '60001' for SENTINEL DEBUG 'info-period': edge-sentinel accepts 50 to 60000",
+    ],
+  ])("%j: outside the agent file's bounds", (args, text) => {
+    expect(planDebugSet(args)).toEqual({ ok: false, error: text });
+  });
+
+  it.each([
+    [['info-period', '8888'], { infoPeriodMs: 8888 }],
+    [['PING-PERIOD', '200'], { pingPeriodMs: 200 }],
+    [['ping-period', '10', 'info-period', '60000'], { pingPeriodMs: 10, infoPeriodMs: 60000 }],
+    [['info-period', '300', 'INFO-PERIOD', '400'], { infoPeriodMs: 400 }],
+  ])('%j applies %j', (args, change) => {
+    expect(planDebugSet(args)).toEqual({ ok: true, change });
+  });
+});
+
+describe('SENTINEL DEBUG <param> <value> through the server', () => {
+  it('14-debug-command: info-period 8888 shows in the listing, and the old value back again', async () => {
+    const source = new FakeSource({
+      myId: MY_ID,
+      groups: [group(sentinelNode(view('10.0.0.1:6379', { role: 'master' })), [])],
+    });
+    const open = await startSentinelServer({
+      host: '127.0.0.1',
+      port: 0,
+      source,
+      adminWithoutPassword: true,
+    });
+    try {
+      const client = await RawClient.connect(open.port, 2);
+      const infoPeriod = async () => {
+        client.send(['SENTINEL', 'DEBUG']);
+        const listed = await client.readQuiet();
+        return /^\*\d+\r\n\$11\r\nINFO-PERIOD\r\n\$\d+\r\n(\d+)\r\n/.exec(listed)?.[1];
+      };
+      const current = await infoPeriod();
+      expect(current).toBe('1000');
+      expect(await client.call(['SENTINEL', 'DEBUG', 'info-period', '8888'], '+OK\r\n')).toBe('+OK\r\n');
+      expect(await infoPeriod()).toBe('8888');
+      expect(await client.call(['SENTINEL', 'DEBUG', 'info-period', String(current)], '+OK\r\n')).toBe(
+        '+OK\r\n',
+      );
+      expect(await infoPeriod()).toBe(current);
+      client.send(['SENTINEL', 'DEBUG', 'ping-period', '50', 'tilt-period', '1']);
+      const refused = await client.readQuiet();
+      expect(refused).toBe(
+        '-ERR SENTINEL DEBUG cannot change tilt-period on edge-sentinel: agents have no TILT mode\r\n',
+      );
+      expect(source.timingChanges).toEqual([{ infoPeriodMs: 8888 }, { infoPeriodMs: 1000 }]);
+      client.close();
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('is an operator action: refused to a user without a password, as SENTINEL SET', async () => {
+    const expected =
+      "-NOPERM SENTINEL DEBUG changes this agent's timing and user 'default' has no password: set sentinel.password or ACL users with passwords in the agent file (clients then AUTH), or sentinel.adminWithoutPassword: true on a trusted network\r\n";
+    expect(await reply(['SENTINEL', 'DEBUG', 'info-period', '8888'], expected)).toBe(expected);
+    // The listing stays open, as on a Sentinel.
+    const client = await RawClient.connect(server.port, 2);
+    client.send(['SENTINEL', 'DEBUG']);
+    expect(await client.readQuiet()).toContain('INFO-PERIOD');
+    client.close();
   });
 });
 
@@ -67,12 +175,6 @@ describe('the other Sentinel subcommands', () => {
   );
 
   it.each([
-    [
-      ['SENTINEL', 'DEBUG', 'info-period', '8888'],
-      err(
-        "ERR SENTINEL DEBUG cannot change timing on edge-sentinel: info-period: it is groups[].infoIntervalMs in the agent's file",
-      ),
-    ],
     [['SENTINEL', 'PENDING-SCRIPTS'], arr()],
     [
       ['SENTINEL', 'PENDING-SCRIPTS', 'x'],

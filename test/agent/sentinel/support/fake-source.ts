@@ -14,6 +14,7 @@ import type {
   SentinelSource,
   SettingsChange,
   SettingsOutcome,
+  TimingChange,
   TimingParameter,
 } from '../../../../agent/sentinel/source.js';
 import type { NodeId, NodeView } from '../../../../workers/protocol/index.js';
@@ -106,6 +107,20 @@ export class FakeSource implements SentinelSource {
 
   timing(): readonly TimingParameter[] {
     return this.timingParameters;
+  }
+
+  /** SENTINEL DEBUG's changes, in order; the listing shows them as an agent would. */
+  readonly timingChanges: TimingChange[] = [];
+  setTiming(change: TimingChange): void {
+    this.timingChanges.push(change);
+    const values: Record<string, number | undefined> = {
+      'INFO-PERIOD': change.infoPeriodMs,
+      'PING-PERIOD': change.pingPeriodMs,
+    };
+    this.timingParameters = this.timingParameters.map((p) => ({
+      ...p,
+      valueMs: values[p.name] ?? p.valueMs,
+    }));
   }
 
   infoCache(group: string): readonly CachedInfo[] | null {
