@@ -6,6 +6,7 @@ import { leaseFrozen } from './lease-view.js';
 import { configPush, epochNotice, settingsPush } from './messages.js';
 import { judgeClaims } from './node-claims.js';
 import { emit, note, type Out, sendAgent } from './out.js';
+import { rebootEvents } from './reboot-events.js';
 import { onRepointResult, reconfFromObservation } from './reconf-events.js';
 import type { AgentRecord, VoterState } from './types.js';
 
@@ -103,6 +104,7 @@ export function onAgentMessage(
         lastSeenMs: nowMs,
       });
       next = reconfFromObservation(next, agentId, record.views, views, out);
+      rebootEvents(next, agentId, record.views, views, out);
       return noteFreshObservation(next, agentId, message.inReplyTo);
     }
     case 'command-result':

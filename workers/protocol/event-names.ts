@@ -11,6 +11,8 @@ export const VOTER_EVENT_NAMES = [
   '+elected-leader',
   '+odown',
   '-odown',
+  // A node an agent reports back with its dataset lost (workers/core/reboot-events.ts).
+  '+reboot',
   '+selected-slave',
   '+failover-state-wait-promotion',
   '+failover-state-handoff',
