@@ -2,21 +2,12 @@
 // the agent sends INFO and PING to a real redis-server follows, on that agent only, until it restarts.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentFile } from '../../../agent/config/load.js';
-import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.js';
 import { initialConfig } from '../../../workers/protocol/index.js';
 import { startRedis } from '../../support/redis-server.js';
 import { takeRunLock } from '../sentinel/support/run-lock.js';
 import { FakeVoters } from './fake-voters.js';
-import {
-  capturingLogger,
-  cleanupStack,
-  node,
-  removeDir,
-  sleep,
-  tempStateDir,
-  testConfig,
-} from './harness.js';
+import { capturingLogger, cleanupStack, node, sleep } from './harness.js';
+import { sentinelAgent } from './sentinel-port-agent.js';
 
 const cleanups = cleanupStack();
 
@@ -37,24 +28,12 @@ async function agentFor(group: string, master: number, replica: number, sentinel
   const voters = await FakeVoters.start(group);
   cleanups.push(() => voters.close());
   voters.push(initialConfig(node(master)));
-  const stateDir = tempStateDir();
-  cleanups.push(() => removeDir(stateDir));
-  const base = await testConfig({ voters, localPort: master, otherPorts: [replica], stateDir });
-  const file: AgentFile = {
-    ...base,
-    agentId: `agent-${group}`,
-    sentinel: { host: '127.0.0.1', port: sentinelPort, enabled: true, adminWithoutPassword: true },
-    metrics: { host: '127.0.0.1', port: 0, enabled: false },
-  };
   const { logger, lines } = capturingLogger('info');
-  const agent: RunningAgent = await startAgent(file, {
-    logger,
-    defaultMetrics: false,
-    onFatal: (error) => {
-      throw error;
-    },
-  });
-  cleanups.push(() => agent.stop());
+  const agent = await sentinelAgent(
+    voters,
+    { agentId: `agent-${group}`, localPort: master, otherPorts: [replica], sentinelPort, logger },
+    cleanups,
+  );
   return { agent, lines };
 }
 

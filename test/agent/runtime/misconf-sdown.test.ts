@@ -1,22 +1,11 @@
 // Redis's 07-down-conditions "SDOWN is triggered by misconfigured instance replying with errors": a real master whose BGSAVE failed answers PING with MISCONF; the agent flags it s_down, reports it, and clears it once a BGSAVE succeeds.
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AgentFile } from '../../../agent/config/load.js';
-import { startAgent } from '../../../agent/runtime/agent.js';
 import { initialConfig } from '../../../workers/protocol/index.js';
 import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from './fake-voters.js';
-import {
-  cleanupStack,
-  client,
-  node,
-  removeDir,
-  tempStateDir,
-  testConfig,
-  waitFor,
-  waitUnfenced,
-} from './harness.js';
+import { cleanupStack, client, node, waitFor, waitUnfenced } from './harness.js';
+import { masterFlags, sentinelAgent, sentinelClient } from './sentinel-port-agent.js';
 
 const cleanups = cleanupStack();
 
@@ -25,17 +14,6 @@ const MASTER = 7444;
 const REPLICA = 7445;
 const SENTINEL_PORT = 8972;
 const DOWN_AFTER_MS = 500;
-
-/** The flags `SENTINEL MASTER` shows on the agent's Sentinel port. */
-async function masterFlags(group: string): Promise<string> {
-  const sentinel = client(SENTINEL_PORT);
-  try {
-    const flat = (await sentinel.call('SENTINEL', 'MASTER', group)) as string[];
-    return flat[flat.indexOf('flags') + 1] ?? '';
-  } finally {
-    sentinel.disconnect();
-  }
-}
 
 /** The bgsave child of a redis-server (its only child process while a BGSAVE runs). */
 function bgsaveChild(pid: number): number | undefined {
@@ -52,31 +30,25 @@ describe('a master answering MISCONF', () => {
     const voters = await FakeVoters.start('misconf');
     cleanups.push(() => voters.close());
     voters.push(initialConfig(node(MASTER)));
-    const stateDir = tempStateDir();
-    cleanups.push(() => removeDir(stateDir));
-    const base = await testConfig({
+    const agent = await sentinelAgent(
       voters,
-      localPort: MASTER,
-      otherPorts: [REPLICA],
-      stateDir,
-      group: { downAfterMs: DOWN_AFTER_MS },
-    });
-    const file: AgentFile = {
-      ...base,
-      sentinel: { host: '127.0.0.1', port: SENTINEL_PORT, enabled: true, adminWithoutPassword: true },
-      metrics: { host: '127.0.0.1', port: 0, enabled: false },
-    };
-    const agent = await startAgent(file, {
-      logger: pino({ level: 'silent' }),
-      defaultMetrics: false,
-      onFatal: (error) => {
-        throw error;
+      {
+        agentId: 'agent-misconf',
+        localPort: MASTER,
+        otherPorts: [REPLICA],
+        sentinelPort: SENTINEL_PORT,
+        group: { downAfterMs: DOWN_AFTER_MS },
       },
-    });
-    cleanups.push(() => agent.stop());
+      cleanups,
+    );
+    const sentinel = sentinelClient(SENTINEL_PORT, cleanups);
     // Writable first (the fake voters' lease), so the key below is written.
     await waitUnfenced(agent, MASTER);
-    await waitFor('the master seen up', 5000, async () => (await masterFlags('misconf')) === 'master');
+    await waitFor(
+      'the master seen up',
+      5000,
+      async () => (await masterFlags(sentinel, 'misconf')) === 'master',
+    );
 
     /** What the voters last heard of the master: the `sdown` of its view in the latest observation. */
     const lastReported = () =>
@@ -104,7 +76,7 @@ describe('a master answering MISCONF', () => {
     const brokenAt = performance.now();
 
     await waitFor('s_down on SENTINEL MASTER', 3000, async () =>
-      (await masterFlags('misconf')) === 's_down,master' ? true : undefined,
+      (await masterFlags(sentinel, 'misconf')) === 's_down,master' ? true : undefined,
     );
     const tookMs = performance.now() - brokenAt;
     console.log(`MISCONF master flagged s_down ${Math.round(tookMs)} ms after PING began to answer MISCONF`);
@@ -119,7 +91,7 @@ describe('a master answering MISCONF', () => {
       (await admin.ping().catch(() => '')) === 'PONG' ? true : undefined,
     );
     await waitFor('flags back to master', 3000, async () =>
-      (await masterFlags('misconf')) === 'master' ? true : undefined,
+      (await masterFlags(sentinel, 'misconf')) === 'master' ? true : undefined,
     );
     await waitFor('the master reported up again', 2000, () => lastReported() === false);
   }, 30_000);

@@ -1,20 +1,10 @@
 // SENTINEL INFO-CACHE on a real agent: the INFO texts it last received from real redis-servers, in Sentinel's reply shape, byte for byte.
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AgentFile } from '../../../agent/config/load.js';
-import { startAgent } from '../../../agent/runtime/agent.js';
 import { initialConfig } from '../../../workers/protocol/index.js';
 import { startRedis } from '../../support/redis-server.js';
 import { FakeVoters } from '../runtime/fake-voters.js';
-import {
-  cleanupStack,
-  client,
-  node,
-  removeDir,
-  tempStateDir,
-  testConfig,
-  waitFor,
-} from '../runtime/harness.js';
+import { cleanupStack, client, node, waitFor } from '../runtime/harness.js';
+import { sentinelAgent } from '../runtime/sentinel-port-agent.js';
 import { RawClient } from './support/raw-client.js';
 
 const cleanups = cleanupStack();
@@ -68,29 +58,17 @@ describe('SENTINEL INFO-CACHE (Redis 00-base "SENTINEL INFO CACHE returns the ca
     const voters = await FakeVoters.start(GROUP);
     cleanups.push(() => voters.close());
     voters.push(initialConfig(node(MASTER)));
-    const stateDir = tempStateDir();
-    cleanups.push(() => removeDir(stateDir));
-    const base = await testConfig({
+    await sentinelAgent(
       voters,
-      localPort: MASTER,
-      otherPorts: [REPLICA, ABSENT],
-      stateDir,
-      group: { infoIntervalMs: INFO_INTERVAL_MS },
-    });
-    // The file's default agent and token; its Sentinel port served.
-    const file: AgentFile = {
-      ...base,
-      sentinel: { host: '127.0.0.1', port: SENTINEL_PORT, enabled: true, adminWithoutPassword: true },
-      metrics: { host: '127.0.0.1', port: 0, enabled: false },
-    };
-    const agent = await startAgent(file, {
-      logger: pino({ level: 'silent' }),
-      defaultMetrics: false,
-      onFatal: (error) => {
-        throw error;
+      {
+        agentId: 'agent-info-cache',
+        localPort: MASTER,
+        otherPorts: [REPLICA, ABSENT],
+        sentinelPort: SENTINEL_PORT,
+        group: { infoIntervalMs: INFO_INTERVAL_MS },
       },
-    });
-    cleanups.push(() => agent.stop());
+      cleanups,
+    );
 
     const runIds = await Promise.all(
       [MASTER, REPLICA].map(async (port) => {
