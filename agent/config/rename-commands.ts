@@ -60,11 +60,17 @@ export const RenameCommandsSchema = z
       seen.add(upper);
     }
   })
-  .transform((map): RenameCommands => {
-    const out: Partial<Record<RenamableCommand, string>> = {};
-    for (const [key, name] of Object.entries(map)) {
-      const upper = key.toUpperCase() as RenamableCommand;
-      if (name.toUpperCase() !== upper) out[upper] = name;
-    }
-    return out;
-  });
+  .transform(
+    (map): RenameCommands =>
+      Object.entries(map).reduce<RenameCommands>((out, [key, name]) => withRenaming(out, key, name), {}),
+  );
+
+/**
+ * `map` with `command` (any case; a renamable one) sent as `name` from now on, as Sentinel's
+ * rename-command: a command renamed to its own name (any case) is renamed no more.
+ */
+export function withRenaming(map: RenameCommands, command: string, name: string): RenameCommands {
+  const upper = command.toUpperCase() as RenamableCommand;
+  const { [upper]: _previous, ...rest } = map;
+  return name.toUpperCase() === upper ? rest : { ...rest, [upper]: name };
+}

@@ -1,6 +1,6 @@
 // How this agent reaches one group's nodes now: the file's ACL user, password and renamed commands, changed at run time by SENTINEL SET and SIGHUP.
 import type { GroupSection } from '../config/load.js';
-import type { RenamableCommand, RenameCommands } from '../config/rename-commands.js';
+import { type RenameCommands, withRenaming } from '../config/rename-commands.js';
 import type { NodeAccessChange } from '../sentinel/node-access-port.js';
 
 export interface NodeAccessValues {
@@ -12,11 +12,18 @@ export interface NodeAccessValues {
 
 /** What the agent file says (the persistent source: a restart comes back to it). */
 export function fileAccess(group: GroupSection): NodeAccessValues {
-  const { username, password } = group.local;
+  return accessValues(group.local.username, group.local.password, group.renameCommands ?? {});
+}
+
+function accessValues(
+  username: string | undefined,
+  password: string | undefined,
+  renameCommands: RenameCommands,
+): NodeAccessValues {
   return {
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
-    renameCommands: group.renameCommands ?? {},
+    renameCommands,
   };
 }
 
@@ -28,8 +35,7 @@ export function changedAccess(
   values: NodeAccessValues,
   changes: readonly NodeAccessChange[],
 ): NodeAccessValues {
-  let { username, password } = values;
-  const renamed: Partial<Record<RenamableCommand, string>> = { ...values.renameCommands };
+  let { username, password, renameCommands } = values;
   for (const change of changes) {
     switch (change.kind) {
       case 'auth-pass':
@@ -38,19 +44,12 @@ export function changedAccess(
       case 'auth-user':
         username = change.value === '' ? undefined : change.value;
         break;
-      case 'rename-command': {
-        const command = change.command.toUpperCase() as RenamableCommand;
-        delete renamed[command];
-        if (change.renamed.toUpperCase() !== command) renamed[command] = change.renamed;
+      case 'rename-command':
+        renameCommands = withRenaming(renameCommands, change.command, change.renamed);
         break;
-      }
     }
   }
-  return {
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
-    renameCommands: renamed,
-  };
+  return accessValues(username, password, renameCommands);
 }
 
 function sameAccess(a: NodeAccessValues, b: NodeAccessValues): boolean {
