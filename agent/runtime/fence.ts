@@ -1,4 +1,5 @@
 // The write fence of one local node: `min-replicas-to-write` raised to refuse writes, and a timer for the lease end.
+import { splitSections } from '../core/info-fields.js';
 import type { Clock } from './clock.js';
 import { errorText } from './errors.js';
 import type { Logger } from './logger.js';
@@ -188,7 +189,10 @@ export class NodeFence {
   private async readRunId(): Promise<string | null> {
     const reply = await this.link.command('INFO', ['server']);
     const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : reply;
-    return typeof text === 'string' ? (/^run_id:([0-9a-f]+)\r?$/m.exec(text)?.[1] ?? null) : null;
+    if (typeof text !== 'string') return null;
+    // Read as the core reads the INFO it judges, so both name the same process the same way.
+    const sections = splitSections(text);
+    return sections.ok ? (sections.value.get('server')?.get('run_id') ?? null) : null;
   }
 
   /** The value to restore on unfence: the file's, or what the node had before the agent's first fence. */
