@@ -14,7 +14,7 @@ import { type FailsafeEndpoint, groupRunners, startPeerEndpoint } from './group-
 import { memoizedInfoParser } from './info-memo.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics, type Health, type HealthChecks, startMetricsServer } from './metrics.js';
-import { fileAccess, type NodeAccessValues } from './node-access.js';
+import { connectionAccess, fileAccess, type NodeAccessValues } from './node-access.js';
 import { NodeAccessRegistry } from './node-access-registry.js';
 import { NodePool } from './node-pool.js';
 import { PeerSentinels } from './peer-sentinels.js';
@@ -66,11 +66,8 @@ export function fenceTarget(group: GroupSection, access: NodeAccessValues = file
     node: local.announce,
     host: local.host,
     port: local.port,
-    ...(access.username === undefined ? {} : { username: access.username }),
-    ...(access.password === undefined ? {} : { password: access.password }),
-    ...(local.tls === undefined ? {} : { tls: local.tls }),
+    ...connectionAccess(local, access),
     ...(local.minReplicasToWrite === undefined ? {} : { minReplicasToWrite: local.minReplicasToWrite }),
-    ...(Object.keys(access.renameCommands).length === 0 ? {} : { renameCommands: access.renameCommands }),
   };
 }
 

@@ -3,7 +3,7 @@
 import { type NodeId, parseNodeId } from '../../workers/protocol/index.js';
 import type { AgentFile, GroupSection } from '../config/load.js';
 import { type AgentSettings, RECOMMENDED_TIMINGS } from '../core/index.js';
-import { fileAccess, type NodeAccessValues } from './node-access.js';
+import { connectionAccess, fileAccess, type NodeAccessValues } from './node-access.js';
 import type { NodeEndpoint } from './redis-options.js';
 
 export function agentSettings(config: AgentFile, group: GroupSection): AgentSettings {
@@ -79,13 +79,7 @@ export function nodeEndpoints(
   access: NodeAccessValues = fileAccess(group),
 ): Map<NodeId, NodeEndpoint> {
   const { local } = group;
-  const renamed = Object.keys(access.renameCommands).length > 0;
-  const credentials = {
-    ...(access.username === undefined ? {} : { username: access.username }),
-    ...(access.password === undefined ? {} : { password: access.password }),
-    ...(local.tls === undefined ? {} : { tls: local.tls }),
-    ...(renamed ? { renameCommands: access.renameCommands } : {}),
-  };
+  const credentials = connectionAccess(local, access);
   const endpoints = new Map<NodeId, NodeEndpoint>();
   endpoints.set(local.announce, { host: local.host, port: local.port, ...credentials });
   for (const node of group.nodes) {

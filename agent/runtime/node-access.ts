@@ -2,6 +2,7 @@
 import type { GroupSection } from '../config/load.js';
 import { type RenameCommands, withRenaming } from '../config/rename-commands.js';
 import type { NodeAccessChange } from '../sentinel/node-access-port.js';
+import type { NodeEndpoint } from './redis-options.js';
 
 export interface NodeAccessValues {
   readonly username?: string;
@@ -24,6 +25,22 @@ function accessValues(
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
     renameCommands,
+  };
+}
+
+/**
+ * How a connection to one of the group's nodes authenticates and names its commands: the current
+ * access and the file's TLS, only the fields that are set (node links and the fence alike).
+ */
+export function connectionAccess(
+  local: GroupSection['local'],
+  access: NodeAccessValues,
+): Pick<NodeEndpoint, 'username' | 'password' | 'tls' | 'renameCommands'> {
+  return {
+    ...(access.username === undefined ? {} : { username: access.username }),
+    ...(access.password === undefined ? {} : { password: access.password }),
+    ...(local.tls === undefined ? {} : { tls: local.tls }),
+    ...(Object.keys(access.renameCommands).length === 0 ? {} : { renameCommands: access.renameCommands }),
   };
 }
 
