@@ -5,6 +5,7 @@ import { MIN_PEER_SECRET_CHARS } from '../runtime/peer-protocol.js';
 import { AclError, AclUsers } from '../sentinel/acl/users.js';
 import { COMMANDS } from '../sentinel/commands/index.js';
 import { RenameCommandsSchema } from './rename-commands.js';
+import { INFO_INTERVAL_BOUNDS, PROBE_INTERVAL_BOUNDS } from './timing-bounds.js';
 
 /** Why these ACL lines would be refused at start (checked here so check-config says it), or null. */
 function aclProblem(lines: readonly string[], password: string | undefined): string | null {
@@ -70,9 +71,9 @@ const GroupSchema = z
     local: LocalNodeSchema,
     /** The other nodes of the group, by announce address (and where their agents are). */
     nodes: z.array(NodeEntrySchema).max(63).default([]),
-    probeIntervalMs: MsSchema(10, 10_000).default(100),
+    probeIntervalMs: MsSchema(PROBE_INTERVAL_BOUNDS.minMs, PROBE_INTERVAL_BOUNDS.maxMs).default(100),
     probeTimeoutMs: MsSchema(10, 60_000).default(500),
-    infoIntervalMs: MsSchema(50, 60_000).default(1000),
+    infoIntervalMs: MsSchema(INFO_INTERVAL_BOUNDS.minMs, INFO_INTERVAL_BOUNDS.maxMs).default(1000),
     /** Overrides the voters' announced down-after; without it the voters' value is used. */
     downAfterMs: MsSchema(100, 3_600_000).optional(),
     handoffTimeoutMs: MsSchema(100, 600_000).default(5000),

@@ -1,5 +1,6 @@
 // SENTINEL DEBUG (this agent's timing: listed; info-period and ping-period changed in memory), PENDING-SCRIPTS (none) and SIMULATE-FAILURE (refused, with why): Sentinel's introspection subcommands.
 import { redisInteger } from '../../../workers/config/sentinel-set.js';
+import { INFO_INTERVAL_BOUNDS, PROBE_INTERVAL_BOUNDS } from '../../config/timing-bounds.js';
 import { operatorRefusal } from '../acl/permission.js';
 import type { CommandSpec } from '../command-spec.js';
 import { array, bulk, error, map, OK, type Reply } from '../resp.js';
@@ -9,13 +10,13 @@ const FLAGS = ['admin', 'sentinel', 'only_sentinel'];
 
 /**
  * The SENTINEL DEBUG parameters an agent applies: every group's probe and INFO periods, in memory
- * until the agent restarts, within the agent file's bounds for them (agent/config/schema.ts).
+ * until the agent restarts, within the agent file's bounds for them (agent/config/timing-bounds.ts).
  */
 const SETTABLE: Readonly<
   Record<string, { readonly field: keyof TimingChange; readonly minMs: number; readonly maxMs: number }>
 > = {
-  'info-period': { field: 'infoPeriodMs', minMs: 50, maxMs: 60_000 },
-  'ping-period': { field: 'pingPeriodMs', minMs: 10, maxMs: 10_000 },
+  'info-period': { field: 'infoPeriodMs', ...INFO_INTERVAL_BOUNDS },
+  'ping-period': { field: 'pingPeriodMs', ...PROBE_INTERVAL_BOUNDS },
 };
 
 /**
