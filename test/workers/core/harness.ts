@@ -10,7 +10,13 @@ import {
   type VoterInput,
   type VoterState,
 } from '../../../workers/core/index.js';
-import type { AgentId, Config, NodeView, VoterMessage } from '../../../workers/protocol/index.js';
+import type {
+  AgentId,
+  AgentMessage,
+  Config,
+  NodeView,
+  VoterMessage,
+} from '../../../workers/protocol/index.js';
 import { NODES, view } from '../node-views.js';
 
 export const SETTINGS: GroupSettings = {
@@ -166,5 +172,61 @@ export class Cluster {
 
   eventNames(): string[] {
     return this.events.map((e) => e.name);
+  }
+}
+
+/**
+ * One voter stepped by hand with agents' messages (hello, observations), at one instant: the
+ * events it emits whose name `wanted` accepts, in order.
+ */
+export class EventDriver {
+  readonly emitted: VoterEvent[] = [];
+  private readonly seq: Record<string, number> = {};
+
+  constructor(
+    public state: VoterState,
+    /** The highestEpoch the agents announce. */
+    private readonly highestEpoch: number,
+    private readonly wanted: (name: string) => boolean,
+  ) {}
+
+  step(input: VoterInput): void {
+    const result = stepVoter(this.state, input, { nowMs: 1000, rng: () => 0.5, autoResponseAtMs: {} });
+    this.state = result.state;
+    for (const e of result.effects) {
+      if (e.kind === 'emit' && this.wanted(e.event.name)) this.emitted.push(e.event);
+    }
+  }
+
+  message(agentId: string, message: AgentMessage): void {
+    this.step({ kind: 'agent-message', agentId, message });
+  }
+
+  connect(agentId: string, localNodes: string[]): void {
+    this.step({ kind: 'agent-connected', agentId });
+    this.message(agentId, {
+      v: 1,
+      kind: 'hello',
+      agentId,
+      group: SETTINGS.name,
+      localNodes,
+      highestEpoch: this.highestEpoch,
+      sentinel: null,
+    });
+  }
+
+  observe(agentId: string, views: NodeView[]): void {
+    const seq = (this.seq[agentId] ?? 0) + 1;
+    this.seq[agentId] = seq;
+    this.message(agentId, {
+      v: 1,
+      kind: 'observation',
+      agentId,
+      group: SETTINGS.name,
+      seq,
+      highestEpoch: this.highestEpoch,
+      inReplyTo: null,
+      views,
+    });
   }
 }

@@ -1,13 +1,7 @@
 // The voters' +reboot: the first live agent to report a node back with its dataset lost, once per restart.
 import { describe, expect, it } from 'vitest';
-import {
-  createVoterState,
-  stepVoter,
-  type VoterInput,
-  type VoterState,
-} from '../../../workers/core/index.js';
-import type { AgentMessage, NodeView } from '../../../workers/protocol/index.js';
-import { NODES, SETTINGS, view } from './harness.js';
+import { createVoterState, type VoterState } from '../../../workers/core/index.js';
+import { EventDriver, NODES, SETTINGS, view } from './harness.js';
 
 const [M, R1, R2] = NODES as [string, string, string];
 
@@ -16,46 +10,13 @@ function voter(): VoterState {
   return base;
 }
 
-class Driver {
-  state = voter();
-  seq: Record<string, number> = {};
-  events: { line: string; reason: string }[] = [];
-  step(input: VoterInput): void {
-    const result = stepVoter(this.state, input, { nowMs: 1000, rng: () => 0.5, autoResponseAtMs: {} });
-    this.state = result.state;
-    for (const e of result.effects) {
-      if (e.kind === 'emit' && e.event.name === '+reboot') {
-        this.events.push({ line: `${e.event.name} ${e.event.payload}`, reason: e.event.reason });
-      }
-    }
+/** +reboot events as `<name> <payload>` lines with their reasons. */
+class Driver extends EventDriver {
+  constructor() {
+    super(voter(), 0, (name) => name === '+reboot');
   }
-  message(agentId: string, message: AgentMessage): void {
-    this.step({ kind: 'agent-message', agentId, message });
-  }
-  connect(agentId: string, localNodes: string[]): void {
-    this.step({ kind: 'agent-connected', agentId });
-    this.message(agentId, {
-      v: 1,
-      kind: 'hello',
-      agentId,
-      group: SETTINGS.name,
-      localNodes,
-      highestEpoch: 0,
-      sentinel: null,
-    });
-  }
-  observe(agentId: string, views: NodeView[]): void {
-    this.seq[agentId] = (this.seq[agentId] ?? 0) + 1;
-    this.message(agentId, {
-      v: 1,
-      kind: 'observation',
-      agentId,
-      group: SETTINGS.name,
-      seq: this.seq[agentId] ?? 1,
-      highestEpoch: 0,
-      inReplyTo: null,
-      views,
-    });
+  get events(): { line: string; reason: string }[] {
+    return this.emitted.map((e) => ({ line: `${e.name} ${e.payload}`, reason: e.reason }));
   }
 }
 

@@ -1,13 +1,8 @@
 // The voters' +slave-reconf-sent/-inprog/-done: from each replica's own agent, only for a move to the committed master.
 import { describe, expect, it } from 'vitest';
-import {
-  createVoterState,
-  stepVoter,
-  type VoterInput,
-  type VoterState,
-} from '../../../workers/core/index.js';
-import type { AgentMessage, Config, NodeView } from '../../../workers/protocol/index.js';
-import { NODES, SETTINGS, view } from './harness.js';
+import { createVoterState, type VoterState } from '../../../workers/core/index.js';
+import type { Config } from '../../../workers/protocol/index.js';
+import { EventDriver, NODES, SETTINGS, view } from './harness.js';
 
 const [OLD, NEW, R] = NODES as [string, string, string];
 const NEW_CONFIG: Config = {
@@ -31,44 +26,13 @@ function voter(): VoterState {
   return { ...base, durable };
 }
 
-class Driver {
-  state = voter();
-  seq = 0;
-  events: string[] = [];
-  step(input: VoterInput): void {
-    const result = stepVoter(this.state, input, { nowMs: 1000, rng: () => 0.5, autoResponseAtMs: {} });
-    this.state = result.state;
-    for (const e of result.effects) {
-      if (e.kind === 'emit' && e.event.name.startsWith('+slave-reconf'))
-        this.events.push(`${e.event.name} ${e.event.payload}`);
-    }
+/** +slave-reconf-* events as `<name> <payload>` lines. */
+class Driver extends EventDriver {
+  constructor() {
+    super(voter(), 3, (name) => name.startsWith('+slave-reconf'));
   }
-  message(agentId: string, message: AgentMessage): void {
-    this.step({ kind: 'agent-message', agentId, message });
-  }
-  connect(agentId: string, localNodes: string[]): void {
-    this.step({ kind: 'agent-connected', agentId });
-    this.message(agentId, {
-      v: 1,
-      kind: 'hello',
-      agentId,
-      group: SETTINGS.name,
-      localNodes,
-      highestEpoch: 3,
-      sentinel: null,
-    });
-  }
-  observe(agentId: string, views: NodeView[]): void {
-    this.message(agentId, {
-      v: 1,
-      kind: 'observation',
-      agentId,
-      group: SETTINGS.name,
-      seq: ++this.seq,
-      highestEpoch: 3,
-      inReplyTo: null,
-      views,
-    });
+  get events(): string[] {
+    return this.emitted.map((e) => `${e.name} ${e.payload}`);
   }
 }
 
