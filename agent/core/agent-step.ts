@@ -13,8 +13,15 @@ import {
   scheduleProbes,
 } from './agent-schedule.js';
 import { settle } from './agent-settle.js';
-import { type AgentState, allNodes, persistedOf, withNode, withVoter } from './agent-state.js';
-import { computeViews, expectsMaster, viewList } from './agent-views.js';
+import {
+  type AgentState,
+  allNodes,
+  type NodeState,
+  persistedOf,
+  withNode,
+  withVoter,
+} from './agent-state.js';
+import { computeViews, currentLeaseValidUntil, expectsMaster, viewList } from './agent-views.js';
 import { adoptAnnounced, masterRebootDownAfterMs } from './announced.js';
 import { checkAgentStep } from './invariants.js';
 import { onEpochNotice, onLeasePong, onVoterDisconnected } from './lease.js';
@@ -23,16 +30,24 @@ import { type AgentOut, broadcastVoters, effect, newAgentOut, note } from './out
 import { checkRunId, datasetComplete } from './reboot.js';
 import { isValidReply, type NodeDetector, onMasterReboot, onProbeResult } from './sdown.js';
 import { announceMaster } from './sentinel-view.js';
-import type { AgentInput, AgentResult, NodeInfo } from './types.js';
+import type { AgentInput, AgentResult, NodeInfo, ProbeOutcome, WaitedInput } from './types.js';
 
 /**
- * Apply one input, then settle (views, fences, reconciliation, observe answers) and announce a
+ * Apply the inputs that waited for this step (`waitsForTick`), each at its arrival time, and this
+ * one, then settle (views, fences, reconciliation, observe answers) and announce a
  * changed published master. The shell writes `persist` (when not null) before it carries out any
  * effect, then the effects in list order; if the write fails, only the local ones (`AgentResult`).
  */
-export function stepAgent(before: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState> {
+export function stepAgent(
+  before: AgentState,
+  input: AgentInput,
+  nowMs: number,
+  waited: readonly WaitedInput[] = [],
+): AgentResult<AgentState> {
   const out = newAgentOut();
-  let state = handle(before, input, nowMs, out);
+  let state = before;
+  for (const early of waited) state = handle(state, early.input, Math.min(early.atMs, nowMs), out);
+  state = handle(state, input, nowMs, out);
   state = settle(state, nowMs, out);
   state = announceMaster(before, state, out);
   const broken = checkAgentStep(state, out.effects, nowMs);
@@ -154,20 +169,60 @@ function onProbe(
   if (ns.detector.rebootSinceMs !== null && result.detector.rebootSinceMs === null) {
     note(out, `${input.node} answers PONG: its master reboot is over`);
   }
-  // A node answering again after failures may have restarted empty: read INFO at once, since
-  // its replicas resync within about a second and a wiped dataset cannot be taken back.
+  switch (probeNews(ns, input.outcome)) {
+    // A node answering again after failures may have restarted empty: read INFO at once, since
+    // its replicas resync within about a second and a wiped dataset cannot be taken back.
+    case 'answers-again':
+      note(out, `${input.node} answers again: INFO requested`);
+      return requestInfo(next, [input.node], nowMs, out);
+    // A restart's dataset waits to be judged until the node answers PONG (reboot.ts): judge it now.
+    case 'restart-to-judge':
+      note(out, `${input.node} answers PONG after its restart: INFO requested`);
+      return requestInfo(next, [input.node], nowMs, out);
+    case null:
+      note(out, `probe of ${input.node}: ${input.outcome}`);
+      return next;
+  }
+}
+
+/** What a probe result asks for beyond the detector's update; null when nothing. */
+function probeNews(ns: NodeState, outcome: ProbeOutcome): 'answers-again' | 'restart-to-judge' | null {
   const failed = ns.detector.lastFailedSentMs;
-  if (isValidReply(input.outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs) {
-    note(out, `${input.node} answers again: INFO requested`);
-    return requestInfo(next, [input.node], nowMs, out);
+  if (isValidReply(outcome) && failed !== null && failed >= ns.detector.lastValidReplyMs)
+    return 'answers-again';
+  if (outcome === 'pong' && ns.rebootBaseline !== null) return 'restart-to-judge';
+  return null;
+}
+
+/**
+ * Whether an input only refreshes what the agent already knows, so the shell may hold it until
+ * its next step (the next tick at the latest) and hand it over then (`stepAgent`'s `waited`): a
+ * node answering validly as it did last time, and a lease pong while the lease is far from its
+ * end. Each is applied at the time it arrived, so no deadline moves; only what follows from it
+ * (a fence extended, a view reported) happens up to one tick later, and nothing does but an
+ * extension (the lease is counted from the ping's send time) or a freshness the views already
+ * show. Everything else steps at once: a changed answer, a failure, a pong that may end a fence.
+ * At many groups this turns most probe results and pongs from a step each into part of a tick.
+ */
+export function waitsForTick(state: AgentState, input: AgentInput, nowMs: number): boolean {
+  switch (input.kind) {
+    case 'probe-result': {
+      const ns = state.nodes[input.node];
+      return (
+        ns !== undefined &&
+        isValidReply(input.outcome) &&
+        input.outcome === ns.detector.lastOutcome &&
+        ns.detector.rebootSinceMs === null &&
+        probeNews(ns, input.outcome) === null
+      );
+    }
+    case 'lease-pong': {
+      const validUntil = currentLeaseValidUntil(state);
+      return validUntil !== null && validUntil - nowMs > state.settings.leaseMs / 2;
+    }
+    default:
+      return false;
   }
-  // A restart's dataset waits to be judged until the node answers PONG (reboot.ts): judge it now.
-  if (input.outcome === 'pong' && ns.rebootBaseline !== null) {
-    note(out, `${input.node} answers PONG after its restart: INFO requested`);
-    return requestInfo(next, [input.node], nowMs, out);
-  }
-  note(out, `probe of ${input.node}: ${input.outcome}`);
-  return next;
 }
 
 function onTick(state: AgentState, nowMs: number, out: AgentOut): AgentState {

@@ -1,6 +1,6 @@
 // The agent core's public surface: the step function, its pure parts and their types.
 export * from './agent-state.js';
-export { stepAgent } from './agent-step.js';
+export { stepAgent, waitsForTick } from './agent-step.js';
 export {
   computeView,
   computeViews,

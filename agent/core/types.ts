@@ -70,6 +70,15 @@ export type NodeAction =
 
 export type ProbeOutcome = 'pong' | 'loading' | 'masterdown' | 'error' | 'timeout';
 
+/**
+ * An input that waited for a later step (`waitsForTick`), with the time it arrived: it is applied
+ * at that time, as if it had been stepped then.
+ */
+export interface WaitedInput {
+  readonly input: AgentInput;
+  readonly atMs: number;
+}
+
 export type AgentInput =
   | { readonly kind: 'tick' }
   /**

@@ -10,6 +10,8 @@ import {
   type PersistedAgentState,
   type ProbeOutcome,
   stepAgent,
+  type WaitedInput,
+  waitsForTick,
 } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { FencePort } from './fence-owner.js';
@@ -76,10 +78,16 @@ export interface VoterPort {
 /** The pure core the runner drives: the real one, or (in the simulator's teeth tests) a deliberately unsafe variant. */
 export interface AgentCore {
   createAgentState(settings: AgentSettings, persisted: PersistedAgentState | null, nowMs: number): AgentState;
-  stepAgent(state: AgentState, input: AgentInput, nowMs: number): AgentResult<AgentState>;
+  stepAgent(
+    state: AgentState,
+    input: AgentInput,
+    nowMs: number,
+    waited: readonly WaitedInput[],
+  ): AgentResult<AgentState>;
+  waitsForTick(state: AgentState, input: AgentInput, nowMs: number): boolean;
 }
 
-export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent };
+export const REAL_AGENT_CORE: AgentCore = { createAgentState, stepAgent, waitsForTick };
 
 export interface GroupRunnerDeps {
   readonly core?: AgentCore;

@@ -10,6 +10,7 @@ import {
   publishedMaster,
   type SentinelGroupView,
   sentinelGroupView,
+  type WaitedInput,
 } from '../core/index.js';
 import { type AgentCore, type GroupRunnerDeps, REAL_AGENT_CORE, type VoterPort } from './group-ports.js';
 import { tickPeriodMs, timingSettings } from './group-settings.js';
@@ -21,6 +22,8 @@ import type { Cancel } from './timers.js';
 
 /** Inputs are small and handled in microseconds; a backlog this long means something is wrong. */
 const MAX_QUEUED_INPUTS = 10_000;
+/** Held inputs go with the next step; ticks come every few tens of ms, so this is never reached but bounds it. */
+const MAX_WAITING_INPUTS = 1_000;
 
 export class GroupRunner {
   readonly name: string;
@@ -28,8 +31,15 @@ export class GroupRunner {
   private readonly voters: VoterPort[] = [];
   private readonly peers: PeerPort | null;
   private readonly log: Logger;
-  private readonly queue: AgentInput[] = [];
+  private readonly queue: WaitedInput[] = [];
+  /**
+   * Inputs that only refresh what the core knows (`waitsForTick`): handed to the next step, at the
+   * time they arrived, so a tick folds in the probe results and lease pongs since the last one.
+   */
+  private readonly waiting: WaitedInput[] = [];
+  /** The latest pump, which `stop` waits for. */
   private pumping: Promise<void> | null = null;
+  private pumpRunning = false;
   private tickQueued = false;
   private stopTicks: Cancel | null = null;
   /** The probe and INFO periods in effect, the latest asked for (the core adopts them in order). */
@@ -183,8 +193,8 @@ export class GroupRunner {
       this.log.error({ input: input.kind }, 'input queue full: input dropped');
       return;
     }
-    this.queue.push(input);
-    if (this.pumping === null) this.pumping = this.pump();
+    this.queue.push({ input, atMs: this.deps.clock.nowMs() });
+    if (!this.pumpRunning) this.pumping = this.pump();
   }
 
   private enqueueTick(): void {
@@ -195,24 +205,34 @@ export class GroupRunner {
   }
 
   private async pump(): Promise<void> {
+    // A flag, not `pumping`: a pump that holds every input ends before its promise is assigned.
+    this.pumpRunning = true;
     try {
-      for (let input = this.queue.shift(); input !== undefined; input = this.queue.shift()) {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        const { input, atMs } = next;
         if (input.kind === 'tick') {
           this.tickQueued = false;
           if (this.stateFile.failing) await this.stateFile.retry();
+        } else if (
+          this.waiting.length < MAX_WAITING_INPUTS &&
+          this.core.waitsForTick(this.state, input, atMs)
+        ) {
+          this.waiting.push(next);
+          continue;
         }
-        await this.step(input);
+        // In arrival order: what waited goes first, so nothing overtakes an input that came before it.
+        await this.step(input, this.waiting.splice(0));
       }
     } finally {
-      this.pumping = null;
+      this.pumpRunning = false;
     }
   }
 
-  private async step(input: AgentInput): Promise<void> {
+  private async step(input: AgentInput, waited: readonly WaitedInput[]): Promise<void> {
     const nowMs = this.deps.clock.nowMs();
     let result: AgentResult<AgentState>;
     try {
-      result = this.core.stepAgent(this.state, input, nowMs);
+      result = this.core.stepAgent(this.state, input, nowMs, waited);
     } catch (error) {
       this.log.fatal({ err: String(error), input: input.kind }, 'agent core invariant broken');
       this.deps.onFatal(error);

@@ -111,8 +111,9 @@ export function acceptsLowerEpoch(base: SimCores): SimCores {
   });
 }
 
-function withAgent(base: SimCores, agent: AgentCore): SimCores {
-  return { voter: base.voter, agent };
+/** The base agent core with some of its functions replaced. */
+function withAgent(base: SimCores, agent: Partial<AgentCore>): SimCores {
+  return { voter: base.voter, agent: { ...base.agent, ...agent } };
 }
 
 /** (e) Forgets every grant it gave: promotes and unfences its node while a peer's master still writes on it. */
@@ -124,8 +125,8 @@ export function ignoresGrants(base: SimCores): SimCores {
   return withAgent(base, {
     createAgentState: (settings, persisted, nowMs) =>
       forget(base.agent.createAgentState(settings, persisted, nowMs)),
-    stepAgent: (state, input, nowMs) => {
-      const result = base.agent.stepAgent(forget(state), input, nowMs);
+    stepAgent: (state, input, nowMs, waited) => {
+      const result = base.agent.stepAgent(forget(state), input, nowMs, waited);
       return { ...result, state: forget(result.state) };
     },
   });
@@ -134,9 +135,8 @@ export function ignoresGrants(base: SimCores): SimCores {
 /** (f) Answers a grant without making its hold durable: after a restart it has forgotten the promise. */
 export function grantsWithoutPersisting(base: SimCores): SimCores {
   return withAgent(base, {
-    createAgentState: (settings, persisted, nowMs) => base.agent.createAgentState(settings, persisted, nowMs),
-    stepAgent: (state, input, nowMs) => {
-      const result = base.agent.stepAgent(state, input, nowMs);
+    stepAgent: (state, input, nowMs, waited) => {
+      const result = base.agent.stepAgent(state, input, nowMs, waited);
       const persist = result.persist === null ? null : { ...result.persist, holdUntilMs: null };
       return { ...result, persist };
     },
@@ -151,7 +151,6 @@ export function ignoresParallelSyncs(base: SimCores): SimCores {
   const unlimited = (state: AgentState): AgentState =>
     state.announced === null ? state : { ...state, announced: { ...state.announced, parallelSyncs: 64 } };
   return withAgent(base, {
-    createAgentState: (settings, persisted, nowMs) => base.agent.createAgentState(settings, persisted, nowMs),
-    stepAgent: (state, input, nowMs) => base.agent.stepAgent(unlimited(state), input, nowMs),
+    stepAgent: (state, input, nowMs, waited) => base.agent.stepAgent(unlimited(state), input, nowMs, waited),
   });
 }

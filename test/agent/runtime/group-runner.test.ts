@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentEffect, AgentInput, PersistedAgentState } from '../../../agent/core/index.js';
 import { membershipOf } from '../../../agent/core/index.js';
 import type { FencePort } from '../../../agent/runtime/fence-owner.js';
-import type { VoterPort } from '../../../agent/runtime/group-ports.js';
+import { type AgentCore, REAL_AGENT_CORE, type VoterPort } from '../../../agent/runtime/group-ports.js';
 import { GroupRunner } from '../../../agent/runtime/group-runner.js';
 import { silentLogger } from '../../../agent/runtime/logger.js';
 import { AgentMetrics } from '../../../agent/runtime/metrics.js';
@@ -40,7 +40,7 @@ function recordingVoter(voter: number, out: Outbound): VoterPort {
   };
 }
 
-function rig() {
+function rig(core?: AgentCore) {
   let nowMs = 1000;
   let diskFails = true;
   let writes = 0;
@@ -49,6 +49,7 @@ function rig() {
   const out: Outbound = { voters: [], executed: [], events: [] };
   const metrics = new AgentMetrics({ defaultMetrics: false });
   const runner = new GroupRunner({
+    core,
     settings: settings({ agentId: 'agent-b', localNodes: [B], failsafe: true, sentinel: null }),
     persisted: { highestEpoch: 1, config: config(1, A), holdUntilMs: null },
     clock: { nowMs: () => nowMs },
@@ -164,5 +165,50 @@ describe('a step the state file does not hold', () => {
     // A durable step's event goes out: the core decides `+switch-master`, the shell publishes it.
     await r.feed(push(1, config(3, A)), 1180);
     expect(r.out.events).toContain('+switch-master g1 10.0.0.2 6379 10.0.0.1 6379');
+  });
+});
+
+describe('inputs that only refresh (waitsForTick)', () => {
+  /** The real core, recording each step's input and what waited for it. */
+  function recordingCore(steps: string[]): AgentCore {
+    return {
+      ...REAL_AGENT_CORE,
+      stepAgent: (state, input, nowMs, waited) => {
+        const kinds = waited.map((w) => `${w.input.kind}@${w.atMs}`);
+        steps.push(kinds.length === 0 ? input.kind : `${input.kind} after ${kinds.join(' ')}`);
+        return REAL_AGENT_CORE.stepAgent(state, input, nowMs, waited);
+      },
+    };
+  }
+  const pong = (node: string, sentAtMs: number): AgentInput => ({
+    kind: 'probe-result',
+    node,
+    sentAtMs,
+    outcome: 'pong',
+  });
+
+  it('wait for the next step, in arrival order and at their arrival times, and a step of any other input takes them first', async () => {
+    const steps: string[] = [];
+    const r = rig(recordingCore(steps));
+    r.heal();
+    await r.tick(1000);
+    await r.feed(pong(A, 1000), 1001);
+    await r.tick(1100);
+    steps.length = 0;
+    // A repeated PONG: held (the pump ends without a step), then the tick takes it.
+    await r.feed(pong(A, 1100), 1102);
+    expect(steps).toEqual([]);
+    await r.tick(1150);
+    expect(steps).toEqual(['tick after probe-result@1102']);
+    expect(r.runner.current.nodes[A]?.detector.lastValidReplyMs).toBe(1102);
+    // A held answer goes before an input that came after it.
+    await r.tick(1200);
+    await r.feed(pong(A, 1200), 1201);
+    await r.feed({ kind: 'voter-connected', voter: 0 }, 1203);
+    expect(steps.slice(-1)).toEqual(['voter-connected after probe-result@1201']);
+    // A failure is never held.
+    await r.tick(1300);
+    await r.feed({ kind: 'probe-result', node: A, sentAtMs: 1300, outcome: 'timeout' }, 1800);
+    expect(steps.slice(-1)).toEqual(['probe-result']);
   });
 });
