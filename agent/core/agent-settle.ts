@@ -1,7 +1,15 @@
 // After every input: report view changes, update fences, reconcile local nodes, answer observe requests.
 import type { NodeId, NodeView } from '../../workers/protocol/index.js';
 import { instancePayload } from '../../workers/protocol/index.js';
-import { type AgentState, allNodes, isLocal, type NodeState, withNode, withVoter } from './agent-state.js';
+import {
+  type AgentState,
+  allNodes,
+  isLocal,
+  type NodeState,
+  sortedLocalNodes,
+  withNode,
+  withVoter,
+} from './agent-state.js';
 import {
   bestReplicaFor,
   computeViews,
@@ -209,7 +217,7 @@ function reconcileLocalNodes(
 ): AgentState {
   let next = state;
   const { config, highestEpoch, settings } = state;
-  for (const node of [...settings.localNodes].sort()) {
+  for (const node of sortedLocalNodes(settings)) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
     const view = views[node];

@@ -164,6 +164,18 @@ export function peerNodes(settings: AgentSettings): readonly NodeId[] {
 
 const peerLists = new WeakMap<AgentSettings, readonly NodeId[]>();
 
+/** This agent's own nodes, sorted (the order their commands are decided in). */
+export function sortedLocalNodes(settings: AgentSettings): readonly NodeId[] {
+  let nodes = localLists.get(settings);
+  if (nodes === undefined) {
+    nodes = Object.freeze([...settings.localNodes].sort());
+    localLists.set(settings, nodes);
+  }
+  return nodes;
+}
+
+const localLists = new WeakMap<AgentSettings, readonly NodeId[]>();
+
 export function isLocal(settings: AgentSettings, node: NodeId): boolean {
   return settings.localNodes.includes(node);
 }

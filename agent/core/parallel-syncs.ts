@@ -76,7 +76,7 @@ export function trackSyncTurns(
   const startedAtMs = current.startedAtMs ?? (masterUp ? nowMs : null);
   const events: ReconfEvent[] = [];
   const local: Record<NodeId, LocalReconf> = { ...current.local };
-  for (const node of Object.keys(local).sort()) {
+  for (const node of sortedKeys(local)) {
     const view = views[node];
     const status = view === undefined ? 'outside' : replicaSyncStatus(view, master);
     const was = local[node];
@@ -140,7 +140,7 @@ export function syncTurn(
       reason: `the failover timeout (${failoverTimeoutMs} ms) passed since ${master} was seen master: every waiting replica goes`,
     };
   }
-  const nodes = Object.keys(views).sort();
+  const nodes = sortedKeys(views);
   const status = (n: NodeId): ReplicaSyncStatus => {
     const view = views[n];
     return view === undefined ? 'outside' : replicaSyncStatus(view, master);
@@ -173,4 +173,10 @@ export function syncTurn(
     mayStart: false,
     reason: `${node} waits its turn to sync from ${master}: ${busy}${ahead.length > 0 ? `, ${ahead.join(', ')} ahead` : ''}, parallel-syncs ${parallelSyncs}`,
   };
+}
+
+/** The record's keys, sorted; most records here have a key or none, which need no sort. */
+function sortedKeys(record: Readonly<Record<string, unknown>>): string[] {
+  const keys = Object.keys(record);
+  return keys.length < 2 ? keys : keys.sort();
 }
