@@ -74,7 +74,17 @@ export interface SentinelNodeView {
 }
 
 /** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
-export interface SentinelGroupView {
+/** The voters' announced settings; Sentinel's defaults before they speak. */
+export interface SentinelSettings {
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly parallelSyncs: number;
+  /** Sentinel's master-reboot-down-after-period; 0 (off) before the voters speak. */
+  readonly masterRebootDownAfterMs: number;
+}
+
+export interface SentinelGroupView extends SentinelSettings {
   /** The published master (`publishedMaster`). */
   readonly master: SentinelNodeView;
   readonly epoch: number;
@@ -82,13 +92,6 @@ export interface SentinelGroupView {
   readonly failoverInProgress: boolean;
   /** Every other node of the group, sorted. */
   readonly replicas: readonly SentinelNodeView[];
-  /** The voters' announced settings; Sentinel's defaults before they speak. */
-  readonly quorum: number;
-  readonly downAfterMs: number;
-  readonly failoverTimeoutMs: number;
-  readonly parallelSyncs: number;
-  /** Sentinel's master-reboot-down-after-period; 0 (off) before the voters speak. */
-  readonly masterRebootDownAfterMs: number;
   readonly votersConnected: number;
   readonly voterCount: number;
 }
@@ -97,7 +100,6 @@ export interface SentinelGroupView {
 export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGroupView | null {
   const master = publishedMaster(state.config, state.reported);
   if (master === null || state.config === null) return null;
-  const announced = state.announced;
   return {
     master: sentinelNodeView(state, master, nowMs),
     epoch: state.highestEpoch,
@@ -106,13 +108,21 @@ export function sentinelGroupView(state: AgentState, nowMs: number): SentinelGro
       .sort()
       .filter((node) => node !== master)
       .map((node) => sentinelNodeView(state, node, nowMs)),
+    ...sentinelSettings(state),
+    votersConnected: connectedCount(state),
+    voterCount: state.voters.length,
+  };
+}
+
+/** The settings the Sentinel surface shows (SENTINEL MASTER, `+set`): the voters' announced ones, Sentinel's defaults before they speak. */
+export function sentinelSettings(state: AgentState): SentinelSettings {
+  const announced = state.announced;
+  return {
     quorum: announced?.quorum ?? SENTINEL_DEFAULTS.quorum,
     downAfterMs: state.settings.downAfterMs,
     failoverTimeoutMs: announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
     parallelSyncs: announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
     masterRebootDownAfterMs: masterRebootDownAfterMs(state),
-    votersConnected: connectedCount(state),
-    voterCount: state.voters.length,
   };
 }
 

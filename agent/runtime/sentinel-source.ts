@@ -2,7 +2,7 @@
 
 import { formatNodeId, instancePayload, type NodeId } from '../../workers/protocol/index.js';
 import { type PeerLink, type PeerListState, peerEvents, peersOfGroup } from '../core/sentinel-peers.js';
-import { afterReset } from '../core/sentinel-view.js';
+import { afterReset, sentinelSettings } from '../core/sentinel-view.js';
 import { globMatch } from '../sentinel/glob.js';
 import type {
   CachedInfo,
@@ -79,19 +79,13 @@ export class RuntimeSentinelSource implements SentinelSource {
 
   /** `+set` for every setting a group shows that changed since the last check (see SettingsEvents). */
   checkSettings(): void {
+    // Ten times a second for every group: the settings alone, not the whole Sentinel view.
     const groups = this.groups().map((runner) => {
-      const view = runner.current.announced === null ? null : runner.sentinelView();
+      const master = runner.publishedMaster;
+      const state = runner.current;
       const settings =
-        view === null
-          ? null
-          : {
-              quorum: view.quorum,
-              downAfterMs: view.downAfterMs,
-              failoverTimeoutMs: view.failoverTimeoutMs,
-              parallelSyncs: view.parallelSyncs,
-              masterRebootDownAfterMs: view.masterRebootDownAfterMs,
-            };
-      return { name: runner.name, master: runner.publishedMaster, settings };
+        state.announced === null || master === null || state.config === null ? null : sentinelSettings(state);
+      return { name: runner.name, master, settings };
     });
     for (const event of this.settingsEvents.check(groups)) this.publish(event);
   }
