@@ -5,6 +5,53 @@ import { grantsWanted, membershipOf, onRequestSent, READINESS_PROBE_MS, requestD
 import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack } from './lease.js';
 import { type AgentOut, effect, note } from './out.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
+import type { AgentSettings } from './types.js';
+
+/**
+ * The shell ticks every `tickPeriodMs`: the shorter of the probe and INFO periods, so a healthy
+ * group steps about ten times a second. A periodic timer's ticks drift by a few milliseconds, so
+ * whatever falls due within a quarter of a tick goes out at this one (`dueNow`): a probe every
+ * probe period, not every other. What must not wait for a tick, a node's SDOWN, asks for its own
+ * wake-up (`nextWakeMs`).
+ */
+export function tickPeriodMs(settings: Pick<AgentSettings, 'probeIntervalMs' | 'infoIntervalMs'>): number {
+  return Math.max(5, Math.min(settings.probeIntervalMs, settings.infoIntervalMs));
+}
+
+/** Whether something done at `lastMs` every `intervalMs` is due at this tick (see `tickPeriodMs`). */
+export function dueNow(
+  settings: AgentSettings,
+  lastMs: number | null,
+  nowMs: number,
+  intervalMs: number,
+): boolean {
+  return lastMs === null || nowMs - lastMs >= intervalMs - earlyMs(settings);
+}
+
+/** How much sooner than its period a periodic action may go: a quarter of a tick. */
+export function earlyMs(settings: Pick<AgentSettings, 'probeIntervalMs' | 'infoIntervalMs'>): number {
+  return tickPeriodMs(settings) / 4;
+}
+
+/**
+ * The earliest time after `nowMs` at which time alone may turn a node SDOWN: its down-after
+ * period running out, or its outstanding probe timing out. The shell steps then even if no tick
+ * falls there, so SDOWN is seen when it happens, not up to a tick later.
+ */
+export function nextWakeMs(state: AgentState, nowMs: number): number | null {
+  const { downAfterMs, probeTimeoutMs } = state.settings;
+  let wake: number | null = null;
+  const consider = (atMs: number) => {
+    if (atMs > nowMs && (wake === null || atMs < wake)) wake = atMs;
+  };
+  for (const node of allNodes(state.settings)) {
+    const ns = state.nodes[node];
+    if (ns === undefined || state.reported?.[node]?.sdown === true) continue;
+    consider(ns.detector.lastValidReplyMs + downAfterMs);
+    if (ns.detector.outstandingSentAtMs !== null) consider(ns.detector.outstandingSentAtMs + probeTimeoutMs);
+  }
+  return wake;
+}
 
 /**
  * A gap between ticks longer than `stallThresholdMs` means this process did not run: every
@@ -41,8 +88,7 @@ export function scheduleProbes(state: AgentState, nowMs: number, out: AgentOut):
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
     if (ns === undefined || ns.detector.outstandingSentAtMs !== null) continue;
-    const last = ns.detector.lastProbeSentMs;
-    if (last !== null && nowMs - last < state.settings.probeIntervalMs) continue;
+    if (!dueNow(state.settings, ns.detector.lastProbeSentMs, nowMs, state.settings.probeIntervalMs)) continue;
     effect(out, { kind: 'probe', node });
     next = withNode(next, node, { ...ns, detector: onProbeSent(ns.detector, nowMs) });
   }
@@ -70,8 +116,7 @@ export function scheduleInfo(state: AgentState, nowMs: number, out: AgentOut): A
   for (const node of allNodes(state.settings)) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
-    const last = ns.lastInfoRequestMs;
-    if (last !== null && nowMs - last < infoIntervalMs(state, node)) continue;
+    if (!dueNow(state.settings, ns.lastInfoRequestMs, nowMs, infoIntervalMs(state, node))) continue;
     effect(out, { kind: 'info', node });
     next = withNode(next, node, { ...ns, lastInfoRequestMs: nowMs });
   }
@@ -113,7 +158,8 @@ export function scheduleLeasePings(state: AgentState, nowMs: number, out: AgentO
   const { probeIntervalMs, leaseMs } = state.settings;
   if (localMasterSilent(state, nowMs)) return state;
   state.voters.forEach((link, voter) => {
-    if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs)) return;
+    if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs, earlyMs(state.settings)))
+      return;
     effect(out, { kind: 'lease-ping', voter });
     next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   });

@@ -6,6 +6,7 @@ import { onGrantReply, onGrantRequest } from './agent-grants.js';
 import {
   detectStall,
   expireProbes,
+  nextWakeMs,
   requestInfo,
   scheduleGrantRequests,
   scheduleInfo,
@@ -53,7 +54,13 @@ export function stepAgent(
   const broken = checkAgentStep(state, out.effects, nowMs);
   if (broken.length > 0) throw new Error(`invariant broken: ${broken.join('; ')}`);
   const persist = out.persist ? persistedOf(state) : null;
-  return { state, persist, effects: out.effects, reason: reasonOf(out, input.kind) };
+  return {
+    state,
+    persist,
+    effects: out.effects,
+    reason: reasonOf(out, input.kind),
+    wakeAtMs: nextWakeMs(state, nowMs),
+  };
 }
 
 function validVoter(state: AgentState, voter: number): boolean {

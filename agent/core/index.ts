@@ -1,4 +1,6 @@
 // The agent core's public surface: the step function, its pure parts and their types.
+
+export { dueNow, nextWakeMs, tickPeriodMs } from './agent-schedule.js';
 export * from './agent-state.js';
 export { stepAgent, waitsForTick } from './agent-step.js';
 export {

@@ -122,13 +122,20 @@ export function pingIntervalMs(probeIntervalMs: number, leaseMs: number): number
 }
 
 /**
- * A ping is due every max(probeIntervalMs, leaseMs/5), one outstanding at a time; an
- * unanswered ping is given up after leaseMs/2 so a lost pong cannot starve the lease.
+ * A ping is due every max(probeIntervalMs, leaseMs/5) (or up to `earlyMs` sooner: a quarter of a
+ * tick, see `tickPeriodMs`), one outstanding at a time; an unanswered ping is given up after leaseMs/2
+ * so a lost pong cannot starve the lease.
  */
-export function pingDue(lease: VoterLease, nowMs: number, probeIntervalMs: number, leaseMs: number): boolean {
+export function pingDue(
+  lease: VoterLease,
+  nowMs: number,
+  probeIntervalMs: number,
+  leaseMs: number,
+  earlyMs = 0,
+): boolean {
   if (lease.pingSentAtMs !== null && nowMs - lease.pingSentAtMs < leaseMs / 2) return false;
   if (lease.lastPingAtMs === null) return true;
-  return nowMs - lease.lastPingAtMs >= pingIntervalMs(probeIntervalMs, leaseMs);
+  return nowMs - lease.lastPingAtMs >= pingIntervalMs(probeIntervalMs, leaseMs) - earlyMs;
 }
 
 export function onPingSent(lease: VoterLease, nowMs: number): VoterLease {

@@ -222,4 +222,6 @@ export interface AgentResult<S> {
   readonly persist: PersistedAgentState | null;
   readonly effects: readonly AgentEffect[];
   readonly reason: string;
+  /** Step again at this time even if no tick falls there (`nextWakeMs`); null: the ticks will do. */
+  readonly wakeAtMs: number | null;
 }

@@ -10,10 +10,11 @@ import {
   publishedMaster,
   type SentinelGroupView,
   sentinelGroupView,
+  tickPeriodMs,
   type WaitedInput,
 } from '../core/index.js';
 import { type AgentCore, type GroupRunnerDeps, REAL_AGENT_CORE, type VoterPort } from './group-ports.js';
-import { tickPeriodMs, timingSettings } from './group-settings.js';
+import { timingSettings } from './group-settings.js';
 import type { Logger } from './logger.js';
 import type { PeerPort } from './peer-channel.js';
 import { type InfoText, RoundTrips } from './round-trips.js';
@@ -42,6 +43,8 @@ export class GroupRunner {
   private pumpRunning = false;
   private tickQueued = false;
   private stopTicks: Cancel | null = null;
+  /** A tick asked for between the periodic ones (the step's `wakeAtMs`), and when. */
+  private wake: { readonly atMs: number; readonly cancel: Cancel } | null = null;
   /** The probe and INFO periods in effect, the latest asked for (the core adopts them in order). */
   private timing: { readonly probeIntervalMs: number; readonly infoIntervalMs: number };
   private stopping = false;
@@ -94,7 +97,7 @@ export class GroupRunner {
   private armTicks(): void {
     const { probeIntervalMs, infoIntervalMs } = this.timing;
     this.stopTicks?.();
-    this.stopTicks = this.deps.timers.every(tickPeriodMs(probeIntervalMs, infoIntervalMs), () =>
+    this.stopTicks = this.deps.timers.every(tickPeriodMs({ probeIntervalMs, infoIntervalMs }), () =>
       this.enqueueTick(),
     );
   }
@@ -113,12 +116,7 @@ export class GroupRunner {
       'probe and INFO periods changed (SENTINEL DEBUG)',
     );
     this.enqueue({ kind: 'timing', ...timingSettings(probeIntervalMs, infoIntervalMs) });
-    const periodMs = tickPeriodMs(probeIntervalMs, infoIntervalMs);
-    if (
-      this.stopTicks !== null &&
-      !this.stopping &&
-      periodMs !== tickPeriodMs(before.probeIntervalMs, before.infoIntervalMs)
-    ) {
+    if (this.stopTicks !== null && !this.stopping && tickPeriodMs(this.timing) !== tickPeriodMs(before)) {
       this.armTicks();
     }
   }
@@ -170,6 +168,8 @@ export class GroupRunner {
     this.stopping = true;
     this.stopTicks?.();
     this.stopTicks = null;
+    this.wake?.cancel();
+    this.wake = null;
     const running = this.deps.executor.inFlight();
     if (running.length > 0) {
       this.log.info({ count: running.length }, 'waiting for a running command to finish');
@@ -269,6 +269,23 @@ export class GroupRunner {
       this.apply(effect, nowMs);
     }
     this.afterStep(previous);
+    this.wakeAt(result.wakeAtMs, nowMs);
+  }
+
+  /**
+   * A tick at `atMs` (a node's SDOWN due then) when the periodic ticks may come later: one wake
+   * armed at a time, the earliest asked for. Healthy nodes ask for one a down-after period ahead,
+   * which a periodic tick always precedes, so a healthy group arms none.
+   */
+  private wakeAt(atMs: number | null, nowMs: number): void {
+    if (atMs === null || this.stopping || atMs - nowMs >= tickPeriodMs(this.timing)) return;
+    if (this.wake !== null && this.wake.atMs <= atMs) return;
+    this.wake?.cancel();
+    const cancel = this.deps.timers.after(Math.max(0, atMs - nowMs), () => {
+      this.wake = null;
+      this.enqueueTick();
+    });
+    this.wake = { atMs, cancel };
   }
 
   /** Highest epoch durably in the state file: a command must be at exactly this epoch (the executor checks). */

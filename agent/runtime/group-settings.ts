@@ -30,8 +30,8 @@ export function agentSettings(config: AgentFile, group: GroupSection): AgentSett
 
 /**
  * The probe and INFO periods, from the file or `SENTINEL DEBUG ping-period / info-period`, and the
- * stall threshold that goes with them: ticks run every `tickPeriodMs`, and a gap several times
- * that is a stall.
+ * stall threshold that goes with them: ticks run every `tickPeriodMs` (the core's), and a gap
+ * several times that is a stall.
  */
 export function timingSettings(
   probeIntervalMs: number,
@@ -42,15 +42,6 @@ export function timingSettings(
     infoIntervalMs,
     stallThresholdMs: Math.max(RECOMMENDED_TIMINGS.stallThresholdMs, probeIntervalMs * 5),
   };
-}
-
-/**
- * Ticks at half the shorter of the probe and INFO periods: the core sends each probe and INFO
- * when its period is up, so neither waits much past it (an INFO period set under the probe
- * period by SENTINEL DEBUG included).
- */
-export function tickPeriodMs(probeIntervalMs: number, infoIntervalMs: number): number {
-  return Math.max(5, Math.floor(Math.min(probeIntervalMs, infoIntervalMs) / 2));
 }
 
 /**

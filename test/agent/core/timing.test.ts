@@ -1,12 +1,13 @@
 // The probe and INFO periods changed while the agent runs (SENTINEL DEBUG ping-period / info-period): the core's `timing` input.
 import { describe, expect, it } from 'vitest';
+import { tickPeriodMs } from '../../../agent/core/agent-schedule.js';
 import { A, B, C, config, Driver, info, ofKind, replicaOf, type World } from './helpers.js';
 
 const world = (): World => ({ infos: { [A]: info(), [B]: replicaOf(A), [C]: replicaOf(A) } });
 
-/** Probes and INFO requests of node A over (from, to], ticking every 50 ms with every node answering. */
+/** Probes and INFO requests of node A over (from, to], ticking as the shell does, with every node answering. */
 function countOver(d: Driver, w: World, toMs: number): { probes: number; infos: number } {
-  const effects = d.run(toMs, w);
+  const effects = d.run(toMs, w, tickPeriodMs(d.state.settings));
   return {
     probes: ofKind(effects, 'probe').filter((e) => e.node === A).length,
     infos: ofKind(effects, 'info').filter((e) => e.node === A).length,

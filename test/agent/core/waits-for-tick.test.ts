@@ -1,5 +1,6 @@
-// Which inputs may wait for the next step (waitsForTick), and that waiting changes no deadline.
+// Which inputs may wait for the next step (waitsForTick), that waiting changes no deadline, and the tick cadence and wake-ups.
 import { describe, expect, it } from 'vitest';
+import { dueNow, nextWakeMs, tickPeriodMs } from '../../../agent/core/agent-schedule.js';
 import { stepAgent, waitsForTick } from '../../../agent/core/agent-step.js';
 import { currentLeaseValidUntil } from '../../../agent/core/agent-views.js';
 import type { AgentInput } from '../../../agent/core/types.js';
@@ -114,5 +115,39 @@ describe('lease pongs that wait for the next tick', () => {
     for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, 1000);
     for (const voter of [0, 1, 2]) d.step(push(voter, config(1, A)), 1000);
     expect(waitsForTick(d.state, { kind: 'lease-pong', voter: 0, pingSentAtMs: 1000 }, 1005)).toBe(false);
+  });
+});
+
+describe('ticks: one per probe period, and a wake-up for SDOWN between them', () => {
+  it('ticks at the shorter of the probe and INFO periods; a probe goes out at a tick up to a quarter tick early', () => {
+    const s = settings();
+    expect(tickPeriodMs(s)).toBe(100);
+    expect(tickPeriodMs({ probeIntervalMs: 400, infoIntervalMs: 200 })).toBe(200);
+    expect(dueNow(s, null, 1000, 100)).toBe(true);
+    expect(dueNow(s, 1000, 1074, 100)).toBe(false);
+    expect(dueNow(s, 1000, 1075, 100)).toBe(true);
+  });
+
+  it('asks to be woken when a node would turn SDOWN before the next tick, and not for a node already down', () => {
+    const world = { infos: { [A]: info(), [B]: replicaOf(A), [C]: replicaOf(A) } };
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    d.feed([{ kind: 'tick' }], world, 1000);
+    // Every node answered at 1000: the earliest SDOWN by time alone is a down-after period later.
+    expect(nextWakeMs(d.state, 1000)).toBe(1000 + 1000);
+    // B stops answering: its probe at 1100 is outstanding, timing out at 1600.
+    d.step({ kind: 'tick' }, 1100);
+    for (const node of [A, C]) d.step({ kind: 'probe-result', node, sentAtMs: 1100, outcome: 'pong' }, 1101);
+    expect(nextWakeMs(d.state, 1101)).toBe(1100 + 500);
+    d.step({ kind: 'probe-result', node: B, sentAtMs: 1100, outcome: 'error' }, 1102);
+    const result = stepAgent(d.state, { kind: 'tick' }, 1950);
+    expect(result.wakeAtMs).toBe(2000);
+    const down = stepAgent(
+      result.state,
+      { kind: 'probe-result', node: B, sentAtMs: 1950, outcome: 'error' },
+      2000,
+    );
+    expect(down.state.reported?.[B]?.sdown).toBe(true);
+    // B is down now; A and C answered at 1101: their own deadlines remain.
+    expect(down.wakeAtMs).toBe(1101 + 1000);
   });
 });

@@ -40,7 +40,7 @@ function recordingVoter(voter: number, out: Outbound): VoterPort {
   };
 }
 
-function rig(core?: AgentCore) {
+function rig(core?: AgentCore, timers: Timers = stillTimers) {
   let nowMs = 1000;
   let diskFails = true;
   let writes = 0;
@@ -53,7 +53,7 @@ function rig(core?: AgentCore) {
     settings: settings({ agentId: 'agent-b', localNodes: [B], failsafe: true, sentinel: null }),
     persisted: { highestEpoch: 1, config: config(1, A), holdUntilMs: null },
     clock: { nowMs: () => nowMs },
-    timers: stillTimers,
+    timers,
     logger: silentLogger(),
     metrics,
     nodes: new Map(),
@@ -210,5 +210,42 @@ describe('inputs that only refresh (waitsForTick)', () => {
     await r.tick(1300);
     await r.feed({ kind: 'probe-result', node: A, sentAtMs: 1300, outcome: 'timeout' }, 1800);
     expect(steps.slice(-1)).toEqual(['probe-result']);
+  });
+});
+
+describe("a wake-up between ticks (the step's wakeAtMs)", () => {
+  it('arms one timer for the earliest SDOWN due before the next tick, and ticks when it fires', async () => {
+    const armed: { ms: number; fn: () => void }[] = [];
+    const timers: Timers = {
+      after: (ms, fn) => {
+        armed.push({ ms, fn });
+        return () => {};
+      },
+      every: () => () => {},
+    };
+    const steps: string[] = [];
+    const r = rig(
+      {
+        ...REAL_AGENT_CORE,
+        stepAgent: (state, input, nowMs, waited) => {
+          steps.push(`${input.kind}@${nowMs}`);
+          return REAL_AGENT_CORE.stepAgent(state, input, nowMs, waited);
+        },
+      },
+      timers,
+    );
+    r.heal();
+    // Every node was last heard at 1000 (its creation): SDOWN may come at 2000, a down-after later.
+    await r.tick(1500);
+    expect(armed).toEqual([]);
+    await r.tick(1950);
+    expect(armed.map((a) => a.ms)).toEqual([50]);
+    // A later step asking for the same time arms nothing more.
+    await r.tick(1960);
+    expect(armed.length).toBe(1);
+    steps.length = 0;
+    armed[0]?.fn();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(steps).toEqual(['tick@1960']);
   });
 });
