@@ -18,6 +18,11 @@ function aclProblem(lines: readonly string[], password: string | undefined): str
   }
 }
 
+/**
+ * Groups one agent serves at most: a thousand measured (test/bench/agent-scale.ts --groups 1000),
+ * a bound so a generated file gone wrong is refused rather than opening sockets without end.
+ */
+export const MAX_GROUPS = 1024;
 const PortSchema = z.number().int().min(1).max(65535);
 const HostSchema = z.string().min(1).max(253);
 const MsSchema = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -217,7 +222,7 @@ export const AgentFileSchema = z
         secretFile: z.string().min(1).optional(),
       })
       .prefault({}),
-    groups: z.array(GroupSchema).min(1).max(256),
+    groups: z.array(GroupSchema).min(1).max(MAX_GROUPS),
   })
   .superRefine((file, ctx) => {
     const names = new Set<string>();

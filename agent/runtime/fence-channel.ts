@@ -1,6 +1,7 @@
 // The fence over a message channel: the agent hands deadlines to its supervisor's FenceOwner (IPC in production).
 import { z } from 'zod';
 import { NodeIdSchema } from '../../workers/protocol/index.js';
+import { MAX_GROUPS } from '../config/schema.js';
 import type { Clock } from './clock.js';
 import { deadlinePassed } from './fence.js';
 import {
@@ -19,7 +20,8 @@ export const SUPERVISED_VARIABLE = 'EDGE_SENTINEL_SUPERVISED';
 
 /** Agent -> supervisor. Deadlines are CLOCK_MONOTONIC milliseconds, the same clock in both processes. */
 export const ToSupervisorSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('targets'), targets: z.array(FenceTargetSchema).max(256) }),
+  // One local node per group at most: as many as the agent file's groups.
+  z.strictObject({ kind: z.literal('targets'), targets: z.array(FenceTargetSchema).max(MAX_GROUPS) }),
   /** A node's new credentials or renamed commands (SENTINEL SET, SIGHUP): its fence connection reconnects. */
   z.strictObject({ kind: z.literal('retarget'), target: FenceTargetSchema }),
   z.strictObject({
@@ -50,7 +52,7 @@ export const ToAgentSchema = z.discriminatedUnion('kind', [
           applied: AppliedSchema,
         }),
       )
-      .max(256),
+      .max(MAX_GROUPS),
   }),
   z.strictObject({ kind: z.literal('applied'), node: NodeIdSchema, state: AppliedSchema }),
   z.strictObject({ kind: z.literal('stop') }),

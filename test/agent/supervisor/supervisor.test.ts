@@ -1,8 +1,9 @@
 // The dead-man supervisor on fakes: a scripted agent child, in-memory nodes behind the real FenceOwner, and a manual clock.
 import { describe, expect, it } from 'vitest';
+import { MAX_GROUPS } from '../../../agent/config/schema.js';
 import type { Clock } from '../../../agent/runtime/clock.js';
 import { FENCE_MIN_REPLICAS } from '../../../agent/runtime/fence.js';
-import type { ToAgent } from '../../../agent/runtime/fence-channel.js';
+import { type ToAgent, ToSupervisorSchema } from '../../../agent/runtime/fence-channel.js';
 import { FenceOwner, type FenceTarget, type OwnedConnection } from '../../../agent/runtime/fence-owner.js';
 import type { Cancel, Timers } from '../../../agent/runtime/timers.js';
 import { type AgentChild, type ChildEvents, Supervisor } from '../../../agent/supervisor/supervisor.js';
@@ -262,6 +263,19 @@ describe('Supervisor: messages from the agent', () => {
     // The deadline it had stands: the fence lands at +1000 as before.
     await r.scheduler.advance(500);
     expect(r.timeline.at(-1)).toBe(`+1000 ${A} min-replicas-to-write ${FENCE}`);
+  });
+
+  it('takes the fence targets of an agent file with the most groups (one local node each), and refuses more', () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        node: `10.0.${i >> 8}.${i & 255}:6379`,
+        host: '10.0.0.1',
+        port: 6379,
+      }));
+    expect(ToSupervisorSchema.safeParse({ kind: 'targets', targets: many(MAX_GROUPS) }).success).toBe(true);
+    expect(ToSupervisorSchema.safeParse({ kind: 'targets', targets: many(MAX_GROUPS + 1) }).success).toBe(
+      false,
+    );
   });
 
   it('ignores a deadline for a node the agent never declared', async () => {
