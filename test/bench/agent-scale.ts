@@ -25,6 +25,9 @@ many groups as shipped (supervisor and agent bundles, shipped V8 flags). Prints 
   --profile dir     run the agent bundle alone with --cpu-prof (profiles in dir/<build>-<groups>-<run>)
   --no-sentinel     no redis-sentinel alongside
   --lease-ms n      the groups' lease (default: down-after, 1000 ms)
+  --voters n        voters per group (default 3)
+  --stand-in-voters voters in this process (FakeVoters: the voter protocol over real WebSockets)
+                    instead of wrangler dev, which cannot serve the live links of 1,000 groups here
   --flags 'name=--flag ...'  also run each build with these node flags instead of the shipped
                     ones (the supervisor passes its own flags to the agent it forks)`;
 
@@ -57,6 +60,8 @@ async function main(argv: readonly string[]): Promise<number> {
       profile: { type: 'string' },
       'no-sentinel': { type: 'boolean' },
       'lease-ms': { type: 'string' },
+      voters: { type: 'string' },
+      'stand-in-voters': { type: 'boolean' },
       flags: { type: 'string', multiple: true },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -113,7 +118,13 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   onTerminationSignals(stopAll);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-  log(`wrangler dev with ${Math.max(...counts)} groups, three redis-servers; run dir ${outDir}`);
+  const standIn = values['stand-in-voters'] === true;
+  const voterLabel = standIn
+    ? 'stand-in voters (this process, not sampled)'
+    : 'wrangler dev (all processes, CPU only)';
+  log(
+    `${standIn ? 'stand-in voters' : 'wrangler dev'} with ${Math.max(...counts)} groups, three redis-servers; run dir ${outDir}`,
+  );
   const stack = await ScaleStack.start(
     {
       root,
@@ -122,6 +133,8 @@ async function main(argv: readonly string[]): Promise<number> {
       ports: PORTS,
       readyTimeoutMs: 300_000,
       ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
+      ...(values.voters === undefined ? {} : { voters: Number(values.voters) }),
+      standInVoters: standIn,
     },
     hooks,
   );
@@ -166,8 +179,8 @@ async function main(argv: readonly string[]): Promise<number> {
           const coordinatorBefore = coordinatorTicks(stack);
           const samples = await sampleWindow(pids, windowMs);
           const coordinatorCpu = cpuPercentOf(coordinatorTicks(stack) - coordinatorBefore, windowMs);
-          row(groups, 'wrangler dev (all processes, CPU only)').cpu.push(coordinatorCpu);
-          row(groups, 'wrangler dev (all processes, CPU only)').rssMb.push(0);
+          row(groups, voterLabel).cpu.push(coordinatorCpu);
+          row(groups, voterLabel).rssMb.push(0);
           await saveMetrics(
             join(outDir, `metrics-${build.name}-${groups}-${run}.txt`.replace(/[^\w./-]+/g, '_')),
           );

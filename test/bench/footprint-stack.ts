@@ -20,6 +20,12 @@ export interface FootprintSpec {
 }
 
 const SETTLE_MS = 3000;
+/**
+ * Above this many groups one local wrangler dev cannot serve the voters' live links (1,000 groups:
+ * sockets dropped, lease pongs seconds late): stand-in voters in the bench process serve them
+ * (`ScaleStack`'s `standInVoters`), which measures the agent, not the coordinator.
+ */
+const MAX_WRANGLER_GROUPS = 300;
 
 /**
  * One wrangler dev serving the largest count of groups (3 voters each) and three redis-servers;
@@ -28,17 +34,18 @@ const SETTLE_MS = 3000;
  * shipped V8 flags), sampled in the same window; then 1 group from source through tsx without
  * flags or supervisor, as a developer runs it (1 group as shipped is the idle phase's row). One
  * monitoring process of each kind: three agents with 100 groups each would measure this 2-core
- * machine, not an agent. The nodes never fail, so nobody acts on them. A count that cannot be
- * served (the voters of 1,000 groups in one wrangler dev) is a failed row with the reason, and the
- * other counts are still measured.
+ * machine, not an agent. The nodes never fail, so nobody acts on them. A count above
+ * `MAX_WRANGLER_GROUPS` runs on its own stack with stand-in voters. A count that cannot be served
+ * is a failed row with the reason, and the other counts are still measured.
  */
 export async function footprintPhase(spec: FootprintSpec, hooks: ProcessHooks): Promise<FootprintResult[]> {
   const runDir = join(spec.outDir, 'stacks', 'footprint');
   const counts = [...spec.groups].sort((a, b) => a - b);
-  const largest = counts.at(-1) ?? 1;
+  const served = counts.filter((count) => count <= MAX_WRANGLER_GROUPS);
+  const largest = served.at(-1) ?? 1;
   const shipped = (await buildAgent(spec.root, join(runDir, 'edge-sentinel-agent.mjs'))).supervisor;
   spec.log(
-    `footprint: wrangler dev with ${largest} groups, 3 redis-servers; agent and sentinel at ${counts.join(', ')}`,
+    `footprint: wrangler dev with ${largest} groups, 3 redis-servers; agent and sentinel at ${served.join(', ')}`,
   );
   const stack = await ScaleStack.start(
     { root: spec.root, runDir, groups: largest, ports: PORTS.footprint, readyTimeoutMs: 300_000 },
@@ -46,10 +53,31 @@ export async function footprintPhase(spec: FootprintSpec, hooks: ProcessHooks): 
   );
   const results: FootprintResult[] = [];
   try {
-    for (const count of counts) results.push(...(await measureShipped(stack, count, shipped, spec, hooks)));
+    for (const count of served) results.push(...(await measureShipped(stack, count, shipped, spec, hooks)));
     results.push(await measureFromSource(stack, writeSourceEntry(spec.root, runDir), spec));
   } finally {
     await stack.stop();
+  }
+  for (const count of counts.filter((c) => c > MAX_WRANGLER_GROUPS)) {
+    spec.log(
+      `footprint: stand-in voters with ${count} groups, 3 redis-servers; agent and sentinel at ${count}`,
+    );
+    const standIn = await ScaleStack.start(
+      {
+        root: spec.root,
+        runDir: join(runDir, `stand-in-${count}`),
+        groups: count,
+        ports: PORTS.footprint,
+        standInVoters: true,
+      },
+      hooks,
+    );
+    try {
+      const measured = await measureShipped(standIn, count, shipped, spec, hooks);
+      results.push(...measured.map((r) => ({ ...r, standInVoters: true })));
+    } finally {
+      await standIn.stop();
+    }
   }
   return results;
 }

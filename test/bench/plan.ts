@@ -132,7 +132,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         partitionNoFencing: true,
         outageMs: 60_000,
         idleWindowMs: 20_000,
-        footprintGroups: [10, 100],
+        footprintGroups: [10, 100, 1000],
         footprintWindowMs: 10_000,
         lookupRequests: 100_000,
         lookupConcurrency: 50,

@@ -144,6 +144,8 @@ export interface FootprintResult {
    * every box). Empty for redis-sentinel and for an agent run without one (tsx, development).
    */
   readonly supervisors: readonly ProcessFootprint[];
+  /** The agent's voters were stand-ins in the bench process, not wrangler dev (1,000 groups). */
+  readonly standInVoters?: boolean;
   readonly ok: boolean;
   readonly error: string | null;
 }

@@ -185,7 +185,8 @@ export async function runBench(plan: BenchPlan, ctx: BenchContext): Promise<Benc
           )),
         );
       });
-    } else out.skipped.push('footprint with 10 and 100 groups and the agent run from source (--quick)');
+    } else
+      out.skipped.push('footprint with 10, 100 and 1,000 groups and the agent run from source (--quick)');
   } finally {
     await stopEverything();
   }

@@ -11,6 +11,8 @@ import type { GroupProcess } from '../../infra/local/process-group.js';
 import { startRedisNode } from '../../infra/local/redis-node.js';
 import { portOpen, waitFor } from '../../infra/local/wait.js';
 import { agentToken } from '../../workers/auth/hmac.js';
+import { initialConfig } from '../../workers/protocol/index.js';
+import { FakeVoters, TEST_AGENT_SECRET } from '../agent/runtime/fake-voters.js';
 import { EndpointProbe } from './endpoint-probe.js';
 import { firstChildPid } from './proc-stats.js';
 import { spawnSentinel } from './sentinel-conf.js';
@@ -75,8 +77,28 @@ function descendants(pid: number): number[] {
  * one environment string, which Linux caps at 128 KiB (spawn E2BIG): about 1,000 groups fit this
  * way, 600 with every field written out.
  */
-function groupTable(master: string, leaseMs: number | undefined): Record<string, unknown> {
-  return { master, quorum: 2, ...(leaseMs === undefined ? {} : { leaseMs }) };
+function groupTable(master: string, leaseMs: number | undefined, voters: number): Record<string, unknown> {
+  return {
+    master,
+    quorum: 2,
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+    ...(voters === DEFAULT_VOTERS ? {} : { voters }),
+  };
+}
+
+/** The Worker's default voters per group. */
+const DEFAULT_VOTERS = 3;
+
+/** Stand-in voters for every group, with the local stack's settings and node 0 master at epoch 0. */
+async function startStandIn(
+  names: readonly string[],
+  master: string,
+  voters: number,
+  leaseMs: number | undefined,
+): Promise<Stoppable & { readonly voters: FakeVoters }> {
+  const stand = await FakeVoters.start(names, { voters, downAfterMs: 1000, leaseMs: leaseMs ?? 1000 });
+  stand.push(initialConfig(master));
+  return { voters: stand, stop: () => stand.close() };
 }
 
 export class ScaleStack {
@@ -89,14 +111,15 @@ export class ScaleStack {
     readonly names: readonly string[],
     private readonly ports: ScalePorts,
     private readonly spec: AgentSpec,
-    private readonly coordinator: GroupProcess,
+    /** wrangler dev; null with stand-in voters. */
+    private readonly coordinator: GroupProcess | null,
     private readonly processes: Stoppable[],
     private readonly hooks: ProcessHooks,
   ) {
     this.probe = new EndpointProbe([{ host: '127.0.0.1', port: ports.agentSentinel }]);
   }
 
-  /** wrangler dev with `groups` groups (3 voters each) and three redis-servers (node 0 master). */
+  /** wrangler dev with `groups` groups (3 voters each by default) and three redis-servers (node 0 master). */
   static async start(
     options: {
       readonly root: string;
@@ -106,6 +129,17 @@ export class ScaleStack {
       readonly readyTimeoutMs?: number;
       /** The groups' lease (default: down-after, as the coordinator's). */
       readonly leaseMs?: number;
+      /**
+       * Voters per group (default 3). One local workerd stalls past about 2,000 voter objects, so
+       * 1,000 groups are served with one voter each.
+       */
+      readonly voters?: number;
+      /**
+       * Stand-in voters instead of wrangler dev: `FakeVoters` in this process, the real voter
+       * protocol over real WebSockets (settings, one config, lease pongs), for an agent with more
+       * groups than one local wrangler dev serves. It measures the agent, not the coordinator.
+       */
+      readonly standInVoters?: boolean;
     },
     hooks: ProcessHooks = untracked,
   ): Promise<ScaleStack> {
@@ -114,21 +148,32 @@ export class ScaleStack {
     const { runDir, ports } = options;
     mkdirSync(join(runDir, 'logs'), { recursive: true });
     const names = groupNames(options.groups);
+    const voters = options.voters ?? DEFAULT_VOTERS;
     const secret = randomBytes(24).toString('hex');
     const processes: Stoppable[] = [];
     const master = `127.0.0.1:${ports.redis}`;
-    const coordinator = await hooks.started(
-      startCoordinator({
-        root: options.root,
-        wranglerJs: checked.found.wranglerJs,
-        port: ports.coordinator,
-        runDir,
-        secrets: { AGENT_SECRET: secret, ADMIN_TOKEN: randomBytes(24).toString('hex') },
-        groups: Object.fromEntries(names.map((group) => [group, groupTable(master, options.leaseMs)])),
-        ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
-      }).then((c) => c.process),
-    );
-    processes.push(coordinator);
+    const standIn =
+      options.standInVoters === true
+        ? await hooks.started(startStandIn(names, master, voters, options.leaseMs))
+        : null;
+    if (standIn !== null) processes.push(standIn);
+    const coordinator =
+      standIn !== null
+        ? null
+        : await hooks.started(
+            startCoordinator({
+              root: options.root,
+              wranglerJs: checked.found.wranglerJs,
+              port: ports.coordinator,
+              runDir,
+              secrets: { AGENT_SECRET: secret, ADMIN_TOKEN: randomBytes(24).toString('hex') },
+              groups: Object.fromEntries(
+                names.map((group) => [group, groupTable(master, options.leaseMs, voters)]),
+              ),
+              ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+            }).then((c) => c.process),
+          );
+    if (coordinator !== null) processes.push(coordinator);
     for (let i = 0; i < NODES; i++) {
       const node = await hooks.started(
         startRedisNode({
@@ -143,10 +188,10 @@ export class ScaleStack {
     const spec: AgentSpec = {
       agentId: 'agent-a',
       group: names[0] ?? 'mymaster',
-      coordinatorUrl: `http://127.0.0.1:${ports.coordinator}`,
-      agentSecret: secret,
+      coordinatorUrl: standIn?.voters.url ?? `http://127.0.0.1:${ports.coordinator}`,
+      agentSecret: standIn === null ? secret : TEST_AGENT_SECRET,
       adminToken: 'unused',
-      voters: 3,
+      voters,
       fencing: true,
       redisPort: ports.redis,
       otherNodes: [1, 2].map((j) => ({
@@ -174,10 +219,10 @@ export class ScaleStack {
     );
   }
 
-  /** wrangler dev and its workerd processes. */
+  /** wrangler dev and its workerd processes; none with stand-in voters (they run in this process). */
   coordinatorPids(): number[] {
     const coordinator = this.coordinator;
-    return [coordinator.pid, ...descendants(coordinator.pid)];
+    return coordinator === null ? [] : [coordinator.pid, ...descendants(coordinator.pid)];
   }
 
   get master(): string {

@@ -224,7 +224,8 @@ function footprintRows(r: BenchResults): SummaryRow[] {
         (f) => f.system === 'ours' && f.groups === g && f.runner === runner && f.ok,
       );
       if (ours === undefined) continue;
-      const section = `Footprint of one box's monitoring processes, idle, 3 nodes, ${g} group${g === 1 ? '' : 's'} (${RUNNER_LABEL[runner]}; Sentinel: one redis-sentinel)`;
+      const voters = ours.standInVoters === true ? '; voters: stand-ins in the bench process' : '';
+      const section = `Footprint of one box's monitoring processes, idle, 3 nodes, ${g} group${g === 1 ? '' : 's'} (${RUNNER_LABEL[runner]}${voters}; Sentinel: one redis-sentinel)`;
       const box = perBox(ours);
       rows.push(
         row(

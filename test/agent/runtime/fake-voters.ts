@@ -26,6 +26,7 @@ export const DEFAULT_SETTINGS: AnnouncedSettings = {
 };
 
 interface Peer {
+  readonly group: string;
   readonly voter: number;
   readonly agentId: string;
   readonly ws: WebSocket;
@@ -50,11 +51,20 @@ export class FakeVoters {
     private readonly server: Server,
     private readonly wss: WebSocketServer,
     readonly url: string,
-    readonly group: string,
+    /** The groups served (one config for all); `group` is the first. */
+    readonly groups: ReadonlySet<string>,
     readonly settings: AnnouncedSettings,
   ) {}
 
-  static async start(group: string, settings: Partial<AnnouncedSettings> = {}): Promise<FakeVoters> {
+  get group(): string {
+    return this.groups.values().next().value ?? '';
+  }
+
+  /** Serves `group`, or every group of a list (an agent at scale: the same settings and config for each). */
+  static async start(
+    group: string | readonly string[],
+    settings: Partial<AnnouncedSettings> = {},
+  ): Promise<FakeVoters> {
     let voters: FakeVoters | null = null;
     const server = createServer((req, res) => {
       if (voters?.onRequest) voters.onRequest(req, res);
@@ -64,7 +74,8 @@ export class FakeVoters {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const started = new FakeVoters(server, wss, `http://127.0.0.1:${port}`, group, {
+    const groups = new Set(typeof group === 'string' ? [group] : group);
+    const started = new FakeVoters(server, wss, `http://127.0.0.1:${port}`, groups, {
       ...DEFAULT_SETTINGS,
       ...settings,
     });
@@ -121,17 +132,17 @@ export class FakeVoters {
     const match = /^\/v1\/groups\/([^/]+)\/voters\/(\d)\/agent/.exec(req.url ?? '');
     const agentId = String(req.headers['x-edge-sentinel-agent'] ?? '');
     if (!this.reachable) return refuse(socket, 503, 'unavailable');
-    if (match === null || decodeURIComponent(match[1] ?? '') !== this.group)
-      return refuse(socket, 404, 'no such group');
+    const group = decodeURIComponent(match?.[1] ?? '');
+    if (match === null || !this.groups.has(group)) return refuse(socket, 404, 'no such group');
     const voter = Number(match[2]);
     if (voter >= this.settings.voters) return refuse(socket, 404, 'unknown voter');
-    const expected = await agentToken(TEST_AGENT_SECRET, agentId, this.group);
+    const expected = await agentToken(TEST_AGENT_SECRET, agentId, group);
     if (req.headers.authorization !== `Bearer ${expected}`) {
       this.refusedTokens++;
       return refuse(socket, 401, '{"error":{"code":"unauthorized","message":"bad agent token"}}');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer: Peer = { voter, agentId, ws };
+      const peer: Peer = { group, voter, agentId, ws };
       this.peers.add(peer);
       ws.on('close', () => this.peers.delete(peer));
       ws.on('message', (data, isBinary) => {
@@ -151,14 +162,14 @@ export class FakeVoters {
 
   private sendSettings(peer: Peer): void {
     const { settings, version } = this.announced ?? { settings: this.settings, version: 0 };
-    const message = { v: 1, kind: 'settings', group: this.group, voter: peer.voter, settings };
+    const message = { v: 1, kind: 'settings', group: peer.group, voter: peer.voter, settings };
     peer.ws.send(JSON.stringify(version === 0 ? message : { ...message, settingsVersion: version }));
   }
 
   private sendConfig(peer: Peer): void {
     if (this.config === null) return;
     peer.ws.send(
-      JSON.stringify({ v: 1, kind: 'config', group: this.group, voter: peer.voter, config: this.config }),
+      JSON.stringify({ v: 1, kind: 'config', group: peer.group, voter: peer.voter, config: this.config }),
     );
   }
 }
