@@ -18,14 +18,14 @@ export function tickPeriodMs(settings: Pick<AgentSettings, 'probeIntervalMs' | '
   return Math.max(5, Math.min(settings.probeIntervalMs, settings.infoIntervalMs));
 }
 
-/** Whether something done at `lastMs` every `intervalMs` is due at this tick (see `tickPeriodMs`). */
+/** Whether something done at `lastMs` every `intervalMs` is due at this tick, up to a quarter of the tick or of the interval early (see `tickPeriodMs`). */
 export function dueNow(
   settings: AgentSettings,
   lastMs: number | null,
   nowMs: number,
   intervalMs: number,
 ): boolean {
-  return lastMs === null || nowMs - lastMs >= intervalMs - earlyMs(settings);
+  return lastMs === null || nowMs - lastMs >= intervalMs - Math.min(earlyMs(settings), intervalMs / 4);
 }
 
 /** How much sooner than its period a periodic action may go: a quarter of a tick. */
@@ -34,9 +34,10 @@ export function earlyMs(settings: Pick<AgentSettings, 'probeIntervalMs' | 'infoI
 }
 
 /**
- * The earliest time after `nowMs` at which time alone may turn a node SDOWN: its down-after
- * period running out, or its outstanding probe timing out. The shell steps then even if no tick
- * falls there, so SDOWN is seen when it happens, not up to a tick later.
+ * The earliest time after `nowMs` at which time alone may turn a node SDOWN (its down-after
+ * period running out, or its outstanding probe timing out), or an awaited master's next INFO is
+ * due (`AWAITED_MASTER_INFO_MS`, shorter than a tick). The shell steps then even if no tick falls
+ * there, so SDOWN is seen when it happens, not up to a tick later.
  */
 export function nextWakeMs(state: AgentState, nowMs: number): number | null {
   const { downAfterMs, probeTimeoutMs } = state.settings;
@@ -49,6 +50,9 @@ export function nextWakeMs(state: AgentState, nowMs: number): number | null {
     if (ns === undefined || state.reported?.[node]?.sdown === true) continue;
     consider(ns.detector.lastValidReplyMs + downAfterMs);
     if (ns.detector.outstandingSentAtMs !== null) consider(ns.detector.outstandingSentAtMs + probeTimeoutMs);
+    if (ns.lastInfoRequestMs !== null && awaitedMaster(state, node)) {
+      consider(ns.lastInfoRequestMs + infoIntervalMs(state, node));
+    }
   }
   return wake;
 }
@@ -96,19 +100,34 @@ export function scheduleProbes(state: AgentState, nowMs: number, out: AgentOut):
 }
 
 /**
- * INFO every `infoIntervalMs`, but every probe interval for a node the committed config names
- * master while it still reports another role: the target of a hand-off turns master by its old
- * master's FAILOVER, not by a command of this agent, and the voters call the change done (and
- * publish it) only once an agent has seen it.
+ * How often INFO reads a node the committed config names master while it still reports another
+ * role: a hand-off's FAILOVER completes in a few tens of milliseconds, and every agent publishes
+ * the new master (its Sentinel port, `+switch-master`) once it reads it there; clients that
+ * re-resolve meanwhile are sent to the old master. Bounded by the change: once the node reports
+ * master, or the config moves on, INFO goes back to `infoIntervalMs`.
+ */
+export const AWAITED_MASTER_INFO_MS = 20;
+
+/**
+ * INFO every `infoIntervalMs`, but every `AWAITED_MASTER_INFO_MS` (at most the probe interval)
+ * for a node the committed config names master while it still reports another role: the target of
+ * a hand-off turns master by its old master's FAILOVER, not by a command of this agent, and the
+ * voters call the change done (and publish it) only once an agent has seen it.
  */
 export function infoIntervalMs(state: AgentState, node: string): number {
+  return awaitedMaster(state, node)
+    ? Math.min(AWAITED_MASTER_INFO_MS, state.settings.probeIntervalMs)
+    : state.settings.infoIntervalMs;
+}
+
+function awaitedMaster(state: AgentState, node: string): boolean {
   const config = state.config;
-  const awaited =
+  return (
     config !== null &&
     config.state !== 'active' &&
     config.master === node &&
-    state.nodes[node]?.info?.role !== 'master';
-  return awaited ? state.settings.probeIntervalMs : state.settings.infoIntervalMs;
+    state.nodes[node]?.info?.role !== 'master'
+  );
 }
 
 export function scheduleInfo(state: AgentState, nowMs: number, out: AgentOut): AgentState {

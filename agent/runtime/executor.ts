@@ -41,6 +41,8 @@ const KILL_REPLICAS: readonly string[] = ['CLIENT', 'KILL', 'TYPE', 'replica'];
 
 /** How often the hand-off target is asked to acknowledge its offset while FAILOVER waits for it. */
 const ACK_REQUEST_EVERY_MS = 10;
+/** How often the old master's role is read while FAILOVER runs (it completes in tens of ms). */
+const ROLE_POLL_MS = 5;
 
 async function dnsAddresses(host: string): Promise<readonly string[]> {
   const found = await lookup(host, { all: true }).catch(() => []);
@@ -147,12 +149,18 @@ export class Executor implements ActionRunner {
       if (/unknown command|ERR unknown/i.test(text)) return this.pausedHandoff(link, to, timeoutMs, text);
       return { ok: false, detail: `FAILOVER TO ${host} ${port} refused: ${text}` };
     }
+    // The clients' writes wait in FAILOVER's pause: cut them now, so their reconnect delay runs
+    // while the target catches up, and they re-resolve once the new master is published (about
+    // when FAILOVER completes) instead of a full retry delay after it. A write cut while paused was
+    // never executed, so nothing acknowledged is lost; those that reconnect sooner than FAILOVER
+    // ends are paused again on this node, and cut again below.
+    const atPause = await link.transaction(KILL_CLIENTS).catch(() => null);
     const stopAcks = this.deps.links.get(to)?.requestAcks(ACK_REQUEST_EVERY_MS);
     try {
       const { clock } = this.deps;
       const deadline = clock.nowMs() + timeoutMs + 1000;
       while (clock.nowMs() < deadline) {
-        await this.sleep(20);
+        await this.sleep(ROLE_POLL_MS);
         const role = await readRole(link).catch(() => null);
         if (role?.role === 'slave') break;
       }
@@ -162,7 +170,8 @@ export class Executor implements ActionRunner {
     const verified = await verifyRole(link, to, `FAILOVER TO ${host} ${port}`);
     if (!verified.ok) return verified;
     const results = await link.transaction(KILL_CLIENTS);
-    return { ok: true, detail: `${verified.detail}; ${killed(results)}` };
+    const first = atPause === null ? 'could not cut clients at the pause' : `at the pause ${killed(atPause)}`;
+    return { ok: true, detail: `${verified.detail}; ${first}; after it ${killed(results)}` };
   }
 
   /**

@@ -180,18 +180,19 @@ describe('action results and retries', () => {
 describe('INFO cadence', () => {
   const infoNodes = (effects: readonly StepEffect[]) => ofKind(effects, 'info').map((e) => e.node);
 
-  it('reads a hand-off target every probe interval until it reports master, then every INFO interval', () => {
+  it('reads a hand-off target every 20 ms (waking between ticks) until it reports master, then every INFO interval', () => {
     // Agent of A; the voters committed a hand-off from A to B: B turns master by A's FAILOVER.
     const d = new Driver(settings(), {
       highestEpoch: 3,
       config: config(3, B, { state: 'handoff', previousMaster: A }),
     });
-    d.step({ kind: 'tick' }, 1000);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1000))).toContain(B);
     d.step({ kind: 'info-result', node: B, info: replicaOf(A) }, 1000);
-    // Due a probe interval after the last read, or up to a quarter tick sooner (dueNow).
-    expect(infoNodes(d.step({ kind: 'tick' }, 1074))).toEqual([]);
-    expect(infoNodes(d.step({ kind: 'tick' }, 1100))).toEqual([B]);
-    d.step({ kind: 'info-result', node: B, info: info() }, 1100);
+    // Due 20 ms after the last read (or a quarter of that sooner, dueNow); the step asks to be woken then.
+    expect(stepAgent(d.state, { kind: 'tick' }, 1001).wakeAtMs).toBe(1020);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1014))).toEqual([]);
+    expect(infoNodes(d.step({ kind: 'tick' }, 1020))).toEqual([B]);
+    d.step({ kind: 'info-result', node: B, info: info() }, 1021);
     expect(infoNodes(d.step({ kind: 'tick' }, 1200))).toEqual([]);
     expect(infoNodes(d.step({ kind: 'tick' }, 2100))).toContain(B);
   });

@@ -145,6 +145,10 @@ describe('execution on real nodes', () => {
       v.messages('command-result').find((m) => m.kind === 'command-result' && m.action === 'handoff'),
     );
     expect(result).toMatchObject({ ok: true });
+    // The writer is cut while FAILOVER pauses it (its reconnect delay runs meanwhile), not only after.
+    expect(result?.kind === 'command-result' ? result.detail : '').toMatch(
+      /at the pause killed [1-9]\d* normal/,
+    );
   });
 
   it('falls back to CLIENT PAUSE WRITE + offset wait when FAILOVER is unavailable', async () => {
