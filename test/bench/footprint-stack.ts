@@ -7,7 +7,7 @@ import { sleep } from '../../infra/local/wait.js';
 import { buildAgent } from '../../infra/scripts/build-agent.js';
 import { PORTS } from './plan.js';
 import { sampleWindow } from './proc-stats.js';
-import type { AgentRunner, FootprintResult } from './results.js';
+import type { AgentRunner, FootprintResult, ProcessFootprint } from './results.js';
 import { type ProcessHooks, ScaleStack } from './scale-stack.js';
 
 export interface FootprintSpec {
@@ -73,7 +73,7 @@ export async function footprintPhase(spec: FootprintSpec, hooks: ProcessHooks): 
       hooks,
     );
     try {
-      const measured = await measureShipped(standIn, count, shipped, spec, hooks);
+      const measured = await measureShipped(standIn, count, shipped, spec, hooks, { apart: true });
       results.push(...measured.map((r) => ({ ...r, standInVoters: true })));
     } finally {
       await standIn.stop();
@@ -82,13 +82,18 @@ export async function footprintPhase(spec: FootprintSpec, hooks: ProcessHooks): 
   return results;
 }
 
-/** The agent as shipped and a sentinel, both at `count` groups, in one window. */
+/**
+ * The agent as shipped and a sentinel, both at `count` groups, in one window; or `apart`, one
+ * after the other (1,000 groups of both at once on the same three nodes saturate this 2-core
+ * machine: the nodes stop answering, and each would measure the other).
+ */
 async function measureShipped(
   stack: ScaleStack,
   count: number,
   supervisorBundle: string,
   spec: FootprintSpec,
   hooks: ProcessHooks,
+  { apart = false }: { readonly apart?: boolean } = {},
 ): Promise<FootprintResult[]> {
   const failed = (error: unknown): FootprintResult[] =>
     (['ours', 'sentinel'] as const).map((system) => ({
@@ -107,7 +112,15 @@ async function measureShipped(
   } catch (error) {
     return failed(error);
   }
+  let sentinelAlone: ProcessFootprint | null = null;
+  let sentinelStopped = false;
   try {
+    if (apart) {
+      await sleep(SETTLE_MS);
+      sentinelAlone = (await sampleWindow([sentinel.pid], spec.windowMs))[0] ?? null;
+      sentinelStopped = true;
+      await hooks.stopped(sentinel);
+    }
     const startMs = performance.now();
     const agent = await stack.startAgent(count, { script: supervisorBundle, supervised: true });
     try {
@@ -115,16 +128,17 @@ async function measureShipped(
         `footprint ${count} groups: the agent serves them all after ${Math.round(performance.now() - startMs)} ms`,
       );
       await sleep(SETTLE_MS);
-      const [ours, supervisor, theirs] = await sampleWindow(
-        [agent.agentPid, agent.supervisorPid ?? agent.agentPid, sentinel.pid],
+      const [ours, supervisor, together] = await sampleWindow(
+        [agent.agentPid, agent.supervisorPid ?? agent.agentPid, ...(apart ? [] : [sentinel.pid])],
         spec.windowMs,
       );
+      const theirs = sentinelAlone ?? together;
       if (ours === undefined || supervisor === undefined || theirs === undefined)
         throw new Error('no samples');
       spec.log(
         `footprint ${count} groups: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
           `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %, ` +
-          `redis-sentinel ${theirs.rssMb.toFixed(1)} MB ${theirs.cpuPercent.toFixed(1)} %`,
+          `redis-sentinel ${theirs.rssMb.toFixed(1)} MB ${theirs.cpuPercent.toFixed(1)} %${apart ? ' (measured before the agent started)' : ''}`,
       );
       const row = { groups: count, windowMs: spec.windowMs, ok: true, error: null } as const;
       return [
@@ -138,7 +152,7 @@ async function measureShipped(
     spec.log(`footprint ${count} groups failed: ${String(error)}`);
     return failed(error);
   } finally {
-    await hooks.stopped(sentinel);
+    if (!sentinelStopped) await hooks.stopped(sentinel);
   }
 }
 
