@@ -2,29 +2,11 @@
 
 import type { AgentInput, AgentSettings, AgentState, WaitedInput } from '../../agent/core/index.js';
 import { createAgentState, stepAgent } from '../../agent/core/index.js';
+import { A, settings as groupSettings } from '../agent/core/helpers.js';
 
-const A = '10.0.0.1:6379';
-const B = '10.0.0.2:6379';
-const C = '10.0.0.3:6379';
-const settings: AgentSettings = {
-  agentId: 'agent-a',
-  group: 'g1',
-  localNodes: [A],
-  nodes: [A, B, C],
-  voterCount: 3,
-  probeIntervalMs: 100,
-  probeTimeoutMs: 500,
-  infoIntervalMs: 1000,
-  downAfterMs: 1000,
-  roleGraceMs: 3000,
-  fencing: true,
-  failsafe: true,
-  leaseMs: 1000,
-  clockDriftRatio: 0.01,
-  stallThresholdMs: 500,
-  handoffTimeoutMs: 5000,
-  sentinel: { host: '10.0.0.1', port: 26379 },
-};
+// The core tests' group (three nodes, three voters, probes every 100 ms), with the failsafe on and
+// the lease at down-after, as the benches' groups run.
+const settings: AgentSettings = groupSettings({ failsafe: true, leaseMs: 1000 });
 const cfg = {
   epoch: 1,
   master: A,
