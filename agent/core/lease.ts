@@ -122,8 +122,8 @@ export function pingIntervalMs(probeIntervalMs: number, leaseMs: number): number
 }
 
 /**
- * A ping is due every max(probeIntervalMs, leaseMs/5) (or up to `earlyMs` sooner: a quarter of a
- * tick, see `tickPeriodMs`), one outstanding at a time; an unanswered ping is given up after leaseMs/2
+ * A ping is due every max(probeIntervalMs, leaseMs/5) (or up to `earlyMs` sooner: the schedule's
+ * allowance for a tick's drift, see `dueNow`), one outstanding at a time; an unanswered ping is given up after leaseMs/2
  * so a lost pong cannot starve the lease.
  */
 export function pingDue(
@@ -196,6 +196,11 @@ export interface FenceInputs {
   readonly rebooted: boolean;
 }
 
+const MAY_WRITE_UNTIL_LEASE = 'the configured master may write until its lease ends';
+const MAY_WRITE_UNTIL_GRANTS = 'failsafe: the configured master may write until the grants of every peer end';
+const MAY_WRITE_UNTIL_INHERITED =
+  "the configured master may write until the deadline this agent's previous process set";
+
 /**
  * The fence of one local node. The configured master may write until the latest of its leases
  * ends: the voters', the peers' grants, or the deadline the agent's previous process left with the
@@ -204,11 +209,6 @@ export interface FenceInputs {
  * too, since a replica can become master (a stale FAILOVER, a restart without replicaof) before
  * the agent's next INFO notices. A node this agent promised a peer to keep fenced stays fenced.
  */
-const MAY_WRITE_UNTIL_LEASE = 'the configured master may write until its lease ends';
-const MAY_WRITE_UNTIL_GRANTS = 'failsafe: the configured master may write until the grants of every peer end';
-const MAY_WRITE_UNTIL_INHERITED =
-  "the configured master may write until the deadline this agent's previous process set";
-
 export function fenceDecision(f: FenceInputs): FenceDecision {
   if (!f.fencing) return { writableUntilMs: null, reason: 'fencing is off for this group' };
   // Writes to a master that lost its data on restart would be lost again when it is replaced; it

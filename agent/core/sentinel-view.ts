@@ -73,7 +73,6 @@ export interface SentinelNodeView {
   readonly masterReboot: boolean;
 }
 
-/** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
 /** The voters' announced settings; Sentinel's defaults before they speak. */
 export interface SentinelSettings {
   readonly quorum: number;
@@ -84,6 +83,7 @@ export interface SentinelSettings {
   readonly masterRebootDownAfterMs: number;
 }
 
+/** A group as the Sentinel surface shows it; the runtime adds its name and the other agents. */
 export interface SentinelGroupView extends SentinelSettings {
   /** The published master (`publishedMaster`). */
   readonly master: SentinelNodeView;

@@ -83,8 +83,7 @@ export class RuntimeSentinelSource implements SentinelSource {
     const groups = this.groups().map((runner) => {
       const master = runner.publishedMaster;
       const state = runner.current;
-      const settings =
-        state.announced === null || master === null || state.config === null ? null : sentinelSettings(state);
+      const settings = state.announced === null || master === null ? null : sentinelSettings(state);
       return { name: runner.name, master, settings };
     });
     for (const event of this.settingsEvents.check(groups)) this.publish(event);
