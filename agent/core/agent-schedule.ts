@@ -18,19 +18,19 @@ export function tickPeriodMs(settings: Pick<AgentSettings, 'probeIntervalMs' | '
   return Math.max(5, Math.min(settings.probeIntervalMs, settings.infoIntervalMs));
 }
 
-/** Whether something done at `lastMs` every `intervalMs` is due at this tick, up to a quarter of the tick or of the interval early (see `tickPeriodMs`). */
+/** Whether something done at `lastMs` every `intervalMs` is due at this tick (see `earlyMs`). */
 export function dueNow(
   settings: AgentSettings,
   lastMs: number | null,
   nowMs: number,
   intervalMs: number,
 ): boolean {
-  return lastMs === null || nowMs - lastMs >= intervalMs - Math.min(earlyMs(settings), intervalMs / 4);
+  return lastMs === null || nowMs - lastMs >= intervalMs - earlyMs(settings, intervalMs);
 }
 
-/** How much sooner than its period a periodic action may go: a quarter of a tick. */
-export function earlyMs(settings: Pick<AgentSettings, 'probeIntervalMs' | 'infoIntervalMs'>): number {
-  return tickPeriodMs(settings) / 4;
+/** How much sooner than its period a periodic action may go: a quarter of the tick or of the period. */
+function earlyMs(settings: AgentSettings, intervalMs: number): number {
+  return Math.min(tickPeriodMs(settings), intervalMs) / 4;
 }
 
 /**
@@ -177,8 +177,8 @@ export function scheduleLeasePings(state: AgentState, nowMs: number, out: AgentO
   const { probeIntervalMs, leaseMs } = state.settings;
   if (localMasterSilent(state, nowMs)) return state;
   state.voters.forEach((link, voter) => {
-    if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs, earlyMs(state.settings)))
-      return;
+    const early = earlyMs(state.settings, pingIntervalMs(probeIntervalMs, leaseMs));
+    if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs, early)) return;
     effect(out, { kind: 'lease-ping', voter });
     next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   });
