@@ -139,42 +139,36 @@ export function persistedOf(state: AgentState): PersistedAgentState {
   };
 }
 
-/** Every probed node, local nodes included even if the settings forgot to list them, sorted. */
-export function allNodes(settings: AgentSettings): readonly NodeId[] {
-  // Asked many times per step; settings objects are immutable, so the list is computed once each.
-  let nodes = nodeLists.get(settings);
-  if (nodes === undefined) {
-    nodes = Object.freeze([...new Set([...settings.nodes, ...settings.localNodes])].sort());
-    nodeLists.set(settings, nodes);
-  }
-  return nodes;
+/**
+ * A list derived from the settings, computed once per settings object: settings are immutable, and
+ * these are asked for many times in every step.
+ */
+function perSettings(
+  derive: (settings: AgentSettings) => NodeId[],
+): (settings: AgentSettings) => readonly NodeId[] {
+  const cache = new WeakMap<AgentSettings, readonly NodeId[]>();
+  return (settings) => {
+    let nodes = cache.get(settings);
+    if (nodes === undefined) {
+      nodes = Object.freeze(derive(settings));
+      cache.set(settings, nodes);
+    }
+    return nodes;
+  };
 }
 
-const nodeLists = new WeakMap<AgentSettings, readonly NodeId[]>();
+/** Every probed node, local nodes included even if the settings forgot to list them, sorted. */
+export const allNodes = perSettings((settings) =>
+  [...new Set([...settings.nodes, ...settings.localNodes])].sort(),
+);
 
 /** The other nodes, whose agents must all grant for the failsafe to hold. */
-export function peerNodes(settings: AgentSettings): readonly NodeId[] {
-  let nodes = peerLists.get(settings);
-  if (nodes === undefined) {
-    nodes = Object.freeze(allNodes(settings).filter((node) => !settings.localNodes.includes(node)));
-    peerLists.set(settings, nodes);
-  }
-  return nodes;
-}
-
-const peerLists = new WeakMap<AgentSettings, readonly NodeId[]>();
+export const peerNodes = perSettings((settings) =>
+  allNodes(settings).filter((node) => !settings.localNodes.includes(node)),
+);
 
 /** This agent's own nodes, sorted (the order their commands are decided in). */
-export function sortedLocalNodes(settings: AgentSettings): readonly NodeId[] {
-  let nodes = localLists.get(settings);
-  if (nodes === undefined) {
-    nodes = Object.freeze([...settings.localNodes].sort());
-    localLists.set(settings, nodes);
-  }
-  return nodes;
-}
-
-const localLists = new WeakMap<AgentSettings, readonly NodeId[]>();
+export const sortedLocalNodes = perSettings((settings) => [...settings.localNodes].sort());
 
 export function isLocal(settings: AgentSettings, node: NodeId): boolean {
   return settings.localNodes.includes(node);
