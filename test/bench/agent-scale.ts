@@ -25,7 +25,6 @@ many groups as shipped (supervisor and agent bundles, shipped V8 flags). Prints 
   --profile dir     run the agent bundle alone with --cpu-prof (profiles in dir/<build>-<groups>-<run>)
   --no-sentinel     no redis-sentinel alongside
   --lease-ms n      the groups' lease (default: down-after, 1000 ms)
-  --voters n        voters per group (default 3)
   --stand-in-voters voters in this process (FakeVoters: the voter protocol over real WebSockets)
                     instead of wrangler dev, which cannot serve the live links of 1,000 groups here
   --flags 'name=--flag ...'  also run each build with these node flags instead of the shipped
@@ -60,7 +59,6 @@ async function main(argv: readonly string[]): Promise<number> {
       profile: { type: 'string' },
       'no-sentinel': { type: 'boolean' },
       'lease-ms': { type: 'string' },
-      voters: { type: 'string' },
       'stand-in-voters': { type: 'boolean' },
       flags: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -133,7 +131,6 @@ async function main(argv: readonly string[]): Promise<number> {
       ports: PORTS,
       readyTimeoutMs: 300_000,
       ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
-      ...(values.voters === undefined ? {} : { voters: Number(values.voters) }),
       standInVoters: standIn,
     },
     hooks,

@@ -77,26 +77,17 @@ function descendants(pid: number): number[] {
  * one environment string, which Linux caps at 128 KiB (spawn E2BIG): about 1,000 groups fit this
  * way, 600 with every field written out.
  */
-function groupTable(master: string, leaseMs: number | undefined, voters: number): Record<string, unknown> {
-  return {
-    master,
-    quorum: 2,
-    ...(leaseMs === undefined ? {} : { leaseMs }),
-    ...(voters === DEFAULT_VOTERS ? {} : { voters }),
-  };
+function groupTable(master: string, leaseMs: number | undefined): Record<string, unknown> {
+  return { master, quorum: 2, ...(leaseMs === undefined ? {} : { leaseMs }) };
 }
-
-/** The Worker's default voters per group. */
-const DEFAULT_VOTERS = 3;
 
 /** Stand-in voters for every group, with the local stack's settings and node 0 master at epoch 0. */
 async function startStandIn(
   names: readonly string[],
   master: string,
-  voters: number,
   leaseMs: number | undefined,
 ): Promise<Stoppable & { readonly voters: FakeVoters }> {
-  const stand = await FakeVoters.start(names, { voters, downAfterMs: 1000, leaseMs: leaseMs ?? 1000 });
+  const stand = await FakeVoters.start(names, { voters: 3, downAfterMs: 1000, leaseMs: leaseMs ?? 1000 });
   stand.push(initialConfig(master));
   return { voters: stand, stop: () => stand.close() };
 }
@@ -119,7 +110,7 @@ export class ScaleStack {
     this.probe = new EndpointProbe([{ host: '127.0.0.1', port: ports.agentSentinel }]);
   }
 
-  /** wrangler dev with `groups` groups (3 voters each by default) and three redis-servers (node 0 master). */
+  /** wrangler dev (or stand-in voters) with `groups` groups of 3 voters and three redis-servers (node 0 master). */
   static async start(
     options: {
       readonly root: string;
@@ -129,11 +120,6 @@ export class ScaleStack {
       readonly readyTimeoutMs?: number;
       /** The groups' lease (default: down-after, as the coordinator's). */
       readonly leaseMs?: number;
-      /**
-       * Voters per group (default 3). One local workerd stalls past about 2,000 voter objects, so
-       * 1,000 groups are served with one voter each.
-       */
-      readonly voters?: number;
       /**
        * Stand-in voters instead of wrangler dev: `FakeVoters` in this process, the real voter
        * protocol over real WebSockets (settings, one config, lease pongs), for an agent with more
@@ -148,13 +134,12 @@ export class ScaleStack {
     const { runDir, ports } = options;
     mkdirSync(join(runDir, 'logs'), { recursive: true });
     const names = groupNames(options.groups);
-    const voters = options.voters ?? DEFAULT_VOTERS;
     const secret = randomBytes(24).toString('hex');
     const processes: Stoppable[] = [];
     const master = `127.0.0.1:${ports.redis}`;
     const standIn =
       options.standInVoters === true
-        ? await hooks.started(startStandIn(names, master, voters, options.leaseMs))
+        ? await hooks.started(startStandIn(names, master, options.leaseMs))
         : null;
     if (standIn !== null) processes.push(standIn);
     const coordinator =
@@ -167,9 +152,7 @@ export class ScaleStack {
               port: ports.coordinator,
               runDir,
               secrets: { AGENT_SECRET: secret, ADMIN_TOKEN: randomBytes(24).toString('hex') },
-              groups: Object.fromEntries(
-                names.map((group) => [group, groupTable(master, options.leaseMs, voters)]),
-              ),
+              groups: Object.fromEntries(names.map((group) => [group, groupTable(master, options.leaseMs)])),
               ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
             }).then((c) => c.process),
           );
@@ -191,7 +174,7 @@ export class ScaleStack {
       coordinatorUrl: standIn?.voters.url ?? `http://127.0.0.1:${ports.coordinator}`,
       agentSecret: standIn === null ? secret : TEST_AGENT_SECRET,
       adminToken: 'unused',
-      voters,
+      voters: 3,
       fencing: true,
       redisPort: ports.redis,
       otherNodes: [1, 2].map((j) => ({
