@@ -21,6 +21,8 @@ export interface Coordinator {
   readonly process: GroupProcess;
   readonly envFile: string;
   readonly persistDir: string;
+  /** wrangler's debug log (every start of one run appends to it); see `workerSocketUrl`. */
+  readonly debugLogFile: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
   mkdirSync(persistDir, { recursive: true });
   writeCoordinatorEnv(envFile, spec);
   const inspectorPort = await freePort();
+  const debugLogFile = join(spec.runDir, 'logs', 'wrangler-debug.log');
   const proc = spawnGroup({
     name: 'wrangler',
     command: process.execPath,
@@ -76,6 +79,9 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      // wrangler appends every debug line to a log file, by default under ~/.config/.wrangler/logs
+      // (one more file per start, never removed): keep it with the run.
+      WRANGLER_LOG_PATH: debugLogFile,
       NO_COLOR: '1',
     },
     runDir: spec.runDir,
@@ -105,8 +111,27 @@ export async function startCoordinator(spec: CoordinatorSpec): Promise<Coordinat
   ready.catch(() => {});
   died.catch(() => {});
   await Promise.race([ready, died]);
-  return { url, process: proc, envFile, persistDir };
+  return { url, process: proc, envFile, persistDir, debugLogFile };
 }
+
+/**
+ * The Worker's own socket in workerd, behind the proxy `wrangler dev` puts in front of it (a
+ * second workerd that forwards every request, dev only): what the benches read to measure the
+ * Worker rather than wrangler's proxy. wrangler says where it is only in its debug log, when the
+ * runtime is (re)loaded; the last one wins. Null when it has not said yet.
+ */
+export function workerSocketUrl(coordinator: Pick<Coordinator, 'debugLogFile'>): string | null {
+  let text: string;
+  try {
+    text = readFileSync(coordinator.debugLogFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const found = [...text.matchAll(USER_WORKER_URL)].at(-1);
+  return found === undefined ? null : `${found[1]}//${found[2]}:${found[3]}`;
+}
+
+const USER_WORKER_URL = /"userWorkerUrl":\{"protocol":"(https?:)","hostname":"([^"]+)","port":"(\d+)"\}/g;
 
 /** Colour and cursor codes wrangler writes even with NO_COLOR set (its error and warning boxes). */
 const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { FENCE_MIN_REPLICAS } from '../../agent/runtime/fence.js';
 import { buildAgent } from '../scripts/build-agent.js';
 import { launchAgent, startAgentProcess } from './agent-process.js';
-import { type Coordinator, coordinatorLogLines, startCoordinator } from './coordinator.js';
+import { type Coordinator, coordinatorLogLines, startCoordinator, workerSocketUrl } from './coordinator.js';
 import type { PublishedMaster } from './coordinator-client.js';
 import { localGroups } from './local-groups.js';
 import { agentMasters, publishedMaster, waitForAgreedMaster } from './master-agreement.js';
@@ -58,6 +58,11 @@ export interface LocalStack {
    * voters' console, workerd's "Uncaught" reports), across restarts, one entry per line.
    */
   coordinatorLog(): string[];
+  /**
+   * The Worker's own workerd socket behind wrangler dev's proxy (dev only), for measuring the
+   * Worker without that proxy; waits up to 10 s for wrangler to say where it is.
+   */
+  workerSocketUrl(): Promise<string>;
   publishedMaster(): Promise<PublishedMaster>;
   /** Every running agent's answer to SENTINEL get-master-addr-by-name (null: none or unreachable). */
   agentMasters(): Promise<(string | null)[]>;
@@ -272,6 +277,14 @@ class Stack implements LocalStack {
     return coordinatorLogLines(
       this.coordinator?.process.logFile ?? join(this.runDir, 'logs', 'wrangler.log'),
     );
+  }
+
+  workerSocketUrl(): Promise<string> {
+    const coordinator = this.coordinator;
+    if (coordinator === null) return Promise.reject(new Error('wrangler dev is not running'));
+    return waitFor(`the Worker's socket in ${coordinator.debugLogFile}`, 10_000, async () => {
+      return workerSocketUrl(coordinator) ?? undefined;
+    });
   }
 
   publishedMaster(): Promise<PublishedMaster> {

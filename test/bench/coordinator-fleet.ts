@@ -266,13 +266,24 @@ async function main(argv: readonly string[]): Promise<number> {
       `${readers.length - early.length} of ${readers.length} after ${ms(performance.now() - parkStarted)}`,
     );
 
-    const reads = await httpLookup(`${url}/v1/groups/${GROUP}/master`, CACHED_READ_MS, CACHED_READ_CLIENTS);
-    row(
-      `cached master reads of ${GROUP}, ${CACHED_READ_CLIENTS} clients, ${groups} readers parked`,
-      reads.ok
-        ? `${Math.round(reads.requestsPerSecond ?? 0)}/s, p50 ${ms(reads.p50Ms ?? 0)}`
-        : String(reads.error),
-    );
+    // Through wrangler dev's front door, then at the Worker's own socket (behind that dev proxy).
+    const sockets: readonly [string, string][] = [
+      [url, "through wrangler dev's proxy"],
+      [await stack.workerSocketUrl(), "at the Worker's socket"],
+    ];
+    for (const [base, how] of sockets) {
+      const reads = await httpLookup(
+        `${base}/v1/groups/${GROUP}/master`,
+        CACHED_READ_MS,
+        CACHED_READ_CLIENTS,
+      );
+      row(
+        `cached master reads of ${GROUP}, ${CACHED_READ_CLIENTS} clients, ${groups} readers parked, ${how}`,
+        reads.ok
+          ? `${Math.round(reads.requestsPerSecond ?? 0)}/s, p50 ${ms(reads.p50Ms ?? 0)}`
+          : String(reads.error),
+      );
+    }
     const statusStarted = performance.now();
     await getJson(`${url}/v1/groups/${GROUP}`);
     row(`GET /v1/groups/${GROUP} with the readers parked`, ms(performance.now() - statusStarted));

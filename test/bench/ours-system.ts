@@ -134,6 +134,11 @@ export class OursSystem implements SystemUnderTest {
     return this.stack.coordinatorUrl;
   }
 
+  /** The Worker's own socket, behind wrangler dev's proxy. */
+  workerSocketUrl(): Promise<string> {
+    return this.stack.workerSocketUrl();
+  }
+
   endpoints(excludeNode?: number) {
     return this.stack.sentinels.filter((_, i) => i !== excludeNode).map((s) => ({ ...s }));
   }

@@ -125,12 +125,40 @@ describe('summary rows', () => {
   });
 
   it('reports the HTTP endpoint for ours only', () => {
-    const http = rows.find((r) => r.section.startsWith('HTTP master endpoint'));
-    expect(http).toMatchObject({ ours: 400, sentinel: null, ratio: null });
+    const http = rows.filter((r) => r.section.startsWith('HTTP master reads'));
+    expect(http.map((r) => [r.measurement, r.ours, r.sentinel, r.ratio])).toEqual([
+      ["reads per second, through wrangler dev's local proxy", 400, null, null],
+      ["p50 latency, through wrangler dev's local proxy", 100, null, null],
+      ["reads per second, at the Worker's own workerd socket (no dev proxy)", 6000, null, null],
+      ["p50 latency, at the Worker's own workerd socket (no dev proxy)", 7, null, null],
+    ]);
+  });
+
+  it('checks HTTP reads at the Worker against 5,000/s with p50 at most 10 ms', () => {
+    const httpGoal = (rps: number, p50Ms: number) =>
+      goals(
+        sampleResults({
+          lookup: [
+            {
+              target: 'http-worker',
+              requests: 1,
+              concurrency: 50,
+              requestsPerSecond: rps,
+              p50Ms,
+              ok: true,
+              error: null,
+            },
+          ],
+        }),
+      ).at(-1);
+    expect(httpGoal(6000, 7)).toMatchObject({ met: true, value: '6000/s, p50 7.0 ms' });
+    expect(httpGoal(4000, 7)?.met).toBe(false);
+    expect(httpGoal(6000, 12)?.met).toBe(false);
+    expect(goals(sampleResults({ lookup: [] })).at(-1)).toMatchObject({ met: null, value: 'not measured' });
   });
 
   it('checks the goals against what was measured, and says what was not', () => {
-    expect(goals(sampleResults()).map((g) => g.met)).toEqual([true, true, true, false, null, null]);
+    expect(goals(sampleResults()).map((g) => g.met)).toEqual([true, true, true, false, null, null, true]);
     expect(goals(sampleResults({ partition: [], switchover: [], footprint: [] })).map((g) => g.met)).toEqual([
       true,
       null,
@@ -138,6 +166,7 @@ describe('summary rows', () => {
       null,
       null,
       null,
+      true,
     ]);
   });
 
@@ -153,7 +182,7 @@ describe('summary rows', () => {
       error: null,
     });
     const measured = goals(sampleResults({ footprint: [at100('ours', 9, 95), at100('sentinel', 3.2, 22)] }));
-    expect(measured.slice(-2).map((g) => [g.value, g.met])).toEqual([
+    expect(measured.slice(-3, -1).map((g) => [g.value, g.met])).toEqual([
       ['9.0 % vs 3.2 % of a core: 2.8 x', true],
       ['95.0 MB', false],
     ]);

@@ -150,7 +150,12 @@ export interface FootprintResult {
   readonly error: string | null;
 }
 
-export type LookupTarget = 'agent' | 'sentinel' | 'http';
+/**
+ * `http`: the master endpoint through wrangler dev's front door; `http-worker`: the same read at
+ * the Worker's own workerd socket, without wrangler's dev proxy; `http-majority`: there too, with
+ * `?consistency=majority` (every read asks the voters).
+ */
+export type LookupTarget = 'agent' | 'sentinel' | 'http' | 'http-worker' | 'http-majority';
 
 export interface LookupResult {
   readonly target: LookupTarget;

@@ -343,5 +343,14 @@ async function lookupPhase(
     out.lookup.push(await redisBenchmark('agent', agent.port, GROUP, n, c, outDir, pipeline));
     out.lookup.push(await redisBenchmark('sentinel', theirs.port, GROUP, n, c, outDir, pipeline));
   }
-  out.lookup.push(await httpLookup(`${ours.coordinatorUrl}/v1/groups/${GROUP}/master`, plan.httpLookupMs, c));
+  // The master read as a client of wrangler dev makes it, then at the Worker's own socket (wrangler's
+  // dev proxy, a second workerd forwarding every request, is not on Cloudflare's path), then with
+  // every read asking the voters.
+  const path = `/v1/groups/${GROUP}/master`;
+  out.lookup.push(await httpLookup(`${ours.coordinatorUrl}${path}`, plan.httpLookupMs, c, 'http'));
+  const worker = await ours.workerSocketUrl();
+  out.lookup.push(await httpLookup(`${worker}${path}`, plan.httpLookupMs, c, 'http-worker'));
+  out.lookup.push(
+    await httpLookup(`${worker}${path}?consistency=majority`, plan.httpLookupMs, c, 'http-majority'),
+  );
 }

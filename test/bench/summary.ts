@@ -6,6 +6,7 @@ import {
   type BenchResults,
   type FailoverRun,
   type FootprintResult,
+  type LookupTarget,
   MILESTONES,
   type OutageScenario,
   type PartitionScenario,
@@ -267,9 +268,9 @@ function footprintRows(r: BenchResults): SummaryRow[] {
 }
 
 function lookupRows(r: BenchResults): SummaryRow[] {
-  const http = r.lookup.find((x) => x.target === 'http' && x.ok);
   const rows: SummaryRow[] = [];
-  const pipelines = [...new Set(r.lookup.filter((x) => x.target !== 'http').map((x) => x.pipeline ?? 1))];
+  const redisProtocol = r.lookup.filter((x) => x.target === 'agent' || x.target === 'sentinel');
+  const pipelines = [...new Set(redisProtocol.map((x) => x.pipeline ?? 1))];
   for (const pipeline of pipelines.sort((a, b) => a - b)) {
     const find = (target: 'agent' | 'sentinel') =>
       r.lookup.find((x) => x.target === target && x.ok && (x.pipeline ?? 1) === pipeline);
@@ -290,17 +291,17 @@ function lookupRows(r: BenchResults): SummaryRow[] {
     );
     rows.push(row(section, 'p50 latency', 'ms', agent?.p50Ms ?? null, sentinel?.p50Ms ?? null));
   }
-  if (http !== undefined) {
-    const section = 'HTTP master endpoint, local wrangler dev only (no Sentinel equivalent)';
-    rows.push(
-      row(
-        section,
-        `requests per second (${http.concurrency} concurrent)`,
-        'req/s',
-        http.requestsPerSecond,
-        null,
-      ),
-    );
+  const httpReads: readonly [LookupTarget, string][] = [
+    ['http', "through wrangler dev's local proxy"],
+    ['http-worker', "at the Worker's own workerd socket (no dev proxy)"],
+    ['http-majority', "?consistency=majority (every read asks the voters), at the Worker's socket"],
+  ];
+  for (const [target, how] of httpReads) {
+    const http = r.lookup.find((x) => x.target === target && x.ok);
+    if (http === undefined) continue;
+    const section = `HTTP master reads, ${http.concurrency} concurrent clients, local workerd (no Sentinel equivalent)`;
+    rows.push(row(section, `reads per second, ${how}`, 'req/s', http.requestsPerSecond, null));
+    rows.push(row(section, `p50 latency, ${how}`, 'ms', http.p50Ms, null));
   }
   return rows;
 }
@@ -379,8 +380,23 @@ export function goals(r: BenchResults): Goal[] {
         : `${rss.toFixed(1)} MB (largest of 3)${box === null ? '' : `; with its supervisor ${box.toFixed(1)} MB per box`}`,
     met: rss === null ? null : rss <= MAX_AGENT_RSS_MB,
   });
-  out.push(...scaleGoals(r));
+  out.push(...scaleGoals(r), httpReadGoal(r));
   return out;
+}
+
+/** Issue 13: one group's readers are served by the Worker's copy, not by its voters' throughput. */
+const MIN_HTTP_READS_PER_S = 5000;
+const MAX_HTTP_READ_P50_MS = 10;
+
+function httpReadGoal(r: BenchResults): Goal {
+  const reads = r.lookup.find((x) => x.target === 'http-worker' && x.ok);
+  const rps = reads?.requestsPerSecond ?? null;
+  const p50 = reads?.p50Ms ?? null;
+  return {
+    goal: `HTTP master reads of one group at least ${MIN_HTTP_READS_PER_S}/s at ${reads?.concurrency ?? 50} concurrent clients with p50 at most ${MAX_HTTP_READ_P50_MS} ms (the Worker in local workerd, behind no dev proxy)`,
+    value: rps === null || p50 === null ? 'not measured' : `${Math.round(rps)}/s, p50 ${p50.toFixed(1)} ms`,
+    met: rps === null || p50 === null ? null : rps >= MIN_HTTP_READS_PER_S && p50 <= MAX_HTTP_READ_P50_MS,
+  };
 }
 
 /** Issue 13: at 100 groups (probed ten times as often as Sentinel probes) the agent costs at most 3 Sentinels. */
