@@ -29,9 +29,10 @@ import {
  * started but still looks `waiting` to another agent keeps its place at the head of the queue
  * there, so it still takes a slot; one that finished but looks `syncing` only delays the next.
  * A node that answers but whose role is not known yet (no INFO since a restart) holds everyone
- * back until it is. What can break the bound is a replica another agent cannot see at all (down
- * or cut from it: `outside`), as Sentinel also counts only the replicas it reaches; and the
- * timeout, on purpose.
+ * back until it is. A replica last seen syncing that this agent then cannot reach keeps its slot
+ * (`cutWhileSyncing`). What can break the bound is a replica cut from another agent before that
+ * agent saw it start (it is then `outside` there: Sentinel, too, skips the replicas it does not
+ * reach); and the timeout, on purpose.
  */
 export interface SyncTurns {
   /** The master the replicas move to; a new master starts a new round. */
@@ -143,7 +144,9 @@ export function syncTurn(
   const nodes = sortedKeys(views);
   const status = (n: NodeId): ReplicaSyncStatus => {
     const view = views[n];
-    return view === undefined ? 'outside' : replicaSyncStatus(view, master);
+    return view === undefined
+      ? 'outside'
+      : (cutWhileSyncing(view, master) ?? replicaSyncStatus(view, master));
   };
   // A node that answers but whose INFO this agent has not read yet (just after a restart) may be
   // syncing: wait until it is known, or down, rather than count it out.
@@ -173,6 +176,17 @@ export function syncTurn(
     mayStart: false,
     reason: `${node} waits its turn to sync from ${master}: ${busy}${ahead.length > 0 ? `, ${ahead.join(', ')} ahead` : ''}, parallel-syncs ${parallelSyncs}`,
   };
+}
+
+/**
+ * A replica this agent last saw syncing from `master` and now cannot reach: cut from this agent
+ * is not cut from its master, so it may still be syncing, and it keeps its slot (until the
+ * round's timeout, like every slot). Sentinel counts a reconfiguration in progress the same way,
+ * whether or not it still reaches the replica. Null: its view says where it stands.
+ */
+function cutWhileSyncing(view: NodeView, master: NodeId): 'syncing' | null {
+  const lastSeenSyncing = view.role === 'replica' && view.masterNode === master && !view.linkUp;
+  return view.sdown && view.node !== master && lastSeenSyncing ? 'syncing' : null;
 }
 
 /** The record's keys, sorted; most records here have a key or none, which need no sort. */

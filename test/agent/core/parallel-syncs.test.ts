@@ -172,6 +172,28 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
     expect(syncTurn(turns(), down, B, limits, 1000).mayStart).toBe(true);
   });
 
+  it('a replica last seen syncing that this agent can no longer reach keeps its slot until the timeout', () => {
+    const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
+    // A was syncing from M when it was cut from this agent: its master may still be feeding it.
+    const views = {
+      ...viewsOf({ [B]: 'waiting' }),
+      [A]: view({ node: A, masterNode: M, linkUp: false, sdown: true }),
+    };
+    expect(syncTurn(turns(), views, B, limits, 1000)).toEqual({
+      mayStart: false,
+      reason: expect.stringMatching(new RegExp(`${A} syncing`)),
+    });
+    expect(syncTurn(turns(), views, B, limits, 6000).mayStart).toBe(true);
+    // Cut while still on the old master, or after its sync was over: it holds no slot.
+    for (const [masterNode, linkUp] of [
+      [OLD, false],
+      [M, true],
+    ] as const) {
+      const cut = { ...views, [A]: view({ node: A, masterNode, linkUp, sdown: true }) };
+      expect(syncTurn(turns(), cut, B, limits, 1000).mayStart).toBe(true);
+    }
+  });
+
   it('the failover timeout after the new master was seen master lets every waiting replica go', () => {
     const places = { [A]: 'syncing', [B]: 'waiting', [C]: 'waiting' } as const;
     const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
