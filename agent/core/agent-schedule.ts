@@ -2,7 +2,7 @@
 import { type AgentState, allNodes, isLocal, peerNodes, withNode, withVoter } from './agent-state.js';
 import { currentLeaseValidUntil } from './agent-views.js';
 import { grantsWanted, membershipOf, onRequestSent, READINESS_PROBE_MS, requestDue } from './failsafe.js';
-import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack } from './lease.js';
+import { onPingSent, pingDue, pingIntervalMs, renewalHeldBack, renewalVerdict } from './lease.js';
 import { type AgentOut, effect, note } from './out.js';
 import { onProbeResult, onProbeSent, onStall } from './sdown.js';
 import type { AgentSettings } from './types.js';
@@ -168,17 +168,24 @@ export function localMasterSilent(state: AgentState, nowMs: number): boolean {
 }
 
 /**
- * Every agent pings every connected voter: the pongs are its lease and the voters' liveness
- * signal. The master's agent holds its pings back while its node does not answer (see
- * `renewalHeldBack`).
+ * The master's agent pings every connected voter whose pong would renew its lease
+ * (`renewalVerdict`: the voter holds the agent's config naming a local node master, and has
+ * promised no higher epoch); the pongs are its lease. It holds its pings back while its node does
+ * not answer (see `renewalHeldBack`). Other agents send none: no pong of theirs can count, on
+ * either side (a voter reads auto-responses only for the master's agents), and the runtime's
+ * protocol pings keep their links checked. A voter that comes to name this agent's node pushes
+ * its config, and the push pings it at once (`onConfigPush`).
  */
 export function scheduleLeasePings(state: AgentState, nowMs: number, out: AgentOut): AgentState {
-  let next = state;
-  const { probeIntervalMs, leaseMs } = state.settings;
+  const { settings, config } = state;
+  if (config === null || !isLocal(settings, config.master)) return state;
   if (localMasterSilent(state, nowMs)) return state;
+  const { probeIntervalMs, leaseMs } = settings;
+  const early = earlyMs(settings, pingIntervalMs(probeIntervalMs, leaseMs));
+  let next = state;
   state.voters.forEach((link, voter) => {
-    const early = earlyMs(state.settings, pingIntervalMs(probeIntervalMs, leaseMs));
     if (!link.connected || !pingDue(link.lease, nowMs, probeIntervalMs, leaseMs, early)) return;
+    if (!renewalVerdict(link.lease, config, settings.localNodes).counts) return;
     effect(out, { kind: 'lease-ping', voter });
     next = withVoter(next, voter, { ...link, lease: onPingSent(link.lease, nowMs) });
   });

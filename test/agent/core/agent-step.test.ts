@@ -614,10 +614,29 @@ describe('lease renewal follows the master', () => {
     ]);
   });
 
-  it('a replica agent keeps pinging whatever the master does (its pongs renew nothing)', () => {
+  it('a replica agent sends no lease pings (no pong of its could renew anything); named master, it pings at once', () => {
     const d = new Driver(settings({ localNodes: [B] }), { highestEpoch: 1, config: config(1, A) }, 1000);
     for (const voter of [0, 1, 2]) d.step({ kind: 'voter-connected', voter }, 1000);
-    const effects = d.step({ kind: 'tick' }, 5000);
-    expect(ofKind(effects, 'lease-ping').map((e) => e.voter)).toEqual([0, 1, 2]);
+    for (const voter of [0, 1, 2]) d.step(push(voter, config(1, A)), 1000);
+    for (let t = 1100; t <= 5000; t += 100)
+      expect(ofKind(d.step({ kind: 'tick' }, t), 'lease-ping')).toEqual([]);
+    // The voters commit B, which answers: each push names this agent's node, and pings that voter at once.
+    d.step({ kind: 'probe-result', node: B, sentAtMs: 5040, outcome: 'pong' }, 5041);
+    const pinged = [0, 1, 2].flatMap((voter) =>
+      ofKind(d.step(push(voter, config(2, B)), 5050), 'lease-ping'),
+    );
+    expect(pinged.map((e) => e.voter)).toEqual([0, 1, 2]);
+  });
+
+  it("the master's agent pings only the voters that hold its config (the others' pongs renew nothing)", () => {
+    const d = leased(1000);
+    // Voter 2 reconnects and has not pushed its config on the new socket yet.
+    d.step({ kind: 'voter-disconnected', voter: 2 }, 1010);
+    d.step({ kind: 'voter-connected', voter: 2 }, 1020);
+    d.step({ kind: 'probe-result', node: A, sentAtMs: 1390, outcome: 'pong' }, 1391);
+    const effects = d.step({ kind: 'tick' }, 1400);
+    expect(ofKind(effects, 'lease-ping').map((e) => e.voter)).toEqual([0, 1]);
+    // Its push pings it at once.
+    expect(ofKind(d.step(push(2, config(1, A)), 1410), 'lease-ping').map((e) => e.voter)).toEqual([2]);
   });
 });
