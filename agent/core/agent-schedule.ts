@@ -212,11 +212,13 @@ export function scheduleGrantRequests(state: AgentState, nowMs: number, out: Age
   // next request goes out on time, so a lost datagram costs one interval, not the grant. A late
   // answer still counts, from its own send time.
   const timeoutMs = intervalMs;
+  const early = earlyMs(settings, intervalMs);
   const peers = { ...state.failsafe.peers };
   let asked = false;
   for (const node of peerNodes(settings)) {
     const peer = peers[node];
-    if (peer === undefined || !requestDue(peer, nowMs, { probe, intervalMs, timeoutMs })) continue;
+    if (peer === undefined || !requestDue(peer, nowMs, { probe, intervalMs, timeoutMs, earlyMs: early }))
+      continue;
     effect(out, {
       kind: 'grant-request',
       to: node,

@@ -93,7 +93,9 @@ export function grantsWanted(voterLeaseUntilMs: number | null, nowMs: number, le
 
 /**
  * One request in flight per peer; an unanswered one is given up after `timeoutMs`, and a pending
- * readiness probe never holds back a real request.
+ * readiness probe never holds back a real request. Both may run out up to `earlyMs` sooner (the
+ * schedule's allowance for a tick's drift, as for probes and lease pings): a 113 ms interval
+ * checked on 100 ms ticks would otherwise go every other tick, 200 ms.
  */
 export function requestDue(
   peer: PeerGrant,
@@ -102,12 +104,18 @@ export function requestDue(
     probe,
     intervalMs,
     timeoutMs,
-  }: { readonly probe: boolean; readonly intervalMs: number; readonly timeoutMs: number },
+    earlyMs = 0,
+  }: {
+    readonly probe: boolean;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly earlyMs?: number;
+  },
 ): boolean {
   const blocking = peer.pendingSentAtMs !== null && (probe || !peer.pendingProbe);
-  if (blocking && nowMs - (peer.pendingSentAtMs ?? nowMs) < timeoutMs) return false;
+  if (blocking && nowMs - (peer.pendingSentAtMs ?? nowMs) < timeoutMs - earlyMs) return false;
   if (peer.lastRequestAtMs === null || (!probe && peer.lastProbe)) return true;
-  return nowMs - peer.lastRequestAtMs >= intervalMs;
+  return nowMs - peer.lastRequestAtMs >= intervalMs - earlyMs;
 }
 
 /** A request went out: a readiness probe (`probe`, durationMs 0) or a real one. */

@@ -161,6 +161,15 @@ describe('requestDue', () => {
   it.each(rows)('$name -> $due', ({ peer, probe, now, due }) => {
     expect(requestDue(peer, now, { probe, intervalMs: interval, timeoutMs: timeout })).toBe(due);
   });
+
+  it('an interval and a timeout may run out up to earlyMs sooner (a tick early)', () => {
+    const answered = { ...idlePeer, lastRequestAtMs: 1000 };
+    const inFlight = onRequestSent(idlePeer, 1000, { probe: false });
+    const due = (peer: PeerGrant, now: number) =>
+      requestDue(peer, now, { probe: false, intervalMs: 113, timeoutMs: 113, earlyMs: 25 });
+    expect([due(answered, 1087), due(answered, 1088)]).toEqual([false, true]);
+    expect([due(inFlight, 1087), due(inFlight, 1088)]).toEqual([false, true]);
+  });
 });
 
 describe('onPeerAnswer', () => {
@@ -528,7 +537,7 @@ function requester(peers: Record<string, PeerPolicy>, over: Partial<AgentSetting
     1000,
     timed,
   );
-  expect(currentLeaseValidUntil(d.state)).toBe(1000 + LEASE_MS * (1 - RHO));
+  expect(currentLeaseValidUntil(d.state)).toBe(1000 + d.state.settings.leaseMs * (1 - RHO));
   return { d, net, timed };
 }
 
@@ -583,6 +592,20 @@ describe('the master agent asks for grants only when its voters lease runs short
     const lastB = toB.at(-1) ?? 0;
     expect(fences(after).at(-1)?.writableUntilMs).toBe(lastB + 1500 * (1 - RHO));
     expect(failsafeStatus(d.state, d.nowMs)).toMatchObject({ active: true });
+  });
+
+  it('renews on every tick when the cadence is a little over a tick (113 ms on 100 ms ticks), not every other', () => {
+    // Lease 565 ms: grants asked every max(100, 565/5) = 113 ms. Without the tick's allowance they
+    // went every 200 ms, and a lost reply (its challenge with it) could cost the whole grant.
+    const { d, net, timed } = requester({ [B]: GRANT, [C]: GRANT }, { leaseMs: 565, probeIntervalMs: 100 });
+    const from = timed.length;
+    while (d.nowMs + 100 <= VOTERS_STOP_MS + 3000) pump(d, [{ kind: 'tick' }], net, d.nowMs + 100, timed);
+    const toB = grantRequests(timed.slice(from))
+      .filter((r) => r.to === B && r.durationMs > 0)
+      .map((r) => r.atMs);
+    expect(toB.length).toBeGreaterThan(20);
+    for (let i = 1; i < toB.length; i++) expect((toB[i] ?? 0) - (toB[i - 1] ?? 0)).toBe(100);
+    expect(writable(d, A)).toBe(true);
   });
 
   const partial: { name: string; peers: Record<string, PeerPolicy> }[] = [
