@@ -29,10 +29,9 @@ import {
  * started but still looks `waiting` to another agent keeps its place at the head of the queue
  * there, so it still takes a slot; one that finished but looks `syncing` only delays the next.
  * A node that answers but whose role is not known yet (no INFO since a restart) holds everyone
- * back until it is. A replica last seen syncing that this agent then cannot reach keeps its slot
- * (`cutWhileSyncing`). What can break the bound is a replica cut from another agent before that
- * agent saw it start (it is then `outside` there: Sentinel, too, skips the replicas it does not
- * reach); and the timeout, on purpose.
+ * back until it is. A replica this agent heard from during the round and then cannot reach holds
+ * a slot, whatever it was last seen doing (`cutDuringRound`): it may have started unseen. What
+ * can break the bound is the timeout, on purpose.
  */
 export interface SyncTurns {
   /** The master the replicas move to; a new master starts a new round. */
@@ -144,9 +143,10 @@ export function syncTurn(
   const nodes = sortedKeys(views);
   const status = (n: NodeId): ReplicaSyncStatus => {
     const view = views[n];
-    return view === undefined
-      ? 'outside'
-      : (cutWhileSyncing(view, master) ?? replicaSyncStatus(view, master));
+    if (view === undefined) return 'outside';
+    return cutDuringRound(view, master, turns.startedAtMs, nowMs)
+      ? 'syncing'
+      : replicaSyncStatus(view, master);
   };
   // A node that answers but whose INFO this agent has not read yet (just after a restart) may be
   // syncing: wait until it is known, or down, rather than count it out.
@@ -179,14 +179,18 @@ export function syncTurn(
 }
 
 /**
- * A replica this agent last saw syncing from `master` and now cannot reach: cut from this agent
- * is not cut from its master, so it may still be syncing, and it keeps its slot (until the
- * round's timeout, like every slot). Sentinel counts a reconfiguration in progress the same way,
- * whether or not it still reaches the replica. Null: its view says where it stands.
+ * A replica this agent heard from after the round started (`startedAtMs`) and cannot reach now,
+ * not last seen done: cut from this agent is not cut from its own agent and the master, so it may
+ * have started its sync since, or still be syncing. It holds a slot until the round's timeout, as
+ * Sentinel counts a reconfiguration in progress whether or not it still reaches the replica.
+ * A replica down since before the round holds none (Sentinel skips the replicas it does not
+ * reach): otherwise a long-dead replica would hold back every failover's resyncs for the timeout.
  */
-function cutWhileSyncing(view: NodeView, master: NodeId): 'syncing' | null {
-  const lastSeenSyncing = view.role === 'replica' && view.masterNode === master && !view.linkUp;
-  return view.sdown && view.node !== master && lastSeenSyncing ? 'syncing' : null;
+function cutDuringRound(view: NodeView, master: NodeId, startedAtMs: number | null, nowMs: number): boolean {
+  if (!view.sdown || view.node === master || view.role !== 'replica') return false;
+  if (startedAtMs === null || view.downMs === undefined) return false;
+  const done = view.masterNode === master && view.linkUp;
+  return !done && nowMs - view.downMs >= startedAtMs;
 }
 
 /** The record's keys, sorted; most records here have a key or none, which need no sort. */

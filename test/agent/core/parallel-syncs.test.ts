@@ -21,7 +21,8 @@ function viewOf(node: string, place: Place): NodeView {
     case 'waiting':
       return view({ node, masterNode: OLD, linkUp: false });
     case 'down':
-      return view({ node, masterNode: OLD, linkUp: false, sdown: true });
+      // Down since long before the round (turns() starts it at 0; the rows ask at 1000).
+      return view({ node, masterNode: OLD, linkUp: false, sdown: true, downMs: 5000 });
     case 'master':
       return view({ node, role: 'master', masterNode: null, linkUp: false });
   }
@@ -122,7 +123,7 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
       reason: new RegExp(`${B} ahead`),
     },
     {
-      name: 'a replica down from here is not waited for (Sentinel skips disconnected replicas)',
+      name: 'a replica down from here since before the round is not waited for (Sentinel skips disconnected replicas)',
       places: { [A]: 'down', [B]: 'waiting' },
       node: B,
       parallelSyncs: 1,
@@ -172,26 +173,26 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
     expect(syncTurn(turns(), down, B, limits, 1000).mayStart).toBe(true);
   });
 
-  it('a replica last seen syncing that this agent can no longer reach keeps its slot until the timeout', () => {
+  it('a replica cut from this agent during the round holds a slot until the timeout, whatever it was doing', () => {
     const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
-    // A was syncing from M when it was cut from this agent: its master may still be feeding it.
-    const views = {
+    // The round started at 0; at 1000 this agent last heard A 400 ms ago (downMs 400).
+    const cut = (masterNode: string, linkUp: boolean, downMs: number) => ({
       ...viewsOf({ [B]: 'waiting' }),
-      [A]: view({ node: A, masterNode: M, linkUp: false, sdown: true }),
-    };
-    expect(syncTurn(turns(), views, B, limits, 1000)).toEqual({
-      mayStart: false,
-      reason: expect.stringMatching(new RegExp(`${A} syncing`)),
+      [A]: view({ node: A, masterNode, linkUp, sdown: true, downMs }),
     });
-    expect(syncTurn(turns(), views, B, limits, 6000).mayStart).toBe(true);
-    // Cut while still on the old master, or after its sync was over: it holds no slot.
-    for (const [masterNode, linkUp] of [
-      [OLD, false],
-      [M, true],
-    ] as const) {
-      const cut = { ...views, [A]: view({ node: A, masterNode, linkUp, sdown: true }) };
-      expect(syncTurn(turns(), cut, B, limits, 1000).mayStart).toBe(true);
+    // Last seen syncing, or still on the old master (it may have started since): B waits.
+    for (const masterNode of [M, OLD]) {
+      expect(syncTurn(turns(), cut(masterNode, false, 400), B, limits, 1000)).toEqual({
+        mayStart: false,
+        reason: expect.stringMatching(new RegExp(`${A} syncing`)),
+      });
+      expect(syncTurn(turns(), cut(masterNode, false, 400), B, limits, 6000).mayStart).toBe(true);
     }
+    // Last seen done, or down since before the round (last heard 1200 ms before 1000): no slot.
+    expect(syncTurn(turns(), cut(M, true, 400), B, limits, 1000).mayStart).toBe(true);
+    expect(syncTurn(turns(), cut(OLD, false, 1200), B, limits, 1000).mayStart).toBe(true);
+    // Before this agent saw the new master up, nothing counts as cut during a round.
+    expect(syncTurn(turns({ startedAtMs: null }), cut(OLD, false, 400), B, limits, 1000).mayStart).toBe(true);
   });
 
   it('the failover timeout after the new master was seen master lets every waiting replica go', () => {
