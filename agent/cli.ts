@@ -2,7 +2,12 @@
 import { type AgentFile, loadAgentConfig } from './config/load.js';
 import { fenceTargets, startAgent } from './runtime/agent.js';
 import { monotonicClock } from './runtime/clock.js';
-import { ChannelFence, SUPERVISED_VARIABLE, ToAgentSchema } from './runtime/fence-channel.js';
+import {
+  ChannelFence,
+  FENCE_BATCHES_VARIABLE,
+  SUPERVISED_VARIABLE,
+  ToAgentSchema,
+} from './runtime/fence-channel.js';
 import { FenceClient } from './runtime/fence-client.js';
 import { FenceOwner } from './runtime/fence-owner.js';
 import { createLogger, type Logger } from './runtime/logger.js';
@@ -108,7 +113,7 @@ async function run(config: AgentFile, env: Env, build: BuildInfo | undefined): P
   // First line of every run: a stale build (an old commit or build time) shows here.
   logger.info({ build: build ?? 'source' }, `edge-sentinel-agent ${describeBuild(build)} starting`);
   const supervised = env[SUPERVISED_VARIABLE] === '1' && typeof process.send === 'function';
-  const fence = supervised ? supervisedFence(config, logger) : undefined;
+  const fence = supervised ? supervisedFence(config, logger, env[FENCE_BATCHES_VARIABLE] === '1') : undefined;
   if (!supervised) {
     logger.warn(
       'running without the supervisor: if this process dies or hangs, nothing fences its master (run the edge-sentinel-agent bin)',
@@ -181,6 +186,7 @@ function untilStopped(
 function supervisedFence(
   config: AgentFile,
   logger: Logger,
+  batches: boolean,
 ): { port: ChannelFence; onStop: (fn: () => void) => void } {
   let stopListener: () => void = () => {};
   // Once the channel is closed, process.send emits 'error' on process, and with no listener that
@@ -192,6 +198,7 @@ function supervisedFence(
     },
     monotonicClock,
     realTimers,
+    batches,
   );
   process.on('message', (raw) => {
     const parsed = ToAgentSchema.safeParse(raw);

@@ -18,19 +18,30 @@ import type { Timers } from './timers.js';
 /** Set by the supervisor for its child: the agent then hands its fence deadlines over IPC. */
 export const SUPERVISED_VARIABLE = 'EDGE_SENTINEL_SUPERVISED';
 
+/**
+ * Set by supervisors that take `fences` (several deadlines in one message). The supervisor forks
+ * whatever agent bundle is on disk when the agent restarts, so after a rebuild an older
+ * supervisor may run a newer agent: without this the agent sends one `fence` per deadline, which
+ * every supervisor takes.
+ */
+export const FENCE_BATCHES_VARIABLE = 'EDGE_SENTINEL_FENCE_BATCHES';
+
+const FenceDeadlineSchema = z.strictObject({
+  node: NodeIdSchema,
+  writableUntilMs: z.number().finite().min(0).nullable(),
+  /** The Redis process the deadline is about (its run id); absent or null: any. */
+  runId: z.string().min(1).max(64).nullable().optional(),
+});
+
 /** Agent -> supervisor. Deadlines are CLOCK_MONOTONIC milliseconds, the same clock in both processes. */
 export const ToSupervisorSchema = z.discriminatedUnion('kind', [
   // One local node per group at most: as many as the agent file's groups.
   z.strictObject({ kind: z.literal('targets'), targets: z.array(FenceTargetSchema).max(MAX_GROUPS) }),
   /** A node's new credentials or renamed commands (SENTINEL SET, SIGHUP): its fence connection reconnects. */
   z.strictObject({ kind: z.literal('retarget'), target: FenceTargetSchema }),
-  z.strictObject({
-    kind: z.literal('fence'),
-    node: NodeIdSchema,
-    writableUntilMs: z.number().finite().min(0).nullable(),
-    /** The Redis process the deadline is about (its run id); absent or null: any. */
-    runId: z.string().min(1).max(64).nullable().optional(),
-  }),
+  z.strictObject({ kind: z.literal('fence'), ...FenceDeadlineSchema.shape }),
+  /** Each local node's newest deadline, in the order they were set: one message per turn of the agent. */
+  z.strictObject({ kind: z.literal('fences'), fences: z.array(FenceDeadlineSchema).min(1).max(MAX_GROUPS) }),
 ]);
 export type ToSupervisor = z.infer<typeof ToSupervisorSchema>;
 
@@ -68,6 +79,14 @@ const INHERIT_TIMEOUT_MS = 1000;
  */
 export class ChannelFence implements FencePort, FenceRetargeting {
   private readonly deadlines = new Map<string, number | null>();
+  /**
+   * Deadlines set in this turn, not sent yet: every group's tick renews in the same turn, and a
+   * message per renewal cost the supervisor as much as the agent spent on its leases. Holding one
+   * back for the rest of the turn is safe: the supervisor keeps the previous deadline meanwhile,
+   * which the voters' lease (or the peers' grants) still covered when it was set.
+   */
+  private readonly unsent = new Map<string, { writableUntilMs: number | null; runId: string | null }>();
+  private flushArmed = false;
   private readonly appliedStates = new Map<string, AppliedFence>();
   private readonly listeners: AppliedListener[] = [];
   private inheritedReply: ((deadlines: ReadonlyMap<string, number>) => void) | null = null;
@@ -76,6 +95,8 @@ export class ChannelFence implements FencePort, FenceRetargeting {
     private readonly send: (message: ToSupervisor) => void,
     private readonly clock: Clock,
     private readonly timers: Timers,
+    /** The supervisor takes `fences` (`FENCE_BATCHES_VARIABLE`); otherwise one `fence` per deadline, at once. */
+    private readonly batches = true,
   ) {}
 
   configure(targets: readonly FenceTarget[]): Promise<ReadonlyMap<string, number>> {
@@ -87,17 +108,35 @@ export class ChannelFence implements FencePort, FenceRetargeting {
         resolve(deadlines);
       };
       this.inheritedReply = settle;
+      this.flush();
       this.send({ kind: 'targets', targets: [...targets] });
     });
   }
 
   retarget(target: FenceTarget): void {
+    this.flush();
     this.send({ kind: 'retarget', target });
   }
 
   set(node: string, writableUntilMs: number | null, runId: string | null): void {
     this.deadlines.set(node, writableUntilMs);
-    this.send({ kind: 'fence', node, writableUntilMs, runId });
+    if (!this.batches) {
+      this.send({ kind: 'fence', node, writableUntilMs, runId });
+      return;
+    }
+    this.unsent.set(node, { writableUntilMs, runId });
+    if (this.flushArmed) return;
+    this.flushArmed = true;
+    this.timers.after(0, () => this.flush());
+  }
+
+  /** Sends the deadlines set since the last flush, the newest per node. */
+  private flush(): void {
+    this.flushArmed = false;
+    if (this.unsent.size === 0) return;
+    const fences = [...this.unsent].map(([node, fence]) => ({ node, ...fence }));
+    this.unsent.clear();
+    this.send({ kind: 'fences', fences });
   }
 
   fencedNow(node: string): boolean {
@@ -132,7 +171,8 @@ export class ChannelFence implements FencePort, FenceRetargeting {
   }
 
   close(): void {
-    // The channel belongs to the process; the owner keeps enforcing the last deadlines.
+    // The channel belongs to the process; the owner keeps enforcing the last deadlines sent.
+    this.flush();
   }
 }
 
@@ -148,6 +188,9 @@ export function serveFenceMessage(owner: FenceOwner, message: ToSupervisor): ToA
       return { kind: 'inherited', fences: message.targets.map(({ node }) => owner.current(node)) };
     case 'fence':
       owner.set(message.node, message.writableUntilMs, message.runId ?? null);
+      return null;
+    case 'fences':
+      for (const fence of message.fences) owner.set(fence.node, fence.writableUntilMs, fence.runId ?? null);
       return null;
     case 'retarget':
       owner.retarget(message.target);

@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicClock } from '../runtime/clock.js';
-import { SUPERVISED_VARIABLE } from '../runtime/fence-channel.js';
+import { FENCE_BATCHES_VARIABLE, SUPERVISED_VARIABLE } from '../runtime/fence-channel.js';
 import { FenceClient } from '../runtime/fence-client.js';
 import { FenceOwner } from '../runtime/fence-owner.js';
 import { createLogger } from '../runtime/logger.js';
@@ -34,7 +34,7 @@ export function superviseMain(argv: readonly string[], env: NodeJS.ProcessEnv, a
     spawnAgent: (events) => {
       const child = fork(fileURLToPath(agent), [...argv], {
         execArgv: process.execArgv,
-        env: { ...env, [SUPERVISED_VARIABLE]: '1' },
+        env: { ...env, [SUPERVISED_VARIABLE]: '1', [FENCE_BATCHES_VARIABLE]: '1' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         serialization: 'json',
       });

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { MAX_GROUPS } from '../../../agent/config/schema.js';
 import type { Clock } from '../../../agent/runtime/clock.js';
 import { FENCE_MIN_REPLICAS } from '../../../agent/runtime/fence.js';
-import { type ToAgent, ToSupervisorSchema } from '../../../agent/runtime/fence-channel.js';
+import {
+  ChannelFence,
+  type ToAgent,
+  type ToSupervisor,
+  ToSupervisorSchema,
+} from '../../../agent/runtime/fence-channel.js';
 import { FenceOwner, type FenceTarget, type OwnedConnection } from '../../../agent/runtime/fence-owner.js';
 import type { Cancel, Timers } from '../../../agent/runtime/timers.js';
 import { type AgentChild, type ChildEvents, Supervisor } from '../../../agent/supervisor/supervisor.js';
@@ -220,10 +225,14 @@ function rig(nodes: Readonly<Record<string, number>> = { [A]: 0, [B]: 0 }) {
     /** A deadline `inMs` after now on the shared clock (null: no fence). */
     fence: (node: string, inMs: number | null, runId?: string) =>
       current().events.onMessage({
-        kind: 'fence',
-        node,
-        writableUntilMs: inMs === null ? null : scheduler.nowMs() + inMs,
-        ...(runId === undefined ? {} : { runId }),
+        kind: 'fences',
+        fences: [
+          {
+            node,
+            writableUntilMs: inMs === null ? null : scheduler.nowMs() + inMs,
+            ...(runId === undefined ? {} : { runId }),
+          },
+        ],
       }),
     /** The current agent process ends. */
     die: (code: number | null, signal: NodeJS.Signals | null = null) => {
@@ -233,18 +242,21 @@ function rig(nodes: Readonly<Record<string, number>> = { [A]: 0, [B]: 0 }) {
   };
 }
 
+const fences = (...list: Record<string, unknown>[]) => ({ kind: 'fences', fences: list });
+
 describe('Supervisor: messages from the agent', () => {
   const target = { node: B, host: '127.0.0.1', port: 7002 };
   it.each([
     { what: 'not an object', raw: 'fence 127.0.0.1:7001 0' },
     { what: 'an unknown kind', raw: { kind: 'unfence', node: A } },
-    { what: 'a negative deadline', raw: { kind: 'fence', node: A, writableUntilMs: -5 } },
+    { what: 'a negative deadline', raw: fences({ node: A, writableUntilMs: -5 }) },
     {
       what: 'an infinite deadline',
-      raw: { kind: 'fence', node: A, writableUntilMs: Number.POSITIVE_INFINITY },
+      raw: fences({ node: A, writableUntilMs: Number.POSITIVE_INFINITY }),
     },
-    { what: 'a node that is no host:port', raw: { kind: 'fence', node: 'db1', writableUntilMs: 0 } },
-    { what: 'an extra field', raw: { kind: 'fence', node: A, writableUntilMs: 0, force: true } },
+    { what: 'a node that is no host:port', raw: fences({ node: 'db1', writableUntilMs: 0 }) },
+    { what: 'an extra field', raw: fences({ node: A, writableUntilMs: 0, force: true }) },
+    { what: 'no deadline at all', raw: { kind: 'fences', fences: [] } },
     { what: 'a target with a bad port', raw: { kind: 'targets', targets: [{ ...target, port: 0 }] } },
     { what: 'a target with an extra field', raw: { kind: 'targets', targets: [{ ...target, db: 1 }] } },
   ])('ignores a malformed message ($what) and logs it', async ({ raw }) => {
@@ -318,6 +330,18 @@ describe('Supervisor: messages from the agent', () => {
     expect(r.timeline.slice(5)).toEqual([`+2200 ${A} min-replicas-to-write 3`]);
     await r.scheduler.advance(1);
     expect(r.timeline.slice(6)).toEqual([`+2900 ${A} min-replicas-to-write ${FENCE}`]);
+  });
+
+  it('takes one deadline per message too (an agent whose supervisor does not announce batches)', async () => {
+    const r = rig({ [A]: 3 });
+    r.supervisor.start();
+    r.targets(A);
+    r.say({ kind: 'fence', node: A, writableUntilMs: r.scheduler.nowMs() + 1000 });
+    await r.scheduler.advance(1000);
+    expect(r.timeline.slice(1)).toEqual([
+      `+0 ${A} min-replicas-to-write 3`,
+      `+1000 ${A} min-replicas-to-write ${FENCE}`,
+    ]);
   });
 
   it('a restarted node (another run id) stays fenced until a deadline names its run id (DESIGN §1.8)', async () => {
@@ -596,5 +620,61 @@ describe('Supervisor: stop', () => {
     await r.scheduler.advance(100);
     // The settle loop checks every 20 ms from the agent's exit at +100.
     expect(r.timeline.slice(-2)).toEqual([`+1950 ${A} min-replicas-to-write ${FENCE}`, '+1960 exit 0']);
+  });
+});
+
+describe("ChannelFence: the agent's side of the channel", () => {
+  function channel(batches: boolean) {
+    const scheduler = new ManualScheduler();
+    const sent: ToSupervisor[] = [];
+    const fence = new ChannelFence((message) => sent.push(message), scheduler, scheduler, batches);
+    return { scheduler, sent, fence };
+  }
+  const target = { node: A, host: '127.0.0.1', port: 7001 };
+
+  it('sends the deadlines of one turn as one message, the newest per node, in the order first set', async () => {
+    const { scheduler, sent, fence } = channel(true);
+    fence.set(A, T0 + 1000, 'run-a');
+    fence.set(B, T0 + 900, null);
+    fence.set(A, T0 + 1100, 'run-a');
+    // The agent's own view changes at once; the message goes when the turn is over.
+    expect(fence.fencedNow(A)).toBe(false);
+    expect(sent).toEqual([]);
+    await scheduler.advance(0);
+    expect(sent).toEqual([
+      {
+        kind: 'fences',
+        fences: [
+          { node: A, writableUntilMs: T0 + 1100, runId: 'run-a' },
+          { node: B, writableUntilMs: T0 + 900, runId: null },
+        ],
+      },
+    ]);
+    expect(sent.every((m) => ToSupervisorSchema.safeParse(m).success)).toBe(true);
+    await scheduler.advance(100);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('sends what is pending before targets, a retarget, and when it closes', async () => {
+    const { scheduler, sent, fence } = channel(true);
+    fence.set(A, T0 + 1000, null);
+    fence.retarget(target);
+    fence.set(A, null, null);
+    void fence.configure([target]);
+    fence.set(A, T0 + 50, null);
+    fence.close();
+    expect(sent.map((m) => m.kind)).toEqual(['fences', 'retarget', 'fences', 'targets', 'fences']);
+    await scheduler.advance(0);
+    expect(sent).toHaveLength(5);
+  });
+
+  it('without batches, one fence message per deadline, at once', () => {
+    const { sent, fence } = channel(false);
+    fence.set(A, T0 + 1000, null);
+    fence.set(A, T0 + 1100, null);
+    expect(sent).toEqual([
+      { kind: 'fence', node: A, writableUntilMs: T0 + 1000, runId: null },
+      { kind: 'fence', node: A, writableUntilMs: T0 + 1100, runId: null },
+    ]);
   });
 });
