@@ -25,6 +25,8 @@ many groups as shipped (supervisor and agent bundles, shipped V8 flags). Prints 
   --profile dir     run the agent bundle alone with --cpu-prof (profiles in dir/<build>-<groups>-<run>)
   --no-sentinel     no redis-sentinel alongside
   --lease-ms n      the groups' lease (default: down-after, 1000 ms)
+  --agent-node n    the node the agent runs beside: 0 (default), every group's master; 1 or 2, a
+                    replica in every group
   --stand-in-voters voters in this process (FakeVoters: the voter protocol over real WebSockets)
                     instead of wrangler dev, which cannot serve the live links of 1,000 groups here
   --flags 'name=--flag ...'  also run each build with these node flags instead of the shipped
@@ -59,6 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
       profile: { type: 'string' },
       'no-sentinel': { type: 'boolean' },
       'lease-ms': { type: 'string' },
+      'agent-node': { type: 'string' },
       'stand-in-voters': { type: 'boolean' },
       flags: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -131,6 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ports: PORTS,
       readyTimeoutMs: 300_000,
       ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
+      ...(values['agent-node'] === undefined ? {} : { agentNode: Number(values['agent-node']) }),
       standInVoters: standIn,
     },
     hooks,

@@ -126,6 +126,8 @@ export class ScaleStack {
        * groups than one local wrangler dev serves. It measures the agent, not the coordinator.
        */
       readonly standInVoters?: boolean;
+      /** The node the agent runs beside: 0, the master of every group (default), or a replica. */
+      readonly agentNode?: number;
     },
     hooks: ProcessHooks = untracked,
   ): Promise<ScaleStack> {
@@ -168,6 +170,8 @@ export class ScaleStack {
       );
       processes.push(node);
     }
+    const local = options.agentNode ?? 0;
+    if (!Number.isInteger(local) || local < 0 || local >= NODES) throw new Error(`no node ${local}`);
     const spec: AgentSpec = {
       agentId: 'agent-a',
       group: names[0] ?? 'mymaster',
@@ -176,11 +180,13 @@ export class ScaleStack {
       adminToken: 'unused',
       voters: 3,
       fencing: true,
-      redisPort: ports.redis,
-      otherNodes: [1, 2].map((j) => ({
-        node: `127.0.0.1:${ports.redis + j}`,
-        agent: `127.0.0.1:${ports.agentSentinel + 10 + j}`,
-      })),
+      redisPort: ports.redis + local,
+      otherNodes: [0, 1, 2]
+        .filter((j) => j !== local)
+        .map((j) => ({
+          node: `127.0.0.1:${ports.redis + j}`,
+          agent: `127.0.0.1:${ports.agentSentinel + 10 + j}`,
+        })),
       sentinelPort: ports.agentSentinel,
       failsafePort: ports.agentSentinel,
       failsafeSecret: secret,
