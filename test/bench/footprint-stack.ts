@@ -31,7 +31,8 @@ const MAX_WRANGLER_GROUPS = 300;
  * One wrangler dev serving the largest count of groups (3 voters each) and three redis-servers;
  * for each count a redis-sentinel monitoring that many masters and the agent of node 0 serving
  * that many groups as shipped (the supervisor bundle forking the agent bundle, both with the
- * shipped V8 flags), sampled in the same window; then 1 group from source through tsx without
+ * shipped V8 flags), sampled in the same window; at the largest count, the agent beside a replica
+ * of every group (node 1) as well; then 1 group from source through tsx without
  * flags or supervisor, as a developer runs it (1 group as shipped is the idle phase's row). One
  * monitoring process of each kind: three agents with 100 groups each would measure this 2-core
  * machine, not an agent. The nodes never fail, so nobody acts on them. A count above
@@ -54,6 +55,7 @@ export async function footprintPhase(spec: FootprintSpec, hooks: ProcessHooks): 
   const results: FootprintResult[] = [];
   try {
     for (const count of served) results.push(...(await measureShipped(stack, count, shipped, spec, hooks)));
+    if (largest > 1) results.push(await measureBesideReplica(stack, largest, shipped, spec));
     results.push(await measureFromSource(stack, writeSourceEntry(spec.root, runDir), spec));
   } finally {
     await stack.stop();
@@ -153,6 +155,47 @@ async function measureShipped(
     return failed(error);
   } finally {
     if (!sentinelStopped) await hooks.stopped(sentinel);
+  }
+}
+
+/**
+ * The agent as shipped beside node 1, a replica in every group: what the other boxes of a group
+ * run. With the masters spread over the boxes, a box's agent is this for most of its groups.
+ */
+async function measureBesideReplica(
+  stack: ScaleStack,
+  count: number,
+  supervisorBundle: string,
+  spec: FootprintSpec,
+): Promise<FootprintResult> {
+  const base = {
+    system: 'ours',
+    groups: count,
+    runner: 'bundle',
+    windowMs: spec.windowMs,
+    besideReplica: true,
+  } as const;
+  try {
+    const agent = await stack.startAgent(count, { script: supervisorBundle, supervised: true, node: 1 });
+    try {
+      await sleep(SETTLE_MS);
+      const [ours, supervisor] = await sampleWindow(
+        [agent.agentPid, agent.supervisorPid ?? agent.agentPid],
+        spec.windowMs,
+      );
+      if (ours === undefined || supervisor === undefined) throw new Error('no samples');
+      spec.log(
+        `footprint ${count} groups beside a replica: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
+          `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %`,
+      );
+      return { ...base, processes: [ours], supervisors: [supervisor], ok: true, error: null };
+    } finally {
+      await agent.stop();
+    }
+  } catch (error) {
+    spec.log(`footprint ${count} groups beside a replica failed: ${String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...base, processes: [], supervisors: [], ok: false, error: message };
   }
 }
 

@@ -105,7 +105,8 @@ export function footprintSpec(r: BenchResults): TopLevelSpec | null {
   const values = r.footprint
     .filter((f) => f.ok && f.processes.length > 0)
     .flatMap((f) => {
-      const who = f.system === 'ours' ? `${SYSTEM_LABEL.ours} (${f.runner})` : SYSTEM_LABEL.sentinel;
+      const beside = f.besideReplica === true ? ', beside replicas' : '';
+      const who = f.system === 'ours' ? `${SYSTEM_LABEL.ours} (${f.runner}${beside})` : SYSTEM_LABEL.sentinel;
       const boxes = perBox(f);
       const n = boxes.length;
       const label = `${f.groups} group${f.groups === 1 ? '' : 's'}`;

@@ -186,6 +186,28 @@ describe('summary rows', () => {
       ['9.0 % vs 3.2 % of a core: 2.8 x', true],
       ['95.0 MB', false],
     ]);
+    // The agent beside replicas is shown apart, with the masters spread over the boxes; the goal
+    // stays on the agent beside every master.
+    const replica = { ...at100('ours', 3, 80), besideReplica: true };
+    const results = sampleResults({
+      footprint: [at100('ours', 12, 85), replica, at100('sentinel', 3, 22)],
+    });
+    const rows = summaryRows(results).filter((r) => r.section.includes('100 groups'));
+    expect(
+      rows.map((r) => [r.section.match(/beside [^(]+/)?.[0].trim(), r.measurement, r.ours, r.sentinel]),
+    ).toEqual([
+      ["beside every group's master", 'RSS (mean per box)', 85, 22],
+      ["beside every group's master", 'CPU (mean per box, % of one core)', 12, 3],
+      ['beside a replica of every group', 'RSS (mean per box)', 80, 22],
+      ['beside a replica of every group', 'CPU (mean per box, % of one core)', 3, 3],
+      [
+        'beside a replica of every group',
+        'CPU per box with the masters spread evenly over the boxes ((beside masters + 2 x beside replicas) / 3)',
+        6,
+        3,
+      ],
+    ]);
+    expect(goals(results).at(-3)?.value).toBe('12.0 % vs 3.0 % of a core: 4.0 x');
   });
 });
 

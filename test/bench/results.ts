@@ -146,6 +146,11 @@ export interface FootprintResult {
   readonly supervisors: readonly ProcessFootprint[];
   /** The agent's voters were stand-ins in the bench process, not wrangler dev (1,000 groups). */
   readonly standInVoters?: boolean;
+  /**
+   * The agent ran beside a replica of every group (no lease to renew); otherwise, above 1 group,
+   * beside every group's master.
+   */
+  readonly besideReplica?: boolean;
   readonly ok: boolean;
   readonly error: string | null;
 }

@@ -214,19 +214,42 @@ const RUNNER_LABEL: Record<AgentRunner, string> = {
   tsx: 'agent from source through tsx, no supervisor, development only',
 };
 
+/** The footprint rows measured per group count: as shipped, from source, and beside a replica. */
+const FOOTPRINT_VARIANTS = [
+  { runner: 'bundle', besideReplica: false },
+  { runner: 'tsx', besideReplica: false },
+  { runner: 'bundle', besideReplica: true },
+] as const;
+
 function footprintRows(r: BenchResults): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const groups = [...new Set(r.footprint.map((f) => f.groups))].sort((x, y) => x - y);
   for (const g of groups) {
     const found = r.footprint.find((f) => f.system === 'sentinel' && f.groups === g && f.ok);
     const theirs = found === undefined ? undefined : perBox(found);
-    for (const runner of ['bundle', 'tsx'] as const) {
+    const beside = (replica: boolean) =>
+      r.footprint.find(
+        (f) =>
+          f.system === 'ours' &&
+          f.groups === g &&
+          f.runner === 'bundle' &&
+          f.ok &&
+          (f.besideReplica === true) === replica,
+      );
+    for (const { runner, besideReplica } of FOOTPRINT_VARIANTS) {
       const ours = r.footprint.find(
-        (f) => f.system === 'ours' && f.groups === g && f.runner === runner && f.ok,
+        (f) =>
+          f.system === 'ours' &&
+          f.groups === g &&
+          f.runner === runner &&
+          f.ok &&
+          (f.besideReplica === true) === besideReplica,
       );
       if (ours === undefined) continue;
       const voters = ours.standInVoters === true ? '; voters: stand-ins in the bench process' : '';
-      const section = `Footprint of one box's monitoring processes, idle, 3 nodes, ${g} group${g === 1 ? '' : 's'} (${RUNNER_LABEL[runner]}${voters}; Sentinel: one redis-sentinel)`;
+      const where =
+        g === 1 ? '' : besideReplica ? ', beside a replica of every group' : ", beside every group's master";
+      const section = `Footprint of one box's monitoring processes, idle, 3 nodes, ${g} group${g === 1 ? '' : 's'}${where} (${RUNNER_LABEL[runner]}${voters}; Sentinel: one redis-sentinel)`;
       const box = perBox(ours);
       rows.push(
         row(
@@ -259,6 +282,25 @@ function footprintRows(r: BenchResults): SummaryRow[] {
             '%',
             meanOf(ours.supervisors, (u) => u.cpuPercent),
             null,
+          ),
+        );
+      }
+      const masters = beside(false);
+      if (besideReplica && masters !== undefined) {
+        // A group's master is on one box of three: spread evenly, each box is beside the master of
+        // a third of its groups and beside a replica of the rest.
+        const spread = (a: number | null, b: number | null) =>
+          a === null || b === null ? null : (a + 2 * b) / 3;
+        rows.push(
+          row(
+            section,
+            'CPU per box with the masters spread evenly over the boxes ((beside masters + 2 x beside replicas) / 3)',
+            '%',
+            spread(
+              meanOf(perBox(masters), (u) => u.cpuPercent),
+              meanOf(box, (u) => u.cpuPercent),
+            ),
+            meanOf(theirs, (u) => u.cpuPercent),
           ),
         );
       }
@@ -364,7 +406,7 @@ export function goals(r: BenchResults): Goal[] {
     met: switched === undefined ? null : switched.lost === 0,
   });
   const idle = r.footprint.find(
-    (f) => f.system === 'ours' && f.groups === 1 && f.runner === 'bundle' && f.ok,
+    (f) => f.system === 'ours' && f.groups === 1 && f.runner === 'bundle' && f.ok && f.besideReplica !== true,
   );
   // The goal was set for the agent process; the box's figure with its supervisor is shown beside it.
   const rss = idle === undefined ? null : Math.max(...idle.processes.map((p) => p.rssMb));
@@ -411,6 +453,7 @@ function scaleGoals(r: BenchResults): Goal[] {
         f.system === system &&
         f.groups === SCALE_GROUPS &&
         f.ok &&
+        f.besideReplica !== true &&
         (system === 'sentinel' || f.runner === 'bundle'),
     );
   const ours = find('ours');
