@@ -31,7 +31,9 @@ import {
  * A node that answers but whose role is not known yet (no INFO since a restart) holds everyone
  * back until it is. A replica this agent heard from during the round and then cannot reach holds
  * a slot, whatever it was last seen doing (`cutDuringRound`): it may have started unseen. What
- * can break the bound is the timeout, on purpose.
+ * can still break the bound is a replica this agent has not reached since before the round while
+ * its own agent and the master do (a partition older than the failover), and the timeout, on
+ * purpose.
  */
 export interface SyncTurns {
   /** The master the replicas move to; a new master starts a new round. */
