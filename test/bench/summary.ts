@@ -227,17 +227,8 @@ function footprintRows(r: BenchResults): SummaryRow[] {
   for (const g of groups) {
     const found = r.footprint.find((f) => f.system === 'sentinel' && f.groups === g && f.ok);
     const theirs = found === undefined ? undefined : perBox(found);
-    const beside = (replica: boolean) =>
+    const oursOf = (runner: AgentRunner, besideReplica: boolean) =>
       r.footprint.find(
-        (f) =>
-          f.system === 'ours' &&
-          f.groups === g &&
-          f.runner === 'bundle' &&
-          f.ok &&
-          (f.besideReplica === true) === replica,
-      );
-    for (const { runner, besideReplica } of FOOTPRINT_VARIANTS) {
-      const ours = r.footprint.find(
         (f) =>
           f.system === 'ours' &&
           f.groups === g &&
@@ -245,6 +236,8 @@ function footprintRows(r: BenchResults): SummaryRow[] {
           f.ok &&
           (f.besideReplica === true) === besideReplica,
       );
+    for (const { runner, besideReplica } of FOOTPRINT_VARIANTS) {
+      const ours = oursOf(runner, besideReplica);
       if (ours === undefined) continue;
       const voters = ours.standInVoters === true ? '; voters: stand-ins in the bench process' : '';
       const where =
@@ -285,7 +278,7 @@ function footprintRows(r: BenchResults): SummaryRow[] {
           ),
         );
       }
-      const masters = beside(false);
+      const masters = oursOf('bundle', false);
       if (besideReplica && masters !== undefined) {
         // A group's master is on one box of three: spread evenly, each box is beside the master of
         // a third of its groups and beside a replica of the rest.
