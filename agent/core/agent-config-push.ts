@@ -1,6 +1,6 @@
 // A config pushed by a voter: a newer one is persisted and reconciled; any one updates what that voter holds.
 import { type ConfigPush, compareConfigs } from '../../workers/protocol/index.js';
-import { localMasterSilent } from './agent-schedule.js';
+import { localMasterSilent, requestInfo } from './agent-schedule.js';
 import { type AgentState, allNodes, withNode, withVoter } from './agent-state.js';
 import { dropGrants } from './failsafe.js';
 import { onPingSent, onVoterConfig, renewalVerdict } from './lease.js';
@@ -34,10 +34,17 @@ export function onConfigPush(
     if (state.config?.epoch !== config.epoch || state.config?.master !== config.master) {
       next = { ...next, failsafe: dropGrants(next.failsafe) };
     }
+    const previousMaster = next.config?.master ?? null;
     next = { ...next, config, highestEpoch };
     next = clearReboots(next, config.epoch);
     markPersist(out);
     note(out, 'it is the newest config seen: persisted, then reconciled');
+    // This agent's replicas resync only once it has seen the new master up as master (`syncTurn`):
+    // an active config naming another master, learnt after the change (a promoting or hand-off
+    // config already has it read every 20 ms), has it read now rather than up to an INFO period later.
+    if (config.state === 'active' && config.master !== previousMaster) {
+      next = requestInfo(next, [config.master], nowMs, out);
+    }
   } else if (config.epoch < state.highestEpoch) {
     note(out, `below epoch ${state.highestEpoch}, ignored for reconciliation`);
   }

@@ -187,7 +187,8 @@ function syncWait(
     parallelSyncs: state.announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
     failoverTimeoutMs: state.announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
   };
-  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs);
+  const outdated = allNodes(state.settings).filter((n) => state.nodes[n]?.infoOutdated === true);
+  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs, outdated);
   return turn.mayStart ? null : turn.reason;
 }
 

@@ -18,6 +18,11 @@ export interface NodeState {
   readonly detector: NodeDetector;
   /** Last successful INFO; a failed INFO keeps the previous one. */
   readonly info: NodeInfo | null;
+  /**
+   * The node answered again after failures and no INFO has come back since: `info` may describe
+   * another time (before a partition from this agent), so a parallel-syncs turn waits for it.
+   */
+  readonly infoOutdated: boolean;
   readonly lastInfoRequestMs: number | null;
   /** Highest epoch known when a reboot with data loss was seen; cleared by a higher config. */
   readonly rebootedAtEpoch: number | null;
@@ -91,6 +96,7 @@ export function createNodeState(nowMs: number): NodeState {
   return {
     detector: createDetector(nowMs),
     info: null,
+    infoOutdated: false,
     lastInfoRequestMs: null,
     rebootedAtEpoch: null,
     rebootBaseline: null,

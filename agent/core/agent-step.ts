@@ -179,9 +179,11 @@ function onProbe(
   switch (probeNews(ns, input.outcome)) {
     // A node answering again after failures may have restarted empty: read INFO at once, since
     // its replicas resync within about a second and a wiped dataset cannot be taken back.
-    case 'answers-again':
+    case 'answers-again': {
       note(out, `${input.node} answers again: INFO requested`);
-      return requestInfo(next, [input.node], nowMs, out);
+      const outdated = withNode(next, input.node, { ...(next.nodes[input.node] ?? ns), infoOutdated: true });
+      return requestInfo(outdated, [input.node], nowMs, out);
+    }
     // A restart's dataset waits to be judged until the node answers PONG (reboot.ts): judge it now.
     case 'restart-to-judge':
       note(out, `${input.node} answers PONG after its restart: INFO requested`);
@@ -277,6 +279,7 @@ function onInfoResult(
     ...ns,
     detector: masterRebootSeen(state, node, check.runIdChanged, ns.detector, nowMs, out),
     info,
+    infoOutdated: false,
     rebootedAtEpoch,
     rebootBaseline: check.baseline,
     lastInfoRequestMs: ns.lastInfoRequestMs ?? nowMs,

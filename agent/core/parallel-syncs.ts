@@ -16,6 +16,9 @@ import {
  * - the replicas still to be moved (`waiting`, `replicaSyncStatus`) queue in node-id order;
  * - a replica that replicates the new master with its link not yet up is `syncing` and holds a
  *   slot until its link is up (`done`: Sentinel's `SRI_RECONF_SENT|INPROG` until `DONE`);
+ * - no replica starts before its agent has seen the new master up as master (Sentinel's leader
+ *   starts reconfiguring the replicas at `+promoted-slave`): until then it knows nothing of
+ *   where the others stand in this round;
  * - a waiting replica may start when it is among the first `parallelSyncs − syncing` waiting;
  * - `failoverTimeoutMs` after this agent first saw the new master up as master (Sentinel's
  *   `+promoted-slave`, where its reconfiguration phase starts), every replica still waiting goes
@@ -29,11 +32,8 @@ import {
  * started but still looks `waiting` to another agent keeps its place at the head of the queue
  * there, so it still takes a slot; one that finished but looks `syncing` only delays the next.
  * A node that answers but whose role is not known yet (no INFO since a restart) holds everyone
- * back until it is. A replica this agent heard from during the round and then cannot reach holds
- * a slot, whatever it was last seen doing (`cutDuringRound`): it may have started unseen. What
- * can still break the bound is a replica this agent has not reached since before the round while
- * its own agent and the master do (a partition older than the failover), and the timeout, on
- * purpose.
+ * back until it is. A replica this agent cannot reach holds a slot unless last seen done
+ * (`unreachedReplica`): it may be syncing unseen. What breaks the bound is the timeout, on purpose.
  */
 export interface SyncTurns {
   /** The master the replicas move to; a new master starts a new round. */
@@ -129,6 +129,8 @@ export function syncTurn(
   node: NodeId,
   limits: SyncLimits,
   nowMs: number,
+  /** Nodes that answered again and whose INFO this agent has not read since (`infoOutdated`). */
+  outdated: readonly NodeId[] = [],
 ): SyncTurnDecision {
   const { master } = turns;
   const { parallelSyncs, failoverTimeoutMs } = limits;
@@ -136,7 +138,10 @@ export function syncTurn(
   if (own === undefined || replicaSyncStatus(own, master) !== 'waiting') {
     return { mayStart: true, reason: `${node} is not waiting for a sync from ${master}` };
   }
-  if (turns.startedAtMs !== null && nowMs - turns.startedAtMs >= failoverTimeoutMs) {
+  if (turns.startedAtMs === null) {
+    return { mayStart: false, reason: `${node} waits until ${master} is seen up as master` };
+  }
+  if (nowMs - turns.startedAtMs >= failoverTimeoutMs) {
     return {
       mayStart: true,
       reason: `the failover timeout (${failoverTimeoutMs} ms) passed since ${master} was seen master: every waiting replica goes`,
@@ -146,15 +151,15 @@ export function syncTurn(
   const status = (n: NodeId): ReplicaSyncStatus => {
     const view = views[n];
     if (view === undefined) return 'outside';
-    return cutDuringRound(view, master, turns.startedAtMs, nowMs)
-      ? 'syncing'
-      : replicaSyncStatus(view, master);
+    return unreachedReplica(view, turns) ? 'syncing' : replicaSyncStatus(view, master);
   };
-  // A node that answers but whose INFO this agent has not read yet (just after a restart) may be
-  // syncing: wait until it is known, or down, rather than count it out.
+  // A node that answers but whose INFO this agent has not read yet (just after a restart), or not
+  // since it answered again (its INFO may be from before a partition: seed 5277 saw an old master's
+  // role and counted it out), may be syncing: wait until it is known, or down, rather than count it out.
   const unknown = nodes.filter((n) => {
     const view = views[n];
-    return n !== master && view !== undefined && !view.sdown && view.role === 'unknown';
+    if (n === master || view === undefined || view.sdown) return false;
+    return view.role === 'unknown' || outdated.includes(n);
   });
   if (unknown.length > 0) {
     return {
@@ -181,18 +186,17 @@ export function syncTurn(
 }
 
 /**
- * A replica this agent heard from after the round started (`startedAtMs`) and cannot reach now,
- * not last seen done: cut from this agent is not cut from its own agent and the master, so it may
- * have started its sync since, or still be syncing. It holds a slot until the round's timeout, as
- * Sentinel counts a reconfiguration in progress whether or not it still reaches the replica.
- * A replica down since before the round holds none (Sentinel skips the replicas it does not
- * reach): otherwise a long-dead replica would hold back every failover's resyncs for the timeout.
+ * A replica this agent cannot reach, not last seen done: cut from this agent is not cut from its
+ * own agent and the master, so it may be syncing unseen, whatever it was last seen doing (the
+ * simulation found one cut while syncing, one cut while still on the old master, and one cut
+ * 34 ms before this agent learned of the round, each moved by its own agent). It holds a slot
+ * until the round's timeout, as Sentinel counts a reconfiguration in progress whether or not it
+ * still reaches the replica. The price: a replica that is really down delays the others' resyncs
+ * by up to the failover timeout, where Sentinel's leader, knowing it sent it nothing, skips it.
  */
-function cutDuringRound(view: NodeView, master: NodeId, startedAtMs: number | null, nowMs: number): boolean {
-  if (!view.sdown || view.node === master || view.role !== 'replica') return false;
-  if (startedAtMs === null || view.downMs === undefined) return false;
-  const done = view.masterNode === master && view.linkUp;
-  return !done && nowMs - view.downMs >= startedAtMs;
+function unreachedReplica(view: NodeView, turns: SyncTurns): boolean {
+  if (!view.sdown || view.node === turns.master || view.role !== 'replica') return false;
+  return !(view.masterNode === turns.master && view.linkUp);
 }
 
 /** The record's keys, sorted; most records here have a key or none, which need no sort. */

@@ -197,6 +197,32 @@ describe('INFO cadence', () => {
     expect(infoNodes(d.step({ kind: 'tick' }, 2100))).toContain(B);
   });
 
+  it('reads the master a newer active config names at once when it is another node (its replicas wait to see it master)', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'voter-connected', voter: 0 }, 1000);
+    expect(infoNodes(d.step(push(0, config(2, B)), 1010))).toEqual([B]);
+    // A hand-off or promotion in progress: read on the 20 ms schedule, not out of turn.
+    expect(infoNodes(d.step(push(0, config(4, C, { state: 'handoff', previousMaster: B })), 1012))).toEqual(
+      [],
+    );
+    // The same master again, or an older config: nothing read out of turn.
+    expect(infoNodes(d.step(push(0, config(5, C)), 1020))).toEqual([]);
+    expect(infoNodes(d.step(push(0, config(1, A)), 1030))).toEqual([]);
+  });
+
+  it('marks a node that answers again as outdated until its INFO is read again', () => {
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
+    d.step({ kind: 'probe-result', node: B, sentAtMs: 1000, outcome: 'timeout' }, 1500);
+    expect(
+      infoNodes(d.step({ kind: 'probe-result', node: B, sentAtMs: 1600, outcome: 'pong' }, 1601)),
+    ).toEqual([B]);
+    expect(d.state.nodes[B]?.infoOutdated).toBe(true);
+    d.step({ kind: 'info-result', node: B, info: null }, 1602);
+    expect(d.state.nodes[B]?.infoOutdated).toBe(true);
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A) }, 1700);
+    expect(d.state.nodes[B]?.infoOutdated).toBe(false);
+  });
+
   it('reads an active master only every INFO interval', () => {
     const d = new Driver(settings(), { highestEpoch: 3, config: config(3, B) });
     d.step({ kind: 'tick' }, 1000);

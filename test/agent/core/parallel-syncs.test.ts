@@ -21,7 +21,6 @@ function viewOf(node: string, place: Place): NodeView {
     case 'waiting':
       return view({ node, masterNode: OLD, linkUp: false });
     case 'down':
-      // Down since long before the round (turns() starts it at 0; the rows ask at 1000).
       return view({ node, masterNode: OLD, linkUp: false, sdown: true, downMs: 5000 });
     case 'master':
       return view({ node, role: 'master', masterNode: null, linkUp: false });
@@ -123,12 +122,12 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
       reason: new RegExp(`${B} ahead`),
     },
     {
-      name: 'a replica down from here since before the round is not waited for (Sentinel skips disconnected replicas)',
+      name: 'a replica down from here holds a slot: it may be syncing unseen (Sentinel skips one it sent nothing)',
       places: { [A]: 'down', [B]: 'waiting' },
       node: B,
       parallelSyncs: 1,
-      mayStart: true,
-      reason: /none syncing/,
+      mayStart: false,
+      reason: new RegExp(`${A} syncing`),
     },
     {
       name: 'an old master (demoted by reconciliation) takes no slot',
@@ -173,26 +172,43 @@ describe('syncTurn: at most parallelSyncs replicas sync from the new master at o
     expect(syncTurn(turns(), down, B, limits, 1000).mayStart).toBe(true);
   });
 
-  it('a replica cut from this agent during the round holds a slot until the timeout, whatever it was doing', () => {
+  it('a replica this agent cannot reach holds a slot until the timeout, unless last seen done', () => {
     const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
-    // The round started at 0; at 1000 this agent last heard A 400 ms ago (downMs 400).
-    const cut = (masterNode: string, linkUp: boolean, downMs: number) => ({
+    const cut = (masterNode: string, linkUp: boolean) => ({
       ...viewsOf({ [B]: 'waiting' }),
-      [A]: view({ node: A, masterNode, linkUp, sdown: true, downMs }),
+      [A]: view({ node: A, masterNode, linkUp, sdown: true, downMs: 400 }),
     });
-    // Last seen syncing, or still on the old master (it may have started since): B waits.
+    // Last seen syncing, or still on the old master (its own agent may have moved it since): B waits.
     for (const masterNode of [M, OLD]) {
-      expect(syncTurn(turns(), cut(masterNode, false, 400), B, limits, 1000)).toEqual({
+      expect(syncTurn(turns(), cut(masterNode, false), B, limits, 1000)).toEqual({
         mayStart: false,
         reason: expect.stringMatching(new RegExp(`${A} syncing`)),
       });
-      expect(syncTurn(turns(), cut(masterNode, false, 400), B, limits, 6000).mayStart).toBe(true);
+      expect(syncTurn(turns(), cut(masterNode, false), B, limits, 6000).mayStart).toBe(true);
     }
-    // Last seen done, or down since before the round (last heard 1200 ms before 1000): no slot.
-    expect(syncTurn(turns(), cut(M, true, 400), B, limits, 1000).mayStart).toBe(true);
-    expect(syncTurn(turns(), cut(OLD, false, 1200), B, limits, 1000).mayStart).toBe(true);
-    // Before this agent saw the new master up, nothing counts as cut during a round.
-    expect(syncTurn(turns({ startedAtMs: null }), cut(OLD, false, 400), B, limits, 1000).mayStart).toBe(true);
+    // Last seen done: no slot.
+    expect(syncTurn(turns(), cut(M, true), B, limits, 1000).mayStart).toBe(true);
+    // Before this agent saw the new master up, none of its replicas starts: it knows nothing of
+    // this round yet (seed 1142: an agent back from isolation moved its replica at once).
+    expect(syncTurn(turns({ startedAtMs: null }), viewsOf({ [B]: 'waiting' }), B, limits, 1000)).toEqual({
+      mayStart: false,
+      reason: `${B} waits until ${M} is seen up as master`,
+    });
+  });
+
+  it('a node back from a partition holds the turn back until its INFO is read again', () => {
+    // This agent's last INFO of A is from before the partition (an old master then): A may be
+    // syncing now, moved by its own agent (seed 5277).
+    const limits = { parallelSyncs: 1, failoverTimeoutMs: 6000 };
+    const views = {
+      ...viewsOf({ [B]: 'waiting' }),
+      [A]: view({ node: A, role: 'master', masterNode: null }),
+    };
+    expect(syncTurn(turns(), views, B, limits, 1000).mayStart).toBe(true);
+    expect(syncTurn(turns(), views, B, limits, 1000, [A])).toEqual({
+      mayStart: false,
+      reason: expect.stringMatching(new RegExp(`the role of ${A} is not known yet`)),
+    });
   });
 
   it('the failover timeout after the new master was seen master lets every waiting replica go', () => {

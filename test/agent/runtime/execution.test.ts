@@ -18,6 +18,7 @@ import {
   tempStateDir,
   testConfig,
   waitFor,
+  waitReplicaOnline,
   waitUnfenced,
 } from './harness.js';
 
@@ -134,6 +135,7 @@ describe('execution on real nodes', () => {
     const writer = client(7304);
     cleanups.push(() => writer.disconnect());
     await waitUnfenced(agent, 7304);
+    await waitReplicaOnline(7304, 7305);
     for (let i = 0; i < 100; i++) await writer.set(`k${i}`, String(i));
     v.push(config(1, 7305, 'handoff', 7304));
     await waitFor('hand-off done', 5000, async () => (await role(7304)) === 'slave of 127.0.0.1:7305');

@@ -113,6 +113,27 @@ export function waitUnfenced(agent: RunningAgent, port: number, timeoutMs = 3000
   );
 }
 
+/**
+ * Waits until the master on `masterPort` lists the replica on `replicaPort` as online: FAILOVER TO
+ * refuses a target that is not ("target replica is not online"), and a replica started beside a
+ * fast agent may still be in its first sync when a test asks for a hand-off.
+ */
+export function waitReplicaOnline(
+  masterPort: number,
+  replicaPort: number,
+  timeoutMs = 10_000,
+): Promise<true> {
+  return waitFor(`127.0.0.1:${replicaPort} online at 127.0.0.1:${masterPort}`, timeoutMs, async () => {
+    const c = client(masterPort);
+    try {
+      const info = String(await c.call('INFO', 'replication'));
+      return info.includes(`port=${replicaPort},state=online`) ? true : undefined;
+    } finally {
+      c.disconnect();
+    }
+  });
+}
+
 export async function role(port: number): Promise<string> {
   const c = client(port);
   try {

@@ -20,6 +20,7 @@ import {
   tempStateDir,
   testConfig,
   waitFor,
+  waitReplicaOnline,
   waitUnfenced,
 } from './harness.js';
 
@@ -149,6 +150,7 @@ describe('a saturated Sentinel port', () => {
   /** A hand-off from the agent's node to the other; its duration (until reported) and the longest stall. */
   async function handOff(clients: number): Promise<{ tookMs: number; maxStallMs: number }> {
     const { v } = await saturatedAgent(clients);
+    await waitReplicaOnline(LOCAL, OTHER);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const startedAt = performance.now();
