@@ -187,8 +187,7 @@ function syncWait(
     parallelSyncs: state.announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
     failoverTimeoutMs: state.announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
   };
-  const outdated = allNodes(state.settings).filter((n) => state.nodes[n]?.infoOutdated === true);
-  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs, outdated);
+  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs, outdatedNodes(state));
   return turn.mayStart ? null : turn.reason;
 }
 
@@ -229,7 +228,7 @@ function reconcileLocalNodes(
       view,
       highestEpoch,
       settings.handoffTimeoutMs,
-      bestReplicaFor(views, allNodes(settings), node),
+      bestReplicaFor(views, allNodes(settings), node, outdatedNodes(next)),
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
       syncWait(next, views, node, nowMs),
     );
@@ -298,4 +297,9 @@ function answerObserves(
     );
   });
   return next;
+}
+
+/** Nodes that answered again and whose INFO this agent has not read since (`infoOutdated`). */
+function outdatedNodes(state: AgentState): NodeId[] {
+  return allNodes(state.settings).filter((n) => state.nodes[n]?.infoOutdated === true);
 }

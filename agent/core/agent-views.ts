@@ -139,9 +139,17 @@ export function bestReplicaFor(
   views: Readonly<Record<NodeId, NodeView>>,
   nodes: readonly NodeId[],
   localNode: NodeId,
+  /** Nodes that answered again and whose INFO is not read since (`infoOutdated`): their view may be from before a restart. */
+  outdated: readonly NodeId[] = [],
 ): NodeId | null {
   const candidates = viewList(views, nodes).filter(
-    (v) => v.node !== localNode && !v.sdown && !v.rebooted && v.role === 'replica' && v.priority > 0,
+    (v) =>
+      v.node !== localNode &&
+      !v.sdown &&
+      !v.rebooted &&
+      v.role === 'replica' &&
+      v.priority > 0 &&
+      !outdated.includes(v.node),
   );
   candidates.sort(compareReplicas);
   return candidates[0]?.node ?? null;

@@ -344,6 +344,19 @@ describe('reboot detection', () => {
     expect(ofKind(effects, 'execute')).toMatchObject([{ node: A, action: { kind: 'demote', master: C } }]);
   });
 
+  it('not of a replica that just answered again before its INFO is read (it may have restarted empty too)', () => {
+    // Seed 7539: the master and a replica both restarted empty; by the replica's INFO from before
+    // its restart, each agent made its node a replica of the other, and no master was left.
+    const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) }, 1000);
+    d.step({ kind: 'info-result', node: B, info: replicaOf(A, { offsetBytes: 500 }) }, 1000);
+    d.step({ kind: 'info-result', node: C, info: replicaOf(A, { offsetBytes: 900 }) }, 1000);
+    d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) }, 1000);
+    d.step({ kind: 'probe-result', node: C, sentAtMs: 1100, outcome: 'timeout' }, 1600);
+    d.step({ kind: 'probe-result', node: C, sentAtMs: 1700, outcome: 'pong' }, 1701);
+    const effects = d.step({ kind: 'info-result', node: A, info: info({ runId: 'run-2', keys: 0 }) }, 1702);
+    expect(ofKind(effects, 'execute')).toMatchObject([{ node: A, action: { kind: 'demote', master: B } }]);
+  });
+
   it('the flag stays until a config with a higher epoch arrives', () => {
     const d = new Driver(settings(), { highestEpoch: 1, config: config(1, A) });
     d.step({ kind: 'info-result', node: A, info: info({ keys: 100 }) });
