@@ -181,13 +181,14 @@ function syncWait(
   views: Readonly<Record<NodeId, NodeView>>,
   node: NodeId,
   nowMs: number,
+  outdated: readonly NodeId[],
 ): string | null {
   if (state.syncTurns === null) return null;
   const limits = {
     parallelSyncs: state.announced?.parallelSyncs ?? SENTINEL_DEFAULTS.parallelSyncs,
     failoverTimeoutMs: state.announced?.failoverTimeoutMs ?? SENTINEL_DEFAULTS.failoverTimeoutMs,
   };
-  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs, outdatedNodes(state));
+  const turn = syncTurn(state.syncTurns, views, node, limits, nowMs, outdated);
   return turn.mayStart ? null : turn.reason;
 }
 
@@ -217,6 +218,8 @@ function reconcileLocalNodes(
 ): AgentState {
   let next = state;
   const { config, highestEpoch, settings } = state;
+  // Reconciling changes no node's INFO: one look for every local node.
+  const outdated = outdatedNodes(state);
   for (const node of sortedLocalNodes(settings)) {
     const ns = next.nodes[node];
     if (ns === undefined) continue;
@@ -228,9 +231,9 @@ function reconcileLocalNodes(
       view,
       highestEpoch,
       settings.handoffTimeoutMs,
-      bestReplicaFor(views, allNodes(settings), node, outdatedNodes(next)),
+      bestReplicaFor(views, allNodes(settings), node, outdated),
       heldAt(next.failsafe, nowMs) ? holdReason(next.failsafe) : null,
-      syncWait(next, views, node, nowMs),
+      syncWait(next, views, node, nowMs, outdated),
     );
     if (decision.action === null || config === null) {
       if (decision.refused) note(out, decision.reason);
@@ -299,7 +302,18 @@ function answerObserves(
   return next;
 }
 
-/** Nodes that answered again and whose INFO this agent has not read since (`infoOutdated`). */
-function outdatedNodes(state: AgentState): NodeId[] {
-  return allNodes(state.settings).filter((n) => state.nodes[n]?.infoOutdated === true);
+/**
+ * Nodes that answered again and whose INFO this agent has not read since (`infoOutdated`). Every
+ * step settles, and almost never finds one: no array is made for none.
+ */
+function outdatedNodes(state: AgentState): readonly NodeId[] {
+  let found: NodeId[] | null = null;
+  for (const node of allNodes(state.settings)) {
+    if (state.nodes[node]?.infoOutdated !== true) continue;
+    found ??= [];
+    found.push(node);
+  }
+  return found ?? NONE_OUTDATED;
 }
+
+const NONE_OUTDATED: readonly NodeId[] = Object.freeze([]);

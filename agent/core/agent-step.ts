@@ -181,7 +181,7 @@ function onProbe(
     // its replicas resync within about a second and a wiped dataset cannot be taken back.
     case 'answers-again': {
       note(out, `${input.node} answers again: INFO requested`);
-      const outdated = withNode(next, input.node, { ...(next.nodes[input.node] ?? ns), infoOutdated: true });
+      const outdated = withNode(state, input.node, { ...ns, detector: result.detector, infoOutdated: true });
       return requestInfo(outdated, [input.node], nowMs, out);
     }
     // A restart's dataset waits to be judged until the node answers PONG (reboot.ts): judge it now.
