@@ -123,33 +123,21 @@ async function measureShipped(
       sentinelStopped = true;
       await hooks.stopped(sentinel);
     }
-    const startMs = performance.now();
-    const agent = await stack.startAgent(count, { script: supervisorBundle, supervised: true });
-    try {
-      spec.log(
-        `footprint ${count} groups: the agent serves them all after ${Math.round(performance.now() - startMs)} ms`,
-      );
-      await sleep(SETTLE_MS);
-      const [ours, supervisor, together] = await sampleWindow(
-        [agent.agentPid, agent.supervisorPid ?? agent.agentPid, ...(apart ? [] : [sentinel.pid])],
-        spec.windowMs,
-      );
-      const theirs = sentinelAlone ?? together;
-      if (ours === undefined || supervisor === undefined || theirs === undefined)
-        throw new Error('no samples');
-      spec.log(
-        `footprint ${count} groups: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
-          `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %, ` +
-          `redis-sentinel ${theirs.rssMb.toFixed(1)} MB ${theirs.cpuPercent.toFixed(1)} %${apart ? ' (measured before the agent started)' : ''}`,
-      );
-      const row = { groups: count, windowMs: spec.windowMs, ok: true, error: null } as const;
-      return [
-        { ...row, system: 'ours', runner: 'bundle', processes: [ours], supervisors: [supervisor] },
-        { ...row, system: 'sentinel', runner: null, processes: [theirs], supervisors: [] },
-      ];
-    } finally {
-      await agent.stop();
-    }
+    const { ours, supervisor, alongside } = await sampleShippedAgent(stack, count, supervisorBundle, spec, {
+      alongside: apart ? [] : [sentinel.pid],
+    });
+    const theirs = sentinelAlone ?? alongside[0];
+    if (theirs === undefined) throw new Error('no samples');
+    spec.log(
+      `footprint ${count} groups: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
+        `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %, ` +
+        `redis-sentinel ${theirs.rssMb.toFixed(1)} MB ${theirs.cpuPercent.toFixed(1)} %${apart ? ' (measured before the agent started)' : ''}`,
+    );
+    const row = { groups: count, windowMs: spec.windowMs, ok: true, error: null } as const;
+    return [
+      { ...row, system: 'ours', runner: 'bundle', processes: [ours], supervisors: [supervisor] },
+      { ...row, system: 'sentinel', runner: null, processes: [theirs], supervisors: [] },
+    ];
   } catch (error) {
     spec.log(`footprint ${count} groups failed: ${String(error)}`);
     return failed(error);
@@ -176,26 +164,50 @@ async function measureBesideReplica(
     besideReplica: true,
   } as const;
   try {
-    const agent = await stack.startAgent(count, { script: supervisorBundle, supervised: true, node: 1 });
-    try {
-      await sleep(SETTLE_MS);
-      const [ours, supervisor] = await sampleWindow(
-        [agent.agentPid, agent.supervisorPid ?? agent.agentPid],
-        spec.windowMs,
-      );
-      if (ours === undefined || supervisor === undefined) throw new Error('no samples');
-      spec.log(
-        `footprint ${count} groups beside a replica: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
-          `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %`,
-      );
-      return { ...base, processes: [ours], supervisors: [supervisor], ok: true, error: null };
-    } finally {
-      await agent.stop();
-    }
+    const { ours, supervisor } = await sampleShippedAgent(stack, count, supervisorBundle, spec, { node: 1 });
+    spec.log(
+      `footprint ${count} groups beside a replica: agent ${ours.rssMb.toFixed(1)} MB ${ours.cpuPercent.toFixed(1)} %, ` +
+        `supervisor ${supervisor.rssMb.toFixed(1)} MB ${supervisor.cpuPercent.toFixed(1)} %`,
+    );
+    return { ...base, processes: [ours], supervisors: [supervisor], ok: true, error: null };
   } catch (error) {
     spec.log(`footprint ${count} groups beside a replica failed: ${String(error)}`);
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, processes: [], supervisors: [], ok: false, error: message };
+  }
+}
+
+/**
+ * The agent as shipped (supervisor and agent bundles) at `count` groups beside `node` (default
+ * the stack's), once it serves them all and has settled, sampled in one window with the
+ * `alongside` processes; stopped after.
+ */
+async function sampleShippedAgent(
+  stack: ScaleStack,
+  count: number,
+  supervisorBundle: string,
+  spec: FootprintSpec,
+  { node, alongside = [] }: { readonly node?: number; readonly alongside?: readonly number[] },
+): Promise<{ ours: ProcessFootprint; supervisor: ProcessFootprint; alongside: ProcessFootprint[] }> {
+  const startMs = performance.now();
+  const agent = await stack.startAgent(count, {
+    script: supervisorBundle,
+    supervised: true,
+    ...(node === undefined ? {} : { node }),
+  });
+  try {
+    spec.log(
+      `footprint ${count} groups: the agent serves them all after ${Math.round(performance.now() - startMs)} ms`,
+    );
+    await sleep(SETTLE_MS);
+    const [ours, supervisor, ...others] = await sampleWindow(
+      [agent.agentPid, agent.supervisorPid ?? agent.agentPid, ...alongside],
+      spec.windowMs,
+    );
+    if (ours === undefined || supervisor === undefined) throw new Error('no samples');
+    return { ours, supervisor, alongside: others };
+  } finally {
+    await agent.stop();
   }
 }
 
